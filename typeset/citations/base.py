@@ -1,0 +1,67 @@
+"""What every citation engine takes and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from typeset.errors import CitationError
+from typeset.manuscript import Manuscript
+from typeset.references import Bibliography
+from typeset.styles import CslStyle
+
+
+@dataclass(frozen=True)
+class ResolvedDocument:
+    """The manuscript's AST with every citation formatted and the bibliography appended.
+
+    Citations are spans (class `citation`) linking to `#ref-KEY`; the bibliography is a
+    div `#refs` of divs `#ref-KEY`; in note styles the citations sit in footnotes. The
+    format writers depend on exactly this shape, whichever engine made it.
+    """
+
+    document: dict[str, Any]
+    style: CslStyle
+    source: Manuscript
+
+
+class CitationEngine(Protocol):
+    name: ClassVar[str]
+
+    def resolve(
+        self,
+        manuscript: Manuscript,
+        bibliography: Bibliography,
+        style: CslStyle,
+        workdir: Path,
+    ) -> ResolvedDocument:
+        """Format the manuscript's citations and bibliography in `style`."""
+        ...
+
+
+def check_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
+    """Fail on any cited or nocite key the bibliography lacks.
+
+    pandoc only warns and prints '???' in the output; a submission must never carry one.
+    """
+    known = bibliography.keys
+    missing = [
+        key
+        for key in manuscript.cited_keys() + manuscript.nocite_keys()
+        if key not in known and key != "*"
+    ]
+    if not missing:
+        return
+    first = missing[0]
+    others = ""
+    if len(missing) > 1:
+        others = " (also missing: " + ", ".join(
+            f"{key} at line {manuscript.line_of_key(key)}" for key in missing[1:]
+        ) + ")"
+    raise CitationError(
+        f"citation key '@{first}' is not in the bibliography {bibliography.source}{others}",
+        path=manuscript.path,
+        line=manuscript.line_of_key(first),
+        hint="fix the key's spelling, or add the entry to the .bib file",
+    )

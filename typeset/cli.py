@@ -1,0 +1,101 @@
+"""The command line: arguments -> Config -> build() -> exit code. Nothing else lives here."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from typeset.build import build
+from typeset.config import DEFAULT_CONFIG_NAME, ENGINES, PAPER_SIZES, load_config
+from typeset.errors import TypesetError
+from typeset.styles import list_styles
+
+EXIT_OK, EXIT_INPUT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(
+        prog="build.py",
+        description="Build a Markdown manuscript into PDF, EPUB and DOCX with CSL citations.",
+    )
+    cli.add_argument("--config", type=Path, help=f"YAML config (default: {DEFAULT_CONFIG_NAME} if present)")
+    cli.add_argument("--profile", help="named submission profile from the config")
+    cli.add_argument("--manuscript", type=Path, help="Markdown manuscript")
+    cli.add_argument("--bibliography", type=Path, help="BibTeX (.bib) or CSL-JSON (.json)")
+    cli.add_argument("--style", help="CSL style name (see --list-styles) or path to a .csl")
+    cli.add_argument("--to", dest="formats", metavar="FORMATS", help="comma-separated: pdf,epub,docx")
+    cli.add_argument("--output-dir", type=Path, help="where the outputs go")
+    cli.add_argument("--engine", choices=ENGINES, help="citation engine")
+    cli.add_argument("--paper", choices=PAPER_SIZES, help="PDF paper size")
+    cli.add_argument(
+        "--list-styles", nargs="?", const="", metavar="WORD",
+        help="list styles whose name or title contains WORD, then exit",
+    )
+    verbosity = cli.add_mutually_exclusive_group()
+    verbosity.add_argument("--verbose", "-v", action="store_true", help="log every step and tool call")
+    verbosity.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    return cli
+
+
+def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) -> int:
+    arguments = parser().parse_args(argv)  # exits 2 on a usage error
+    project_dir = (project_dir or Path.cwd()).resolve()
+    _configure_logging(arguments.verbose, arguments.quiet)
+    try:
+        if arguments.list_styles is not None:
+            return _print_styles(arguments.list_styles or None, project_dir)
+        config_path = arguments.config
+        if config_path is None and (project_dir / DEFAULT_CONFIG_NAME).is_file():
+            config_path = project_dir / DEFAULT_CONFIG_NAME
+        config = load_config(
+            config_path,
+            profile=arguments.profile,
+            project_dir=project_dir,
+            overrides={
+                "manuscript": arguments.manuscript and str(arguments.manuscript),
+                "bibliography": arguments.bibliography and str(arguments.bibliography),
+                "style": arguments.style,
+                "formats": arguments.formats,
+                "output_dir": arguments.output_dir and str(arguments.output_dir),
+                "engine": arguments.engine,
+                "paper": arguments.paper,
+            },
+        )
+        result = build(config)
+    except TypesetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    if not arguments.quiet:
+        for path in result.outputs.values():
+            print(f"wrote {_display(path)}")
+        print(f"style {result.style_name}, {result.seconds:.1f} s")
+    return EXIT_OK
+
+
+def _print_styles(word: str | None, project_dir: Path) -> int:
+    styles = list_styles(word, project_dir)
+    for style in styles:
+        kind = "note" if style.is_note_style else "in-text"
+        print(f"{style.name:<55} {kind:<8} {style.title}")
+    if not styles:
+        print(f"no style matches {word!r}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    return EXIT_OK
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s")
+    # WeasyPrint and fontTools narrate every font and CSS rule at INFO/WARNING.
+    for noisy in ("weasyprint", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.ERROR)

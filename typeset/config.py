@@ -1,0 +1,302 @@
+"""The build configuration: read from YAML once, validated at the edge, then frozen.
+
+Precedence, lowest first: built-in defaults, the config file's top level, the chosen
+profile, command-line flags. Every option is declared once in OPTIONS; the validator, the
+error messages and the README's option table all come from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from typeset.errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "typeset.yaml"
+FORMATS = ("pdf", "epub", "docx")
+PAPER_SIZES = ("a4", "letter")
+ENGINES = ("pandoc",)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything one build needs to know, already checked."""
+
+    manuscript: Path
+    bibliography: Path
+    style: str
+    formats: tuple[str, ...]
+    output_dir: Path
+    engine: str
+    paper: str
+    docx_reference: Path
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    profile: str | None = None
+    project_dir: Path = Path(".")
+
+    def replace(self, **changes: Any) -> Config:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One config key: what it means, its default, and how a raw value becomes typed."""
+
+    doc: str
+    default: Any
+    convert: Callable[[Any, str], Any]
+
+
+class _Invalid(ValueError):
+    """Raised by converters; the loader adds file and line."""
+
+
+def _text(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid(f"'{key}' must be a non-empty string, not {value!r}")
+    return value.strip()
+
+
+def _path(value: Any, key: str) -> Path:
+    return Path(_text(value, key))
+
+
+def _formats(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not value:
+        raise _Invalid(f"'{key}' must be a list drawn from {', '.join(FORMATS)}")
+    unknown = [item for item in value if item not in FORMATS]
+    if unknown:
+        raise _Invalid(
+            f"unknown format {unknown[0]!r} in '{key}'; allowed: {', '.join(FORMATS)}"
+        )
+    return tuple(dict.fromkeys(value))
+
+
+def _choice(*allowed: str) -> Callable[[Any, str], str]:
+    def convert(value: Any, key: str) -> str:
+        text = str(value).strip().lower() if isinstance(value, str) else value
+        if text not in allowed:
+            raise _Invalid(
+                f"'{key}' is {value!r}; allowed values: {', '.join(allowed)}"
+            )
+        return str(text)
+
+    return convert
+
+
+def _metadata(value: Any, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Invalid(f"'{key}' must be a mapping of front-matter fields")
+    return dict(value)
+
+
+OPTIONS: dict[str, Option] = {
+    "manuscript": Option(
+        "Markdown manuscript to build.", "manuscript/essay.md", _path
+    ),
+    "bibliography": Option("BibTeX file of the works cited.", "refs.bib", _path),
+    "style": Option(
+        "CSL style: a name (styles/NAME.csl, then the bundled catalog) or a path.",
+        "chicago-author-date",
+        _text,
+    ),
+    "formats": Option("Formats to build: any of pdf, epub, docx.", list(FORMATS), _formats),
+    "output_dir": Option("Folder the outputs are written to.", "output", _path),
+    "engine": Option("Citation engine.", "pandoc", _choice(*ENGINES)),
+    "paper": Option("PDF paper size: a4 or letter.", "a4", _choice(*PAPER_SIZES)),
+    "docx_reference": Option(
+        "Reference document whose styles the DOCX uses.",
+        "styles/reference.docx",
+        _path,
+    ),
+    "metadata": Option(
+        "Front-matter fields to set or override (author, subtitle, abstract...).",
+        {},
+        _metadata,
+    ),
+}
+PATH_OPTIONS = frozenset(
+    name for name, option in OPTIONS.items() if option.convert is _path
+)
+
+
+def load_config(
+    config_path: Path | None,
+    *,
+    profile: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    project_dir: Path | None = None,
+) -> Config:
+    """Build a Config from defaults, the YAML file, the profile and CLI `overrides`.
+
+    Paths in the file resolve against the file's folder; paths in `overrides` against
+    the current directory.
+    """
+    project_dir = (project_dir or Path.cwd()).resolve()
+    raw: dict[str, Any] = {}
+    base_dir = project_dir
+    if config_path is not None:
+        document, lines = _read_yaml(config_path)
+        base_dir = config_path.resolve().parent
+        profiles = document.pop("profiles", None) or {}
+        _check_keys(document, config_path, lines, prefix="")
+        raw.update(_converted(document, config_path, lines, prefix="", base=base_dir))
+        if not isinstance(profiles, dict):
+            raise ConfigError(
+                "'profiles' must be a mapping of profile names to options",
+                path=config_path,
+                line=lines.get("profiles"),
+            )
+        if profile is not None:
+            if profile not in profiles:
+                raise ConfigError(
+                    f"unknown profile {profile!r}",
+                    path=config_path,
+                    hint=_profile_hint(profiles),
+                )
+            chosen = profiles[profile] or {}
+            if not isinstance(chosen, dict):
+                raise ConfigError(
+                    f"profile {profile!r} must be a mapping of options",
+                    path=config_path,
+                    line=lines.get(f"profiles.{profile}"),
+                )
+            prefix = f"profiles.{profile}."
+            _check_keys(chosen, config_path, lines, prefix=prefix)
+            raw.update(_converted(chosen, config_path, lines, prefix=prefix, base=base_dir))
+        for name, options in profiles.items():
+            if isinstance(options, dict):
+                _check_keys(options, config_path, lines, prefix=f"profiles.{name}.")
+    elif profile is not None:
+        raise ConfigError(
+            f"--profile {profile} needs a config file",
+            hint=f"create {DEFAULT_CONFIG_NAME} with a 'profiles:' section or pass --config",
+        )
+
+    for name, value in (overrides or {}).items():
+        if value is None:
+            continue
+        try:
+            converted = OPTIONS[name].convert(value, name)
+        except _Invalid as invalid:
+            raise ConfigError(str(invalid)) from None
+        raw[name] = _anchored(name, converted, Path.cwd())
+
+    values: dict[str, Any] = {}
+    for name, option in OPTIONS.items():
+        if name in raw:
+            values[name] = raw[name]
+        else:
+            default = option.convert(option.default, name)
+            values[name] = _anchored(name, default, project_dir)
+    return Config(profile=profile, project_dir=project_dir, **values)
+
+
+def _profile_hint(profiles: Mapping[str, Any]) -> str:
+    if not profiles:
+        return "the config defines no profiles; add them under 'profiles:'"
+    return "defined profiles: " + ", ".join(sorted(map(str, profiles)))
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("config file not found", path=path) from None
+    except IsADirectoryError:
+        raise ConfigError("config path is a folder, not a file", path=path) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"config is not UTF-8 text (byte {error.start})",
+            path=path,
+            hint="save the file as UTF-8",
+        ) from None
+    except OSError as error:
+        raise ConfigError(f"cannot read config: {error.strerror}", path=path) from None
+    try:
+        document = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(
+            f"YAML syntax error: {problem}",
+            path=path,
+            line=mark.line + 1 if mark else None,
+            hint="fix the YAML at that line (check indentation and colons)",
+        ) from None
+    if document is None:
+        return {}, {}
+    if not isinstance(document, dict):
+        raise ConfigError(
+            "config must be a mapping of option names to values",
+            path=path,
+            line=1,
+            hint=f"allowed keys: {', '.join(OPTIONS)}, profiles",
+        )
+    return document, _key_lines(root)
+
+
+def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
+    """Map dotted key paths ('profiles.apa.style') to their 1-based line numbers."""
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            dotted = f"{prefix}{key_node.value}"
+            lines[dotted] = key_node.start_mark.line + 1
+            lines.update(_key_lines(value_node, dotted + "."))
+    return lines
+
+
+def _check_keys(
+    document: Mapping[str, Any], path: Path, lines: Mapping[str, int], *, prefix: str
+) -> None:
+    for key in document:
+        if key not in OPTIONS:
+            allowed = ", ".join(OPTIONS) + ("" if prefix else ", profiles")
+            raise ConfigError(
+                f"unknown key {key!r}",
+                path=path,
+                line=lines.get(f"{prefix}{key}"),
+                hint=f"keys must be one of: {allowed}",
+            )
+
+
+def _converted(
+    document: Mapping[str, Any],
+    path: Path,
+    lines: Mapping[str, int],
+    *,
+    prefix: str,
+    base: Path,
+) -> dict[str, Any]:
+    converted: dict[str, Any] = {}
+    for key, value in document.items():
+        try:
+            typed = OPTIONS[key].convert(value, key)
+        except _Invalid as invalid:
+            raise ConfigError(
+                str(invalid), path=path, line=lines.get(f"{prefix}{key}")
+            ) from None
+        converted[key] = _anchored(key, typed, base)
+    return converted
+
+
+def _anchored(key: str, value: Any, base: Path) -> Any:
+    """Make relative paths absolute against `base`; a style given as a path counts too."""
+    if key in PATH_OPTIONS:
+        return base / value
+    if key == "style" and looks_like_path(value):
+        return str(base / value)
+    return value
+
+
+def looks_like_path(style: str) -> bool:
+    return style.endswith(".csl") or "/" in style or "\\" in style

@@ -1,0 +1,64 @@
+"""The exception family every stage raises and only the CLI catches.
+
+Each error carries where it happened (file and, where there is one, line) and what the
+user should do about it, so the CLI can print one self-contained paragraph.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class TypesetError(Exception):
+    """Root of the family: an input or environment problem the user can fix."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.hint = hint
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        text = f"{where}{self.message}"
+        if self.hint:
+            text += f"\n  {self.hint}"
+        return text
+
+
+class ConfigError(TypesetError):
+    """The YAML config or a command-line value is invalid."""
+
+
+class ManuscriptError(TypesetError):
+    """The Markdown manuscript cannot be read or parsed."""
+
+
+class BibliographyError(TypesetError):
+    """The BibTeX (or CSL-JSON) bibliography cannot be read."""
+
+
+class CitationError(TypesetError):
+    """Citations do not match the bibliography (for example, an unknown key)."""
+
+
+class StyleError(TypesetError):
+    """A CSL style cannot be found or read."""
+
+
+class ToolError(TypesetError):
+    """An external tool (pandoc, WeasyPrint) failed in a way the input did not explain."""
+
+
+class OutputError(TypesetError):
+    """An output file cannot be written."""

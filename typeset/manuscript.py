@@ -1,0 +1,105 @@
+"""Read the Markdown manuscript and parse it, once, into pandoc's AST."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from typeset import ast
+from typeset.errors import ManuscriptError
+from typeset.pandoc import PandocFailure, line_of_pandoc_error, run_pandoc
+
+# pandoc's Markdown plus the extensions an academic manuscript leans on; `raw_attribute`
+# and friends stay on so authors can reach for format-specific output when needed.
+MARKDOWN_FORMAT = "markdown+smart"
+
+
+@dataclass(frozen=True)
+class Manuscript:
+    """The source text and its parsed AST (pandoc JSON), citations still unresolved."""
+
+    path: Path
+    text: str
+    document: dict[str, Any]
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = self.document["meta"]
+        return meta
+
+    def cited_keys(self) -> list[str]:
+        """Keys cited in the body, in order."""
+        return ast.cite_keys(self.document["blocks"])
+
+    def nocite_keys(self) -> list[str]:
+        return ast.cite_keys(self.meta.get("nocite"))
+
+    def line_of_key(self, key: str) -> int | None:
+        """The first source line that cites `key` (pandoc's AST has no positions)."""
+        pattern = re.compile(r"@\{?" + re.escape(key) + r"(?![\w:.#$%&+?<>~/-]*\w)")
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            if pattern.search(line):
+                return number
+        return None
+
+
+def read_manuscript(path: Path, metadata: Mapping[str, Any] | None = None) -> Manuscript:
+    """Read and parse `path`; `metadata` (from the config) overrides its front matter."""
+    text = _read_text(path)
+    try:
+        parsed = run_pandoc(["--from", MARKDOWN_FORMAT, "--to", "json"], text.encode())
+    except PandocFailure as failure:
+        raise ManuscriptError(
+            f"cannot parse the manuscript: {failure.stderr.strip()}",
+            path=path,
+            line=line_of_pandoc_error(failure.stderr),
+            hint="fix the Markdown or the YAML front matter at that line",
+        ) from None
+    document = json.loads(parsed)
+    for key, value in (metadata or {}).items():
+        if value is None:
+            document["meta"].pop(key, None)
+        else:
+            document["meta"][key] = ast.meta_value(value)
+    return Manuscript(path=path, text=text, document=document)
+
+
+def _read_text(path: Path) -> str:
+    if path.is_dir():
+        raise ManuscriptError(
+            "manuscript path is a folder, not a file",
+            path=path,
+            hint="pass the Markdown file itself with --manuscript",
+        )
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ManuscriptError(
+            "manuscript not found",
+            path=path,
+            hint="pass --manuscript FILE or set 'manuscript' in the config",
+        ) from None
+    except OSError as error:
+        raise ManuscriptError(f"cannot read manuscript: {error.strerror}", path=path) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ManuscriptError(
+            "manuscript is not UTF-8 text",
+            path=path,
+            line=line,
+            hint="re-save the file as UTF-8",
+        ) from None

@@ -1,0 +1,70 @@
+"""The only place that runs pandoc.
+
+pandoc comes from the pypandoc-binary wheel, so no system pandoc is needed. Every call is
+logged with its exact command line and its exit code is checked.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import subprocess
+from pathlib import Path
+
+import pypandoc
+
+from typeset.errors import ToolError
+
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def pandoc_path() -> str:
+    return str(pypandoc.get_pandoc_path())
+
+
+@functools.cache
+def pandoc_version() -> str:
+    first_line = run_pandoc(["--version"]).decode().splitlines()[0]
+    return first_line.split()[-1]
+
+
+class PandocFailure(ToolError):
+    """pandoc exited non-zero; `stderr` holds what it said."""
+
+    def __init__(self, message: str, stderr: str) -> None:
+        super().__init__(message)
+        self.stderr = stderr
+
+
+def run_pandoc(
+    args: list[str],
+    stdin: bytes | None = None,
+    *,
+    cwd: Path | None = None,
+) -> bytes:
+    """Run pandoc with `args`, feeding `stdin`; return stdout or raise PandocFailure."""
+    command = [pandoc_path(), *args]
+    log.debug("running %s", " ".join(command))
+    completed = subprocess.run(
+        command, input=stdin, capture_output=True, cwd=cwd, check=False
+    )
+    stderr = completed.stderr.decode("utf-8", errors="replace")
+    if completed.returncode != 0:
+        raise PandocFailure(
+            f"pandoc failed (exit {completed.returncode}): {stderr.strip()}", stderr
+        )
+    for warning in stderr.splitlines():
+        if warning.strip():
+            log.info("pandoc: %s", warning)
+    return completed.stdout
+
+
+_LINE_IN_PANDOC_MESSAGE = re.compile(r"line (\d+)")
+
+
+def line_of_pandoc_error(stderr: str) -> int | None:
+    """pandoc's parse errors say 'line N, column M'; return N when present."""
+    match = _LINE_IN_PANDOC_MESSAGE.search(stderr)
+    return int(match.group(1)) if match else None

