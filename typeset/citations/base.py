@@ -26,6 +26,26 @@ class ResolvedDocument:
     source: Manuscript
 
 
+def match_heading_levels(document: dict[str, Any]) -> dict[str, Any]:
+    """Put the bibliography's heading at the level of the manuscript's own sections.
+
+    pandoc inserts `reference-section-title` as a level-1 heading; in a manuscript whose
+    sections are level 2 (the title being level 1) that heading would outrank them.
+    """
+    blocks = document["blocks"]
+    levels = [block["c"][0] for block in blocks if block["t"] == "Header"]
+    top = min(levels[:-1], default=1) if len(levels) > 1 else 1
+    for index, block in enumerate(blocks[:-1]):
+        following = blocks[index + 1]
+        if (
+            block["t"] == "Header"
+            and following["t"] == "Div"
+            and following["c"][0][0] == "refs"
+        ):
+            block["c"][0] = top
+    return document
+
+
 class CitationEngine(Protocol):
     name: ClassVar[str]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from typeset import ast
-from typeset.citations.base import ResolvedDocument
+from typeset.citations.base import ResolvedDocument, match_heading_levels
 from typeset.manuscript import Manuscript
 from typeset.pandoc import PandocFailure, run_pandoc
 from typeset.errors import CitationError
@@ -48,7 +48,7 @@ class PandocCiteproc:
                 path=style.path,
                 hint="the CSL style may be invalid; try another with --style",
             ) from None
-        return ResolvedDocument(json.loads(resolved), style, manuscript)
+        return ResolvedDocument(match_heading_levels(json.loads(resolved)), style, manuscript)
 
 
 def bibliography_heading(style: CslStyle) -> str:

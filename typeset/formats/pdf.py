@@ -52,6 +52,9 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
             "--from", "json", "--to", "html5", "--standalone",
             "--template", str(styles_dir(config) / "print.html"),
             "--section-divs",
+            # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced
+            # breaks; one line per paragraph avoids ragged notes.
+            "--wrap=none",
         ],
         document_json(document),
     )
