@@ -20,6 +20,7 @@ from typeset.errors import ConfigError
 DEFAULT_CONFIG_NAME = "typeset.yaml"
 FORMATS = ("pdf", "epub", "docx")
 PAPER_SIZES = ("a4", "letter")
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-2b", "pdf/a-3u", "tagged", "plain")
 ENGINES = ("pandoc",)
 
 
@@ -35,6 +36,10 @@ class Config:
     engine: str
     paper: str
     docx_reference: Path
+    pdf_variant: str = "pdf/ua-1"
+    toc: bool = False
+    anonymous: bool = False
+    allowed_urls: tuple[str, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
     profile: str | None = None
     project_dir: Path = Path(".")
@@ -91,6 +96,20 @@ def _choice(*allowed: str) -> Callable[[Any, str], str]:
     return convert
 
 
+def _flag(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"'{key}' must be true or false, not {value!r}")
+    return value
+
+
+def _url_prefixes(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(item, str) and item.startswith(("http://", "https://")) for item in value
+    ):
+        raise _Invalid(f"'{key}' must be a list of URL prefixes starting with http(s)://")
+    return tuple(value)
+
+
 def _metadata(value: Any, key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _Invalid(f"'{key}' must be a mapping of front-matter fields")
@@ -115,6 +134,23 @@ OPTIONS: dict[str, Option] = {
         "Reference document whose styles the DOCX uses.",
         "styles/reference.docx",
         _path,
+    ),
+    "pdf_variant": Option(
+        "PDF flavour: pdf/ua-1 (tagged, accessible), pdf/a-2b or pdf/a-3u (archival), "
+        "tagged, or plain.",
+        "pdf/ua-1",
+        _choice(*PDF_VARIANTS),
+    ),
+    "toc": Option("Add a table of contents.", False, _flag),
+    "anonymous": Option(
+        "Anonymised review copy: no author names or affiliations in any output.",
+        False,
+        _flag,
+    ),
+    "allowed_urls": Option(
+        "URL prefixes a build may fetch (images, stylesheets); none by default.",
+        [],
+        _url_prefixes,
     ),
     "metadata": Option(
         "Front-matter fields to set or override (author, subtitle, abstract...).",

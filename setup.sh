@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian/Ubuntu machine for typeset: system packages (fonts, PDF and EPUB
+# checking tools, WeasyPrint's libraries), a virtual environment with the project and its
+# test tools, all idempotent. Run again at any time.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+SYSTEM_PACKAGES=(
+  # WeasyPrint's text layout
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+  # Fonts the print stylesheet names (both SIL Open Font License)
+  fonts-sil-charis fonts-noto-cjk fonts-dejavu-core
+  # Reading and checking PDFs (tests and --check)
+  poppler-utils qpdf
+  # EPUBCheck runs on Java
+  default-jre-headless
+  # Opening DOCX in a real word processor (tests)
+  libreoffice-writer-nogui
+)
+
+if command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for package in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    echo "installing system packages: ${missing[*]}"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+else
+  echo "warning: no apt-get; install the equivalents of: ${SYSTEM_PACKAGES[*]}" >&2
+fi
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+echo "set up: .venv is ready"

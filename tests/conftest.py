@@ -1,0 +1,112 @@
+"""Shared fixtures: real builds of the essay, and readers for the real output files.
+
+Builds run the real pipeline (pandoc, WeasyPrint) once per style per test session and
+are shared by every test that reads them.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from typeset import build, load_config
+
+PROJECT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT.parent / "shared"
+SEED = SHARED / "seed" / "000_ceef0a09089d1519.txt"
+
+
+def run_cli(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]:
+    """Run `python build.py ARGS` as a user would, capturing its output."""
+    return subprocess.run(
+        [sys.executable, str(PROJECT / "build.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """Text of each page, extracted with poppler's pdftotext."""
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text with line-end hyphenation undone and whitespace folded."""
+    raw = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    # WeasyPrint hyphenates with U+2010; pdftotext keeps it at line ends.
+    joined = re.sub(r"[\u2010-]\n(?=\w)", "", raw)
+    return re.sub(r"\s+", " ", joined)
+
+
+def epub_xhtml(path: Path) -> str:
+    """All XHTML content documents of the EPUB, concatenated in name order."""
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(n for n in archive.namelist() if n.endswith(".xhtml"))
+        return "\n".join(archive.read(name).decode() for name in names)
+
+
+def epub_text(path: Path) -> str:
+    """Reader-visible text of the EPUB's XHTML: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", epub_xhtml(path)))
+
+
+def docx_part(path: Path, part: str = "word/document.xml") -> str:
+    with zipfile.ZipFile(path) as archive:
+        if part not in archive.namelist():
+            return ""
+        return archive.read(part).decode()
+
+
+def docx_text(path: Path, part: str = "word/document.xml") -> str:
+    """Text runs of a DOCX part, paragraphs separated by newlines."""
+    xml = docx_part(path, part)
+    xml = re.sub(r"</w:p>", "\n", xml)
+    return html.unescape(re.sub(r"<[^>]+>", "", xml))
+
+
+Builder = Callable[..., dict[str, Path]]
+
+
+@pytest.fixture(scope="session")
+def essay_build(tmp_path_factory: pytest.TempPathFactory) -> Builder:
+    """Build the essay in a given style (all formats), once per style per session."""
+    built: dict[tuple[str, tuple[tuple[str, object], ...]], dict[str, Path]] = {}
+
+    def build_in(style: str, **options: object) -> dict[str, Path]:
+        key = (style, tuple(sorted(options.items())))
+        if key not in built:
+            output = tmp_path_factory.mktemp(f"essay-{style}")
+            config = load_config(
+                PROJECT / "typeset.yaml",
+                project_dir=PROJECT,
+                overrides={"style": style, "output_dir": str(output), **options},
+            )
+            built[key] = build(config).outputs
+        return built[key]
+
+    return build_in
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A scratch copy of the project's inputs, for tests that break them."""
+    for name in ("manuscript", "styles"):
+        shutil.copytree(PROJECT / name, tmp_path / name)
+    for name in ("refs.bib", "typeset.yaml"):
+        shutil.copy(PROJECT / name, tmp_path / name)
+    return tmp_path
