@@ -8,6 +8,7 @@ error messages and the README's option table all come from it.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,9 @@ class Config:
     engine: str
     paper: str
     docx_reference: Path
+    margins: str = "25mm 27mm 28mm"
     pdf_variant: str = "pdf/ua-1"
+    cover_image: Path | None = None
     toc: bool = False
     anonymous: bool = False
     allowed_urls: tuple[str, ...] = ()
@@ -96,6 +99,22 @@ def _choice(*allowed: str) -> Callable[[Any, str], str]:
     return convert
 
 
+_CSS_LENGTH = re.compile(r"^(0|\d+(\.\d+)?(mm|cm|in|pt|pc|px))$")
+
+
+def _css_lengths(value: Any, key: str) -> str:
+    parts = str(value).split()
+    if not 1 <= len(parts) <= 4 or not all(_CSS_LENGTH.match(part) for part in parts):
+        raise _Invalid(
+            f"'{key}' must be one to four lengths such as '25mm' or '1in 1.25in', not {value!r}"
+        )
+    return " ".join(parts)
+
+
+def _optional_path(value: Any, key: str) -> Path | None:
+    return None if value is None else _path(value, key)
+
+
 def _flag(value: Any, key: str) -> bool:
     if not isinstance(value, bool):
         raise _Invalid(f"'{key}' must be true or false, not {value!r}")
@@ -135,6 +154,16 @@ OPTIONS: dict[str, Option] = {
         "styles/reference.docx",
         _path,
     ),
+    "margins": Option(
+        "PDF page margins as CSS lengths: one to four values (top right bottom left).",
+        "25mm 27mm 28mm",
+        _css_lengths,
+    ),
+    "cover_image": Option(
+        "EPUB cover image (PNG or JPEG); a cover is generated from the title when unset.",
+        None,
+        _optional_path,
+    ),
     "pdf_variant": Option(
         "PDF flavour: pdf/ua-1 (tagged, accessible), pdf/a-2b or pdf/a-3u (archival), "
         "tagged, or plain.",
@@ -159,7 +188,7 @@ OPTIONS: dict[str, Option] = {
     ),
 }
 PATH_OPTIONS = frozenset(
-    name for name, option in OPTIONS.items() if option.convert is _path
+    name for name, option in OPTIONS.items() if option.convert in (_path, _optional_path)
 )
 
 
@@ -327,6 +356,8 @@ def _converted(
 
 def _anchored(key: str, value: Any, base: Path) -> Any:
     """Make relative paths absolute against `base`; a style given as a path counts too."""
+    if value is None:
+        return None
     if key in PATH_OPTIONS:
         return base / value
     if key == "style" and looks_like_path(value):
