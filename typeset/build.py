@@ -1,24 +1,43 @@
-"""The build, top to bottom: resolve style -> read inputs -> check citations ->
-format citations once -> write every format -> move the files into place."""
+"""The build, top to bottom: resolve the style -> read the inputs (parsed once, cached) ->
+check every citation key -> format the citations once -> write the formats in parallel ->
+move the files into place together."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import importlib.metadata
 import logging
+import multiprocessing
+import os
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import typeset
+from typeset.cache import (
+    CACHE_FOLDER_NAME,
+    BuildCache,
+    file_fingerprint,
+    fingerprint,
+    folder_fingerprint,
+)
 from typeset.citations import ResolvedDocument, check_citations, engine_named
 from typeset.config import FORMATS, Config
 from typeset.errors import ToolError, TypesetError
-from typeset.formats import WRITERS
-from typeset.manuscript import read_manuscript
+from typeset.formats import extension_of, writer_for
+from typeset.manuscript import Manuscript, read_manuscript
 from typeset.output import staged_outputs
-from typeset.references import read_bibliography
-from typeset.styles import resolve_style
+from typeset.pandoc import pandoc_fingerprint
+from typeset.references import Bibliography, read_bibliography
+from typeset.styles import CslStyle, resolve_style
 
 log = logging.getLogger(__name__)
+
+# Called as (format, event, seconds) with event "start", "done" or "cached".
+ProgressCallback = Callable[[str, str, float], None]
 
 
 @dataclass(frozen=True)
@@ -26,39 +45,188 @@ class BuildResult:
     outputs: dict[str, Path]
     style_name: str
     seconds: float
+    format_seconds: dict[str, float] = field(default_factory=dict)
+    from_cache: frozenset[str] = frozenset()
 
 
-def build(config: Config) -> BuildResult:
-    """Build every format the config asks for; raise a TypesetError on bad input."""
+def build(
+    config: Config, *, force: bool = False, progress: ProgressCallback | None = None
+) -> BuildResult:
+    """Build every format the config asks for; raise a TypesetError on bad input.
+
+    `force` ignores cached results (they are still refreshed).
+    """
     started = time.perf_counter()
+    report = progress or (lambda name, event, seconds: None)
+    cache = BuildCache(config.project_dir / CACHE_FOLDER_NAME, read=not force)
     style = resolve_style(config.style, config.project_dir)
-    manuscript = read_manuscript(config.manuscript, config.metadata)
-    bibliography = read_bibliography(config.bibliography)
+    manuscript = read_manuscript(
+        config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
+    )
+    bibliography = read_bibliography(config.bibliography, cache=cache)
     check_citations(manuscript, bibliography)
-    engine = engine_named(config.engine)
+
+    formats = _in_build_order(config.formats)
     destinations = {
-        name: config.output_dir / f"{manuscript.stem}.{WRITERS[name].extension}"
-        for name in _in_build_order(config.formats)
+        name: config.output_dir / f"{manuscript.stem}.{extension_of(name)}" for name in formats
     }
-    with tempfile.TemporaryDirectory(prefix="typeset-") as workdir:
-        resolved = engine.resolve(manuscript, bibliography, style, Path(workdir))
-        with staged_outputs(destinations) as staged:
-            for name, temporary in staged.items():
-                log.info("writing %s", destinations[name])
-                _write_format(name, resolved, temporary, config)
-    return BuildResult(destinations, style.name, time.perf_counter() - started)
+    resolved_key = _resolved_key(manuscript, bibliography, style, config)
+    output_keys = {name: _output_key(name, resolved_key, manuscript, config) for name in formats}
+    cached_outputs = {
+        name: path for name in formats if (path := cache.get_file(name, output_keys[name]))
+    }
+    timings: dict[str, float] = {}
+    with staged_outputs(destinations) as staged:
+        for name, path in cached_outputs.items():
+            staged[name].write_bytes(path.read_bytes())
+            report(name, "cached", 0.0)
+        to_write = [name for name in formats if name not in cached_outputs]
+        if to_write:
+            resolved = _resolved(manuscript, bibliography, style, config, cache, resolved_key)
+            timings = _write_formats(to_write, resolved, staged, config, report)
+            for name in to_write:
+                cache.put_file(name, output_keys[name], staged[name])
+    return BuildResult(
+        outputs=destinations,
+        style_name=style.name,
+        seconds=time.perf_counter() - started,
+        format_seconds=timings,
+        from_cache=frozenset(cached_outputs),
+    )
 
 
 def _in_build_order(formats: tuple[str, ...]) -> list[str]:
-    """PDF first: it is the slowest and the one most people look at."""
+    """PDF first: it is the slowest, so starting it first shortens the whole build."""
     return [name for name in FORMATS if name in formats]
+
+
+def _resolved(
+    manuscript: Manuscript,
+    bibliography: Bibliography,
+    style: CslStyle,
+    config: Config,
+    cache: BuildCache,
+    key: str,
+) -> ResolvedDocument:
+    """The manuscript with citations formatted: from the cache, or one engine run."""
+    cached = cache.get_json("resolved", key)
+    if cached is not None:
+        return ResolvedDocument(cached, style, manuscript)
+    with tempfile.TemporaryDirectory(prefix="typeset-") as workdir:
+        resolved = engine_named(config.engine).resolve(
+            manuscript, bibliography, style, Path(workdir)
+        )
+    cache.put_json("resolved", key, resolved.document)
+    return resolved
+
+
+def _resolved_key(
+    manuscript: Manuscript, bibliography: Bibliography, style: CslStyle, config: Config
+) -> str:
+    return fingerprint(
+        "resolved",
+        manuscript.document,
+        list(bibliography.items),
+        file_fingerprint(style.path),
+        style.name,
+        config.engine,
+        _engine_version(config.engine),
+        pandoc_fingerprint(),
+        _code_fingerprint(),
+    )
+
+
+def _output_key(name: str, resolved_key: str, manuscript: Manuscript, config: Config) -> str:
+    """Everything a format's bytes depend on beyond the resolved document."""
+    styles = config.project_dir / "styles"
+    parts: list[Any] = [
+        name,
+        resolved_key,
+        folder_fingerprint(manuscript.folder, skip=frozenset({manuscript.path})),
+        config.toc,
+        os.environ.get("SOURCE_DATE_EPOCH", ""),
+    ]
+    if name == "pdf":
+        parts += [
+            config.paper, config.margins, config.pdf_variant, list(config.allowed_urls),
+            [file_fingerprint(path) for path in sorted(styles.glob("print.*"))],
+            _tool_version("weasyprint"), _fonts_fingerprint(),
+        ]
+    elif name == "epub":
+        parts += [
+            file_fingerprint(config.cover_image),
+            [file_fingerprint(path) for path in sorted(styles.glob("epub*"))],
+            _tool_version("weasyprint"),  # draws the generated cover
+        ]
+    elif name == "docx":
+        parts += [file_fingerprint(config.docx_reference)]
+    return fingerprint(*parts)
+
+
+def _engine_version(engine: str) -> str:
+    return _tool_version("citeproc-py") if engine == "citeproc-py" else ""
+
+
+def _tool_version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def _code_fingerprint() -> str:
+    """Our own code shapes the outputs too: an upgrade must not serve old files."""
+    return folder_fingerprint(Path(typeset.__file__).parent)
+
+
+def _fonts_fingerprint() -> str:
+    folders = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts"]
+    return fingerprint([folder_fingerprint(folder) for folder in folders])
+
+
+def _write_formats(
+    names: list[str],
+    resolved: ResolvedDocument,
+    staged: dict[str, Path],
+    config: Config,
+    report: ProgressCallback,
+) -> dict[str, float]:
+    """Write each format to its staged path, in parallel processes when there are several."""
+    for name in names:
+        report(name, "start", 0.0)
+    if len(names) == 1 or (os.cpu_count() or 1) == 1:
+        timings = {}
+        for name in names:
+            timings[name] = _write_format(name, resolved, staged[name], config)
+            report(name, "done", timings[name])
+        return timings
+    workers = min(len(names), os.cpu_count() or 1)
+    # fork: the workers inherit the imported modules and the resolved document for free.
+    context = multiprocessing.get_context("fork")
+    timings = {}
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = {
+            pool.submit(_write_format, name, resolved, staged[name], config): name
+            for name in names  # submitted in build order: PDF first
+        }
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                name = futures[future]
+                timings[name] = future.result()
+                report(name, "done", timings[name])
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return timings
 
 
 def _write_format(
     name: str, resolved: ResolvedDocument, temporary: Path, config: Config
-) -> None:
+) -> float:
+    started = time.perf_counter()
     try:
-        WRITERS[name].write(resolved, temporary, config)
+        writer_for(name).write(resolved, temporary, config)
     except TypesetError:
         raise
     except Exception as error:  # a library failure must not reach the user as a traceback
@@ -66,3 +234,4 @@ def _write_format(
             f"the {name.upper()} writer failed: {type(error).__name__}: {error}",
             hint="run again with --verbose for details; report it if the input looks fine",
         ) from error
+    return time.perf_counter() - started

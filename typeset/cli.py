@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-from typeset.build import build
-from typeset.config import DEFAULT_CONFIG_NAME, ENGINES, PAPER_SIZES, load_config
+from typeset.build import ProgressCallback, build
+from typeset.config import DEFAULT_CONFIG_NAME, ENGINES, PAPER_SIZES, Config, load_config
 from typeset.errors import TypesetError
 from typeset.styles import list_styles
+from typeset.watch import watch
 
 EXIT_OK, EXIT_INPUT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -34,6 +37,8 @@ def parser() -> argparse.ArgumentParser:
         "--list-styles", nargs="?", const="", metavar="WORD",
         help="list styles whose name or title contains WORD, then exit",
     )
+    cli.add_argument("--force", action="store_true", help="ignore the build cache")
+    cli.add_argument("--watch", action="store_true", help="rebuild on every save until Ctrl-C")
     verbosity = cli.add_mutually_exclusive_group()
     verbosity.add_argument("--verbose", "-v", action="store_true", help="log every step and tool call")
     verbosity.add_argument("--quiet", "-q", action="store_true", help="print errors only")
@@ -50,29 +55,72 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
         config_path = arguments.config
         if config_path is None and (project_dir / DEFAULT_CONFIG_NAME).is_file():
             config_path = project_dir / DEFAULT_CONFIG_NAME
-        config = load_config(
-            config_path,
-            profile=arguments.profile,
-            project_dir=project_dir,
-            overrides={
-                "manuscript": arguments.manuscript and str(arguments.manuscript),
-                "bibliography": arguments.bibliography and str(arguments.bibliography),
-                "style": arguments.style,
-                "formats": arguments.formats,
-                "output_dir": arguments.output_dir and str(arguments.output_dir),
-                "engine": arguments.engine,
-                "paper": arguments.paper,
-            },
-        )
-        result = build(config)
+
+        def make_config() -> Config:
+            return load_config(
+                config_path,
+                profile=arguments.profile,
+                project_dir=project_dir,
+                overrides=_overrides(arguments),
+            )
+
+        if arguments.watch:
+            with _progress_display(arguments.quiet) as progress:
+                watch(make_config, config_path, progress=progress)
+            return EXIT_OK
+        config = make_config()
+        with _progress_display(arguments.quiet) as progress:
+            result = build(config, force=arguments.force, progress=progress)
     except TypesetError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     if not arguments.quiet:
-        for path in result.outputs.values():
-            print(f"wrote {_display(path)}")
+        for name, path in result.outputs.items():
+            note = " (unchanged, from cache)" if name in result.from_cache else ""
+            print(f"wrote {_display(path)}{note}")
         print(f"style {result.style_name}, {result.seconds:.1f} s")
     return EXIT_OK
+
+
+def _overrides(arguments: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "manuscript": arguments.manuscript and str(arguments.manuscript),
+        "bibliography": arguments.bibliography and str(arguments.bibliography),
+        "style": arguments.style,
+        "formats": arguments.formats,
+        "output_dir": arguments.output_dir and str(arguments.output_dir),
+        "engine": arguments.engine,
+        "paper": arguments.paper,
+    }
+
+
+@contextlib.contextmanager
+def _progress_display(quiet: bool) -> Iterator[ProgressCallback | None]:
+    """A live per-format progress display on a terminal; nothing when piped or quiet."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        transient=True, console=_stderr_console(),
+    ) as display:
+        tasks: dict[str, Any] = {}
+
+        def update(name: str, event: str, seconds: float) -> None:
+            if event == "start":
+                tasks[name] = display.add_task(f"writing {name.upper()}", total=1)
+            elif name in tasks:
+                display.update(tasks[name], completed=1, description=f"{name.upper()} done")
+
+        yield update
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def _print_styles(word: str | None, project_dir: Path) -> int:

@@ -7,6 +7,15 @@ user should do about it, so the CLI can print one self-contained paragraph.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+
+def _rebuild(
+    kind: type[TypesetError], message: str, path: Path | None, line: int | None, hint: str | None
+) -> TypesetError:
+    error = TypesetError.__new__(kind)
+    TypesetError.__init__(error, message, path=path, line=line, hint=hint)
+    return error
 
 
 class TypesetError(Exception):
@@ -25,6 +34,11 @@ class TypesetError(Exception):
         self.path = Path(path) if path is not None else None
         self.line = line
         self.hint = hint
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross process boundaries (formats are written in worker processes);
+        # the default pickling would drop the keyword-only fields.
+        return (_rebuild, (type(self), self.message, self.path, self.line, self.hint))
 
     def __str__(self) -> str:
         where = ""

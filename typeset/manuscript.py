@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from typeset import ast
+from typeset.cache import BuildCache, fingerprint
 from typeset.errors import ManuscriptError
-from typeset.pandoc import PandocFailure, line_of_pandoc_error, run_pandoc
+from typeset.pandoc import PandocFailure, line_of_pandoc_error, pandoc_fingerprint, run_pandoc
 
 # pandoc's Markdown plus the extensions an academic manuscript leans on; `raw_attribute`
 # and friends stay on so authors can reach for format-specific output when needed.
@@ -55,9 +56,44 @@ class Manuscript:
         return None
 
 
-def read_manuscript(path: Path, metadata: Mapping[str, Any] | None = None) -> Manuscript:
-    """Read and parse `path`; `metadata` (from the config) overrides its front matter."""
+# Front-matter fields that identify the author: all removed from an anonymised review copy.
+IDENTIFYING_FIELDS = (
+    "author", "authors", "affiliation", "institute", "institution", "email", "orcid",
+    "thanks", "acknowledgements", "acknowledgments", "corresponding", "contact",
+)
+
+
+def read_manuscript(
+    path: Path,
+    metadata: Mapping[str, Any] | None = None,
+    *,
+    anonymous: bool = False,
+    cache: BuildCache | None = None,
+) -> Manuscript:
+    """Read and parse `path`; `metadata` (from the config) overrides its front matter.
+
+    With `anonymous`, every identifying field is dropped, so no writer can put an author
+    name into the text, a title page, a cover or a file's properties.
+    """
     text = _read_text(path)
+    key = fingerprint(text, MARKDOWN_FORMAT, pandoc_fingerprint())
+    document = cache.get_json("parse", key) if cache else None
+    if document is None:
+        document = _parse(path, text)
+        if cache:
+            cache.put_json("parse", key, document)
+    for key, value in (metadata or {}).items():
+        if value is None:
+            document["meta"].pop(key, None)
+        else:
+            document["meta"][key] = ast.meta_value(value)
+    if anonymous:
+        for field in IDENTIFYING_FIELDS:
+            document["meta"].pop(field, None)
+    return Manuscript(path=path, text=text, document=document)
+
+
+def _parse(path: Path, text: str) -> dict[str, Any]:
     try:
         parsed = run_pandoc(["--from", MARKDOWN_FORMAT, "--to", "json"], text.encode())
     except PandocFailure as failure:
@@ -67,13 +103,8 @@ def read_manuscript(path: Path, metadata: Mapping[str, Any] | None = None) -> Ma
             line=line_of_pandoc_error(failure.stderr),
             hint="fix the Markdown or the YAML front matter at that line",
         ) from None
-    document = json.loads(parsed)
-    for key, value in (metadata or {}).items():
-        if value is None:
-            document["meta"].pop(key, None)
-        else:
-            document["meta"][key] = ast.meta_value(value)
-    return Manuscript(path=path, text=text, document=document)
+    document: dict[str, Any] = json.loads(parsed)
+    return document
 
 
 def _read_text(path: Path) -> str:

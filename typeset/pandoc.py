@@ -30,8 +30,17 @@ def pandoc_version() -> str:
     return first_line.split()[-1]
 
 
+@functools.cache
+def pandoc_fingerprint() -> str:
+    """Identifies the pandoc binary without running it (path, size, mtime)."""
+    status = Path(pandoc_path()).stat()
+    return f"{pandoc_path()}:{status.st_size}:{status.st_mtime_ns}"
+
+
 class PandocFailure(ToolError):
     """pandoc exited non-zero; `stderr` holds what it said."""
+
+    stderr = ""
 
     def __init__(self, message: str, stderr: str) -> None:
         super().__init__(message)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from typeset.cache import BuildCache, fingerprint
 from typeset.errors import BibliographyError
-from typeset.pandoc import PandocFailure, line_of_pandoc_error, run_pandoc
+from typeset.pandoc import PandocFailure, line_of_pandoc_error, pandoc_fingerprint, run_pandoc
 
 CslItem = dict[str, Any]
 
@@ -33,7 +34,7 @@ class Bibliography:
         return json.dumps(list(self.items), ensure_ascii=False, indent=1).encode()
 
 
-def read_bibliography(path: Path) -> Bibliography:
+def read_bibliography(path: Path, *, cache: BuildCache | None = None) -> Bibliography:
     """Parse a BibTeX (.bib) or CSL-JSON (.json) file."""
     if path.is_dir():
         raise BibliographyError("bibliography path is a folder, not a file", path=path)
@@ -60,6 +61,10 @@ def read_bibliography(path: Path) -> Bibliography:
     if path.suffix.lower() == ".json":
         return Bibliography(path, _items_from_csl_json(text, path))
     input_format = "biblatex" if path.suffix.lower() == ".biblatex" else "bibtex"
+    key = fingerprint(text, input_format, pandoc_fingerprint())
+    cached = cache.get_json("bibliography", key) if cache else None
+    if cached is not None:
+        return Bibliography(path, tuple(cached))
     try:
         csl_json = run_pandoc(["--from", input_format, "--to", "csljson"], text.encode())
     except PandocFailure as failure:
@@ -69,7 +74,10 @@ def read_bibliography(path: Path) -> Bibliography:
             line=line_of_pandoc_error(failure.stderr),
             hint="check the entry that starts near that line for a missing brace, comma or quote",
         ) from None
-    return Bibliography(path, _items_from_csl_json(csl_json.decode(), path))
+    bibliography = Bibliography(path, _items_from_csl_json(csl_json.decode(), path))
+    if cache:
+        cache.put_json("bibliography", key, list(bibliography.items))
+    return bibliography
 
 
 def _first_message(stderr: str) -> str:

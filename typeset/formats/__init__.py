@@ -1,16 +1,31 @@
-"""Format writers: resolved document + destination -> file. One module per format."""
+"""Format writers: resolved document + destination -> file. One module per format.
+
+Writers are imported on first use: WeasyPrint alone takes half a second to import, which a
+rebuild served from the cache, or a DOCX-only build, should not pay.
+"""
 
 from __future__ import annotations
 
-from typeset.formats.base import FormatWriter
-from typeset.formats.docx import DocxWriter
-from typeset.formats.epub import EpubWriter
-from typeset.formats.pdf import PdfWriter
+import importlib
 
-WRITERS: dict[str, FormatWriter] = {
-    "pdf": PdfWriter(),
-    "epub": EpubWriter(),
-    "docx": DocxWriter(),
+from typeset.formats.base import FormatWriter
+
+# format name -> (module, class, file extension)
+WRITERS: dict[str, tuple[str, str, str]] = {
+    "pdf": ("typeset.formats.pdf", "PdfWriter", "pdf"),
+    "epub": ("typeset.formats.epub", "EpubWriter", "epub"),
+    "docx": ("typeset.formats.docx", "DocxWriter", "docx"),
 }
 
-__all__ = ["WRITERS", "FormatWriter"]
+
+def extension_of(format_name: str) -> str:
+    return WRITERS[format_name][2]
+
+
+def writer_for(format_name: str) -> FormatWriter:
+    module_name, class_name, _ = WRITERS[format_name]
+    writer: FormatWriter = getattr(importlib.import_module(module_name), class_name)()
+    return writer
+
+
+__all__ = ["WRITERS", "FormatWriter", "extension_of", "writer_for"]

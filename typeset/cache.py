@@ -1,0 +1,109 @@
+"""A content-addressed cache of the build's intermediate results and outputs.
+
+Every entry is named by the SHA-256 of everything that went into it (input bytes, the
+options that matter, tool versions), so a stale entry can never be served: changed input
+means a different name. Entries are written to a temporary file and renamed, so two builds
+sharing the cache never see half an entry. The folder is safe to delete at any time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+CACHE_FOLDER_NAME = ".typeset-cache"
+
+
+def fingerprint(*parts: Any) -> str:
+    """SHA-256 over `parts`: bytes as they are, anything else as canonical JSON."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else json.dumps(
+            part, sort_keys=True, default=str, ensure_ascii=False
+        ).encode()
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def file_fingerprint(path: Path | None) -> str:
+    """Fingerprint of a file's bytes ('' for None or a missing file)."""
+    if path is None or not path.is_file():
+        return ""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def folder_fingerprint(folder: Path, *, skip: frozenset[Path] = frozenset()) -> str:
+    """Fingerprint of every file below `folder` by name, size and modification time.
+
+    Used for folders of resources (images beside the manuscript, the fonts a PDF embeds)
+    where reading every byte would cost more than the build it might save.
+    """
+    entries = []
+    if folder.is_dir():
+        for root, directories, files in os.walk(folder):
+            directories[:] = sorted(d for d in directories if not d.startswith("."))
+            for name in sorted(files):
+                path = Path(root) / name
+                if path in skip or name.startswith("."):
+                    continue
+                try:
+                    status = path.stat()
+                except OSError:
+                    continue
+                entries.append((str(path.relative_to(folder)), status.st_size, status.st_mtime_ns))
+    return fingerprint(entries)
+
+
+class BuildCache:
+    """Cached JSON values and files, each under a kind ('parse', 'pdf'...) and a key."""
+
+    def __init__(self, folder: Path, *, read: bool = True) -> None:
+        self.folder = folder
+        self.read = read  # --force: recompute everything, but refresh the entries
+
+    def _entry(self, kind: str, key: str, suffix: str) -> Path:
+        return self.folder / kind / f"{key}{suffix}"
+
+    def get_json(self, kind: str, key: str) -> Any | None:
+        if not self.read:
+            return None
+        entry = self._entry(kind, key, ".json")
+        try:
+            return json.loads(entry.read_bytes())
+        except (OSError, ValueError):
+            return None
+
+    def put_json(self, kind: str, key: str, value: Any) -> None:
+        self._store(self._entry(kind, key, ".json"), json.dumps(value).encode())
+
+    def get_file(self, kind: str, key: str) -> Path | None:
+        if not self.read:
+            return None
+        entry = self._entry(kind, key, ".bin")
+        return entry if entry.is_file() else None
+
+    def put_file(self, kind: str, key: str, source: Path) -> None:
+        self._store(self._entry(kind, key, ".bin"), source.read_bytes())
+
+    def _store(self, entry: Path, data: bytes) -> None:
+        # A cache that cannot be written only makes the next build slower.
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".partial")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(name, entry)
+        except OSError as error:
+            log.warning("cache not written (%s): %s", entry, error)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
