@@ -142,7 +142,7 @@ def _output_key(name: str, resolved_key: str, manuscript: Manuscript, config: Co
     parts: list[Any] = [
         name,
         resolved_key,
-        folder_fingerprint(manuscript.folder, skip=frozenset({manuscript.path})),
+        [file_fingerprint(path) for path in manuscript.local_resources()],
         config.toc,
         os.environ.get("SOURCE_DATE_EPOCH", ""),
     ]

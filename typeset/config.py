@@ -151,7 +151,7 @@ OPTIONS: dict[str, Option] = {
     "paper": Option("PDF paper size: a4 or letter.", "a4", _choice(*PAPER_SIZES)),
     "docx_reference": Option(
         "Reference document whose styles the DOCX uses.",
-        "styles/reference.docx",
+        "styles/reference-finished.docx",
         _path,
     ),
     "margins": Option(

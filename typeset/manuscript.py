@@ -47,6 +47,16 @@ class Manuscript:
     def nocite_keys(self) -> list[str]:
         return ast.cite_keys(self.meta.get("nocite"))
 
+    def local_resources(self) -> list[Path]:
+        """Files the manuscript pulls in (images), resolved against its folder."""
+        found: dict[Path, None] = {}
+        for node in ast.walk(self.document["blocks"]):
+            if node["t"] == "Image":
+                target = node["c"][2][0]
+                if "://" not in target and not target.startswith("data:"):
+                    found.setdefault(self.folder / target, None)
+        return list(found)
+
     def line_of_key(self, key: str) -> int | None:
         """The first source line that cites `key` (pandoc's AST has no positions)."""
         pattern = re.compile(r"@\{?" + re.escape(key) + r"(?![\w:.#$%&+?<>~/-]*\w)")
