@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import importlib.metadata
+import importlib.util
 import logging
 import multiprocessing
 import os
@@ -30,7 +31,7 @@ from typeset.errors import ToolError, TypesetError
 from typeset.formats import extension_of, writer_for
 from typeset.manuscript import Manuscript, read_manuscript
 from typeset.output import staged_outputs
-from typeset.pandoc import pandoc_fingerprint
+from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.references import Bibliography, read_bibliography
 from typeset.styles import CslStyle, resolve_style
 
@@ -47,6 +48,7 @@ class BuildResult:
     seconds: float
     format_seconds: dict[str, float] = field(default_factory=dict)
     from_cache: frozenset[str] = frozenset()
+    inputs: tuple[Path, ...] = ()  # every file the build read, for the up-to-date check
 
 
 def build(
@@ -59,19 +61,30 @@ def build(
     started = time.perf_counter()
     report = progress or (lambda name, event, seconds: None)
     cache = BuildCache(config.project_dir / CACHE_FOLDER_NAME, read=not force)
-    style = resolve_style(config.style, config.project_dir)
-    manuscript = read_manuscript(
-        config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
-    )
-    bibliography = read_bibliography(config.bibliography, cache=cache)
+    formats = _in_build_order(config.formats)
+    # The inputs are read by pandoc subprocesses, which leave this process idle: use that
+    # time to import the writers (WeasyPrint takes ~0.5 s) and to read the bibliography.
+    with concurrent.futures.ThreadPoolExecutor(2) as background:
+        warm_writers = background.submit(_import_writers, formats)
+        bibliography_read = background.submit(
+            read_bibliography, config.bibliography, cache=cache
+        )
+        style = resolve_style(config.style, config.project_dir)
+        manuscript = read_manuscript(
+            config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
+        )
+        bibliography = bibliography_read.result()
+        warm_writers.result()  # finished before any fork: forking mid-import is unsafe
     check_citations(manuscript, bibliography)
 
-    formats = _in_build_order(config.formats)
     destinations = {
         name: config.output_dir / f"{manuscript.stem}.{extension_of(name)}" for name in formats
     }
     resolved_key = _resolved_key(manuscript, bibliography, style, config)
-    output_keys = {name: _output_key(name, resolved_key, manuscript, config) for name in formats}
+    resources = [file_fingerprint(path) for path in manuscript.local_resources()]
+    output_keys = {
+        name: _output_key(name, resolved_key, resources, config) for name in formats
+    }
     cached_outputs = {
         name: path for name in formats if (path := cache.get_file(name, output_keys[name]))
     }
@@ -92,7 +105,32 @@ def build(
         seconds=time.perf_counter() - started,
         format_seconds=timings,
         from_cache=frozenset(cached_outputs),
+        inputs=_inputs_read(config, manuscript, style),
     )
+
+
+def _inputs_read(config: Config, manuscript: Manuscript, style: CslStyle) -> tuple[Path, ...]:
+    styles = config.project_dir / "styles"
+    code = Path(typeset.__file__).parent
+    tools = [Path(pandoc_path())]
+    for module in ("weasyprint", "citeproc", "pypandoc"):
+        spec = importlib.util.find_spec(module)
+        if spec and spec.origin:
+            tools.append(Path(spec.origin))
+    return (
+        manuscript.path, config.bibliography, style.path,
+        *sorted(path for path in styles.rglob("*") if path.is_file()),
+        *manuscript.local_resources(),
+        config.docx_reference,
+        *([config.cover_image] if config.cover_image else []),
+        *sorted(code.rglob("*.py")),
+        *tools,
+    )
+
+
+def _import_writers(formats: list[str]) -> None:
+    for name in formats:
+        writer_for(name)
 
 
 def _in_build_order(formats: tuple[str, ...]) -> list[str]:
@@ -136,13 +174,13 @@ def _resolved_key(
     )
 
 
-def _output_key(name: str, resolved_key: str, manuscript: Manuscript, config: Config) -> str:
+def _output_key(name: str, resolved_key: str, resources: list[str], config: Config) -> str:
     """Everything a format's bytes depend on beyond the resolved document."""
     styles = config.project_dir / "styles"
     parts: list[Any] = [
         name,
         resolved_key,
-        [file_fingerprint(path) for path in manuscript.local_resources()],
+        resources,
         config.toc,
         os.environ.get("SOURCE_DATE_EPOCH", ""),
     ]

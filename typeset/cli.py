@@ -10,11 +10,19 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from typeset.build import ProgressCallback, build
-from typeset.config import DEFAULT_CONFIG_NAME, ENGINES, PAPER_SIZES, Config, load_config
+from typing import TYPE_CHECKING
+
+from typeset import uptodate
 from typeset.errors import TypesetError
-from typeset.styles import list_styles
-from typeset.watch import watch
+
+if TYPE_CHECKING:
+    from typeset.build import ProgressCallback
+    from typeset.config import Config
+
+# Kept in step with typeset.config; importing it here would cost the up-to-date path.
+DEFAULT_CONFIG_NAME = "typeset.yaml"
+ENGINE_CHOICES = ("pandoc", "citeproc-py")
+PAPER_CHOICES = ("a4", "letter")
 
 EXIT_OK, EXIT_INPUT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -31,8 +39,8 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--style", help="CSL style name (see --list-styles) or path to a .csl")
     cli.add_argument("--to", dest="formats", metavar="FORMATS", help="comma-separated: pdf,epub,docx")
     cli.add_argument("--output-dir", type=Path, help="where the outputs go")
-    cli.add_argument("--engine", choices=ENGINES, help="citation engine")
-    cli.add_argument("--paper", choices=PAPER_SIZES, help="PDF paper size")
+    cli.add_argument("--engine", choices=ENGINE_CHOICES, help="citation engine")
+    cli.add_argument("--paper", choices=PAPER_CHOICES, help="PDF paper size")
     cli.add_argument(
         "--list-styles", nargs="?", const="", metavar="WORD",
         help="list styles whose name or title contains WORD, then exit",
@@ -46,12 +54,26 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     arguments = parser().parse_args(argv)  # exits 2 on a usage error
     project_dir = (project_dir or Path.cwd()).resolve()
     _configure_logging(arguments.verbose, arguments.quiet)
+    plain_build = not (arguments.force or arguments.watch or arguments.list_styles is not None)
+    stamp_key = uptodate.invocation_key(argv, project_dir)
+    if plain_build and (current := uptodate.outputs_if_current(stamp_key, project_dir)):
+        if not arguments.quiet:
+            for path in current:
+                print(f"up to date: {_display(path)}")
+        return EXIT_OK
+    from typeset.build import build
+    from typeset.config import load_config
+    from typeset.styles import list_styles
+    from typeset.watch import watch
+
     try:
         if arguments.list_styles is not None:
-            return _print_styles(arguments.list_styles or None, project_dir)
+            return _print_styles(list_styles(arguments.list_styles or None, project_dir),
+                                 arguments.list_styles)
         config_path = arguments.config
         if config_path is None and (project_dir / DEFAULT_CONFIG_NAME).is_file():
             config_path = project_dir / DEFAULT_CONFIG_NAME
@@ -74,6 +96,8 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
     except TypesetError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT_ERROR
+    read = [*result.inputs, *([config_path] if config_path else [])]
+    uptodate.record(stamp_key, project_dir, read, result.outputs.values())
     if not arguments.quiet:
         for name, path in result.outputs.items():
             note = " (unchanged, from cache)" if name in result.from_cache else ""
@@ -123,8 +147,7 @@ def _stderr_console() -> Any:
     return Console(stderr=True)
 
 
-def _print_styles(word: str | None, project_dir: Path) -> int:
-    styles = list_styles(word, project_dir)
+def _print_styles(styles: list[Any], word: str) -> int:
     for style in styles:
         kind = "note" if style.is_note_style else "in-text"
         print(f"{style.name:<55} {kind:<8} {style.title}")
