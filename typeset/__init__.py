@@ -10,8 +10,8 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "build": "typeset.build",
-    "BuildResult": "typeset.build",
+    "build": "typeset.pipeline",
+    "BuildResult": "typeset.pipeline",
     "Config": "typeset.config",
     "load_config": "typeset.config",
     "TypesetError": "typeset.errors",

@@ -16,7 +16,7 @@ from typeset import uptodate
 from typeset.errors import TypesetError
 
 if TYPE_CHECKING:
-    from typeset.build import ProgressCallback
+    from typeset.pipeline import ProgressCallback
     from typeset.config import Config
 
 # Kept in step with typeset.config; importing it here would cost the up-to-date path.
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
             for path in current:
                 print(f"up to date: {_display(path)}")
         return EXIT_OK
-    from typeset.build import build
+    from typeset.pipeline import build
     from typeset.config import load_config
     from typeset.styles import list_styles
     from typeset.watch import watch

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from typeset.build import BuildResult, ProgressCallback, build
+from typeset.pipeline import BuildResult, ProgressCallback, build
 from typeset.config import Config
 from typeset.errors import TypesetError
 
