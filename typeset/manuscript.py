@@ -57,6 +57,13 @@ class Manuscript:
                     found.setdefault(self.folder / target, None)
         return list(found)
 
+    def line_containing(self, needle: str) -> int | None:
+        """The first source line containing `needle`, for messages about a construct."""
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            if needle and needle in line:
+                return number
+        return None
+
     def line_of_key(self, key: str) -> int | None:
         """The first source line that cites `key` (pandoc's AST has no positions)."""
         pattern = re.compile(r"@\{?" + re.escape(key) + r"(?![\w:.#$%&+?<>~/-]*\w)")
@@ -105,7 +112,9 @@ def read_manuscript(
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
     try:
-        parsed = run_pandoc(["--from", MARKDOWN_FORMAT, "--to", "json"], text.encode())
+        parsed = run_pandoc(
+            ["--from", MARKDOWN_FORMAT, "--to", "json", "--sandbox"], text.encode()
+        )
     except PandocFailure as failure:
         raise ManuscriptError(
             f"cannot parse the manuscript: {failure.stderr.strip()}",

@@ -33,6 +33,7 @@ from typeset.manuscript import Manuscript, read_manuscript
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.references import Bibliography, read_bibliography
+from typeset.sanitize import restrict_resources
 from typeset.styles import CslStyle, resolve_style
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,12 @@ def build(
             read_bibliography, config.bibliography, cache=cache
         )
         style = resolve_style(config.style, config.project_dir)
-        manuscript = read_manuscript(
-            config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
+        manuscript = restrict_resources(
+            read_manuscript(
+                config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
+            ),
+            allowed_roots=[config.manuscript.parent, config.project_dir],
+            allowed_urls=config.allowed_urls,
         )
         bibliography = bibliography_read.result()
         warm_writers.result()  # finished before any fork: forking mid-import is unsafe

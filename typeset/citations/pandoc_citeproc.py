@@ -36,7 +36,8 @@ class PandocCiteproc:
         try:
             resolved = run_pandoc(
                 [
-                    "--from", "json", "--to", "json", "--citeproc",
+                    # --sandbox: citeproc reads only the files named here.
+                    "--from", "json", "--to", "json", "--citeproc", "--sandbox",
                     "--csl", str(style.path),
                     "--bibliography", str(references),
                 ],
