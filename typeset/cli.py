@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
@@ -46,6 +47,11 @@ def parser() -> argparse.ArgumentParser:
         help="list styles whose name or title contains WORD, then exit",
     )
     cli.add_argument("--force", action="store_true", help="ignore the build cache")
+    cli.add_argument(
+        "--check", action="store_true",
+        help="build, then validate inputs and outputs (EPUBCheck, fonts, qpdf); exit 1 on errors",
+    )
+    cli.add_argument("--json", action="store_true", help="with --check: a machine-readable report")
     cli.add_argument("--watch", action="store_true", help="rebuild on every save until Ctrl-C")
     verbosity = cli.add_mutually_exclusive_group()
     verbosity.add_argument("--verbose", "-v", action="store_true", help="log every step and tool call")
@@ -58,7 +64,10 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
     arguments = parser().parse_args(argv)  # exits 2 on a usage error
     project_dir = (project_dir or Path.cwd()).resolve()
     _configure_logging(arguments.verbose, arguments.quiet)
-    plain_build = not (arguments.force or arguments.watch or arguments.list_styles is not None)
+    plain_build = not (
+        arguments.force or arguments.watch or arguments.check
+        or arguments.list_styles is not None
+    )
     stamp_key = uptodate.invocation_key(argv, project_dir)
     if plain_build and (current := uptodate.outputs_if_current(stamp_key, project_dir)):
         if not arguments.quiet:
@@ -91,6 +100,8 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
                 watch(make_config, config_path, progress=progress)
             return EXIT_OK
         config = make_config()
+        if arguments.check:
+            return _run_check(config, as_json=arguments.json)
         with _progress_display(arguments.quiet) as progress:
             result = build(config, force=arguments.force, progress=progress)
     except TypesetError as error:
@@ -104,6 +115,17 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
             print(f"wrote {_display(path)}{note}")
         print(f"style {result.style_name}, {result.seconds:.1f} s")
     return EXIT_OK
+
+
+def _run_check(config: Config, *, as_json: bool) -> int:
+    from typeset.check import check
+
+    report = check(config)
+    if as_json:
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        print(report.as_text())
+    return EXIT_OK if report.passed else EXIT_INPUT_ERROR
 
 
 def _overrides(arguments: argparse.Namespace) -> dict[str, Any]:

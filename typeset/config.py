@@ -22,7 +22,7 @@ DEFAULT_CONFIG_NAME = "typeset.yaml"
 FORMATS = ("pdf", "epub", "docx")
 PAPER_SIZES = ("a4", "letter")
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-2b", "pdf/a-3u", "tagged", "plain")
-ENGINES = ("pandoc",)
+ENGINES = ("pandoc", "citeproc-py")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ class Config:
     toc: bool = False
     anonymous: bool = False
     allowed_urls: tuple[str, ...] = ()
+    missing_citations: str = "error"
+    fail_on_warnings: bool = False
     metadata: Mapping[str, Any] = field(default_factory=dict)
     profile: str | None = None
     project_dir: Path = Path(".")
@@ -180,6 +182,17 @@ OPTIONS: dict[str, Option] = {
         "URL prefixes a build may fetch (images, stylesheets); none by default.",
         [],
         _url_prefixes,
+    ),
+    "missing_citations": Option(
+        "A citation key missing from the bibliography: 'error' (no output), or 'warning' "
+        "for drafts (the key is printed visibly marked).",
+        "error",
+        _choice("error", "warning"),
+    ),
+    "fail_on_warnings": Option(
+        "--check fails on warnings too (for a release or submission profile).",
+        False,
+        _flag,
     ),
     "metadata": Option(
         "Front-matter fields to set or override (author, subtitle, abstract...).",

@@ -5,6 +5,7 @@ move the files into place together."""
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import importlib.metadata
 import importlib.util
 import logging
@@ -26,6 +27,7 @@ from typeset.cache import (
     folder_fingerprint,
 )
 from typeset.citations import ResolvedDocument, check_citations, engine_named
+from typeset.citations.base import unlink_missing_entries
 from typeset.config import FORMATS, Config
 from typeset.errors import ToolError, TypesetError
 from typeset.formats import extension_of, writer_for
@@ -80,7 +82,10 @@ def build(
         )
         bibliography = bibliography_read.result()
         warm_writers.result()  # finished before any fork: forking mid-import is unsafe
-    check_citations(manuscript, bibliography)
+    if config.missing_citations == "error":
+        check_citations(manuscript, bibliography)
+    else:
+        _warn_missing_citations(manuscript, bibliography)
 
     destinations = {
         name: config.output_dir / f"{manuscript.stem}.{extension_of(name)}" for name in formats
@@ -133,6 +138,14 @@ def _inputs_read(config: Config, manuscript: Manuscript, style: CslStyle) -> tup
     )
 
 
+def _warn_missing_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
+    """Draft mode: say so, and let citeproc print the key in bold with a question mark."""
+    try:
+        check_citations(manuscript, bibliography)
+    except TypesetError as error:
+        log.warning("%s (draft: building anyway)", error)
+
+
 def _import_writers(formats: list[str]) -> None:
     for name in formats:
         writer_for(name)
@@ -159,6 +172,10 @@ def _resolved(
         resolved = engine_named(config.engine).resolve(
             manuscript, bibliography, style, Path(workdir)
         )
+    if config.missing_citations != "error":
+        resolved = dataclasses.replace(
+            resolved, document=unlink_missing_entries(resolved.document, bibliography.keys)
+        )
     cache.put_json("resolved", key, resolved.document)
     return resolved
 
@@ -173,6 +190,7 @@ def _resolved_key(
         file_fingerprint(style.path),
         style.name,
         config.engine,
+        config.missing_citations,
         _engine_version(config.engine),
         pandoc_fingerprint(),
         _code_fingerprint(),

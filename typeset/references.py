@@ -8,6 +8,7 @@ from the same list of items.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ def read_bibliography(path: Path, *, cache: BuildCache | None = None) -> Bibliog
     if path.suffix.lower() == ".json":
         return Bibliography(path, _items_from_csl_json(text, path))
     input_format = "biblatex" if path.suffix.lower() == ".biblatex" else "bibtex"
+    _refuse_duplicate_keys(text, path)
     key = fingerprint(text, input_format, pandoc_fingerprint())
     cached = cache.get_json("bibliography", key) if cache else None
     if cached is not None:
@@ -78,6 +80,35 @@ def read_bibliography(path: Path, *, cache: BuildCache | None = None) -> Bibliog
     if cache:
         cache.put_json("bibliography", key, list(bibliography.items))
     return bibliography
+
+
+# An entry's opening: `@type{key,` (BibTeX also allows parentheses).
+ENTRY_START = re.compile(r"^[ \t]*@([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s{}()]+)[ \t]*,", re.MULTILINE)
+
+
+def entry_lines(text: str) -> dict[str, list[tuple[str, int]]]:
+    """Each key's entries as (type, line number), in file order."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    for match in ENTRY_START.finditer(text):
+        kind = match.group(1).lower()
+        if kind in ("string", "preamble", "comment"):
+            continue
+        line = text.count("\n", 0, match.start()) + 1
+        found.setdefault(match.group(2), []).append((kind, line))
+    return found
+
+
+def _refuse_duplicate_keys(text: str, path: Path) -> None:
+    """pandoc silently keeps one of two entries with the same key; which one is luck."""
+    for key, entries in entry_lines(text).items():
+        if len(entries) > 1:
+            lines = ", ".join(str(line) for _, line in entries)
+            raise BibliographyError(
+                f"duplicate key '{key}' (entries at lines {lines})",
+                path=path,
+                line=entries[1][1],
+                hint="give each entry its own key, or delete the duplicate",
+            )
 
 
 def _first_message(stderr: str) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from typeset import ast
 from typeset.errors import CitationError
 from typeset.manuscript import Manuscript
 from typeset.references import Bibliography
@@ -44,6 +45,25 @@ def match_heading_levels(document: dict[str, Any]) -> dict[str, Any]:
         ):
             block["c"][0] = top
     return document
+
+
+def unlink_missing_entries(document: dict[str, Any], known_keys: frozenset[str]) -> dict[str, Any]:
+    """Drop the link from a citation whose key has no bibliography entry (draft builds).
+
+    A link to a missing anchor is an error to EPUBCheck and a dead click in the PDF; the
+    marked key (pandoc prints it in bold with '?') stays visible.
+    """
+
+    def rewrite(node: dict[str, Any]) -> dict[str, Any] | None:
+        if node["t"] != "Link":
+            return None
+        target = node["c"][2][0]
+        if target.startswith("#ref-") and target[len("#ref-"):] not in known_keys:
+            return {"t": "Span", "c": [["", ["missing-citation"], []], node["c"][1]]}
+        return None
+
+    transformed: dict[str, Any] = ast.transform(document, rewrite)
+    return transformed
 
 
 class CitationEngine(Protocol):

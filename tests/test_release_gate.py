@@ -1,0 +1,109 @@
+"""`build.py --check`: one report over inputs and outputs; exit 1 on errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT, pdf_text, run_cli
+from typeset.check import CheckReport, _check_docx, _check_epub
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(PROJECT / "manuscript", tmp_path / "manuscript")
+    shutil.copy(PROJECT / "refs.bib", tmp_path / "refs.bib")
+    (tmp_path / "typeset.yaml").write_text(
+        "manuscript: manuscript/essay.md\nbibliography: refs.bib\noutput_dir: output\n"
+        "formats: [pdf, epub, docx]\n"
+        "profiles:\n"
+        "  draft:\n    missing_citations: warning\n"
+        "  release:\n    fail_on_warnings: true\n"
+    )
+    return tmp_path
+
+
+def gate(project: Path, *args: str) -> tuple[int, dict]:
+    result = run_cli("--config", str(project / "typeset.yaml"), "--check", "--json", *args)
+    assert "Traceback" not in result.stderr
+    return result.returncode, json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+def test_the_essay_passes_every_check(project: Path) -> None:
+    code, report = gate(project)
+    assert code == 0, report
+    assert report["errors"] == 0 and report["warnings"] == 0
+    assert report["checked"] == ["inputs", "pdf", "epub", "docx"]
+
+
+def test_text_report_for_people(project: Path) -> None:
+    result = run_cli("--config", str(project / "typeset.yaml"), "--check")
+    assert result.returncode == 0
+    assert result.stdout.strip().splitlines()[-1].startswith("PASSED: 0 error(s), 0 warning(s)")
+
+
+def test_missing_key_is_an_error_with_its_line(project: Path) -> None:
+    manuscript = project / "manuscript" / "essay.md"
+    manuscript.write_text(manuscript.read_text().replace("[@hao1990]", "[@hoa1990]", 1))
+    code, report = gate(project)
+    assert code == 1
+    finding = next(f for f in report["findings"] if f["check"] == "missing-citation")
+    assert finding["level"] == "error" and "hoa1990" in finding["message"]
+    assert finding["line"] and "@hoa1990" in manuscript.read_text().splitlines()[finding["line"] - 1]
+
+
+def test_draft_profile_downgrades_missing_keys_and_marks_them_in_the_pdf(project: Path) -> None:
+    manuscript = project / "manuscript" / "essay.md"
+    manuscript.write_text(manuscript.read_text().replace("[@hao1990]", "[@hoa1990]", 1))
+    code, report = gate(project, "--profile", "draft")
+    assert code == 0
+    assert any(f["check"] == "missing-citation" and f["level"] == "warning" for f in report["findings"])
+    assert "hoa1990?" in pdf_text(project / "output" / "essay.pdf")
+
+
+def test_uncited_entries_warn_and_a_release_profile_fails_on_warnings(project: Path) -> None:
+    manuscript = project / "manuscript" / "essay.md"
+    manuscript.write_text(manuscript.read_text().replace("@waltz2010", "", 1))
+    code, report = gate(project)
+    assert code == 0
+    uncited = [f for f in report["findings"] if f["check"] == "uncited-entry"]
+    assert [f["level"] for f in uncited] == ["warning"] and "waltz2010" in uncited[0]["message"]
+    assert uncited[0]["line"] is not None
+    code, report = gate(project, "--profile", "release")
+    assert code == 1 and report["passed"] is False
+
+
+def test_entries_missing_required_fields_and_images_without_alt_text_warn(project: Path) -> None:
+    (project / "refs.bib").write_text(
+        (project / "refs.bib").read_text()
+        + "\n@article{bare2020,\n  title = {Only a Title},\n  year = {2020}\n}\n"
+    )
+    (project / "manuscript" / "pixel.png").write_bytes(
+        bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                      "1f15c4890000000d49444154789c6360000002000100ffff03000006000557bfabd400000000"
+                      "49454e44ae426082")
+    )
+    manuscript = project / "manuscript" / "essay.md"
+    manuscript.write_text(manuscript.read_text() + "\n![](pixel.png)\n\nSee [@bare2020].\n")
+    code, report = gate(project)
+    fields = next(f for f in report["findings"] if f["check"] == "bibtex-fields")
+    assert "bare2020" in fields["message"] and "author" in fields["message"]
+    assert "journal" in fields["message"] and fields["line"] is not None
+    assert any(f["check"] == "alt-text" for f in report["findings"])
+
+
+def test_a_damaged_docx_or_epub_is_reported(tmp_path: Path) -> None:
+    broken_docx = tmp_path / "broken.docx"
+    with zipfile.ZipFile(broken_docx, "w") as package:
+        package.writestr("word/document.xml", "<w:document><unclosed>")
+    report = CheckReport()
+    _check_docx(broken_docx, report)
+    assert [f.check for f in report.errors] == ["docx"]
+    broken_epub = tmp_path / "broken.epub"
+    broken_epub.write_bytes(b"PK\x03\x04 not really a zip")
+    _check_epub(broken_epub, report)
+    assert any(f.check == "epubcheck" for f in report.errors)
