@@ -41,8 +41,10 @@ def _temporary_beside(destination: Path) -> Path:
     folder = destination.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(folder, destination.name)
+        # The pid in the name lets a later build recognise files of a build that was killed.
         handle, name = tempfile.mkstemp(
-            prefix=f".{destination.name}.", suffix=".partial", dir=folder
+            prefix=f".{destination.name}.{os.getpid()}.", suffix=".partial", dir=folder
         )
     except FileExistsError:
         raise OutputError(
@@ -60,6 +62,24 @@ def _temporary_beside(destination: Path) -> Path:
     # mkstemp creates the file 0600; outputs are meant to be shared like any document.
     os.chmod(name, 0o644 & ~_umask())
     return Path(name)
+
+
+def _remove_abandoned(folder: Path, name: str) -> None:
+    """Delete temporaries left by builds that were killed (their process is gone)."""
+    for leftover in folder.glob(f".{name}.*.partial"):
+        parts = leftover.name[len(name) + 2 :].split(".")
+        if parts and parts[0].isdigit() and not _process_alive(int(parts[0])):
+            leftover.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _umask() -> int:

@@ -27,7 +27,7 @@ from typeset.cache import (
     folder_fingerprint,
 )
 from typeset.citations import ResolvedDocument, check_citations, engine_named
-from typeset.citations.base import unlink_missing_entries
+from typeset.citations.base import unlink_missing_entries, without_processing_fields
 from typeset.config import FORMATS, Config
 from typeset.errors import ToolError, TypesetError
 from typeset.formats import extension_of, writer_for
@@ -172,10 +172,10 @@ def _resolved(
         resolved = engine_named(config.engine).resolve(
             manuscript, bibliography, style, Path(workdir)
         )
+    document = without_processing_fields(resolved.document)
     if config.missing_citations != "error":
-        resolved = dataclasses.replace(
-            resolved, document=unlink_missing_entries(resolved.document, bibliography.keys)
-        )
+        document = unlink_missing_entries(document, bibliography.keys)
+    resolved = dataclasses.replace(resolved, document=document)
     cache.put_json("resolved", key, resolved.document)
     return resolved
 

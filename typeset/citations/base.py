@@ -47,6 +47,23 @@ def match_heading_levels(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+# Metadata that only steers citation processing. Left in, pandoc writes it into the DOCX's
+# custom properties, leaking local paths (the temporary bibliography, the style file).
+CITATION_PROCESSING_FIELDS = (
+    "bibliography", "csl", "citation-style", "references", "nocite", "link-citations",
+    "link-bibliography", "reference-section-title", "suppress-bibliography", "lang-citeproc",
+    "citation-abbreviations",
+)
+
+
+def without_processing_fields(document: dict[str, Any]) -> dict[str, Any]:
+    meta = {
+        key: value for key, value in document["meta"].items()
+        if key not in CITATION_PROCESSING_FIELDS
+    }
+    return {**document, "meta": meta}
+
+
 def unlink_missing_entries(document: dict[str, Any], known_keys: frozenset[str]) -> dict[str, Any]:
     """Drop the link from a citation whose key has no bibliography entry (draft builds).
 
