@@ -51,7 +51,17 @@ def parser() -> argparse.ArgumentParser:
         "--check", action="store_true",
         help="build, then validate inputs and outputs (EPUBCheck, fonts, qpdf); exit 1 on errors",
     )
-    cli.add_argument("--json", action="store_true", help="with --check: a machine-readable report")
+    cli.add_argument(
+        "--cross-check", action="store_true",
+        help="format the citations with both engines and report where they differ",
+    )
+    cli.add_argument(
+        "--styles", metavar="A,B,C",
+        help="with --cross-check: the styles to compare (default: eight common ones)",
+    )
+    cli.add_argument(
+        "--json", action="store_true", help="with --check or --cross-check: machine-readable"
+    )
     cli.add_argument("--watch", action="store_true", help="rebuild on every save until Ctrl-C")
     verbosity = cli.add_mutually_exclusive_group()
     verbosity.add_argument("--verbose", "-v", action="store_true", help="log every step and tool call")
@@ -65,7 +75,7 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
     project_dir = (project_dir or Path.cwd()).resolve()
     _configure_logging(arguments.verbose, arguments.quiet)
     plain_build = not (
-        arguments.force or arguments.watch or arguments.check
+        arguments.force or arguments.watch or arguments.check or arguments.cross_check
         or arguments.list_styles is not None
     )
     stamp_key = uptodate.invocation_key(argv, project_dir)
@@ -102,6 +112,8 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
         config = make_config()
         if arguments.check:
             return _run_check(config, as_json=arguments.json)
+        if arguments.cross_check:
+            return _run_cross_check(config, arguments.styles, as_json=arguments.json)
         with _progress_display(arguments.quiet) as progress:
             result = build(config, force=arguments.force, progress=progress)
     except TypesetError as error:
@@ -126,6 +138,19 @@ def _run_check(config: Config, *, as_json: bool) -> int:
     else:
         print(report.as_text())
     return EXIT_OK if report.passed else EXIT_INPUT_ERROR
+
+
+def _run_cross_check(config: Config, styles: str | None, *, as_json: bool) -> int:
+    """Exit 0 whenever the comparison ran: disagreement is information, not failure."""
+    from typeset.crosscheck import DEFAULT_STYLES, cross_check, format_report_text, report_json
+
+    chosen = [name.strip() for name in (styles or "").split(",") if name.strip()]
+    report = cross_check(config, chosen or list(DEFAULT_STYLES))
+    if as_json:
+        print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    else:
+        print(format_report_text(report))
+    return EXIT_OK
 
 
 def _overrides(arguments: argparse.Namespace) -> dict[str, Any]:

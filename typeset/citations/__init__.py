@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typeset.citations.base import CitationEngine, ResolvedDocument, check_citations
+from typeset.citations.citeproc_py import CiteprocPy
 from typeset.citations.pandoc_citeproc import PandocCiteproc
 
 ENGINES: dict[str, type[CitationEngine]] = {
     PandocCiteproc.name: PandocCiteproc,
+    CiteprocPy.name: CiteprocPy,
 }
 
 
