@@ -16,6 +16,8 @@ SYSTEM_PACKAGES=(
   default-jre-headless
   # Opening DOCX in a real word processor (tests)
   libreoffice-writer-nogui
+  # Rendering the style preview and cite-this-work pages in a real browser (tests)
+  chromium
 )
 
 if command -v apt-get >/dev/null 2>&1; then

@@ -94,6 +94,16 @@ class BuildCache:
     def put_file(self, kind: str, key: str, source: Path) -> None:
         self._store(self._entry(kind, key, ".bin"), source.read_bytes())
 
+    def get_bytes(self, kind: str, key: str) -> bytes | None:
+        path = self.get_file(kind, key)
+        try:
+            return path.read_bytes() if path else None
+        except OSError:
+            return None
+
+    def put_bytes(self, kind: str, key: str, data: bytes) -> None:
+        self._store(self._entry(kind, key, ".bin"), data)
+
     def _store(self, entry: Path, data: bytes) -> None:
         # A cache that cannot be written only makes the next build slower.
         try:

@@ -60,6 +60,10 @@ def parser() -> argparse.ArgumentParser:
         help="with --cross-check: the styles to compare (default: eight common ones)",
     )
     cli.add_argument(
+        "--preview-styles", nargs="?", const="", metavar="A,B,C",
+        help="write output/style-preview.html: the manuscript's citations in each style",
+    )
+    cli.add_argument(
         "--json", action="store_true", help="with --check or --cross-check: machine-readable"
     )
     cli.add_argument("--watch", action="store_true", help="rebuild on every save until Ctrl-C")
@@ -76,7 +80,7 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
     _configure_logging(arguments.verbose, arguments.quiet)
     plain_build = not (
         arguments.force or arguments.watch or arguments.check or arguments.cross_check
-        or arguments.list_styles is not None
+        or arguments.list_styles is not None or arguments.preview_styles is not None
     )
     stamp_key = uptodate.invocation_key(argv, project_dir)
     if plain_build and (current := uptodate.outputs_if_current(stamp_key, project_dir)):
@@ -112,6 +116,8 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
         config = make_config()
         if arguments.check:
             return _run_check(config, as_json=arguments.json)
+        if arguments.preview_styles is not None:
+            return _run_preview(config, arguments.preview_styles)
         if arguments.cross_check:
             return _run_cross_check(config, arguments.styles, as_json=arguments.json)
         with _progress_display(arguments.quiet) as progress:
@@ -138,6 +144,23 @@ def _run_check(config: Config, *, as_json: bool) -> int:
     else:
         print(report.as_text())
     return EXIT_OK if report.passed else EXIT_INPUT_ERROR
+
+
+def _run_preview(config: Config, styles: str) -> int:
+    from typeset.citations import check_citations
+    from typeset.manuscript import read_manuscript
+    from typeset.preview import write_style_preview
+    from typeset.references import read_bibliography
+
+    manuscript = read_manuscript(config.manuscript, config.metadata, anonymous=config.anonymous)
+    bibliography = read_bibliography(config.bibliography)
+    check_citations(manuscript, bibliography)  # or the preview would show '???'
+    chosen = [name.strip() for name in styles.split(",") if name.strip()]
+    page = write_style_preview(
+        manuscript, bibliography, chosen, config.output_dir, config.project_dir
+    )
+    print(f"wrote {_display(page)}")
+    return EXIT_OK
 
 
 def _run_cross_check(config: Config, styles: str | None, *, as_json: bool) -> int:

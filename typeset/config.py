@@ -43,6 +43,9 @@ class Config:
     toc: bool = False
     anonymous: bool = False
     allowed_urls: tuple[str, ...] = ()
+    cite_this_work: bool = False
+    cite_this_work_section: bool = False
+    cite_this_work_styles: tuple[str, ...] | None = None
     missing_citations: str = "error"
     fail_on_warnings: bool = False
     metadata: Mapping[str, Any] = field(default_factory=dict)
@@ -117,6 +120,16 @@ def _optional_path(value: Any, key: str) -> Path | None:
     return None if value is None else _path(value, key)
 
 
+def _optional_style_list(value: Any, key: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise _Invalid(f"'{key}' must be a list of CSL style names")
+    return tuple(value)
+
+
 def _flag(value: Any, key: str) -> bool:
     if not isinstance(value, bool):
         raise _Invalid(f"'{key}' must be true or false, not {value!r}")
@@ -182,6 +195,22 @@ OPTIONS: dict[str, Option] = {
         "URL prefixes a build may fetch (images, stylesheets); none by default.",
         [],
         _url_prefixes,
+    ),
+    "cite_this_work": Option(
+        "Write a reference to the manuscript itself in several styles (an HTML page with "
+        "copy buttons, text, BibTeX, RIS and CSL-JSON) beside the outputs.",
+        False,
+        _flag,
+    ),
+    "cite_this_work_section": Option(
+        "Add a 'How to cite this essay' section at the end of the PDF and EPUB.",
+        False,
+        _flag,
+    ),
+    "cite_this_work_styles": Option(
+        "Styles for the cite-this-work references (default: eight common ones).",
+        None,
+        _optional_style_list,
     ),
     "missing_citations": Option(
         "A citation key missing from the bibliography: 'error' (no output), or 'warning' "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import pickle
 import importlib.metadata
 import importlib.util
 import logging
@@ -13,7 +14,7 @@ import multiprocessing
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,15 @@ from typeset.cache import (
 from typeset.citations import ResolvedDocument, check_citations, engine_named
 from typeset.citations.base import unlink_missing_entries, without_processing_fields
 from typeset.config import FORMATS, Config
-from typeset.errors import ToolError, TypesetError
+from typeset.citethis import (
+    DEFAULT_CITE_STYLES,
+    CiteThisWork,
+    cite_this_work,
+    cite_this_work_blocks,
+    cite_this_work_paths,
+    write_cite_this_work,
+)
+from typeset.errors import OutputError, ToolError, TypesetError
 from typeset.formats import extension_of, writer_for
 from typeset.manuscript import Manuscript, read_manuscript
 from typeset.output import staged_outputs
@@ -65,6 +74,7 @@ def build(
     report = progress or (lambda name, event, seconds: None)
     cache = BuildCache(config.project_dir / CACHE_FOLDER_NAME, read=not force)
     formats = _in_build_order(config.formats)
+    input_paths = _input_paths(config)
     # The inputs are read by pandoc subprocesses, which leave this process idle: use that
     # time to import the writers (WeasyPrint takes ~0.5 s) and to read the bibliography.
     with concurrent.futures.ThreadPoolExecutor(2) as background:
@@ -87,13 +97,22 @@ def build(
     else:
         _warn_missing_citations(manuscript, bibliography)
 
+    work = _cite_this_work(manuscript, config, cache)
+    if work is not None and config.cite_this_work:
+        _refuse_overwriting_inputs(
+            cite_this_work_paths(config.output_dir, manuscript.stem).values(), input_paths
+        )
     destinations = {
         name: config.output_dir / f"{manuscript.stem}.{extension_of(name)}" for name in formats
     }
     resolved_key = _resolved_key(manuscript, bibliography, style, config)
     resources = [file_fingerprint(path) for path in manuscript.local_resources()]
+    section_key = (
+        work.references if work is not None and config.cite_this_work_section else None
+    )
     output_keys = {
-        name: _output_key(name, resolved_key, resources, config) for name in formats
+        name: _output_key(name, fingerprint(resolved_key, repr(section_key)), resources, config)
+        for name in formats
     }
     cached_outputs = {
         name: path for name in formats if (path := cache.get_file(name, output_keys[name]))
@@ -106,11 +125,18 @@ def build(
         to_write = [name for name in formats if name not in cached_outputs]
         if to_write:
             resolved = _resolved(manuscript, bibliography, style, config, cache, resolved_key)
-            timings = _write_formats(to_write, resolved, staged, config, report)
+            documents = {
+                name: _with_back_matter(name, resolved, work, config) for name in to_write
+            }
+            timings = _write_formats(to_write, documents, staged, config, report)
             for name in to_write:
                 cache.put_file(name, output_keys[name], staged[name])
+    outputs: dict[str, Path] = dict(destinations)
+    if work is not None and config.cite_this_work:
+        written = write_cite_this_work(work, config.output_dir, manuscript.stem, config.project_dir)
+        outputs.update({f"cite-{path.name}": path for path in written})
     return BuildResult(
-        outputs=destinations,
+        outputs=outputs,
         style_name=style.name,
         seconds=time.perf_counter() - started,
         format_seconds=timings,
@@ -136,6 +162,63 @@ def _inputs_read(config: Config, manuscript: Manuscript, style: CslStyle) -> tup
         *sorted(code.rglob("*.py")),
         *tools,
     )
+
+
+def _input_paths(config: Config) -> frozenset[Path]:
+    """Input files an output must never replace."""
+    return frozenset(
+        path.resolve() for path in (config.manuscript, config.bibliography) if path.exists()
+    )
+
+
+def _refuse_overwriting_inputs(paths: Iterable[Path], inputs: frozenset[Path]) -> None:
+    for path in paths:
+        if path.resolve() in inputs:
+            raise OutputError(
+                f"the cite-this-work record {path.name} would overwrite an input",
+                path=path,
+                hint="choose another output_dir, or turn off cite_this_work",
+            )
+
+
+def _cite_this_work(
+    manuscript: Manuscript, config: Config, cache: BuildCache
+) -> CiteThisWork | None:
+    """The manuscript's own reference in several styles; cached, as it costs a pandoc run
+    per style. A review copy is anonymous: it gets none."""
+    if config.anonymous or not (config.cite_this_work or config.cite_this_work_section):
+        return None
+    styles = list(config.cite_this_work_styles or DEFAULT_CITE_STYLES)
+    key = fingerprint(
+        "cite", manuscript.meta, styles,
+        [file_fingerprint(resolve_style(name, config.project_dir).path) for name in styles],
+        pandoc_fingerprint(), _code_fingerprint(),
+    )
+    cached = cache.get_bytes("cite", key)
+    if cached is not None:
+        try:
+            work: CiteThisWork = pickle.loads(cached)  # our own cache: trusted
+            return work
+        except Exception:
+            pass
+    work = cite_this_work(manuscript.meta, config.project_dir, styles)
+    cache.put_bytes("cite", key, pickle.dumps(work))
+    return work
+
+
+def _with_back_matter(
+    name: str, resolved: ResolvedDocument, work: CiteThisWork | None, config: Config
+) -> ResolvedDocument:
+    """PDF and EPUB readers may want 'How to cite this essay'; a journal's DOCX does not."""
+    if work is None or not config.cite_this_work_section or name == "docx":
+        return resolved
+    level = min(
+        (block["c"][0] for block in resolved.document["blocks"] if block["t"] == "Header"),
+        default=2,
+    )
+    document = dict(resolved.document)
+    document["blocks"] = [*document["blocks"], *cite_this_work_blocks(work, level=level)]
+    return dataclasses.replace(resolved, document=document)
 
 
 def _warn_missing_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
@@ -247,7 +330,7 @@ def _fonts_fingerprint() -> str:
 
 def _write_formats(
     names: list[str],
-    resolved: ResolvedDocument,
+    documents: dict[str, ResolvedDocument],
     staged: dict[str, Path],
     config: Config,
     report: ProgressCallback,
@@ -258,7 +341,7 @@ def _write_formats(
     if len(names) == 1 or (os.cpu_count() or 1) == 1:
         timings = {}
         for name in names:
-            timings[name] = _write_format(name, resolved, staged[name], config)
+            timings[name] = _write_format(name, documents[name], staged[name], config)
             report(name, "done", timings[name])
         return timings
     workers = min(len(names), os.cpu_count() or 1)
@@ -267,7 +350,7 @@ def _write_formats(
     timings = {}
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = {
-            pool.submit(_write_format, name, resolved, staged[name], config): name
+            pool.submit(_write_format, name, documents[name], staged[name], config): name
             for name in names  # submitted in build order: PDF first
         }
         try:
