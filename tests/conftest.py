@@ -85,10 +85,10 @@ Builder = Callable[..., dict[str, Path]]
 @pytest.fixture(scope="session")
 def essay_build(tmp_path_factory: pytest.TempPathFactory) -> Builder:
     """Build the essay in a given style (all formats), once per style per session."""
-    built: dict[tuple[str, tuple[tuple[str, object], ...]], dict[str, Path]] = {}
+    built: dict[tuple[str, str], dict[str, Path]] = {}
 
     def build_in(style: str, **options: object) -> dict[str, Path]:
-        key = (style, tuple(sorted(options.items())))
+        key = (style, repr(sorted(options.items())))
         if key not in built:
             output = tmp_path_factory.mktemp(f"essay-{style}")
             config = load_config(
