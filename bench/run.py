@@ -22,8 +22,6 @@ import argparse
 import math
 import os
 import re
-import resource
-import shutil
 import subprocess
 import sys
 import tempfile

@@ -9,16 +9,14 @@ import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from typeset import uptodate
 from typeset.errors import TypesetError
 
 if TYPE_CHECKING:
-    from typeset.pipeline import ProgressCallback
     from typeset.config import Config
+    from typeset.pipeline import ProgressCallback
 
 # Kept in step with typeset.config; importing it here would cost the up-to-date path.
 DEFAULT_CONFIG_NAME = "typeset.yaml"
@@ -88,8 +86,8 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
             for path in current:
                 print(f"up to date: {_display(path)}")
         return EXIT_OK
-    from typeset.pipeline import build
     from typeset.config import load_config
+    from typeset.pipeline import build
     from typeset.styles import list_styles
     from typeset.watch import watch
 

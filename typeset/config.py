@@ -37,7 +37,7 @@ class Config:
     engine: str
     paper: str
     docx_reference: Path
-    margins: str = "25mm 27mm 28mm"
+    margins: str = "27mm 42mm 32mm"
     pdf_variant: str = "pdf/ua-1"
     cover_image: Path | None = None
     toc: bool = False
@@ -50,6 +50,9 @@ class Config:
     fail_on_warnings: bool = False
     metadata: Mapping[str, Any] = field(default_factory=dict)
     profile: str | None = None
+    # Where each option was set ("file:line"), for errors found after loading (a style
+    # name that resolves to nothing is only known when the style is looked up).
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     project_dir: Path = Path(".")
 
     def replace(self, **changes: Any) -> Config:
@@ -170,8 +173,9 @@ OPTIONS: dict[str, Option] = {
         _path,
     ),
     "margins": Option(
-        "PDF page margins as CSS lengths: one to four values (top right bottom left).",
-        "25mm 27mm 28mm",
+        "PDF page margins as CSS lengths: one to four values (top right bottom left). "
+        "The default gives about 70 characters a line on A4 and Letter.",
+        "27mm 42mm 32mm",
         _css_lengths,
     ),
     "cover_image": Option(
@@ -248,6 +252,7 @@ def load_config(
     """
     project_dir = (project_dir or Path.cwd()).resolve()
     raw: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     base_dir = project_dir
     if config_path is not None:
         document, lines = _read_yaml(config_path)
@@ -255,11 +260,13 @@ def load_config(
         profiles = document.pop("profiles", None) or {}
         _check_keys(document, config_path, lines, prefix="")
         raw.update(_converted(document, config_path, lines, prefix="", base=base_dir))
+        origins.update({key: f"{config_path}:{lines.get(key)}" for key in document})
         if not isinstance(profiles, dict):
             raise ConfigError(
                 "'profiles' must be a mapping of profile names to options",
                 path=config_path,
                 line=lines.get("profiles"),
+                hint="write each profile as 'name:' followed by its options, indented",
             )
         if profile is not None:
             if profile not in profiles:
@@ -278,6 +285,9 @@ def load_config(
             prefix = f"profiles.{profile}."
             _check_keys(chosen, config_path, lines, prefix=prefix)
             raw.update(_converted(chosen, config_path, lines, prefix=prefix, base=base_dir))
+            origins.update(
+                {key: f"{config_path}:{lines.get(prefix + key)}" for key in chosen}
+            )
         for name, options in profiles.items():
             if isinstance(options, dict):
                 _check_keys(options, config_path, lines, prefix=f"profiles.{name}.")
@@ -293,8 +303,9 @@ def load_config(
         try:
             converted = OPTIONS[name].convert(value, name)
         except _Invalid as invalid:
-            raise ConfigError(str(invalid)) from None
+            raise ConfigError(str(invalid), hint="fix the command-line value") from None
         raw[name] = _anchored(name, converted, Path.cwd())
+        origins[name] = "the command line"
 
     values: dict[str, Any] = {}
     for name, option in OPTIONS.items():
@@ -303,7 +314,7 @@ def load_config(
         else:
             default = option.convert(option.default, name)
             values[name] = _anchored(name, default, project_dir)
-    return Config(profile=profile, project_dir=project_dir, **values)
+    return Config(profile=profile, project_dir=project_dir, origins=origins, **values)
 
 
 def _profile_hint(profiles: Mapping[str, Any]) -> str:
@@ -314,19 +325,26 @@ def _profile_hint(profiles: Mapping[str, Any]) -> str:
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError("config file not found", path=path) from None
-    except IsADirectoryError:
-        raise ConfigError("config path is a folder, not a file", path=path) from None
-    except UnicodeDecodeError as error:
         raise ConfigError(
-            f"config is not UTF-8 text (byte {error.start})",
-            path=path,
-            hint="save the file as UTF-8",
+            "config file not found", path=path, hint="check the path given to --config"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            "config path is a folder, not a file", path=path, hint="pass the YAML file itself"
         ) from None
     except OSError as error:
         raise ConfigError(f"cannot read config: {error.strerror}", path=path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            "config is not UTF-8 text",
+            path=path,
+            line=raw[: error.start].count(b"\n") + 1,
+            hint="save the file as UTF-8",
+        ) from None
     try:
         document = yaml.safe_load(text)
         root = yaml.compose(text)
@@ -338,6 +356,12 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
             path=path,
             line=mark.line + 1 if mark else None,
             hint="fix the YAML at that line (check indentation and colons)",
+        ) from None
+    except (ValueError, RecursionError) as error:  # e.g. date: 2001-02-30, absurd nesting
+        raise ConfigError(
+            f"config value cannot be read: {str(error)[:120]}",
+            path=path,
+            hint="check the values in the file (dates, numbers) and quote them if in doubt",
         ) from None
     if document is None:
         return {}, {}
@@ -390,7 +414,10 @@ def _converted(
             typed = OPTIONS[key].convert(value, key)
         except _Invalid as invalid:
             raise ConfigError(
-                str(invalid), path=path, line=lines.get(f"{prefix}{key}")
+                str(invalid),
+                path=path,
+                line=lines.get(f"{prefix}{key}"),
+                hint=f"fix '{key}' at that line: {OPTIONS[key].doc}",
             ) from None
         converted[key] = _anchored(key, typed, base)
     return converted

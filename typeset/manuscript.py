@@ -116,14 +116,35 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
             ["--from", MARKDOWN_FORMAT, "--to", "json", "--sandbox"], text.encode()
         )
     except PandocFailure as failure:
+        message, line = _front_matter_problem(failure.stderr)
         raise ManuscriptError(
-            f"cannot parse the manuscript: {failure.stderr.strip()}",
+            f"cannot parse the manuscript: {message}",
             path=path,
-            line=line_of_pandoc_error(failure.stderr),
-            hint="fix the Markdown or the YAML front matter at that line",
+            line=line,
+            hint="fix the YAML front matter at that line (indentation, colons, quotes)",
         ) from None
     document: dict[str, Any] = json.loads(parsed)
     return document
+
+
+_YAML_BLOCK_START = re.compile(r"YAML metadata at .*?\(line (\d+)")
+_YAML_PROBLEM = re.compile(r"YAML parse exception at line (\d+)")
+
+
+def _front_matter_problem(stderr: str) -> tuple[str, int | None]:
+    """pandoc numbers a YAML error from the start of the front matter; make it a file line."""
+    block = _YAML_BLOCK_START.search(stderr)
+    problem = _YAML_PROBLEM.search(stderr)
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    detail = lines[-1] if lines else "unreadable"
+    if block and problem:
+        return detail[:200], int(block.group(1)) + int(problem.group(1))
+    return detail[:200], line_of_pandoc_error(stderr)
+
+
+# Control characters other than tab, newline and carriage return: pandoc passes them into
+# XHTML, where they are fatal to every EPUB reader.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _read_text(path: Path) -> str:
@@ -144,7 +165,7 @@ def _read_text(path: Path) -> str:
     except OSError as error:
         raise ManuscriptError(f"cannot read manuscript: {error.strerror}", path=path) from None
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise ManuscriptError(
@@ -153,3 +174,16 @@ def _read_text(path: Path) -> str:
             line=line,
             hint="re-save the file as UTF-8",
         ) from None
+    if not text.strip():
+        raise ManuscriptError(
+            "manuscript is empty", path=path, hint="check that you passed the right file"
+        )
+    control = _CONTROL_CHARACTER.search(text)
+    if control:
+        raise ManuscriptError(
+            f"manuscript contains the control character U+{ord(control.group()):04X}",
+            path=path,
+            line=text.count("\n", 0, control.start()) + 1,
+            hint="remove it (often a stray NUL from a bad copy-paste or conversion)",
+        )
+    return text

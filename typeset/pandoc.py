@@ -37,6 +37,10 @@ def pandoc_fingerprint() -> str:
     return f"{pandoc_path()}:{status.st_size}:{status.st_mtime_ns}"
 
 
+# Generous: a 200,000-word book takes well under a minute; a hostile input must not hang.
+PANDOC_TIMEOUT_SECONDS = 600
+
+
 class PandocFailure(ToolError):
     """pandoc exited non-zero; `stderr` holds what it said."""
 
@@ -56,9 +60,16 @@ def run_pandoc(
     """Run pandoc with `args`, feeding `stdin`; return stdout or raise PandocFailure."""
     command = [pandoc_path(), *args]
     log.debug("running %s", " ".join(command))
-    completed = subprocess.run(
-        command, input=stdin, capture_output=True, cwd=cwd, check=False
-    )
+    try:
+        completed = subprocess.run(
+            command, input=stdin, capture_output=True, cwd=cwd, check=False,
+            timeout=PANDOC_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        raise ToolError(
+            f"pandoc did not finish within {PANDOC_TIMEOUT_SECONDS} s",
+            hint="check the input for something pathological (a multi-megabyte line?)",
+        ) from None
     stderr = completed.stderr.decode("utf-8", errors="replace")
     if completed.returncode != 0:
         raise PandocFailure(

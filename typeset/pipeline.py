@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import pickle
 import importlib.metadata
 import importlib.util
 import logging
 import multiprocessing
 import os
+import pickle
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -29,7 +29,6 @@ from typeset.cache import (
 )
 from typeset.citations import ResolvedDocument, check_citations, engine_named
 from typeset.citations.base import unlink_missing_entries, without_processing_fields
-from typeset.config import FORMATS, Config
 from typeset.citethis import (
     DEFAULT_CITE_STYLES,
     CiteThisWork,
@@ -38,7 +37,8 @@ from typeset.citethis import (
     cite_this_work_paths,
     write_cite_this_work,
 )
-from typeset.errors import OutputError, ToolError, TypesetError
+from typeset.config import FORMATS, Config
+from typeset.errors import OutputError, StyleError, ToolError, TypesetError
 from typeset.formats import extension_of, writer_for
 from typeset.manuscript import Manuscript, read_manuscript
 from typeset.output import staged_outputs
@@ -82,7 +82,7 @@ def build(
         bibliography_read = background.submit(
             read_bibliography, config.bibliography, cache=cache
         )
-        style = resolve_style(config.style, config.project_dir)
+        style = _style_of(config)
         manuscript = restrict_resources(
             read_manuscript(
                 config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
@@ -162,6 +162,19 @@ def _inputs_read(config: Config, manuscript: Manuscript, style: CslStyle) -> tup
         *sorted(code.rglob("*.py")),
         *tools,
     )
+
+
+def _style_of(config: Config) -> CslStyle:
+    """The configured style; an unknown name is reported where it was set."""
+    try:
+        return resolve_style(config.style, config.project_dir)
+    except StyleError as error:
+        origin = config.origins.get("style", "")
+        if error.path is None and ":" in origin and origin != "the command line":
+            file_name, _, line = origin.rpartition(":")
+            error.path = Path(file_name)
+            error.line = int(line) if line.isdigit() else None
+        raise
 
 
 def _input_paths(config: Config) -> frozenset[Path]:

@@ -38,7 +38,11 @@ class Bibliography:
 def read_bibliography(path: Path, *, cache: BuildCache | None = None) -> Bibliography:
     """Parse a BibTeX (.bib) or CSL-JSON (.json) file."""
     if path.is_dir():
-        raise BibliographyError("bibliography path is a folder, not a file", path=path)
+        raise BibliographyError(
+            "bibliography path is a folder, not a file",
+            path=path,
+            hint="pass the .bib file itself with --bibliography",
+        )
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -70,12 +74,7 @@ def read_bibliography(path: Path, *, cache: BuildCache | None = None) -> Bibliog
     try:
         csl_json = run_pandoc(["--from", input_format, "--to", "csljson"], text.encode())
     except PandocFailure as failure:
-        raise BibliographyError(
-            f"BibTeX syntax error: {_first_message(failure.stderr)}",
-            path=path,
-            line=line_of_pandoc_error(failure.stderr),
-            hint="check the entry that starts near that line for a missing brace, comma or quote",
-        ) from None
+        raise _syntax_error(text, path, failure.stderr) from None
     bibliography = Bibliography(path, _items_from_csl_json(csl_json.decode(), path))
     if cache:
         cache.put_json("bibliography", key, list(bibliography.items))
@@ -111,10 +110,47 @@ def _refuse_duplicate_keys(text: str, path: Path) -> None:
             )
 
 
+def _syntax_error(text: str, path: Path, stderr: str) -> BibliographyError:
+    """Point at the entry at fault, not where pandoc's parser gave up.
+
+    pandoc reports the position where parsing failed: often the '@' of the *next* entry,
+    or past the end of the file when an entry is never closed. The entry at fault is the
+    last one that starts before that position.
+    """
+    reported = line_of_pandoc_error(stderr)
+    starts = sorted(
+        (line, key) for key, entries in entry_lines(text).items() for _, line in entries
+    )
+    last_line = text.count("\n") + 1
+    culprit = None
+    if reported is not None:
+        before = [(line, key) for line, key in starts if line < min(reported, last_line + 1)]
+        if reported <= last_line and any(line == reported for line, _ in starts):
+            before = [(line, key) for line, key in starts if line < reported]
+        culprit = before[-1] if before else None
+    problem = _first_message(stderr)
+    if culprit is None:
+        return BibliographyError(
+            f"BibTeX syntax error: {problem}",
+            path=path,
+            line=min(reported, last_line) if reported else None,
+            hint="check that line for a missing brace, comma or quote",
+        )
+    line, key = culprit
+    return BibliographyError(
+        f"BibTeX syntax error in the entry '{key}' ({problem})",
+        path=path,
+        line=line,
+        hint="check that entry for an unclosed brace, a missing comma or a stray quote",
+    )
+
+
 def _first_message(stderr: str) -> str:
+    """pandoc's own words, without its quotation of the source (which may be huge)."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     detail = [line for line in lines if not line.startswith("Error at")]
-    return "; ".join(detail) or (lines[0] if lines else "unreadable")
+    message = detail[0] if detail else (lines[0] if lines else "unreadable")
+    return message if len(message) <= 120 else message[:117] + "..."
 
 
 def _items_from_csl_json(text: str, path: Path) -> tuple[CslItem, ...]:
@@ -122,12 +158,23 @@ def _items_from_csl_json(text: str, path: Path) -> tuple[CslItem, ...]:
         items = json.loads(text) if text.strip() else []
     except json.JSONDecodeError as error:
         raise BibliographyError(
-            f"CSL-JSON syntax error: {error.msg}", path=path, line=error.lineno
+            f"CSL-JSON syntax error: {error.msg}",
+            path=path,
+            line=error.lineno,
+            hint="fix the JSON at that line (a missing comma, bracket or quote)",
+        ) from None
+    except (ValueError, RecursionError) as error:  # absurd numbers or nesting depth
+        raise BibliographyError(
+            f"CSL-JSON cannot be read: {str(error)[:120]}",
+            path=path,
+            hint="export the bibliography again from your reference manager",
         ) from None
     if not isinstance(items, list) or not all(
         isinstance(item, dict) and "id" in item for item in items
     ):
         raise BibliographyError(
-            "CSL-JSON bibliography must be a list of items, each with an 'id'", path=path
+            "CSL-JSON bibliography must be a list of items, each with an 'id'",
+            path=path,
+            hint="export it again as CSL-JSON (a list of items), or use the .bib file",
         )
     return tuple(items)

@@ -21,6 +21,7 @@ from typing import Any
 from typeset import ast
 from typeset.errors import ManuscriptError
 from typeset.manuscript import Manuscript
+from typeset.urls import url_is_under
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ class _Guard:
         )
 
     def url_allowed(self, url: str) -> bool:
-        return any(url.startswith(prefix) for prefix in self.allowed_urls)
+        return any(url_is_under(url, prefix) for prefix in self.allowed_urls)
 
     def _raw(self, node: dict[str, Any]) -> dict[str, Any] | None:
         raw_format, text = node["c"]

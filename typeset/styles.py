@@ -50,14 +50,21 @@ def resolve_style(name_or_path: str, project_dir: Path) -> CslStyle:
                 hint="check the path, or give a style name (see --list-styles)",
             )
         return _read_style(path, path.stem, project_dir)
-    for folder in (project_styles_dir(project_dir), catalog_dir()):
-        candidate = folder / f"{name_or_path}.csl"
-        if candidate.is_file():
-            return _read_style(candidate, name_or_path, project_dir)
+    found = _find_named_style(name_or_path, project_dir)
+    if found is not None:
+        return _read_style(found, name_or_path, project_dir)
     raise StyleError(
         f"unknown citation style {name_or_path!r}",
         hint=_suggestion(name_or_path, project_dir),
     )
+
+
+def _find_named_style(name: str, project_dir: Path) -> Path | None:
+    for folder in (project_styles_dir(project_dir), catalog_dir()):
+        candidate = folder / f"{name}.csl"
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def available_style_names(project_dir: Path) -> list[str]:
@@ -95,7 +102,9 @@ def _suggestion(name: str, project_dir: Path) -> str:
     return "list the available styles with: python build.py --list-styles WORD"
 
 
-def _read_style(path: Path, name: str, project_dir: Path) -> CslStyle:
+def _read_style(
+    path: Path, name: str, project_dir: Path, *, parents_seen: frozenset[Path] = frozenset()
+) -> CslStyle:
     try:
         root = ElementTree.parse(path).getroot()
     except ElementTree.ParseError as error:
@@ -104,6 +113,13 @@ def _read_style(path: Path, name: str, project_dir: Path) -> CslStyle:
             path=path,
             line=error.position[0],
             hint="fix the XML, or pick another style with --style",
+        ) from None
+    except (LookupError, ValueError) as error:  # an encoding= the XML parser cannot use
+        raise StyleError(
+            f"CSL style declares an unusable encoding ({str(error)[:100]})",
+            path=path,
+            line=1,
+            hint="save the style as UTF-8 with encoding=\"utf-8\" in its XML declaration",
         ) from None
     except OSError as error:
         raise StyleError(f"cannot read CSL style: {error.strerror}", path=path) from None
@@ -120,14 +136,23 @@ def _read_style(path: Path, name: str, project_dir: Path) -> CslStyle:
         for link in info.findall(f"{CSL_NAMESPACE}link"):
             if link.get("rel") == "independent-parent":
                 parent_name = (link.get("href") or "").rstrip("/").rsplit("/", 1)[-1]
-                try:
-                    parent = resolve_style(parent_name, project_dir)
-                except StyleError:
+                if path.resolve() in parents_seen:
+                    raise StyleError(
+                        "dependent style whose chain of parents loops back to itself",
+                        path=path,
+                        hint="point 'independent-parent' at an independent style",
+                    )
+                parent_path = _find_named_style(parent_name, project_dir)
+                if parent_path is None:
                     raise StyleError(
                         f"dependent style whose parent {parent_name!r} is not installed",
                         path=path,
                         hint=f"put {parent_name}.csl in styles/",
-                    ) from None
+                    )
+                parent = _read_style(
+                    parent_path, parent_name, project_dir,
+                    parents_seen=parents_seen | {path.resolve()},
+                )
                 return CslStyle(name, parent.path, title or parent.title, parent.is_note_style)
     if root.find(f"{CSL_NAMESPACE}citation") is None:
         raise StyleError(
@@ -135,4 +160,29 @@ def _read_style(path: Path, name: str, project_dir: Path) -> CslStyle:
             path=path,
             hint="an independent CSL style needs <citation> and usually <bibliography>",
         )
+    _refuse_undefined_macros(root, path)
     return CslStyle(name, path, title or name, root.get("class") == "note")
+
+
+def _refuse_undefined_macros(root: ElementTree.Element, path: Path) -> None:
+    """pandoc renders a call to an undefined macro as nothing: every citation goes blank."""
+    defined = {macro.get("name") for macro in root.iter(f"{CSL_NAMESPACE}macro")}
+    for element in root.iter():
+        called = element.get("macro")
+        if called is not None and called not in defined:
+            raise StyleError(
+                f"CSL style calls the undefined macro '{called}'",
+                path=path,
+                line=_line_of(path, f'macro="{called}"'),
+                hint="define the macro in the style, or fix the name of the call",
+            )
+
+
+def _line_of(path: Path, needle: str) -> int | None:
+    try:
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+            if needle in line:
+                return number
+    except OSError:
+        pass
+    return None

@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from typeset.pipeline import BuildResult, ProgressCallback, build
 from typeset.config import Config
 from typeset.errors import TypesetError
+from typeset.pipeline import BuildResult, ProgressCallback, build
 
 
 def watched_paths(config: Config, config_path: Path | None) -> list[Path]:

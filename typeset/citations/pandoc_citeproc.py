@@ -9,9 +9,9 @@ from typing import ClassVar
 
 from typeset import ast
 from typeset.citations.base import ResolvedDocument, match_heading_levels
+from typeset.errors import CitationError
 from typeset.manuscript import Manuscript
 from typeset.pandoc import PandocFailure, run_pandoc
-from typeset.errors import CitationError
 from typeset.references import Bibliography
 from typeset.styles import CslStyle
 

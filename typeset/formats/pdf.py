@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import pydyf
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetchingError
 
@@ -14,11 +15,26 @@ from typeset import ast
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.formats.base import document_json, styles_dir
+from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.pandoc import run_pandoc
+from typeset.urls import url_is_under
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
+
+GENERATOR = "typeset (pandoc + WeasyPrint)"
+
+# What each Config.pdf_variant asks of WeasyPrint. The PDF/A variants are tagged too:
+# their "b"/"u" conformance levels don't require tags, but a reader using a screen
+# reader gains from them and the archive loses nothing.
+WEASYPRINT_OPTIONS_BY_VARIANT: dict[str, dict[str, Any]] = {
+    "pdf/ua-1": {"pdf_variant": "pdf/ua-1"},  # WeasyPrint turns tags on for PDF/UA
+    "pdf/a-2b": {"pdf_variant": "pdf/a-2b", "pdf_tags": True},
+    "pdf/a-3u": {"pdf_variant": "pdf/a-3u", "pdf_tags": True},
+    "tagged": {"pdf_tags": True},
+    "plain": {"pdf_tags": False},
+}
 
 
 class PdfWriter:
@@ -27,21 +43,43 @@ class PdfWriter:
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
         html = render_print_html(resolved, config)
         folder = resolved.source.folder
-        fetcher = LocalFilesOnly([folder, styles_dir(config)])
-        page_css = weasyprint.CSS(
-            string=f"@page {{ size: {PAGE_SIZES[config.paper]}; }}"
-        )
+        fetcher = LocalFilesOnly([folder, styles_dir(config)], allowed_urls=config.allowed_urls)
+        options: dict[str, Any] = {
+            "stylesheets": [
+                weasyprint.CSS(filename=str(styles_dir(config) / "print.css"), url_fetcher=fetcher),
+                weasyprint.CSS(string=page_setup_css(config)),
+            ],
+            **WEASYPRINT_OPTIONS_BY_VARIANT[config.pdf_variant],
+        }
         document = weasyprint.HTML(
             string=html.decode(), base_url=str(folder) + "/", url_fetcher=fetcher
-        )
-        document.write_pdf(
-            destination,
-            stylesheets=[
-                weasyprint.CSS(filename=str(styles_dir(config) / "print.css"), url_fetcher=fetcher),
-                page_css,
-            ],
-            pdf_tags=True,
-        )
+        ).render(**options)
+
+        metadata = pdf_metadata(resolved.document["meta"])
+        if not metadata.lang:
+            log.warning(
+                "%s has no 'lang' in its front matter: the PDF has no document language "
+                "(screen readers guess, PDF/UA requires one) and words are not hyphenated; "
+                "add e.g. 'lang: en-US'",
+                resolved.source.path,
+            )
+        document.metadata = weasyprint_metadata(metadata, GENERATOR, document.metadata)
+        document.write_pdf(destination, finisher=_ensure_xmp_packet, **options)
+
+
+def page_setup_css(config: Config) -> str:
+    """Paper and margins from the config (the config validated `margins` as CSS lengths)."""
+    return f"@page {{ size: {PAGE_SIZES[config.paper]}; margin: {config.margins}; }}"
+
+
+def _ensure_xmp_packet(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+    """Write the XMP packet for variants WeasyPrint writes none for (tagged, plain).
+
+    WeasyPrint adds XMP only for PDF/A, PDF/UA and PDF/X; catalogues and archives read
+    title, authors and language from XMP rather than the older info dictionary.
+    """
+    if "Metadata" not in pdf.catalog:
+        document.metadata.include_in_pdf(pdf, "", None, None, compress=True)
 
 
 def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
@@ -55,6 +93,7 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
             # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced
             # breaks; one line per paragraph avoids ragged notes.
             "--wrap=none",
+            *(["--toc"] if config.toc else []),
         ],
         document_json(document),
     )
@@ -78,16 +117,21 @@ def _note_to_footnote_span(node: dict[str, Any]) -> dict[str, Any] | None:
     return {"t": "Span", "c": [["", ["footnote"], []], inlines]}
 
 
-class LocalFilesOnly(URLFetcher):
-    """Fetch only data: URLs and files inside `roots`; never the network.
+class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
+    """Fetch data: URLs, files inside `roots`, and URLs under `allowed_urls`; nothing else.
 
     A manuscript may come from someone else: it must not be able to pull /etc/passwd
-    or a tracking pixel into the PDF.
+    into the PDF (an <img>, or a <link rel="attachment"> that embeds any file), nor
+    make the build call out to a tracking pixel or an internal address.
     """
 
-    def __init__(self, roots: list[Path]) -> None:
-        super().__init__(allowed_protocols=["file", "data"])
+    def __init__(self, roots: list[Path], allowed_urls: tuple[str, ...] = ()) -> None:
+        # No redirects: an allowed server could otherwise bounce a request anywhere.
+        super().__init__(
+            allowed_protocols=["file", "data", "http", "https"], allow_redirects=False
+        )
         self._roots = [root.resolve() for root in roots]
+        self._allowed_urls = allowed_urls
 
     def fetch(self, url: str, headers: Any = None) -> Any:
         parsed = urlparse(url)
@@ -96,7 +140,17 @@ class LocalFilesOnly(URLFetcher):
             if not any(path.is_relative_to(root) for root in self._roots):
                 log.warning("refused to read %s: outside the manuscript and styles", path)
                 raise URLFetchingError(f"refused: {url} is outside the allowed folders")
+        elif parsed.scheme in ("http", "https"):
+            if not any(url_is_under(url, prefix) for prefix in self._allowed_urls):
+                log.warning(
+                    "refused to fetch %s: network access is off (allow it with the "
+                    "'allowed_urls' option)",
+                    url,
+                )
+                raise URLFetchingError(f"refused: {url} (not under an allowed URL prefix)")
         elif parsed.scheme != "data":
-            log.warning("refused to fetch %s: network access is off", url)
-            raise URLFetchingError(f"refused: {url} (network access is off)")
+            log.warning("refused to fetch %s: unsupported URL scheme", url)
+            raise URLFetchingError(f"refused: {url} (unsupported scheme)")
         return super().fetch(url, headers)
+
+

@@ -1,0 +1,178 @@
+"""What the PDF says about itself: document info, XMP and the creation date.
+
+WeasyPrint 70 fills the PDF's info dictionary and XMP packet from a `DocumentMetadata`
+object. We fill that object from pandoc's front matter rather than from <meta> tags in
+the HTML template, so values are plain text (no HTML escaping to undo), keywords stay a
+list, and the dates come from SOURCE_DATE_EPOCH for reproducible builds.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
+
+from weasyprint.pdf.metadata import NS, DocumentMetadata
+
+log = logging.getLogger(__name__)
+
+QUOTE_MARKS = {"DoubleQuote": ("\u201c", "\u201d"), "SingleQuote": ("\u2018", "\u2019")}
+# Nodes whose content is a plain list of inlines or blocks (or meta values) to flatten.
+INLINE_CONTAINERS = frozenset({
+    "MetaList", "MetaInlines", "MetaBlocks", "Plain", "Para",
+    "Emph", "Strong", "SmallCaps", "Underline", "Strikeout", "Superscript", "Subscript",
+})
+
+
+@dataclass(frozen=True)
+class PdfMetadata:
+    """The document-level facts a PDF reader, library catalogue or screen reader shows."""
+
+    title: str
+    authors: tuple[str, ...]
+    subject: str
+    keywords: tuple[str, ...]
+    lang: str
+    created: str  # W3C date-time, the form WeasyPrint's DocumentMetadata expects
+
+
+def pdf_metadata(meta: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> PdfMetadata:
+    """Read title, authors, subject, keywords and language from pandoc's front matter."""
+    return PdfMetadata(
+        title=plain_text(meta.get("title")),
+        authors=tuple(_author_names(meta.get("author"))),
+        subject=plain_text(meta.get("subject")),
+        keywords=tuple(_keywords(meta.get("keywords"))),
+        lang=plain_text(meta.get("lang")),
+        created=w3c_timestamp(build_time(environ)),
+    )
+
+
+def build_time(environ: Mapping[str, str] = os.environ) -> datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else now; always UTC.
+
+    See https://reproducible-builds.org/specs/source-date-epoch/. WeasyPrint 70 itself
+    ignores the variable and only writes dates it is given.
+    """
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            log.warning("ignoring SOURCE_DATE_EPOCH=%r: not a Unix timestamp", epoch)
+    return datetime.now(tz=UTC).replace(microsecond=0)
+
+
+def w3c_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def plain_text(meta_value: Any) -> str:
+    """Flatten a pandoc MetaValue to text, keeping the curly quotes smart typography made.
+
+    pandoc turns "quoted" words into Quoted nodes whose marks exist only in the writer,
+    so flattening Str nodes alone would drop them from the title.
+    """
+    parts: list[str] = []
+    _append_text(meta_value, parts)
+    return " ".join("".join(parts).split())
+
+
+def _append_text(value: Any, parts: list[str]) -> None:
+    if isinstance(value, list):
+        for child in value:
+            _append_text(child, parts)
+        return
+    if not isinstance(value, dict) or "t" not in value:
+        return
+    kind: str = value["t"]
+    content: Any = value.get("c")
+    if kind in ("Str", "MetaString"):
+        parts.append(content)
+    elif kind in ("Space", "SoftBreak", "LineBreak"):
+        parts.append(" ")
+    elif kind in ("Code", "Math"):
+        parts.append(content[1])
+    elif kind == "Quoted":
+        opening, closing = QUOTE_MARKS[content[0]["t"]]
+        parts.append(opening)
+        _append_text(content[1], parts)
+        parts.append(closing)
+    elif kind in ("Note", "RawInline", "RawBlock"):
+        return  # a footnote or raw markup in a title is not part of its name
+    elif kind in INLINE_CONTAINERS:
+        _append_text(content, parts)
+    elif kind in ("Span", "Link", "Cite"):
+        _append_text(content[1], parts)
+
+
+def _author_names(author: Any) -> list[str]:
+    """Authors as names: a string, a list of strings, or maps with a `name` field."""
+    if author is None:
+        return []
+    items = author["c"] if author["t"] == "MetaList" else [author]
+    names = []
+    for item in items:
+        if item["t"] == "MetaMap":
+            item = item["c"].get("name")
+        name = plain_text(item)
+        if name:
+            names.append(name)
+    return names
+
+
+def _keywords(keywords: Any) -> list[str]:
+    """Keywords as a list: a YAML list, or one comma-separated string."""
+    if keywords is None:
+        return []
+    items = keywords["c"] if keywords["t"] == "MetaList" else [keywords]
+    words = [word.strip() for item in items for word in plain_text(item).split(",")]
+    return list(dict.fromkeys(word for word in words if word))
+
+
+class TypesetDocumentMetadata(DocumentMetadata):  # type: ignore[misc]
+    """WeasyPrint's metadata, plus dc:language and dc:subject in the XMP packet.
+
+    WeasyPrint writes the language only to the catalog's /Lang and keywords only as
+    pdf:Keywords; catalogues and archives read Dublin Core.
+    """
+
+    def generate_rdf_metadata(self, variant: str, version: Any, conformance: Any) -> bytes:
+        rdf = fromstring(super().generate_rdf_metadata(variant, version, conformance))
+        if self.lang:
+            _dublin_core_bag(rdf, "language", [self.lang])
+        if self.keywords:
+            _dublin_core_bag(rdf, "subject", self.keywords)
+        serialised: bytes = tostring(rdf, encoding="utf-8")
+        return serialised
+
+
+def _dublin_core_bag(rdf: Element, name: str, values: list[str]) -> None:
+    description = SubElement(rdf, f"{{{NS['rdf']}}}Description")
+    description.attrib[f"{{{NS['rdf']}}}about"] = ""
+    bag = SubElement(SubElement(description, f"{{{NS['dc']}}}{name}"), f"{{{NS['rdf']}}}Bag")
+    for value in values:
+        SubElement(bag, f"{{{NS['rdf']}}}li").text = value
+
+
+def weasyprint_metadata(
+    metadata: PdfMetadata, generator: str, rendered: DocumentMetadata
+) -> TypesetDocumentMetadata:
+    """The DocumentMetadata to write, keeping what WeasyPrint gathered from the HTML
+    that the front matter doesn't say (attachments, custom <meta> names)."""
+    return TypesetDocumentMetadata(
+        title=metadata.title or rendered.title,
+        authors=list(metadata.authors),
+        description=metadata.subject or None,
+        keywords=list(metadata.keywords),
+        generator=generator,
+        created=metadata.created,
+        modified=metadata.created,
+        attachments=rendered.attachments,
+        lang=metadata.lang or rendered.lang,
+        custom=rendered.custom,
+    )
