@@ -122,26 +122,33 @@ def _syntax_error(text: str, path: Path, stderr: str) -> BibliographyError:
         (line, key) for key, entries in entry_lines(text).items() for _, line in entries
     )
     last_line = text.count("\n") + 1
-    culprit = None
-    if reported is not None:
-        before = [(line, key) for line, key in starts if line < min(reported, last_line + 1)]
-        if reported <= last_line and any(line == reported for line, _ in starts):
-            before = [(line, key) for line, key in starts if line < reported]
-        culprit = before[-1] if before else None
     problem = _first_message(stderr)
-    if culprit is None:
+    if reported is None or not starts:
         return BibliographyError(
             f"BibTeX syntax error: {problem}",
             path=path,
             line=min(reported, last_line) if reported else None,
             hint="check that line for a missing brace, comma or quote",
         )
-    line, key = culprit
+    gave_up_at_next_entry = reported > last_line or any(line == reported for line, _ in starts)
+    if gave_up_at_next_entry:
+        # The entry before never closed: point at its start, where the reader can look.
+        before = [(line, key) for line, key in starts if line < reported]
+        if before:
+            line, key = before[-1]
+            return BibliographyError(
+                f"BibTeX syntax error: the entry '{key}' is not closed ({problem})",
+                path=path,
+                line=line,
+                hint="check that entry for an unclosed brace or a stray quote",
+            )
+    within = [(line, key) for line, key in starts if line <= reported]
+    key = within[-1][1] if within else None
     return BibliographyError(
-        f"BibTeX syntax error in the entry '{key}' ({problem})",
+        f"BibTeX syntax error" + (f" in the entry '{key}'" if key else "") + f" ({problem})",
         path=path,
-        line=line,
-        hint="check that entry for an unclosed brace, a missing comma or a stray quote",
+        line=min(reported, last_line),
+        hint="check that line for a missing comma, brace or quote",
     )
 
 
