@@ -77,6 +77,7 @@ class Manuscript:
 IDENTIFYING_FIELDS = (
     "author", "authors", "affiliation", "institute", "institution", "email", "orcid",
     "thanks", "acknowledgements", "acknowledgments", "corresponding", "contact",
+    "rights", "creator", "contributor", "copyright",
 )
 
 

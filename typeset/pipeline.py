@@ -311,9 +311,11 @@ def _output_key(name: str, resolved_key: str, resources: list[str], config: Conf
         ]
     elif name == "epub":
         parts += [
-            file_fingerprint(config.cover_image),
+            str(config.cover_image), file_fingerprint(config.cover_image),
             [file_fingerprint(path) for path in sorted(styles.glob("epub*"))],
-            _tool_version("weasyprint"),  # draws the generated cover
+            # the generated cover is drawn with Pillow in the installed fonts
+            _tool_version("pillow"), _tool_version("fonttools"), _tool_version("lxml"),
+            _fonts_fingerprint(),
         ]
     elif name == "docx":
         parts += [file_fingerprint(config.docx_reference)]

@@ -1,30 +1,129 @@
-"""EPUB 3 through pandoc, with the project's e-reader stylesheet."""
+"""EPUB 3 through pandoc: complete package metadata, a cover, the e-reader stylesheet.
+
+The writer completes the document's metadata (identifier, language, accessibility), picks
+or draws a cover, has pandoc write the book, then finishes the package (footnote
+back-links, labelled cover, a reproducible archive). All metadata comes from the resolved
+document, never from the config, so an anonymised document makes an anonymous book.
+"""
 
 from __future__ import annotations
 
 import copy
+import logging
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from typeset import ast
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
+from typeset.errors import ConfigError
 from typeset.formats.base import document_json, stable_identifier, styles_dir
+from typeset.formats.cover import CoverText, render_cover
+from typeset.formats.epub_accessibility import accessibility_metadata, survey
+from typeset.formats.epub_package import finish_epub
 from typeset.pandoc import run_pandoc
+
+log = logging.getLogger(__name__)
+
+# The image types EPUB 3 reading systems must support that pandoc can size for its cover
+# page.
+COVER_IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg")
+FALLBACK_LANGUAGE = "en"
 
 
 class EpubWriter:
     extension = "epub"
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
-        document = copy.deepcopy(resolved.document)
-        document["meta"]["identifier"] = ast.meta_value(stable_identifier(document))
-        run_pandoc(
-            [
-                "--from", "json", "--to", "epub3",
-                "--css", str(styles_dir(config) / "epub.css"),
-                "--resource-path", str(resolved.source.folder),
-                "--output", str(destination),
-            ],
-            document_json(document),
-            cwd=resolved.source.folder,
+        document = epub_document(resolved)
+        folder = resolved.source.folder
+        cover_text = CoverText.from_meta(document["meta"])
+        with tempfile.TemporaryDirectory(prefix="typeset-epub-") as workdir:
+            cover = configured_cover(config)
+            if cover is None:
+                cover = Path(workdir) / "cover.png"
+                render_cover(cover_text, cover)
+            pandoc_epub = Path(workdir) / "book.epub"
+            run_pandoc(
+                [
+                    "--from", "json", "--to", "epub3",
+                    "--css", str(styles_dir(config) / "epub.css"),
+                    "--epub-cover-image", str(cover),
+                    "--resource-path", str(folder),
+                    # EPUB 3 reading systems render MathML, and screen readers can speak
+                    # it; pandoc's default turns formulas into styled text.
+                    "--mathml",
+                    # The citation layout lives in epub.css with everything else.
+                    "--variable", "csl-css=",
+                    *(["--toc"] if config.toc else []),
+                    "--output", str(pandoc_epub),
+                ],
+                document_json(document),
+                cwd=folder,
+            )
+            finish_epub(pandoc_epub, destination, cover_label=cover_text.label)
+
+
+def epub_document(resolved: ResolvedDocument) -> dict[str, Any]:
+    """A copy of the resolved document with the metadata an EPUB package needs."""
+    document = copy.deepcopy(resolved.document)
+    meta = document["meta"]
+    if not ast.meta_text(meta.get("title")):
+        log.warning(
+            "%s has no title; the EPUB is titled after the file (add title: to the front matter)",
+            resolved.source.path,
         )
+        meta["title"] = ast.meta_value(resolved.source.stem)
+    if not ast.meta_text(meta.get("lang")):
+        # pandoc would fall back to the build machine's locale, so the same manuscript
+        # would declare different languages on different machines.
+        log.warning(
+            "%s sets no lang; the EPUB declares %r (add lang: to the front matter)",
+            resolved.source.path,
+            FALLBACK_LANGUAGE,
+        )
+        meta["lang"] = ast.meta_value(FALLBACK_LANGUAGE)
+    if "author" in meta:
+        meta["author"] = _names_only(meta["author"])
+    # Stores and reading systems key editions on the identifier: pandoc's default is
+    # random per build.
+    meta.setdefault("identifier", ast.meta_value(stable_identifier(document)))
+    for key, value in accessibility_metadata(survey(document)).items():
+        meta.setdefault(key, value)
+    return document
+
+
+def configured_cover(config: Config) -> Path | None:
+    """The cover image the config names, checked; None when the build should draw one.
+
+    Only the config can name one: the manuscript's own `cover-image` is dropped with its
+    other resource fields when the manuscript is read, as a manuscript may be untrusted.
+    """
+    path = config.cover_image
+    if path is None:
+        return None
+    if not path.is_file():
+        raise ConfigError(
+            "cover image not found",
+            path=path,
+            hint="fix 'cover_image' in the config, or remove it to have a cover drawn",
+        )
+    if path.suffix.lower() not in COVER_IMAGE_TYPES:
+        raise ConfigError(
+            f"cover image must be PNG, JPEG, GIF or SVG, not {path.suffix or 'extensionless'}",
+            path=path,
+            hint="convert the image, or fix 'cover_image' in the config",
+        )
+    return path
+
+
+def _names_only(author: ast.Node) -> ast.Node:
+    """Authors as names: pandoc writes an {name, affiliation} map as the word "true"."""
+    items = author["c"] if author["t"] == "MetaList" else [author]
+    names = [
+        item["c"]["name"] if item["t"] == "MetaMap" else item
+        for item in items
+        if item["t"] != "MetaMap" or "name" in item["c"]
+    ]
+    return {"t": "MetaList", "c": names}
