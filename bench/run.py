@@ -65,13 +65,21 @@ def synthetic_bibliography(entries: int) -> str:
             "year": str(1950 + number % 70),
         }
         if kind == "article":
-            fields |= {"journal": "Journal of Cold War Studies", "volume": str(number % 40 + 1),
-                       "number": str(number % 4 + 1), "pages": f"{number % 300 + 1}--{number % 300 + 25}"}
+            fields |= {
+                "journal": "Journal of Cold War Studies",
+                "volume": str(number % 40 + 1),
+                "number": str(number % 4 + 1),
+                "pages": f"{number % 300 + 1}--{number % 300 + 25}",
+            }
         elif kind == "book":
             fields |= {"publisher": "Routledge", "address": "London"}
         else:
-            fields |= {"booktitle": "The {Realism} Reader", "publisher": "Routledge",
-                       "editor": "Elman, Colin and Jensen, Michael A.", "pages": "10--30"}
+            fields |= {
+                "booktitle": "The {Realism} Reader",
+                "publisher": "Routledge",
+                "editor": "Elman, Colin and Jensen, Michael A.",
+                "pages": "10--30",
+            }
         body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields.items())
         records.append(f"@{kind}{{ref{number},\n{body}\n}}\n")
     return "\n".join(records)
@@ -116,13 +124,16 @@ def timed(commands: list[list[str]], cwd: Path) -> Timing:
         "start = time.perf_counter()\n"
         "for command in commands:\n"
         "    subprocess.run(command, cwd=sys.argv[2], check=True, capture_output=True)\n"
-        "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "print(time.perf_counter() - start, peak)\n"
     )
     import json
 
     completed = subprocess.run(
         [sys.executable, "-c", script, json.dumps(commands), str(cwd)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if completed.returncode != 0:
         raise SystemExit(f"benchmark step failed:\n{completed.stderr[-3000:]}")
@@ -132,11 +143,27 @@ def timed(commands: list[list[str]], cwd: Path) -> Timing:
 
 def baseline_commands(folder: Path, style_path: Path) -> list[list[str]]:
     pandoc = pandoc_path()
-    common = [pandoc, "essay.md", "--citeproc", "--bibliography", "refs.bib", "--csl", str(style_path)]
+    common = [
+        pandoc,
+        "essay.md",
+        "--citeproc",
+        "--bibliography",
+        "refs.bib",
+        "--csl",
+        str(style_path),
+    ]
     styles = PROJECT / "styles"
     return [
         [*common, "--standalone", "--template", str(styles / "print.html"), "-o", "essay.html"],
-        [sys.executable, "-m", "weasyprint", "-s", str(styles / "print.css"), "essay.html", "essay-baseline.pdf"],
+        [
+            sys.executable,
+            "-m",
+            "weasyprint",
+            "-s",
+            str(styles / "print.css"),
+            "essay.html",
+            "essay-baseline.pdf",
+        ],
         [*common, "--css", str(styles / "epub.css"), "-o", "essay-baseline.epub"],
         [*common, "--reference-doc", str(_docx_reference()), "-o", "essay-baseline.docx"],
     ]
@@ -150,7 +177,16 @@ def _docx_reference() -> Path:
 
 
 def ours(folder: Path, *extra: str) -> list[list[str]]:
-    return [[sys.executable, str(PROJECT / "build.py"), "--config", str(folder / "bench.yaml"), "-q", *extra]]
+    return [
+        [
+            sys.executable,
+            str(PROJECT / "build.py"),
+            "--config",
+            str(folder / "bench.yaml"),
+            "-q",
+            *extra,
+        ]
+    ]
 
 
 def measure(size: str, words: int, entries: int, workdir: Path) -> dict[str, Timing]:
@@ -184,12 +220,17 @@ def growth_exponent(points: list[tuple[int, float]]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated: " + ",".join(SIZES))
+    parser.add_argument(
+        "--sizes", default=",".join(SIZES), help="comma-separated: " + ",".join(SIZES)
+    )
     arguments = parser.parse_args()
     sizes = [size.strip() for size in arguments.sizes.split(",")]
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, "
-          f"{time.strftime('%Y-%m-%d')}")
-    header = f"{'size':>5} {'entries':>7} {'baseline':>9}  {'full':>12} {'unchanged':>12} {'edit':>12} {'restyle':>12}  peak MB"
+    print(
+        f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
+    columns = " ".join(f"{name:>12}" for name in ("full", "unchanged", "edit", "restyle"))
+    header = f"{'size':>5} {'entries':>7} {'baseline':>9}  {columns}  peak MB"
     print(header)
     full_points = []
     with tempfile.TemporaryDirectory(prefix="typeset-bench-") as workdir:
@@ -197,11 +238,17 @@ def main() -> None:
             words, entries = SIZES[size]
             results = measure(size, words, entries, Path(workdir))
             base = results["baseline"].seconds
-            cells = [f"{results[k].seconds / base:5.2f}x {results[k].seconds:5.1f}s"
-                     for k in ("full", "unchanged", "edit", "restyle")]
+            cells = [
+                f"{results[k].seconds / base:5.2f}x {results[k].seconds:5.1f}s"
+                for k in ("full", "unchanged", "edit", "restyle")
+            ]
             peak = max(results[k].peak_mb for k in ("full", "unchanged", "edit", "restyle"))
-            print(f"{size:>5} {entries:>7} {base:8.1f}s  " + " ".join(f"{c:>12}" for c in cells)
-                  + f"  {peak:7.0f} (baseline {results['baseline'].peak_mb:.0f})", flush=True)
+            print(
+                f"{size:>5} {entries:>7} {base:8.1f}s  "
+                + " ".join(f"{c:>12}" for c in cells)
+                + f"  {peak:7.0f} (baseline {results['baseline'].peak_mb:.0f})",
+                flush=True,
+            )
             full_points.append((words, results["full"].seconds))
     if len(full_points) > 1:
         print(f"growth exponent of the full build over sizes: {growth_exponent(full_points):.2f}")

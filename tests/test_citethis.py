@@ -120,12 +120,18 @@ def test_an_essay_without_url_is_an_article_keyed_by_its_title(unpublished: Cite
     ("author", "names"),
     [
         ("Doe, Jane", [{"family": "Doe", "given": "Jane"}]),
-        (["Ludwig van Beethoven"], [{"dropping-particle": "van", "family": "Beethoven",
-                                     "given": "Ludwig"}]),
-        (["{ACME Research}", {"literal": "Smith & Sons"}],
-         [{"literal": "ACME Research"}, {"literal": "Smith & Sons"}]),
-        ([{"name": "Zhang, Wei", "affiliation": "PKU"}, {"family": "Mao", "given": "Zedong"}],
-         [{"family": "Zhang", "given": "Wei"}, {"family": "Mao", "given": "Zedong"}]),
+        (
+            ["Ludwig van Beethoven"],
+            [{"dropping-particle": "van", "family": "Beethoven", "given": "Ludwig"}],
+        ),
+        (
+            ["{ACME Research}", {"literal": "Smith & Sons"}],
+            [{"literal": "ACME Research"}, {"literal": "Smith & Sons"}],
+        ),
+        (
+            [{"name": "Zhang, Wei", "affiliation": "PKU"}, {"family": "Mao", "given": "Zedong"}],
+            [{"family": "Zhang", "given": "Wei"}, {"family": "Mao", "given": "Zedong"}],
+        ),
     ],
 )
 def test_author_names_follow_bibtex_rules_or_csl_maps(author: Any, names: list[Any]) -> None:
@@ -228,9 +234,20 @@ def bibliography_with(work: CiteThisWork, folder: Path, to: str) -> str:
     references.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
     source = f"One [@rawnsley2009]. Two [@{work.key}]. Three [@shen2012].\n"
     return run_pandoc(
-        ["--from", "markdown", "--to", to, "--wrap=none", "--citeproc", "--csl",
-         str(work.references[0].style.path), "--bibliography", str(references),
-         "--metadata", f"lang={work.lang}"],
+        [
+            "--from",
+            "markdown",
+            "--to",
+            to,
+            "--wrap=none",
+            "--citeproc",
+            "--csl",
+            str(work.references[0].style.path),
+            "--bibliography",
+            str(references),
+            "--metadata",
+            f"lang={work.lang}",
+        ],
         source.encode(),
     ).decode()
 
@@ -290,9 +307,12 @@ def test_bibtex_reads_back_to_the_same_item(online: CiteThisWork, written: dict[
 
 def test_bibtex_without_doi_or_venue_is_pandocs_own(unpublished: CiteThisWork) -> None:
     record = bibtex_record(unpublished.item)
-    assert record == run_pandoc(
-        ["--from", "csljson", "--to", "bibtex"], json.dumps([unpublished.item]).encode()
-    ).decode()
+    assert (
+        record
+        == run_pandoc(
+            ["--from", "csljson", "--to", "bibtex"], json.dumps([unpublished.item]).encode()
+        ).decode()
+    )
     back = json.loads(run_pandoc(["--from", "bibtex", "--to", "csljson"], record.encode()))[0]
     assert (back["id"], back["title"]) == (unpublished.item["id"], TITLE)
 
@@ -328,7 +348,11 @@ def test_csl_json_record_is_the_item(online: CiteThisWork, written: dict[str, Pa
 def test_five_files_are_written_and_no_temporaries_left(written: dict[str, Path]) -> None:
     folder = written["html"].parent
     assert sorted(path.name for path in folder.iterdir()) == [
-        "essay-cite.html", "essay-cite.txt", "essay.bib", "essay.json", "essay.ris",
+        "essay-cite.html",
+        "essay-cite.txt",
+        "essay.bib",
+        "essay.json",
+        "essay.ris",
     ]
 
 
@@ -424,13 +448,16 @@ def test_section_blocks_are_a_heading_and_each_reference(online: CiteThisWork) -
 def test_section_appended_to_the_essay_appears_in_the_epub(
     online: CiteThisWork, tmp_path: Path
 ) -> None:
-    config = load_config(PROJECT / "typeset.yaml", project_dir=PROJECT,
-                         overrides={"output_dir": str(tmp_path)})
+    config = load_config(
+        PROJECT / "typeset.yaml", project_dir=PROJECT, overrides={"output_dir": str(tmp_path)}
+    )
     manuscript = read_manuscript(config.manuscript, ONLINE_METADATA)
     with tempfile.TemporaryDirectory() as workdir:
         resolved = engine_named("pandoc").resolve(
-            manuscript, read_bibliography(config.bibliography),
-            resolve_style("apa", PROJECT), Path(workdir),
+            manuscript,
+            read_bibliography(config.bibliography),
+            resolve_style("apa", PROJECT),
+            Path(workdir),
         )
     document = without_processing_fields(resolved.document)
     document["blocks"] += cite_this_work_blocks(online)

@@ -37,9 +37,10 @@ def test_unknown_citation_key_names_key_and_line_and_keeps_outputs(built_project
     manuscript = built_project / "manuscript" / "essay.md"
     text = manuscript.read_text()
     manuscript.write_text(text.replace("[@hao1990]", "[@hoa1990]", 1))
-    line = text.splitlines().index(
-        next(line for line in text.splitlines() if "[@hao1990]" in line)
-    ) + 1
+    line = (
+        text.splitlines().index(next(line for line in text.splitlines() if "[@hao1990]" in line))
+        + 1
+    )
     before = snapshot(built_project / "output")
     result = run_cli("--config", str(built_project / "typeset.yaml"))
     assert_clean_failure(result, "'@hoa1990'", f"essay.md:{line}:", "refs.bib")
@@ -61,8 +62,12 @@ def test_bibtex_syntax_error_names_file_and_line(built_project: Path) -> None:
 
 def test_unknown_style_suggests_close_names(built_project: Path) -> None:
     before = snapshot(built_project / "output")
-    result = run_cli("--config", str(built_project / "typeset.yaml"), "--style", "chicago-autor-date")
-    assert_clean_failure(result, "unknown citation style 'chicago-autor-date'", "chicago-author-date")
+    result = run_cli(
+        "--config", str(built_project / "typeset.yaml"), "--style", "chicago-autor-date"
+    )
+    assert_clean_failure(
+        result, "unknown citation style 'chicago-autor-date'", "chicago-author-date"
+    )
     assert snapshot(built_project / "output") == before
 
 
@@ -96,9 +101,13 @@ def test_unknown_profile_lists_the_defined_ones(built_project: Path) -> None:
 
 
 def test_missing_manuscript_and_folder_manuscript_are_input_errors(built_project: Path) -> None:
-    result = run_cli("--manuscript", str(built_project / "nope.md"), "--output-dir", str(built_project / "o"))
+    result = run_cli(
+        "--manuscript", str(built_project / "nope.md"), "--output-dir", str(built_project / "o")
+    )
     assert_clean_failure(result, "nope.md", "manuscript not found")
-    result = run_cli("--manuscript", str(built_project / "manuscript"), "--output-dir", str(built_project / "o"))
+    result = run_cli(
+        "--manuscript", str(built_project / "manuscript"), "--output-dir", str(built_project / "o")
+    )
     assert_clean_failure(result, "is a folder")
 
 

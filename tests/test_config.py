@@ -57,7 +57,9 @@ def test_formats_given_as_comma_text_are_split_and_deduplicated(tmp_path: Path) 
         ("profiles:\n  p:\n    colour: red\n", "unknown key 'colour'"),
     ],
 )
-def test_invalid_config_is_rejected_with_the_reason(tmp_path: Path, text: str, message: str) -> None:
+def test_invalid_config_is_rejected_with_the_reason(
+    tmp_path: Path, text: str, message: str
+) -> None:
     with pytest.raises(ConfigError, match=message):
         load_config(write(tmp_path, text), project_dir=tmp_path)
 

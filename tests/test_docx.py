@@ -11,7 +11,7 @@ import docx
 import pytest
 from docx.shared import Pt
 
-from tests.conftest import PROJECT, Builder, docx_part
+from tests.conftest import Builder, docx_part
 
 
 def soffice() -> str:
@@ -27,9 +27,19 @@ def test_libreoffice_converts_the_docx_with_citations_and_bibliography(
 ) -> None:
     source = essay_build(style)["docx"]
     subprocess.run(
-        [soffice(), "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-        check=True, capture_output=True, timeout=240,
+        [
+            soffice(),
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
     )
     text = subprocess.run(
         ["pdftotext", str(tmp_path / "essay.pdf"), "-"], capture_output=True, text=True, check=True
@@ -49,7 +59,9 @@ def test_every_style_the_docx_uses_is_defined(essay_build: Builder) -> None:
     document = docx.Document(str(path))
     defined = {style.style_id for style in document.styles}
     used = set(re.findall(r'<w:(?:pStyle|rStyle|tblStyle) w:val="([^"]+)"', docx_part(path)))
-    used |= set(re.findall(r'<w:(?:pStyle|rStyle) w:val="([^"]+)"', docx_part(path, "word/footnotes.xml")))
+    used |= set(
+        re.findall(r'<w:(?:pStyle|rStyle) w:val="([^"]+)"', docx_part(path, "word/footnotes.xml"))
+    )
     assert used and used <= defined, used - defined
 
 
@@ -75,7 +87,9 @@ def test_manuscript_profile_docx_is_double_spaced_12_point_times(tmp_path: Path)
     assert body.paragraph_format.line_spacing == 2.0
     section = document.sections[0]
     assert abs(section.left_margin.inches - 1) < 0.01 and abs(section.top_margin.inches - 1) < 0.01
-    body_paragraphs = [p for p in document.paragraphs if p.style.name in ("Body Text", "First Paragraph")]
+    body_paragraphs = [
+        p for p in document.paragraphs if p.style.name in ("Body Text", "First Paragraph")
+    ]
     assert len(body_paragraphs) > 10
 
 

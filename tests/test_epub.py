@@ -227,7 +227,11 @@ def test_anonymous_copy_names_no_author_in_package_title_page_or_cover(
 
 def test_modification_date_and_archive_times_follow_source_date_epoch(tmp_path: Path) -> None:
     result = run_cli_with_env(
-        "--force", "--to", "epub", "--output-dir", str(tmp_path),
+        "--force",
+        "--to",
+        "epub",
+        "--output-dir",
+        str(tmp_path),
         env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
     )
     assert result.returncode == 0, result.stderr
@@ -254,7 +258,12 @@ def test_two_builds_with_the_same_source_date_epoch_are_byte_identical(
             output = tmp_path / attempt
             # --force: a build served from the cache would prove nothing.
             result = run_cli_with_env(
-                *inputs, "--force", "--to", "epub", "--output-dir", str(output),
+                *inputs,
+                "--force",
+                "--to",
+                "epub",
+                "--output-dir",
+                str(output),
                 env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
             )
             assert result.returncode == 0, result.stderr

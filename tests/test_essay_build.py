@@ -51,12 +51,18 @@ def test_default_build_writes_pdf_epub_and_docx_named_after_the_manuscript(
 ) -> None:
     outputs = essay_build("chicago-author-date")
     assert [outputs[name].name for name in ("pdf", "epub", "docx")] == [
-        "essay.pdf", "essay.epub", "essay.docx"
+        "essay.pdf",
+        "essay.epub",
+        "essay.docx",
     ]
     assert all(outputs[name].stat().st_size > 10_000 for name in ("pdf", "epub", "docx"))
     # typeset.yaml also asks for the essay's own reference, beside the outputs
     assert {path.name for name, path in outputs.items() if name.startswith("cite-")} == {
-        "essay-cite.html", "essay-cite.txt", "essay.bib", "essay.ris", "essay.json"
+        "essay-cite.html",
+        "essay-cite.txt",
+        "essay.bib",
+        "essay.ris",
+        "essay.json",
     }
 
 
@@ -72,9 +78,7 @@ def test_in_text_citations_follow_the_style_in_all_three_formats(
 
 
 @pytest.mark.parametrize("style", MATRIX)
-def test_bibliography_lists_all_ten_works_in_every_format(
-    essay_build: Builder, style: str
-) -> None:
+def test_bibliography_lists_all_ten_works_in_every_format(essay_build: Builder, style: str) -> None:
     outputs = essay_build(style)
     pdf = folded(pdf_text(outputs["pdf"]))
     epub = folded(epub_text(outputs["epub"]))
@@ -121,9 +125,7 @@ def test_note_style_puts_citations_in_footnotes_in_all_three_formats(
 
 
 @pytest.mark.parametrize("style", MATRIX)
-def test_epub_passes_epubcheck_with_no_errors_or_warnings(
-    essay_build: Builder, style: str
-) -> None:
+def test_epub_passes_epubcheck_with_no_errors_or_warnings(essay_build: Builder, style: str) -> None:
     report = epubcheck.EpubCheck(str(essay_build(style)["epub"]))
     problems = [
         f"{message.level} {message.id}: {message.message} ({message.location})"

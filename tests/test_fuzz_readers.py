@@ -63,10 +63,39 @@ def written(folder: Path, name: str, data: bytes | str) -> Path:
 # limit while a test runs, so nest deeper than the CLI would need), a 4,400-digit number
 # (Python refuses to convert integers of more than 4,300 digits).
 NASTY = [
-    "\x00", "\ufeff", "\r\n", "\r", "\t", "\u2028", "\ud7ff", "\U0001f600", "é", "\u0301",
-    "9" * 4400, "[" * 5000, "{" * 5000, "- " * 3000, "&a ", "*a ", "<<: ", "? ", "!!binary ",
-    "!!python/object:os.system ", "2001-02-30", "2001-13-45T25:61:00", "---\n", "...\n",
-    "%YAML 1.1\n", "'", '"', "\\", "#", "%", "@", "~", "`",
+    "\x00",
+    "\ufeff",
+    "\r\n",
+    "\r",
+    "\t",
+    "\u2028",
+    "\ud7ff",
+    "\U0001f600",
+    "é",
+    "\u0301",
+    "9" * 4400,
+    "[" * 5000,
+    "{" * 5000,
+    "- " * 3000,
+    "&a ",
+    "*a ",
+    "<<: ",
+    "? ",
+    "!!binary ",
+    "!!python/object:os.system ",
+    "2001-02-30",
+    "2001-13-45T25:61:00",
+    "---\n",
+    "...\n",
+    "%YAML 1.1\n",
+    "'",
+    '"',
+    "\\",
+    "#",
+    "%",
+    "@",
+    "~",
+    "`",
 ]
 
 
@@ -124,21 +153,99 @@ def exercise_manuscript(manuscript: Any) -> None:
 
 # --- (b) BibTeX that looks right, and sometimes is not ---------------------------------------
 ENTRY_TYPES = [
-    "article", "book", "incollection", "inproceedings", "misc", "phdthesis", "online",
-    "report", "foobar", "ARTICLE", "string", "comment", "preamble",
+    "article",
+    "book",
+    "incollection",
+    "inproceedings",
+    "misc",
+    "phdthesis",
+    "online",
+    "report",
+    "foobar",
+    "ARTICLE",
+    "string",
+    "comment",
+    "preamble",
 ]
 FIELDS = [
-    "author", "title", "journal", "year", "volume", "number", "pages", "publisher", "editor",
-    "booktitle", "doi", "url", "note", "date", "month", "crossref", "translator", "address",
-    "urldate", "langid", "keywords", "abstract",
+    "author",
+    "title",
+    "journal",
+    "year",
+    "volume",
+    "number",
+    "pages",
+    "publisher",
+    "editor",
+    "booktitle",
+    "doi",
+    "url",
+    "note",
+    "date",
+    "month",
+    "crossref",
+    "translator",
+    "address",
+    "urldate",
+    "langid",
+    "keywords",
+    "abstract",
 ]
 LATEX = [
-    '{\\"u}', "\\'e", "\\`a", "\\^o", "\\~n", "\\c{c}", "\\ss{}", "\\o", "\\aa", "{\\L}",
-    "\\emph{x}", "\\textit{y}", "\\textsc{z}", "\\url{http://x.y}", "$x^2$", "$\\alpha$",
-    "--", "---", "~", "\\&", "\\%", "\\#", "\\_", "\\\\", "{", "}", "{Caps}", "and", " and ",
-    "von ", "de la ", ", Jr.", "\\foo{bar}", "\\begin{weird}", "\\end{weird}", "\\def\\x{y}",
-    "\\iffalse", "\\fi", "\\relax", "\\ding{51}", "\\mkbibemph{e}", "%", "#", "@", "\"", ",",
-    "=", "\n", "é", "Müller", "Ørsted", "Łódź", "中文", "\u0301",
+    '{\\"u}',
+    "\\'e",
+    "\\`a",
+    "\\^o",
+    "\\~n",
+    "\\c{c}",
+    "\\ss{}",
+    "\\o",
+    "\\aa",
+    "{\\L}",
+    "\\emph{x}",
+    "\\textit{y}",
+    "\\textsc{z}",
+    "\\url{http://x.y}",
+    "$x^2$",
+    "$\\alpha$",
+    "--",
+    "---",
+    "~",
+    "\\&",
+    "\\%",
+    "\\#",
+    "\\_",
+    "\\\\",
+    "{",
+    "}",
+    "{Caps}",
+    "and",
+    " and ",
+    "von ",
+    "de la ",
+    ", Jr.",
+    "\\foo{bar}",
+    "\\begin{weird}",
+    "\\end{weird}",
+    "\\def\\x{y}",
+    "\\iffalse",
+    "\\fi",
+    "\\relax",
+    "\\ding{51}",
+    "\\mkbibemph{e}",
+    "%",
+    "#",
+    "@",
+    '"',
+    ",",
+    "=",
+    "\n",
+    "é",
+    "Müller",
+    "Ørsted",
+    "Łódź",
+    "中文",
+    "\u0301",
 ]
 KEY_CHARS = st.characters(
     codec="utf-8", categories=("Ll", "Lu", "Nd"), include_characters="-_:./+&?<>~!$*'"
@@ -152,9 +259,9 @@ def bibtex_entry(draw: st.DrawFn, keys: list[str]) -> str:
     fields = []
     for _ in range(draw(st.integers(0, 6))):
         name = draw(st.one_of(st.sampled_from(FIELDS), st.text(KEY_CHARS, max_size=6)))
-        value = "".join(draw(st.lists(
-            st.one_of(st.sampled_from(LATEX), st.text(max_size=8)), max_size=8
-        )))
+        value = "".join(
+            draw(st.lists(st.one_of(st.sampled_from(LATEX), st.text(max_size=8)), max_size=8))
+        )
         opener, closer = draw(
             st.sampled_from([("{", "}"), ('"', '"'), ("", ""), ("{", ""), ("", "}")])
         )
@@ -168,16 +275,24 @@ def bibtex_entry(draw: st.DrawFn, keys: list[str]) -> str:
 @st.composite
 def bibtex_file(draw: st.DrawFn) -> str:
     keys = draw(st.lists(st.text(KEY_CHARS, min_size=1, max_size=10), min_size=1, max_size=3))
-    parts = draw(st.lists(
-        st.one_of(
-            bibtex_entry(keys),
-            st.sampled_from([
-                '@string{abbrev = "Journal"}\n', '@preamble{"\\newcommand{\\x}{y}"}\n',
-                "@comment{a note}\n", "garbage between entries\n", "}\n", "@\n",
-            ]),
-        ),
-        max_size=6,
-    ))
+    parts = draw(
+        st.lists(
+            st.one_of(
+                bibtex_entry(keys),
+                st.sampled_from(
+                    [
+                        '@string{abbrev = "Journal"}\n',
+                        '@preamble{"\\newcommand{\\x}{y}"}\n',
+                        "@comment{a note}\n",
+                        "garbage between entries\n",
+                        "}\n",
+                        "@\n",
+                    ]
+                ),
+            ),
+            max_size=6,
+        )
+    )
     text = "\n".join(parts)
     if draw(st.booleans()):  # truncated somewhere, as a failed download would be
         text = text[: draw(st.integers(0, len(text)))]
@@ -198,23 +313,27 @@ def test_bibliography_reader_survives_random_bibtex(text: str) -> None:
 # CSL-JSON is the other bibliography format: JSON-shaped text, valid and not.
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 csl_items = st.lists(
-    st.dictionaries(st.sampled_from(["id", "type", "title", "author", "issued"]), json_values,
-                    max_size=5),
+    st.dictionaries(
+        st.sampled_from(["id", "type", "title", "author", "issued"]), json_values, max_size=5
+    ),
     max_size=4,
 )
 
 
 @PYTHON
-@given(text=st.one_of(
-    csl_items.map(json.dumps),
-    json_values.map(json.dumps),
-    fragmented_text(['[', ']', '{', '}', '"id"', ':', ',', '"x"', "1e999", "NaN", *NASTY]),
-))
+@given(
+    text=st.one_of(
+        csl_items.map(json.dumps),
+        json_values.map(json.dumps),
+        fragmented_text(["[", "]", "{", "}", '"id"', ":", ",", '"x"', "1e999", "NaN", *NASTY]),
+    )
+)
 def test_bibliography_reader_survives_random_csl_json(text: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = written(Path(folder), "refs.json", text)
@@ -225,15 +344,39 @@ def test_bibliography_reader_survives_random_csl_json(text: str) -> None:
 
 # --- (c) YAML: random structures and random text -------------------------------------------
 yaml_scalars = (
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
-    | st.text(max_size=12) | st.dates() | st.datetimes()
-    | st.sampled_from(["pdf", "epub", "docx", "a4", "letter", "apa", "pandoc", "25mm", "",
-                       "https://example.org/", "yes", "no", "on", "off", "~"])
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(max_size=12)
+    | st.dates()
+    | st.datetimes()
+    | st.sampled_from(
+        [
+            "pdf",
+            "epub",
+            "docx",
+            "a4",
+            "letter",
+            "apa",
+            "pandoc",
+            "25mm",
+            "",
+            "https://example.org/",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "~",
+        ]
+    )
 )
 yaml_values = st.recursive(
     yaml_scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(max_size=6) | st.integers(), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=6) | st.integers(), inner, max_size=4)
+    ),
     max_leaves=15,
 )
 OPTION_NAMES = [*OPTIONS, "profiles"]
@@ -246,13 +389,29 @@ config_documents = st.one_of(
     st.builds(
         lambda top, profiles: {**top, "profiles": profiles},
         option_mappings,
-        st.dictionaries(st.sampled_from(["journal", "review"]) | st.text(max_size=5),
-                        option_mappings | yaml_values, max_size=3),
+        st.dictionaries(
+            st.sampled_from(["journal", "review"]) | st.text(max_size=5),
+            option_mappings | yaml_values,
+            max_size=3,
+        ),
     ),
 )
 YAML_PIECES = [
-    *(f"{name}: " for name in OPTION_NAMES), "\n", "  ", "    ", "- ", "[", "]", "{", "}",
-    ", ", ": ", "journal:", "review:", "profiles:\n  journal:\n    ", *NASTY,
+    *(f"{name}: " for name in OPTION_NAMES),
+    "\n",
+    "  ",
+    "    ",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ", ",
+    ": ",
+    "journal:",
+    "review:",
+    "profiles:\n  journal:\n    ",
+    *NASTY,
 ]
 yaml_texts = fragmented_text(YAML_PIECES)
 
@@ -298,29 +457,66 @@ def test_manuscript_reader_survives_random_front_matter(
     text = f"---\n{front_matter}\n---\n\nBody text [@key2001; @{{odd:key}}] and ![fig](a b.png).\n"
     with tempfile.TemporaryDirectory() as folder:
         path = written(Path(folder), "essay.md", text)
-        exercise_manuscript(tolerated(
-            lambda: read_manuscript(path, metadata, anonymous=anonymous)
-        ))
+        exercise_manuscript(tolerated(lambda: read_manuscript(path, metadata, anonymous=anonymous)))
 
 
 # --- CSL styles: XML-shaped text, valid and not ----------------------------------------------
 CSL_NS = "http://purl.org/net/xbiblio/csl"
-XML_ENCODINGS = ["utf-8", "UTF-8", "us-ascii", "iso-8859-1", "utf-16", "utf-7", "rot13",
-                 "base64", "idna", "bogus", ""]
-CSL_TAGS = ["style", "info", "title", "link", "citation", "bibliography", "layout", "text",
-            "macro", "names", "choose", "if"]
+XML_ENCODINGS = [
+    "utf-8",
+    "UTF-8",
+    "us-ascii",
+    "iso-8859-1",
+    "utf-16",
+    "utf-7",
+    "rot13",
+    "base64",
+    "idna",
+    "bogus",
+    "",
+]
+CSL_TAGS = [
+    "style",
+    "info",
+    "title",
+    "link",
+    "citation",
+    "bibliography",
+    "layout",
+    "text",
+    "macro",
+    "names",
+    "choose",
+    "if",
+]
 
 
 @st.composite
 def csl_element(draw: st.DrawFn, depth: int = 0) -> str:
     tag = draw(st.sampled_from(CSL_TAGS))
-    attributes = draw(st.dictionaries(
-        st.sampled_from(["rel", "href", "class", "macro", "variable", "version", "name"]),
-        st.sampled_from(["independent-parent", "self", "note", "in-text", "1.0", "title",
-                         "http://www.zotero.org/styles/apa", "http://x/house",
-                         "http://x/", "", "&amp;", "&lt;"]) | st.text(KEY_CHARS, max_size=6),
-        max_size=3,
-    ))
+    attributes = draw(
+        st.dictionaries(
+            st.sampled_from(["rel", "href", "class", "macro", "variable", "version", "name"]),
+            st.sampled_from(
+                [
+                    "independent-parent",
+                    "self",
+                    "note",
+                    "in-text",
+                    "1.0",
+                    "title",
+                    "http://www.zotero.org/styles/apa",
+                    "http://x/house",
+                    "http://x/",
+                    "",
+                    "&amp;",
+                    "&lt;",
+                ]
+            )
+            | st.text(KEY_CHARS, max_size=6),
+            max_size=3,
+        )
+    )
     text = " ".join(f'{name}="{value}"' for name, value in attributes.items())
     children = ""
     if depth < 3:
@@ -367,8 +563,11 @@ HARD_INPUTS = [
     ("config-4400-digit-int", "typeset.yaml", "paper: " + "9" * 4400 + "\n"),
     ("config-impossible-date", "typeset.yaml", "metadata:\n  date: 2001-02-30\n"),
     ("config-deep-nesting", "typeset.yaml", "formats: " + "[" * 5000 + "]" * 5000 + "\n"),
-    ("config-deep-block-nesting", "typeset.yaml",
-     "".join("  " * depth + f"k{depth}:\n" for depth in range(3000))),
+    (
+        "config-deep-block-nesting",
+        "typeset.yaml",
+        "".join("  " * depth + f"k{depth}:\n" for depth in range(3000)),
+    ),
     ("csl-json-deep-nesting", "refs.json", "[" * 100_000 + "]" * 100_000),
     ("csl-json-4400-digit-id", "refs.json", '[{"id": ' + "9" * 4400 + "}]"),
     ("bibtex-deep-braces", "refs.bib", "@article{a, title = {" + "{" * 5000 + "}\n"),
@@ -376,8 +575,11 @@ HARD_INPUTS = [
     ("manuscript-front-matter-bad-indent", "essay.md", "---\ntitle: x\n  lang: en\n---\n\nText.\n"),
     ("manuscript-front-matter-impossible-date", "essay.md", "---\ndate: 2001-02-30\n---\n\nX.\n"),
     *(
-        (f"csl-{encoding}-encoding", "styles/house.csl",
-         f'<?xml version="1.0" encoding="{encoding}"?><style/>')
+        (
+            f"csl-{encoding}-encoding",
+            "styles/house.csl",
+            f'<?xml version="1.0" encoding="{encoding}"?><style/>',
+        )
         for encoding in ("bogus", "rot13", "utf-7", "idna")
     ),
     ("csl-dependent-on-itself", "styles/house.csl", CSL_SELF_PARENT),
@@ -392,7 +594,8 @@ READERS: dict[str, Callable[[Path, Path], Any]] = {
 
 
 @pytest.mark.parametrize(
-    ("name", "text"), [(name, text) for _, name, text in HARD_INPUTS],
+    ("name", "text"),
+    [(name, text) for _, name, text in HARD_INPUTS],
     ids=[case for case, _, _ in HARD_INPUTS],
 )
 def test_readers_survive_hard_inputs(name: str, text: str) -> None:

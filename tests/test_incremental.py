@@ -120,9 +120,17 @@ def test_watch_rebuilds_on_change_and_keeps_outputs_after_an_error(
 
 
 def test_watch_command_rebuilds_after_a_save(scratch: Path) -> None:
-    command = [sys.executable, str(PROJECT / "build.py"), "--watch", "--to", "docx",
-               "--manuscript", str(scratch / "manuscript" / "essay.md"),
-               "--output-dir", str(scratch / "output")]
+    command = [
+        sys.executable,
+        str(PROJECT / "build.py"),
+        "--watch",
+        "--to",
+        "docx",
+        "--manuscript",
+        str(scratch / "manuscript" / "essay.md"),
+        "--output-dir",
+        str(scratch / "output"),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=scratch)
     try:
         assert process.stdout is not None

@@ -26,8 +26,10 @@ def seed_essay_paragraphs() -> list[str]:
     start = text.index("In October 1950")
     end = text.index("Coggins, B. (2011)")
     headings = {
-        "Chinese Intervention in the Korean war", "Security Concerns",
-        "Domestic situation", "Ideological factors of individual leaders",
+        "Chinese Intervention in the Korean war",
+        "Security Concerns",
+        "Domestic situation",
+        "Ideological factors of individual leaders",
     }
     paragraphs = [p.strip() for p in text[start:end].split("\n") if p.strip()]
     return [p for p in paragraphs if p not in headings]
@@ -50,8 +52,14 @@ def test_manuscript_keeps_every_seed_paragraph_word_for_word() -> None:
 
 def test_manuscript_has_no_page_furniture_and_a_conclusion_heading() -> None:
     text = (PROJECT / "manuscript" / "essay.md").read_text()
-    for furniture in ("SAVE5NOW", "Cite This Work", "Copy to clipboard", "Popular Essay Topics",
-                      "Place an order", "Coggins, B. (2011)"):
+    for furniture in (
+        "SAVE5NOW",
+        "Cite This Work",
+        "Copy to clipboard",
+        "Popular Essay Topics",
+        "Place an order",
+        "Coggins, B. (2011)",
+    ):
         assert furniture not in text
     assert "## Conclusion\n\nThe primary aim of this paper" in text
     assert not re.search(r"\(\w+,? \d{4}\)", text), "a hand-typed citation survived"

@@ -162,15 +162,13 @@ def page_words(pdf: Path) -> list[PageWords]:
 
 
 def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace(
-        "&amp;", "&"
+    return (
+        text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
     )
 
 
 # name, type (may contain spaces), encoding, emb, sub, uni, object number, generation
-_PDFFONTS_ROW = re.compile(
-    r"^(\S+)\s+(.+?)\s+\S+\s+(yes|no)\s+(?:yes|no)\s+(yes|no)\s+\d+\s+\d+$"
-)
+_PDFFONTS_ROW = re.compile(r"^(\S+)\s+(.+?)\s+\S+\s+(yes|no)\s+(?:yes|no)\s+(yes|no)\s+\d+\s+\d+$")
 
 
 def pdffonts(pdf: Path) -> list[dict[str, str]]:
@@ -266,9 +264,7 @@ def sample_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sample_pdf(
-    sample_folder: Path, tmp_path_factory: pytest.TempPathFactory
-) -> PdfBuilder:
+def sample_pdf(sample_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> PdfBuilder:
     """Build the sample manuscript to PDF only, once per set of options."""
     built: dict[tuple[tuple[str, object], ...], Path] = {}
 
@@ -372,21 +368,23 @@ def test_quotes_and_dashes_are_typographic(sample_pdf: PdfBuilder) -> None:
 def test_lines_are_hyphenated_in_the_document_language(essay_build: Builder) -> None:
     raw = subprocess.run(
         ["pdftotext", str(essay_build("chicago-author-date")["pdf"]), "-"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert re.search(r"\w\u2010\n\w", raw), "no line of the essay ends in a hyphen"
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
-def test_readable_margins_give_a_60_to_75_character_line(
-    paper: str, tmp_path: Path
-) -> None:
+def test_readable_margins_give_a_60_to_75_character_line(paper: str, tmp_path: Path) -> None:
     pdf = build_pdf(
         PROJECT / "manuscript" / "essay.md", tmp_path, paper=paper, margins=READABLE_MARGINS
     )
     raw = subprocess.run(
         ["pdftotext", "-f", "2", "-l", "4", str(pdf), "-"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     # Full lines of running text; short ones end a paragraph or are headings.
     lengths = [len(line) for line in raw.splitlines() if len(line) > 40]
@@ -553,8 +551,13 @@ def test_table_of_contents_lists_headings_with_their_pages(sample_pdf: PdfBuilde
     pdf = sample_pdf(toc=True)
     first_page = pdf_pages(pdf)[0]
     assert "Contents" in first_page
-    toc = dict(re.findall(r"^\s*(Introduction|Data|A subsection|References)[ .]+(\d+)\s*$",
-                          first_page, re.MULTILINE))
+    toc = dict(
+        re.findall(
+            r"^\s*(Introduction|Data|A subsection|References)[ .]+(\d+)\s*$",
+            first_page,
+            re.MULTILINE,
+        )
+    )
     reader = PdfReader(pdf)
     destination_pages = {
         item.title: str(reader.get_destination_page_number(item) + 1)
@@ -664,9 +667,7 @@ def test_creation_date_comes_from_source_date_epoch_and_builds_are_byte_identica
     assert first.read_bytes() == second.read_bytes()
 
 
-def test_missing_language_is_reported(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_missing_language_is_reported(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     manuscript = tmp_path / "nolang.md"
     manuscript.write_text("---\ntitle: No language\n---\n\nSome text.\n", encoding="utf-8")
     build_pdf(manuscript, tmp_path / "out")
@@ -756,9 +757,7 @@ def test_allowed_server_cannot_redirect_outside_the_prefix(
     manuscript = _manuscript_with_html(
         tmp_path / "in", f'<img src="{loopback_server.base}/allowed/redirect" alt="remote">'
     )
-    pdf = build_pdf(
-        manuscript, tmp_path / "out", allowed_urls=[loopback_server.base + "/allowed/"]
-    )
+    pdf = build_pdf(manuscript, tmp_path / "out", allowed_urls=[loopback_server.base + "/allowed/"])
     assert loopback_server.paths == ["/allowed/redirect"]
     assert image_count(pdf) == 0
 

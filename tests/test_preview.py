@@ -45,8 +45,14 @@ ARTIFACTS = PROJECT / "tests" / "artifacts"
 # --- the browser -----------------------------------------------------------------------------
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--hide-scrollbars",
 ]
 
@@ -62,13 +68,20 @@ def browser_dom(page: Path, profile: Path) -> tuple[str, list[str]]:
     """The DOM of `page?selftest` after its scripts ran, and the console lines logged."""
     completed = subprocess.run(
         [
-            chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-            "--enable-logging=stderr", "--v=0",
+            chromium(),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
             # Lets the page's promises and timers finish before the DOM is dumped.
             "--virtual-time-budget=5000",
-            "--dump-dom", page.resolve().as_uri() + "?selftest",
+            "--dump-dom",
+            page.resolve().as_uri() + "?selftest",
         ],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     console = [line for line in completed.stderr.splitlines() if ":CONSOLE" in line]
     return completed.stdout, console
@@ -79,10 +92,16 @@ def browser_screenshot(page: Path, png: Path, profile: Path) -> None:
     png.unlink(missing_ok=True)
     subprocess.run(
         [
-            chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-            f"--screenshot={png}", "--window-size=1280,2000", page.resolve().as_uri(),
+            chromium(),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--screenshot={png}",
+            "--window-size=1280,2000",
+            page.resolve().as_uri(),
         ],
-        capture_output=True, timeout=120, check=True,
+        capture_output=True,
+        timeout=120,
+        check=True,
     )
 
 
@@ -112,11 +131,21 @@ class DevTools:
         to_browser_read = _moved_above(to_browser_read, 10)
         from_browser_write = _moved_above(from_browser_write, 10)
         self._process = subprocess.Popen(
-            [sys.executable, "-c", _ON_DESCRIPTORS_3_AND_4,
-             str(to_browser_read), str(from_browser_write), chromium(), *CHROMIUM_FLAGS,
-             f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
+            [
+                sys.executable,
+                "-c",
+                _ON_DESCRIPTORS_3_AND_4,
+                str(to_browser_read),
+                str(from_browser_write),
+                chromium(),
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
             pass_fds=(to_browser_read, from_browser_write),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         os.close(to_browser_read)
         os.close(from_browser_write)
@@ -151,8 +180,11 @@ class DevTools:
             self.events.append(reply)
 
     def open(self, page: Path, *, before_load: str = "") -> None:
-        self.call("Browser.grantPermissions",
-                  {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]}, page=False)
+        self.call(
+            "Browser.grantPermissions",
+            {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
+            page=False,
+        )
         target = self.call("Target.createTarget", {"url": "about:blank"}, page=False)["targetId"]
         self.session = self.call(
             "Target.attachToTarget", {"targetId": target, "flatten": True}, page=False
@@ -167,9 +199,14 @@ class DevTools:
         self.wait_for("document.readyState === 'complete'")
 
     def evaluate(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", {
-            "expression": expression, "awaitPromise": True, "returnByValue": True,
-        })
+        result = self.call(
+            "Runtime.evaluate",
+            {
+                "expression": expression,
+                "awaitPromise": True,
+                "returnByValue": True,
+            },
+        )
         if "exceptionDetails" in result:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -189,8 +226,10 @@ class DevTools:
             " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
         )
         for kind in ("mousePressed", "mouseReleased"):
-            self.call("Input.dispatchMouseEvent",
-                      {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1})
+            self.call(
+                "Input.dispatchMouseEvent",
+                {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
+            )
 
     def errors(self) -> list[str]:
         """Uncaught exceptions and console errors the page produced."""
@@ -225,9 +264,13 @@ def copy_buttons_with_real_clicks(
     (data-copy-result) and what the clipboard then held. With `hide_clipboard_api` the
     page sees no navigator.clipboard, so the textarea + execCommand path must copy."""
     hide = (
-        "window.__clipboard = navigator.clipboard;"
-        "Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});"
-    ) if hide_clipboard_api else "window.__clipboard = navigator.clipboard;"
+        (
+            "window.__clipboard = navigator.clipboard;"
+            "Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});"
+        )
+        if hide_clipboard_api
+        else "window.__clipboard = navigator.clipboard;"
+    )
     browser = DevTools(profile)
     try:
         browser.open(page, before_load=hide)
@@ -241,11 +284,13 @@ def copy_buttons_with_real_clicks(
             browser.evaluate("window.__clipboard.writeText('')")
             browser.click(f"[data-copy-index='{index}']")
             browser.wait_for(f"{button}.hasAttribute('data-copy-result')")
-            results.append({
-                "expected": browser.evaluate(f"{button}.getAttribute('data-copy-text')"),
-                "result": browser.evaluate(f"{button}.getAttribute('data-copy-result')"),
-                "clipboard": browser.evaluate("window.__clipboard.readText()"),
-            })
+            results.append(
+                {
+                    "expected": browser.evaluate(f"{button}.getAttribute('data-copy-text')"),
+                    "result": browser.evaluate(f"{button}.getAttribute('data-copy-result')"),
+                    "clipboard": browser.evaluate("window.__clipboard.readText()"),
+                }
+            )
         return results, browser.errors()
     finally:
         browser.close()
@@ -289,8 +334,14 @@ def texts_of_class(markup: str, class_name: str) -> list[str]:
 
 def cards(dom: str) -> dict[str, str]:
     """Each style card's HTML by style name."""
-    return dict(re.findall(r'<section class="style-card" id="style-[^"]*" data-style="([^"]+)">'
-                           r"(.*?)</section>", dom, re.S))
+    return dict(
+        re.findall(
+            r'<section class="style-card" id="style-[^"]*" data-style="([^"]+)">'
+            r"(.*?)</section>",
+            dom,
+            re.S,
+        )
+    )
 
 
 # --- fixtures --------------------------------------------------------------------------------
@@ -310,9 +361,7 @@ def references() -> Bibliography:
 def default_preview(
     essay: Manuscript, references: Bibliography, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
-    return write_style_preview(
-        essay, references, [], tmp_path_factory.mktemp("preview"), PROJECT
-    )
+    return write_style_preview(essay, references, [], tmp_path_factory.mktemp("preview"), PROJECT)
 
 
 @pytest.fixture
@@ -351,9 +400,10 @@ def test_excerpt_is_the_sentence_around_the_citation(essay: Manuscript) -> None:
 
 
 def test_abbreviations_and_initials_do_not_end_the_sentence(tmp_path: Path) -> None:
-    manuscript = manuscript_from(tmp_path, (
-        "First sentence. The U.S. and e.g. Dr. Smith argued this [@a, p. 4]. Last one.\n"
-    ))
+    manuscript = manuscript_from(
+        tmp_path,
+        ("First sentence. The U.S. and e.g. Dr. Smith argued this [@a, p. 4]. Last one.\n"),
+    )
     (excerpt,) = citation_excerpts(manuscript)
     (text,) = citethis.render_fragments([[{"t": "Para", "c": list(excerpt.sentence)}]], "plain")
     # pandoc's smart punctuation puts a no-break space after "e.g." and "Dr.".
@@ -363,9 +413,9 @@ def test_abbreviations_and_initials_do_not_end_the_sentence(tmp_path: Path) -> N
 def test_a_citation_in_an_authors_footnote_is_shown_in_the_notes_sentence(
     tmp_path: Path,
 ) -> None:
-    manuscript = manuscript_from(tmp_path, (
-        "A claim.[^1] Another sentence.\n\n[^1]: As shown by @b. Not this one.\n"
-    ))
+    manuscript = manuscript_from(
+        tmp_path, ("A claim.[^1] Another sentence.\n\n[^1]: As shown by @b. Not this one.\n")
+    )
     (excerpt,) = citation_excerpts(manuscript)
     assert excerpt.key == "b"
     (text,) = citethis.render_fragments([[{"t": "Para", "c": list(excerpt.sentence)}]], "plain")
@@ -407,8 +457,9 @@ def test_citations_are_formatted_by_each_style_in_context(default_preview: Path)
     assert notes[0].startswith("Gary D. Rawnsley, \u201c\u2018The Great Movement")
     # "@jervis1978 argues": the name is in the sentence, so the note leaves it out.
     assert notes[2].startswith("“Cooperation Under the Security Dilemma,” World Politics")
-    mla_heading = re.search(r"<h3>([^<]*)</h3>\s*<div class=\"bibliography", by_style[
-        "modern-language-association"])
+    mla_heading = re.search(
+        r"<h3>([^<]*)</h3>\s*<div class=\"bibliography", by_style["modern-language-association"]
+    )
     assert mla_heading and mla_heading.group(1) == "Works Cited"
 
 
@@ -471,9 +522,9 @@ def test_an_unknown_style_fails_before_anything_is_written(
 def test_a_manuscript_with_one_citation_shows_it_and_the_bibliography(
     references: Bibliography, tmp_path: Path
 ) -> None:
-    manuscript = manuscript_from(tmp_path, (
-        '---\ntitle: Short\nnocite: "@shen2012"\n---\n\nOnly one [@hao1990].\n'
-    ))
+    manuscript = manuscript_from(
+        tmp_path, ('---\ntitle: Short\nnocite: "@shen2012"\n---\n\nOnly one [@hao1990].\n')
+    )
     page = write_style_preview(manuscript, references, ["apa"], tmp_path / "out", PROJECT)
     card = cards(page.read_text(encoding="utf-8"))["apa"]
     assert texts_of_class(card, "excerpt") == ["Only one (Hao & Zhai, 1990)."]

@@ -26,10 +26,13 @@ def test_author_from_config_appears_in_every_output(essay_build: Builder) -> Non
 
 def test_anonymous_review_copy_has_no_author_anywhere(essay_build: Builder) -> None:
     outputs = essay_build(
-        "apa", anonymous=True,
+        "apa",
+        anonymous=True,
         metadata={"author": [AUTHOR], "affiliation": "Quill College", "thanks": "Thanks, Bo"},
     )
-    assert AUTHOR not in pdf_text(outputs["pdf"]) and "Quill College" not in pdf_text(outputs["pdf"])
+    assert AUTHOR not in pdf_text(outputs["pdf"]) and "Quill College" not in pdf_text(
+        outputs["pdf"]
+    )
     from pypdf import PdfReader
 
     info = PdfReader(outputs["pdf"]).metadata or {}
@@ -43,7 +46,8 @@ def test_review_profile_is_one_flag(tmp_path: Path) -> None:
     result = run_cli("--profile", "apa-review", "--output-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
-        "essay.docx", "essay.pdf"
+        "essay.docx",
+        "essay.pdf",
     ]
     assert "(Hao & Zhai, 1990)" in docx_text(tmp_path / "essay.docx")
     settings = zipfile.ZipFile(tmp_path / "essay.docx").read("word/document.xml")
@@ -51,9 +55,14 @@ def test_review_profile_is_one_flag(tmp_path: Path) -> None:
 
 
 def test_cite_this_work_section_goes_into_pdf_and_epub_not_docx(tmp_path: Path) -> None:
-    config = load_config(PROJECT / "typeset.yaml", project_dir=PROJECT, overrides={
-        "output_dir": str(tmp_path), "cite_this_work_section": True,
-    })
+    config = load_config(
+        PROJECT / "typeset.yaml",
+        project_dir=PROJECT,
+        overrides={
+            "output_dir": str(tmp_path),
+            "cite_this_work_section": True,
+        },
+    )
     config = config.replace(cite_this_work_styles=("apa", "modern-language-association"))
     outputs = build(config).outputs
     pdf = pdf_text(outputs["pdf"])

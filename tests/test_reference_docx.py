@@ -147,8 +147,7 @@ def test_manuscript_first_paragraph_is_not_indented(reference: Path) -> None:
 def test_manuscript_page_is_us_letter_with_one_inch_margins(reference: Path) -> None:
     section = opened(reference).sections[0]
     assert (section.page_width, section.page_height) == (Inches(8.5), Inches(11))
-    margins = (section.top_margin, section.bottom_margin, section.left_margin,
-               section.right_margin)
+    margins = (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
     assert margins == (Inches(1),) * 4
 
 
@@ -157,8 +156,7 @@ def test_finished_page_is_a4_with_25mm_margins() -> None:
     # Word stores twentieths of a point, so millimetres come back a hair off.
     page = (section.page_width, section.page_height)
     assert tuple(round(length.mm) for length in page if length is not None) == (210, 297)
-    margins = (section.top_margin, section.bottom_margin, section.left_margin,
-               section.right_margin)
+    margins = (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
     assert [round(margin.mm) for margin in margins if margin is not None] == [25] * 4
 
 
@@ -291,11 +289,19 @@ def built_with_reference(request: pytest.FixtureRequest, tmp_path: Path) -> tupl
     output = tmp_path / "sample.docx"
     subprocess.run(
         [
-            pypandoc.get_pandoc_path(), str(source),
-            "--from", "markdown", "--to", "docx",
-            "--citeproc", "--bibliography", str(bibliography),
-            "--reference-doc", str(reference),
-            "--output", str(output),
+            pypandoc.get_pandoc_path(),
+            str(source),
+            "--from",
+            "markdown",
+            "--to",
+            "docx",
+            "--citeproc",
+            "--bibliography",
+            str(bibliography),
+            "--reference-doc",
+            str(reference),
+            "--output",
+            str(output),
         ],
         check=True,
         capture_output=True,
@@ -308,9 +314,7 @@ def test_every_style_the_pandoc_output_uses_is_defined_in_it(
 ) -> None:
     _, output = built_with_reference
     defined = set(re.findall(r'w:styleId="([^"]+)"', xml_part(output, "word/styles.xml")))
-    body_and_notes = xml_part(output, "word/document.xml") + xml_part(
-        output, "word/footnotes.xml"
-    )
+    body_and_notes = xml_part(output, "word/document.xml") + xml_part(output, "word/footnotes.xml")
     used = set(re.findall(r'<w:(?:pStyle|rStyle|tblStyle) w:val="([^"]+)"', body_and_notes))
     # The sample must exercise what it claims to, or the comparison proves little.
     assert {"Heading1", "BlockText", "FootnoteText", "Bibliography", "Table"} <= used

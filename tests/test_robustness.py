@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,11 +19,24 @@ from tests.conftest import PROJECT
 FORMATS = ("pdf", "epub", "docx")
 
 
-def start_build(output: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def start_build(
+    output: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, str(PROJECT / "build.py"), "--force", "-q", "--output-dir", str(output), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, **(env or {})}, start_new_session=True,
+        [
+            sys.executable,
+            str(PROJECT / "build.py"),
+            "--force",
+            "-q",
+            "--output-dir",
+            str(output),
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
     )
 
 
@@ -80,5 +92,7 @@ def test_docx_properties_carry_no_local_paths(tmp_path: Path) -> None:
     process = start_build(tmp_path, "--to", "docx")
     assert process.wait(timeout=300) == 0
     with zipfile.ZipFile(tmp_path / "essay.docx") as archive:
-        properties = b"".join(archive.read(n) for n in archive.namelist() if n.startswith("docProps/"))
+        properties = b"".join(
+            archive.read(n) for n in archive.namelist() if n.startswith("docProps/")
+        )
     assert b"/tmp/" not in properties and b"site-packages" not in properties

@@ -59,5 +59,7 @@ def test_list_styles_filters_by_name_or_title() -> None:
 def test_list_styles_command_prints_name_kind_and_title() -> None:
     result = run_cli("--list-styles", "chicago-notes-bib")
     assert result.returncode == 0
-    line = next(l for l in result.stdout.splitlines() if l.startswith("chicago-notes-bibliography "))
+    line = next(
+        row for row in result.stdout.splitlines() if row.startswith("chicago-notes-bibliography ")
+    )
     assert "note" in line and "Chicago" in line

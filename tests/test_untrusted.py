@@ -30,7 +30,7 @@ class CountingServer:
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_GET(self) -> None:
                 outer.requests.append(self.path)
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
@@ -80,10 +80,16 @@ def build_hostile(tmp_path: Path, url: str, **options: object) -> dict[str, Path
     secret.parent.mkdir()
     secret.write_text(SECRET)
     manuscript = hostile_manuscript(tmp_path / "paper", url, secret)
-    config = load_config(None, project_dir=PROJECT, overrides={
-        "manuscript": str(manuscript), "bibliography": str(manuscript.parent / "refs.bib"),
-        "output_dir": str(tmp_path / "out"), **options,
-    })
+    config = load_config(
+        None,
+        project_dir=PROJECT,
+        overrides={
+            "manuscript": str(manuscript),
+            "bibliography": str(manuscript.parent / "refs.bib"),
+            "output_dir": str(tmp_path / "out"),
+            **options,
+        },
+    )
     return build(config, force=True).outputs
 
 
@@ -121,10 +127,16 @@ def test_images_inside_the_manuscript_folder_still_work(tmp_path: Path) -> None:
     (folder / "paper.md").write_text(
         "---\ntitle: Local\nlang: en\n---\n\n[@a]\n\n![A pixel](figures/pixel.png)\n"
     )
-    config = load_config(None, project_dir=PROJECT, overrides={
-        "manuscript": str(folder / "paper.md"), "bibliography": str(folder / "refs.bib"),
-        "output_dir": str(tmp_path / "out"), "formats": "epub",
-    })
+    config = load_config(
+        None,
+        project_dir=PROJECT,
+        overrides={
+            "manuscript": str(folder / "paper.md"),
+            "bibliography": str(folder / "refs.bib"),
+            "output_dir": str(tmp_path / "out"),
+            "formats": "epub",
+        },
+    )
     epub = build(config, force=True).outputs["epub"]
     with zipfile.ZipFile(epub) as archive:
         assert any(name.endswith(".png") and "cover" not in name for name in archive.namelist())

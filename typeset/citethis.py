@@ -151,8 +151,10 @@ def essay_item(meta: Mapping[str, Any]) -> CslItem:
     if names:
         fields["author"] = {
             "t": "MetaList",
-            "c": [_meta_map({part: _meta_string(text) for part, text in name.items()})
-                  for name in names],
+            "c": [
+                _meta_map({part: _meta_string(text) for part, text in name.items()})
+                for name in names
+            ],
         }
     issued = _issued(ast.meta_text(meta.get("date")))
     if issued is not None:
@@ -264,8 +266,17 @@ def _parsed_names(names: list[str]) -> list[dict[str, str]]:
 
 
 _WRITTEN_DATE_FORMATS = (
-    "%B %d, %Y", "%B %d %Y", "%b %d, %Y", "%b. %d, %Y", "%d %B %Y", "%d %b %Y",
-    "%d %b. %Y", "%B %Y", "%b %Y", "%b. %Y", "%Y/%m/%d",
+    "%B %d, %Y",
+    "%B %d %Y",
+    "%b %d, %Y",
+    "%b. %d, %Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%d %b. %Y",
+    "%B %Y",
+    "%b %Y",
+    "%b. %Y",
+    "%Y/%m/%d",
 )
 
 
@@ -335,23 +346,27 @@ def format_references(
         item_file.write_text(json.dumps([item], ensure_ascii=False), encoding="utf-8")
         workers = min(len(styles), os.cpu_count() or 4) or 1
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            formatted = list(pool.map(
-                lambda style: _format_in_style(item_file, str(item["id"]), style, lang), styles
-            ))
+            formatted = list(
+                pool.map(
+                    lambda style: _format_in_style(item_file, str(item["id"]), style, lang), styles
+                )
+            )
     fragments = [fragment for entry, citation in formatted for fragment in (entry, citation)]
     as_html = render_fragments(fragments, "html")
     as_text = render_fragments(fragments, "plain")
     references = []
     for index, (style, (entry, _citation)) in enumerate(zip(styles, formatted, strict=True)):
-        references.append(FormattedReference(
-            style=style,
-            kind=citation_kind(style),
-            reference_html=as_html[2 * index],
-            reference_text=as_text[2 * index],
-            citation_html=as_html[2 * index + 1],
-            citation_text=as_text[2 * index + 1],
-            reference_blocks=tuple(entry),
-        ))
+        references.append(
+            FormattedReference(
+                style=style,
+                kind=citation_kind(style),
+                reference_html=as_html[2 * index],
+                reference_text=as_text[2 * index],
+                citation_html=as_html[2 * index + 1],
+                citation_text=as_text[2 * index + 1],
+                reference_blocks=tuple(entry),
+            )
+        )
     return references
 
 
@@ -383,16 +398,29 @@ def _first_citation(block: Block) -> list[Block]:
 
 
 def run_citeproc(
-    source: bytes, source_format: str, style: CslStyle, bibliography: Path, lang: str,
+    source: bytes,
+    source_format: str,
+    style: CslStyle,
+    bibliography: Path,
+    lang: str,
 ) -> dict[str, Any]:
     """Resolve the citations of `source` (markdown or pandoc JSON) to a pandoc document."""
     try:
         resolved = run_pandoc(
             [
                 # --sandbox: citeproc reads only the style and bibliography named here.
-                "--from", source_format, "--to", "json", "--citeproc", "--sandbox",
-                "--csl", str(style.path), "--bibliography", str(bibliography),
-                "--metadata", f"lang={lang}",
+                "--from",
+                source_format,
+                "--to",
+                "json",
+                "--citeproc",
+                "--sandbox",
+                "--csl",
+                str(style.path),
+                "--bibliography",
+                str(bibliography),
+                "--metadata",
+                f"lang={lang}",
             ],
             source,
         )
@@ -513,8 +541,16 @@ def bibtex_record(item: CslItem) -> str:
 
 def latex_escaped(text: str) -> str:
     replacements = {
-        "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%",
-        "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\^{}",
+        "\\": r"\textbackslash{}",
+        "{": r"\{",
+        "}": r"\}",
+        "&": r"\&",
+        "%": r"\%",
+        "$": r"\$",
+        "#": r"\#",
+        "_": r"\_",
+        "~": r"\textasciitilde{}",
+        "^": r"\^{}",
     }
     return "".join(replacements.get(character, character) for character in text)
 

@@ -31,34 +31,47 @@ def parser() -> argparse.ArgumentParser:
         prog="build.py",
         description="Build a Markdown manuscript into PDF, EPUB and DOCX with CSL citations.",
     )
-    cli.add_argument("--config", type=Path, help=f"YAML config (default: {DEFAULT_CONFIG_NAME} if present)")
+    cli.add_argument(
+        "--config", type=Path, help=f"YAML config (default: {DEFAULT_CONFIG_NAME} if present)"
+    )
     cli.add_argument("--profile", help="named submission profile from the config")
     cli.add_argument("--manuscript", type=Path, help="Markdown manuscript")
     cli.add_argument("--bibliography", type=Path, help="BibTeX (.bib) or CSL-JSON (.json)")
     cli.add_argument("--style", help="CSL style name (see --list-styles) or path to a .csl")
-    cli.add_argument("--to", dest="formats", metavar="FORMATS", help="comma-separated: pdf,epub,docx")
+    cli.add_argument(
+        "--to", dest="formats", metavar="FORMATS", help="comma-separated: pdf,epub,docx"
+    )
     cli.add_argument("--output-dir", type=Path, help="where the outputs go")
     cli.add_argument("--engine", choices=ENGINE_CHOICES, help="citation engine")
     cli.add_argument("--paper", choices=PAPER_CHOICES, help="PDF paper size")
     cli.add_argument(
-        "--list-styles", nargs="?", const="", metavar="WORD",
+        "--list-styles",
+        nargs="?",
+        const="",
+        metavar="WORD",
         help="list styles whose name or title contains WORD, then exit",
     )
     cli.add_argument("--force", action="store_true", help="ignore the build cache")
     cli.add_argument(
-        "--check", action="store_true",
+        "--check",
+        action="store_true",
         help="build, then validate inputs and outputs (EPUBCheck, fonts, qpdf); exit 1 on errors",
     )
     cli.add_argument(
-        "--cross-check", action="store_true",
+        "--cross-check",
+        action="store_true",
         help="format the citations with both engines and report where they differ",
     )
     cli.add_argument(
-        "--styles", metavar="A,B,C",
+        "--styles",
+        metavar="A,B,C",
         help="with --cross-check: the styles to compare (default: eight common ones)",
     )
     cli.add_argument(
-        "--preview-styles", nargs="?", const="", metavar="A,B,C",
+        "--preview-styles",
+        nargs="?",
+        const="",
+        metavar="A,B,C",
         help="write output/style-preview.html: the manuscript's citations in each style",
     )
     cli.add_argument(
@@ -66,7 +79,9 @@ def parser() -> argparse.ArgumentParser:
     )
     cli.add_argument("--watch", action="store_true", help="rebuild on every save until Ctrl-C")
     verbosity = cli.add_mutually_exclusive_group()
-    verbosity.add_argument("--verbose", "-v", action="store_true", help="log every step and tool call")
+    verbosity.add_argument(
+        "--verbose", "-v", action="store_true", help="log every step and tool call"
+    )
     verbosity.add_argument("--quiet", "-q", action="store_true", help="print errors only")
     return cli
 
@@ -77,8 +92,12 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
     project_dir = (project_dir or Path.cwd()).resolve()
     _configure_logging(arguments.verbose, arguments.quiet)
     plain_build = not (
-        arguments.force or arguments.watch or arguments.check or arguments.cross_check
-        or arguments.list_styles is not None or arguments.preview_styles is not None
+        arguments.force
+        or arguments.watch
+        or arguments.check
+        or arguments.cross_check
+        or arguments.list_styles is not None
+        or arguments.preview_styles is not None
     )
     stamp_key = uptodate.invocation_key(argv, project_dir)
     if plain_build and (current := uptodate.outputs_if_current(stamp_key, project_dir)):
@@ -93,8 +112,9 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
 
     try:
         if arguments.list_styles is not None:
-            return _print_styles(list_styles(arguments.list_styles or None, project_dir),
-                                 arguments.list_styles)
+            return _print_styles(
+                list_styles(arguments.list_styles or None, project_dir), arguments.list_styles
+            )
         config_path = arguments.config
         if config_path is None and (project_dir / DEFAULT_CONFIG_NAME).is_file():
             config_path = project_dir / DEFAULT_CONFIG_NAME
@@ -195,8 +215,11 @@ def _progress_display(quiet: bool) -> Iterator[ProgressCallback | None]:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-        transient=True, console=_stderr_console(),
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        transient=True,
+        console=_stderr_console(),
     ) as display:
         tasks: dict[str, Any] = {}
 

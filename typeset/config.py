@@ -89,9 +89,7 @@ def _formats(value: Any, key: str) -> tuple[str, ...]:
         raise _Invalid(f"'{key}' must be a list drawn from {', '.join(FORMATS)}")
     unknown = [item for item in value if item not in FORMATS]
     if unknown:
-        raise _Invalid(
-            f"unknown format {unknown[0]!r} in '{key}'; allowed: {', '.join(FORMATS)}"
-        )
+        raise _Invalid(f"unknown format {unknown[0]!r} in '{key}'; allowed: {', '.join(FORMATS)}")
     return tuple(dict.fromkeys(value))
 
 
@@ -99,9 +97,7 @@ def _choice(*allowed: str) -> Callable[[Any, str], str]:
     def convert(value: Any, key: str) -> str:
         text = str(value).strip().lower() if isinstance(value, str) else value
         if text not in allowed:
-            raise _Invalid(
-                f"'{key}' is {value!r}; allowed values: {', '.join(allowed)}"
-            )
+            raise _Invalid(f"'{key}' is {value!r}; allowed values: {', '.join(allowed)}")
         return str(text)
 
     return convert
@@ -154,9 +150,7 @@ def _metadata(value: Any, key: str) -> dict[str, Any]:
 
 
 OPTIONS: dict[str, Option] = {
-    "manuscript": Option(
-        "Markdown manuscript to build.", "manuscript/essay.md", _path
-    ),
+    "manuscript": Option("Markdown manuscript to build.", "manuscript/essay.md", _path),
     "bibliography": Option("BibTeX file of the works cited.", "refs.bib", _path),
     "style": Option(
         "CSL style: a name (styles/NAME.csl, then the bundled catalog) or a path.",
@@ -285,9 +279,7 @@ def load_config(
             prefix = f"profiles.{profile}."
             _check_keys(chosen, config_path, lines, prefix=prefix)
             raw.update(_converted(chosen, config_path, lines, prefix=prefix, base=base_dir))
-            origins.update(
-                {key: f"{config_path}:{lines.get(prefix + key)}" for key in chosen}
-            )
+            origins.update({key: f"{config_path}:{lines.get(prefix + key)}" for key in chosen})
         for name, options in profiles.items():
             if isinstance(options, dict):
                 _check_keys(options, config_path, lines, prefix=f"profiles.{name}.")

@@ -129,12 +129,16 @@ def _compare_style(
 ) -> StyleComparison:
     style = resolve_style(name, project_dir)
     with tempfile.TemporaryDirectory(prefix="typeset-crosscheck-") as workdir:
-        reference = engine_named(REFERENCE_ENGINE).resolve(
-            manuscript, bibliography, style, Path(workdir)
-        ).document
-        candidate = engine_named(CANDIDATE_ENGINE).resolve(
-            manuscript, bibliography, style, Path(workdir)
-        ).document
+        reference = (
+            engine_named(REFERENCE_ENGINE)
+            .resolve(manuscript, bibliography, style, Path(workdir))
+            .document
+        )
+        candidate = (
+            engine_named(CANDIDATE_ENGINE)
+            .resolve(manuscript, bibliography, style, Path(workdir))
+            .document
+        )
     reference_entries = dict(_entries(reference))
     candidate_entries = dict(_entries(candidate))
     entry_ids = list(dict.fromkeys([*reference_entries, *candidate_entries]))

@@ -75,9 +75,22 @@ class Manuscript:
 
 # Front-matter fields that identify the author: all removed from an anonymised review copy.
 IDENTIFYING_FIELDS = (
-    "author", "authors", "affiliation", "institute", "institution", "email", "orcid",
-    "thanks", "acknowledgements", "acknowledgments", "corresponding", "contact",
-    "rights", "creator", "contributor", "copyright",
+    "author",
+    "authors",
+    "affiliation",
+    "institute",
+    "institution",
+    "email",
+    "orcid",
+    "thanks",
+    "acknowledgements",
+    "acknowledgments",
+    "corresponding",
+    "contact",
+    "rights",
+    "creator",
+    "contributor",
+    "copyright",
 )
 
 
@@ -113,9 +126,7 @@ def read_manuscript(
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
     try:
-        parsed = run_pandoc(
-            ["--from", MARKDOWN_FORMAT, "--to", "json", "--sandbox"], text.encode()
-        )
+        parsed = run_pandoc(["--from", MARKDOWN_FORMAT, "--to", "json", "--sandbox"], text.encode())
     except PandocFailure as failure:
         message, line = _front_matter_problem(failure.stderr)
         raise ManuscriptError(

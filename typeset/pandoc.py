@@ -62,7 +62,11 @@ def run_pandoc(
     log.debug("running %s", " ".join(command))
     try:
         completed = subprocess.run(
-            command, input=stdin, capture_output=True, cwd=cwd, check=False,
+            command,
+            input=stdin,
+            capture_output=True,
+            cwd=cwd,
+            check=False,
             timeout=PANDOC_TIMEOUT_SECONDS,
         )
     except subprocess.TimeoutExpired:

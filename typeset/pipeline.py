@@ -79,9 +79,7 @@ def build(
     # time to import the writers (WeasyPrint takes ~0.5 s) and to read the bibliography.
     with concurrent.futures.ThreadPoolExecutor(2) as background:
         warm_writers = background.submit(_import_writers, formats)
-        bibliography_read = background.submit(
-            read_bibliography, config.bibliography, cache=cache
-        )
+        bibliography_read = background.submit(read_bibliography, config.bibliography, cache=cache)
         style = _style_of(config)
         manuscript = restrict_resources(
             read_manuscript(
@@ -107,9 +105,7 @@ def build(
     }
     resolved_key = _resolved_key(manuscript, bibliography, style, config)
     resources = [file_fingerprint(path) for path in manuscript.local_resources()]
-    section_key = (
-        work.references if work is not None and config.cite_this_work_section else None
-    )
+    section_key = work.references if work is not None and config.cite_this_work_section else None
     output_keys = {
         name: _output_key(name, fingerprint(resolved_key, repr(section_key)), resources, config)
         for name in formats
@@ -125,9 +121,7 @@ def build(
         to_write = [name for name in formats if name not in cached_outputs]
         if to_write:
             resolved = _resolved(manuscript, bibliography, style, config, cache, resolved_key)
-            documents = {
-                name: _with_back_matter(name, resolved, work, config) for name in to_write
-            }
+            documents = {name: _with_back_matter(name, resolved, work, config) for name in to_write}
             timings = _write_formats(to_write, documents, staged, config, report)
             for name in to_write:
                 cache.put_file(name, output_keys[name], staged[name])
@@ -154,7 +148,9 @@ def _inputs_read(config: Config, manuscript: Manuscript, style: CslStyle) -> tup
         if spec and spec.origin:
             tools.append(Path(spec.origin))
     return (
-        manuscript.path, config.bibliography, style.path,
+        manuscript.path,
+        config.bibliography,
+        style.path,
         *sorted(path for path in styles.rglob("*") if path.is_file()),
         *manuscript.local_resources(),
         config.docx_reference,
@@ -203,9 +199,12 @@ def _cite_this_work(
         return None
     styles = list(config.cite_this_work_styles or DEFAULT_CITE_STYLES)
     key = fingerprint(
-        "cite", manuscript.meta, styles,
+        "cite",
+        manuscript.meta,
+        styles,
         [file_fingerprint(resolve_style(name, config.project_dir).path) for name in styles],
-        pandoc_fingerprint(), _code_fingerprint(),
+        pandoc_fingerprint(),
+        _code_fingerprint(),
     )
     cached = cache.get_bytes("cite", key)
     if cached is not None:
@@ -305,16 +304,23 @@ def _output_key(name: str, resolved_key: str, resources: list[str], config: Conf
     ]
     if name == "pdf":
         parts += [
-            config.paper, config.margins, config.pdf_variant, list(config.allowed_urls),
+            config.paper,
+            config.margins,
+            config.pdf_variant,
+            list(config.allowed_urls),
             [file_fingerprint(path) for path in sorted(styles.glob("print.*"))],
-            _tool_version("weasyprint"), _fonts_fingerprint(),
+            _tool_version("weasyprint"),
+            _fonts_fingerprint(),
         ]
     elif name == "epub":
         parts += [
-            str(config.cover_image), file_fingerprint(config.cover_image),
+            str(config.cover_image),
+            file_fingerprint(config.cover_image),
             [file_fingerprint(path) for path in sorted(styles.glob("epub*"))],
             # the generated cover is drawn with Pillow in the installed fonts
-            _tool_version("pillow"), _tool_version("fonttools"), _tool_version("lxml"),
+            _tool_version("pillow"),
+            _tool_version("fonttools"),
+            _tool_version("lxml"),
             _fonts_fingerprint(),
         ]
     elif name == "docx":
@@ -380,9 +386,7 @@ def _write_formats(
     return timings
 
 
-def _write_format(
-    name: str, resolved: ResolvedDocument, temporary: Path, config: Config
-) -> float:
+def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config: Config) -> float:
     started = time.perf_counter()
     try:
         writer_for(name).write(resolved, temporary, config)

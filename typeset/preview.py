@@ -174,10 +174,29 @@ def _cite_in(inline: Inline) -> Inline | None:
 
 
 # Abbreviations whose full stop does not end a sentence.
-_ABBREVIATIONS = frozenset((
-    "e.g.", "i.e.", "etc.", "cf.", "vs.", "al.", "Dr.", "Mr.", "Mrs.", "Ms.", "Prof.", "St.",
-    "No.", "p.", "pp.", "ch.", "vol.", "ed.", "eds.",
-))
+_ABBREVIATIONS = frozenset(
+    (
+        "e.g.",
+        "i.e.",
+        "etc.",
+        "cf.",
+        "vs.",
+        "al.",
+        "Dr.",
+        "Mr.",
+        "Mrs.",
+        "Ms.",
+        "Prof.",
+        "St.",
+        "No.",
+        "p.",
+        "pp.",
+        "ch.",
+        "vol.",
+        "ed.",
+        "eds.",
+    )
+)
 # A full stop, question or exclamation mark, then any closing quotes or brackets.
 _SENTENCE_END = re.compile(r"[.?!][\u201d\u2019\"')\]]*$")
 
@@ -240,9 +259,11 @@ def preview_styles(
         references.write_bytes(_cited_items_json(manuscript, bibliography))
         workers = min(len(styles), os.cpu_count() or 4) or 1
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            resolved = list(pool.map(
-                lambda style: run_citeproc(source, "json", style, references, lang), styles
-            ))
+            resolved = list(
+                pool.map(
+                    lambda style: run_citeproc(source, "json", style, references, lang), styles
+                )
+            )
     pieces = [_pieces(document, len(excerpts)) for document in resolved]
     fragments = [
         fragment
@@ -254,24 +275,24 @@ def preview_styles(
     for style, document, (sentences, notes, entries, entry_count) in zip(
         styles, resolved, pieces, strict=True
     ):
-        previews.append(StylePreview(
-            style=style,
-            kind=citation_kind(style),
-            sentences=tuple(next(rendered) for _ in sentences),
-            notes=tuple(tuple(next(rendered) for _ in group) for group in notes),
-            entries=tuple(next(rendered) for _ in entries),
-            entry_count=entry_count,
-            hanging_indent=_has_hanging_indent(document),
-        ))
+        previews.append(
+            StylePreview(
+                style=style,
+                kind=citation_kind(style),
+                sentences=tuple(next(rendered) for _ in sentences),
+                notes=tuple(tuple(next(rendered) for _ in group) for group in notes),
+                entries=tuple(next(rendered) for _ in entries),
+                entry_count=entry_count,
+                hanging_indent=_has_hanging_indent(document),
+            )
+        )
     return previews
 
 
 def _cited_items_json(manuscript: Manuscript, bibliography: Bibliography) -> bytes:
     """The works the full bibliography would list: those cited, and those in nocite."""
     wanted = set(manuscript.cited_keys()) | set(manuscript.nocite_keys())
-    items = [
-        item for item in bibliography.items if "*" in wanted or str(item["id"]) in wanted
-    ]
+    items = [item for item in bibliography.items if "*" in wanted or str(item["id"]) in wanted]
     return json.dumps(items, ensure_ascii=False).encode()
 
 
@@ -382,4 +403,3 @@ def _style_card(preview: StylePreview) -> str:
         + "".join(f'<div class="csl-entry">{entry}</div>' for entry in preview.entries)
         + f"</div>{more_html}\n</section>"
     )
-

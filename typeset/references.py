@@ -61,7 +61,7 @@ def read_bibliography(path: Path, *, cache: BuildCache | None = None) -> Bibliog
             "bibliography is not UTF-8 text",
             path=path,
             line=line,
-            hint="re-save the file as UTF-8 (or write accents as LaTeX, e.g. {\\\"u})",
+            hint='re-save the file as UTF-8 (or write accents as LaTeX, e.g. {\\"u})',
         ) from None
     if path.suffix.lower() == ".json":
         return Bibliography(path, _items_from_csl_json(text, path))
@@ -143,9 +143,9 @@ def _syntax_error(text: str, path: Path, stderr: str) -> BibliographyError:
                 hint="check that entry for an unclosed brace or a stray quote",
             )
     within = [(line, key) for line, key in starts if line <= reported]
-    key = within[-1][1] if within else None
+    entry = f" in the entry '{within[-1][1]}'" if within else ""
     return BibliographyError(
-        f"BibTeX syntax error" + (f" in the entry '{key}'" if key else "") + f" ({problem})",
+        f"BibTeX syntax error{entry} ({problem})",
         path=path,
         line=min(reported, last_line),
         hint="check that line for a missing comma, brace or quote",

@@ -28,26 +28,79 @@ log = logging.getLogger(__name__)
 # Front-matter fields pandoc resolves as files or pastes verbatim into HTML/EPUB heads;
 # the project's own config and styles supply all of them.
 FILE_READING_FIELDS = (
-    "css", "stylesheet", "cover-image", "epub-cover-image", "epub-fonts",
-    "header-includes", "include-before", "include-after", "citation-abbreviations",
-    "reference-doc", "template",
+    "css",
+    "stylesheet",
+    "cover-image",
+    "epub-cover-image",
+    "epub-fonts",
+    "header-includes",
+    "include-before",
+    "include-after",
+    "citation-abbreviations",
+    "reference-doc",
+    "template",
 )
 
 # HTML elements that load, embed or run something: never kept from raw HTML.
-ACTIVE_ELEMENTS = frozenset({
-    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "link", "meta",
-    "base", "form", "style", "svg", "math", "audio", "video", "source", "track", "portal",
-})
-VOID_ELEMENTS = frozenset({
-    "area", "br", "col", "hr", "img", "input", "param", "wbr",
-})
-URL_ATTRIBUTES = frozenset({
-    "src", "href", "srcset", "data", "poster", "background", "action", "formaction",
-    "xlink:href", "cite", "longdesc", "lowsrc", "manifest", "ping",
-})
+ACTIVE_ELEMENTS = frozenset(
+    {
+        "script",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "link",
+        "meta",
+        "base",
+        "form",
+        "style",
+        "svg",
+        "math",
+        "audio",
+        "video",
+        "source",
+        "track",
+        "portal",
+    }
+)
+VOID_ELEMENTS = frozenset(
+    {
+        "area",
+        "br",
+        "col",
+        "hr",
+        "img",
+        "input",
+        "param",
+        "wbr",
+    }
+)
+URL_ATTRIBUTES = frozenset(
+    {
+        "src",
+        "href",
+        "srcset",
+        "data",
+        "poster",
+        "background",
+        "action",
+        "formaction",
+        "xlink:href",
+        "cite",
+        "longdesc",
+        "lowsrc",
+        "manifest",
+        "ping",
+    }
+)
 IMAGE_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF87a", "gif"),
-    (b"GIF89a", "gif"), (b"%PDF-", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"%PDF-", "pdf"),
 )
 
 
@@ -80,7 +133,7 @@ class _Guard:
         where = f"{self.manuscript.path}:{line}" if line else str(self.manuscript.path)
         log.warning("%s: %s (outside what a build may read)", where, what)
 
-    def rewrite(self, node: dict[str, Any]) -> dict[str, Any] | list[Any] | None:
+    def rewrite(self, node: dict[str, Any]) -> dict[str, Any] | None:
         kind = node["t"]
         if kind == "Image":
             return self._image(node)
@@ -119,7 +172,10 @@ class _Guard:
         head = path.read_bytes()[:512]
         if any(head.startswith(signature) for signature, _ in IMAGE_SIGNATURES):
             return
-        if path.suffix.lower() == ".svg" and b"<svg" in head.lower() + path.read_bytes()[:4096].lower():
+        if (
+            path.suffix.lower() == ".svg"
+            and b"<svg" in head.lower() + path.read_bytes()[:4096].lower()
+        ):
             return
         raise ManuscriptError(
             f"{target} is not an image pandoc and WeasyPrint can embed (PNG, JPEG, GIF, SVG, PDF)",

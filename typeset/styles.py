@@ -119,7 +119,7 @@ def _read_style(
             f"CSL style declares an unusable encoding ({str(error)[:100]})",
             path=path,
             line=1,
-            hint="save the style as UTF-8 with encoding=\"utf-8\" in its XML declaration",
+            hint='save the style as UTF-8 with encoding="utf-8" in its XML declaration',
         ) from None
     except OSError as error:
         raise StyleError(f"cannot read CSL style: {error.strerror}", path=path) from None
@@ -150,7 +150,9 @@ def _read_style(
                         hint=f"put {parent_name}.csl in styles/",
                     )
                 parent = _read_style(
-                    parent_path, parent_name, project_dir,
+                    parent_path,
+                    parent_name,
+                    project_dir,
                     parents_seen=parents_seen | {path.resolve()},
                 )
                 return CslStyle(name, parent.path, title or parent.title, parent.is_note_style)

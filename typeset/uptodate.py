@@ -56,9 +56,7 @@ def _font_folders() -> list[Path]:
     return folders
 
 
-def record(
-    key: str, project_dir: Path, inputs: Iterable[Path], outputs: Iterable[Path]
-) -> None:
+def record(key: str, project_dir: Path, inputs: Iterable[Path], outputs: Iterable[Path]) -> None:
     """Remember what a successful build read and wrote."""
     stamp = {
         "inputs": [_stat(path) for path in [*inputs, *_font_folders()]],

@@ -15,7 +15,7 @@ def url_is_under(url: str, prefix: str) -> bool:
         return False
     if prefix.endswith(("/", "?", "#", "=", "&")):
         return True
-    rest = url[len(prefix):]
+    rest = url[len(prefix) :]
     return rest == "" or rest[0] in "/?#"
 
 

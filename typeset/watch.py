@@ -62,8 +62,11 @@ def _rebuild(
         config = make_config()
         result = build(config, progress=progress)
     except TypesetError as error:
-        print(f"[{started}] error: {error}\n  (last good outputs kept; still watching)",
-              file=sys.stderr, flush=True)
+        print(
+            f"[{started}] error: {error}\n  (last good outputs kept; still watching)",
+            file=sys.stderr,
+            flush=True,
+        )
         return None
     say(f"[{started}] {_summary(result)}")
     return config

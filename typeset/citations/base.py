@@ -38,11 +38,7 @@ def match_heading_levels(document: dict[str, Any]) -> dict[str, Any]:
     top = min(levels[:-1], default=1) if len(levels) > 1 else 1
     for index, block in enumerate(blocks[:-1]):
         following = blocks[index + 1]
-        if (
-            block["t"] == "Header"
-            and following["t"] == "Div"
-            and following["c"][0][0] == "refs"
-        ):
+        if block["t"] == "Header" and following["t"] == "Div" and following["c"][0][0] == "refs":
             block["c"][0] = top
     return document
 
@@ -50,15 +46,24 @@ def match_heading_levels(document: dict[str, Any]) -> dict[str, Any]:
 # Metadata that only steers citation processing. Left in, pandoc writes it into the DOCX's
 # custom properties, leaking local paths (the temporary bibliography, the style file).
 CITATION_PROCESSING_FIELDS = (
-    "bibliography", "csl", "citation-style", "references", "nocite", "link-citations",
-    "link-bibliography", "reference-section-title", "suppress-bibliography", "lang-citeproc",
+    "bibliography",
+    "csl",
+    "citation-style",
+    "references",
+    "nocite",
+    "link-citations",
+    "link-bibliography",
+    "reference-section-title",
+    "suppress-bibliography",
+    "lang-citeproc",
     "citation-abbreviations",
 )
 
 
 def without_processing_fields(document: dict[str, Any]) -> dict[str, Any]:
     meta = {
-        key: value for key, value in document["meta"].items()
+        key: value
+        for key, value in document["meta"].items()
         if key not in CITATION_PROCESSING_FIELDS
     }
     return {**document, "meta": meta}
@@ -75,7 +80,7 @@ def unlink_missing_entries(document: dict[str, Any], known_keys: frozenset[str])
         if node["t"] != "Link":
             return None
         target = node["c"][2][0]
-        if target.startswith("#ref-") and target[len("#ref-"):] not in known_keys:
+        if target.startswith("#ref-") and target[len("#ref-") :] not in known_keys:
             return {"t": "Span", "c": [["", ["missing-citation"], []], node["c"][1]]}
         return None
 
@@ -113,9 +118,11 @@ def check_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
     first = missing[0]
     others = ""
     if len(missing) > 1:
-        others = " (also missing: " + ", ".join(
-            f"{key} at line {manuscript.line_of_key(key)}" for key in missing[1:]
-        ) + ")"
+        others = (
+            " (also missing: "
+            + ", ".join(f"{key} at line {manuscript.line_of_key(key)}" for key in missing[1:])
+            + ")"
+        )
     raise CitationError(
         f"citation key '@{first}' is not in the bibliography {bibliography.source}{others}",
         path=manuscript.path,

@@ -466,10 +466,35 @@ def _bibliography_layout(style: Any) -> _BibliographyLayout:
 
 # The CSL 1.0.2 locator types.
 _LOCATOR_TERMS = (
-    "act", "appendix", "article-locator", "book", "canon", "chapter", "column",
-    "elocation", "equation", "figure", "folio", "issue", "line", "note", "opus", "page",
-    "paragraph", "part", "rule", "scene", "section", "sub-verbo", "supplement", "table",
-    "timestamp", "title-locator", "verse", "version", "volume",
+    "act",
+    "appendix",
+    "article-locator",
+    "book",
+    "canon",
+    "chapter",
+    "column",
+    "elocation",
+    "equation",
+    "figure",
+    "folio",
+    "issue",
+    "line",
+    "note",
+    "opus",
+    "page",
+    "paragraph",
+    "part",
+    "rule",
+    "scene",
+    "section",
+    "sub-verbo",
+    "supplement",
+    "table",
+    "timestamp",
+    "title-locator",
+    "verse",
+    "version",
+    "volume",
 )
 _LOCATOR_VALUE = re.compile(
     r"(?P<value>(?:\d+[a-z]*|[ivxlcdm]+\b)(?:\s*[-\u2013\u2014,&]\s*(?:\d+[a-z]*|[ivxlcdm]+\b))*)"
@@ -518,10 +543,10 @@ def _split_locator(
     label_type = None
     for label, locator_type in labels:
         if text.lower().startswith(label) and (
-            not label[-1].isalpha() or not text[len(label): len(label) + 1].isalpha()
+            not label[-1].isalpha() or not text[len(label) : len(label) + 1].isalpha()
         ):
             label_type = locator_type
-            text = text[len(label):].lstrip()
+            text = text[len(label) :].lstrip()
             break
     match = _LOCATOR_VALUE.match(text)
     if match is None or (label_type is None and not text[:1].isdigit()):
@@ -559,18 +584,48 @@ def _text_inlines(text: str) -> Inlines:
 # must stay unescaped; every other string goes into HTML as it is, so it is escaped here.
 _NUMERIC_VARIABLES = frozenset(
     {
-        "page", "page-first", "locator", "chapter-number", "collection-number", "edition",
-        "issue", "number", "number-of-pages", "number-of-volumes", "volume",
+        "page",
+        "page-first",
+        "locator",
+        "chapter-number",
+        "collection-number",
+        "edition",
+        "issue",
+        "number",
+        "number-of-pages",
+        "number-of-volumes",
+        "volume",
         "citation-number",
     }
 )
 _NAME_VARIABLES = frozenset(
     {
-        "author", "chair", "collection-editor", "compiler", "composer", "container-author",
-        "contributor", "curator", "director", "editor", "editorial-director",
-        "executive-producer", "guest", "host", "illustrator", "interviewer", "narrator",
-        "organizer", "original-author", "performer", "producer", "recipient",
-        "reviewed-author", "script-writer", "series-creator", "translator",
+        "author",
+        "chair",
+        "collection-editor",
+        "compiler",
+        "composer",
+        "container-author",
+        "contributor",
+        "curator",
+        "director",
+        "editor",
+        "editorial-director",
+        "executive-producer",
+        "guest",
+        "host",
+        "illustrator",
+        "interviewer",
+        "narrator",
+        "organizer",
+        "original-author",
+        "performer",
+        "producer",
+        "recipient",
+        "reviewed-author",
+        "script-writer",
+        "series-creator",
+        "translator",
     }
 )
 _RICH_TEXT_TOKEN = re.compile(
@@ -711,9 +766,7 @@ def _protected_words(bibliography: Bibliography) -> dict[str, dict[str, frozense
         fields = reference.get("c", {})
         item_id = ast.meta_text(fields.get("id"))
         by_variable = {
-            variable: words
-            for variable, value in fields.items()
-            if (words := _nocase_words(value))
+            variable: words for variable, value in fields.items() if (words := _nocase_words(value))
         }
         if by_variable:
             protected[item_id] = by_variable
@@ -740,9 +793,11 @@ def _protect_words(value: str, words: frozenset[str]) -> str:
         return value
     return re.sub(
         r"\S+",
-        lambda word: _NOCASE_SPAN.format(word.group(0))
-        if _word_core(word.group(0)) in words
-        else word.group(0),
+        lambda word: (
+            _NOCASE_SPAN.format(word.group(0))
+            if _word_core(word.group(0)) in words
+            else word.group(0)
+        ),
         value,
     )
 
@@ -910,7 +965,7 @@ def _punctuation_before_notes(inlines: Inlines, punctuation_in_quote: bool) -> I
             punctuation = text[: len(text) - len(text.lstrip(_NOTE_PUNCTUATION))]
         if punctuation:
             _put_before_note(punctuation, placed, punctuation_in_quote)
-            rest = following["c"][len(punctuation):] if following else ""
+            rest = following["c"][len(punctuation) :] if following else ""
             placed.append(node)
             if rest:
                 placed.append({"t": "Str", "c": rest})

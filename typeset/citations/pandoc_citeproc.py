@@ -37,9 +37,16 @@ class PandocCiteproc:
             resolved = run_pandoc(
                 [
                     # --sandbox: citeproc reads only the files named here.
-                    "--from", "json", "--to", "json", "--citeproc", "--sandbox",
-                    "--csl", str(style.path),
-                    "--bibliography", str(references),
+                    "--from",
+                    "json",
+                    "--to",
+                    "json",
+                    "--citeproc",
+                    "--sandbox",
+                    "--csl",
+                    str(style.path),
+                    "--bibliography",
+                    str(references),
                 ],
                 json.dumps(document).encode(),
             )

@@ -24,10 +24,16 @@ class DocxWriter:
             )
         run_pandoc(
             [
-                "--from", "json", "--to", "docx",
-                "--reference-doc", str(reference),
-                "--resource-path", str(resolved.source.folder),
-                "--output", str(destination),
+                "--from",
+                "json",
+                "--to",
+                "docx",
+                "--reference-doc",
+                str(reference),
+                "--resource-path",
+                str(resolved.source.folder),
+                "--output",
+                str(destination),
             ],
             document_json(resolved.document),
             cwd=resolved.source.folder,

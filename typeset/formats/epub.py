@@ -47,17 +47,25 @@ class EpubWriter:
             pandoc_epub = Path(workdir) / "book.epub"
             run_pandoc(
                 [
-                    "--from", "json", "--to", "epub3",
-                    "--css", str(styles_dir(config) / "epub.css"),
-                    "--epub-cover-image", str(cover),
-                    "--resource-path", str(folder),
+                    "--from",
+                    "json",
+                    "--to",
+                    "epub3",
+                    "--css",
+                    str(styles_dir(config) / "epub.css"),
+                    "--epub-cover-image",
+                    str(cover),
+                    "--resource-path",
+                    str(folder),
                     # EPUB 3 reading systems render MathML, and screen readers can speak
                     # it; pandoc's default turns formulas into styled text.
                     "--mathml",
                     # The citation layout lives in epub.css with everything else.
-                    "--variable", "csl-css=",
+                    "--variable",
+                    "csl-css=",
                     *(["--toc"] if config.toc else []),
-                    "--output", str(pandoc_epub),
+                    "--output",
+                    str(pandoc_epub),
                 ],
                 document_json(document),
                 cwd=folder,

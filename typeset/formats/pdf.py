@@ -87,8 +87,13 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
     document = ast.transform(resolved.document, _note_to_footnote_span)
     return run_pandoc(
         [
-            "--from", "json", "--to", "html5", "--standalone",
-            "--template", str(styles_dir(config) / "print.html"),
+            "--from",
+            "json",
+            "--to",
+            "html5",
+            "--standalone",
+            "--template",
+            str(styles_dir(config) / "print.html"),
             "--section-divs",
             # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced
             # breaks; one line per paragraph avoids ragged notes.
@@ -127,9 +132,7 @@ class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
 
     def __init__(self, roots: list[Path], allowed_urls: tuple[str, ...] = ()) -> None:
         # No redirects: an allowed server could otherwise bounce a request anywhere.
-        super().__init__(
-            allowed_protocols=["file", "data", "http", "https"], allow_redirects=False
-        )
+        super().__init__(allowed_protocols=["file", "data", "http", "https"], allow_redirects=False)
         self._roots = [root.resolve() for root in roots]
         self._allowed_urls = allowed_urls
 
@@ -152,5 +155,3 @@ class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
             log.warning("refused to fetch %s: unsupported URL scheme", url)
             raise URLFetchingError(f"refused: {url} (unsupported scheme)")
         return super().fetch(url, headers)
-
-

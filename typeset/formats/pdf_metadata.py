@@ -22,10 +22,22 @@ log = logging.getLogger(__name__)
 
 QUOTE_MARKS = {"DoubleQuote": ("\u201c", "\u201d"), "SingleQuote": ("\u2018", "\u2019")}
 # Nodes whose content is a plain list of inlines or blocks (or meta values) to flatten.
-INLINE_CONTAINERS = frozenset({
-    "MetaList", "MetaInlines", "MetaBlocks", "Plain", "Para",
-    "Emph", "Strong", "SmallCaps", "Underline", "Strikeout", "Superscript", "Subscript",
-})
+INLINE_CONTAINERS = frozenset(
+    {
+        "MetaList",
+        "MetaInlines",
+        "MetaBlocks",
+        "Plain",
+        "Para",
+        "Emph",
+        "Strong",
+        "SmallCaps",
+        "Underline",
+        "Strikeout",
+        "Superscript",
+        "Subscript",
+    }
+)
 
 
 @dataclass(frozen=True)
