@@ -70,3 +70,18 @@ def meta_text(meta_node: Any) -> str:
         elif kind in ("Space", "SoftBreak", "LineBreak"):
             parts.append(" ")
     return "".join(parts).strip()
+
+
+def author_names(author: Any) -> list[str]:
+    """Plain names from pandoc's `author`: a name, a list of names, or of {name: ...} maps."""
+    if author is None:
+        return []
+    items = author["c"] if author["t"] == "MetaList" else [author]
+    names = []
+    for item in items:
+        if item["t"] == "MetaMap":
+            item = item["c"].get("name")
+        name = meta_text(item)
+        if name:
+            names.append(name)
+    return names

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from typeset import ast
+from typeset.citations.pandoc_citeproc import run_citeproc as citeproc_to_json
 from typeset.errors import CitationError, ManuscriptError, OutputError
 from typeset.output import staged_outputs
-from typeset.pandoc import PandocFailure, run_pandoc
+from typeset.pandoc import run_pandoc
 from typeset.styles import CSL_NAMESPACE, CslStyle, resolve_style
 
 CslItem = dict[str, Any]
@@ -405,33 +406,9 @@ def run_citeproc(
     lang: str,
 ) -> dict[str, Any]:
     """Resolve the citations of `source` (markdown or pandoc JSON) to a pandoc document."""
-    try:
-        resolved = run_pandoc(
-            [
-                # --sandbox: citeproc reads only the style and bibliography named here.
-                "--from",
-                source_format,
-                "--to",
-                "json",
-                "--citeproc",
-                "--sandbox",
-                "--csl",
-                str(style.path),
-                "--bibliography",
-                str(bibliography),
-                "--metadata",
-                f"lang={lang}",
-            ],
-            source,
-        )
-    except PandocFailure as failure:
-        raise CitationError(
-            f"citeproc could not format the citations: {failure.stderr.strip()}",
-            path=style.path,
-            hint="the CSL style may be invalid; try another",
-        ) from None
-    document: dict[str, Any] = json.loads(resolved)
-    return document
+    return citeproc_to_json(
+        source, source_format, style, bibliography, ["--metadata", f"lang={lang}"]
+    )
 
 
 def bibliography_entries(document: dict[str, Any]) -> list[Block]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from typeset import ast
 from typeset.citations.base import ResolvedDocument, match_heading_levels
@@ -33,30 +34,44 @@ class PandocCiteproc:
         meta.setdefault("reference-section-title", ast.meta_value(bibliography_heading(style)))
         meta["link-citations"] = ast.meta_value(True)
         meta["link-bibliography"] = ast.meta_value(True)
-        try:
-            resolved = run_pandoc(
-                [
-                    # --sandbox: citeproc reads only the files named here.
-                    "--from",
-                    "json",
-                    "--to",
-                    "json",
-                    "--citeproc",
-                    "--sandbox",
-                    "--csl",
-                    str(style.path),
-                    "--bibliography",
-                    str(references),
-                ],
-                json.dumps(document).encode(),
-            )
-        except PandocFailure as failure:
-            raise CitationError(
-                f"citeproc could not format the citations: {failure.stderr.strip()}",
-                path=style.path,
-                hint="the CSL style may be invalid; try another with --style",
-            ) from None
-        return ResolvedDocument(match_heading_levels(json.loads(resolved)), style, manuscript)
+        resolved = run_citeproc(json.dumps(document).encode(), "json", style, references)
+        return ResolvedDocument(match_heading_levels(resolved), style, manuscript)
+
+
+def run_citeproc(
+    source: bytes,
+    source_format: str,
+    style: CslStyle,
+    bibliography: Path,
+    extra_arguments: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Resolve the citations of `source` (pandoc JSON or Markdown) into a pandoc document."""
+    try:
+        resolved = run_pandoc(
+            [
+                # --sandbox: citeproc reads only the style and bibliography named here.
+                "--from",
+                source_format,
+                "--to",
+                "json",
+                "--citeproc",
+                "--sandbox",
+                "--csl",
+                str(style.path),
+                "--bibliography",
+                str(bibliography),
+                *extra_arguments,
+            ],
+            source,
+        )
+    except PandocFailure as failure:
+        raise CitationError(
+            f"citeproc could not format the citations: {failure.stderr.strip()[:300]}",
+            path=style.path,
+            hint="the CSL style may be invalid; try another with --style",
+        ) from None
+    document: dict[str, Any] = json.loads(resolved)
+    return document
 
 
 def bibliography_heading(style: CslStyle) -> str:

@@ -73,7 +73,7 @@ class CoverText:
         return cls(
             title=ast.meta_text(meta.get("title")),
             subtitle=ast.meta_text(meta.get("subtitle")),
-            authors=tuple(author_names(meta.get("author"))),
+            authors=tuple(ast.author_names(meta.get("author"))),
             lang=ast.meta_text(meta.get("lang")),
         )
 
@@ -87,21 +87,6 @@ class CoverText:
                 sentence += " " if sentence[-1] in ".?!:;\u3002\uff1f\uff01" else ". "
             sentence += part
         return sentence
-
-
-def author_names(author: Any) -> list[str]:
-    """Plain names from pandoc's `author`: a name, a list of names, or of {name: ...} maps."""
-    if author is None:
-        return []
-    items = author["c"] if author["t"] == "MetaList" else [author]
-    names = []
-    for item in items:
-        if item["t"] == "MetaMap":
-            item = item["c"].get("name")
-        name = ast.meta_text(item)
-        if name:
-            names.append(name)
-    return names
 
 
 def render_cover(text: CoverText, destination: Path) -> None:

@@ -18,6 +18,8 @@ from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 
 from weasyprint.pdf.metadata import NS, DocumentMetadata
 
+from typeset import ast
+
 log = logging.getLogger(__name__)
 
 QUOTE_MARKS = {"DoubleQuote": ("\u201c", "\u201d"), "SingleQuote": ("\u2018", "\u2019")}
@@ -56,7 +58,7 @@ def pdf_metadata(meta: Mapping[str, Any], environ: Mapping[str, str] = os.enviro
     """Read title, authors, subject, keywords and language from pandoc's front matter."""
     return PdfMetadata(
         title=plain_text(meta.get("title")),
-        authors=tuple(_author_names(meta.get("author"))),
+        authors=tuple(ast.author_names(meta.get("author"))),
         subject=plain_text(meta.get("subject")),
         keywords=tuple(_keywords(meta.get("keywords"))),
         lang=plain_text(meta.get("lang")),
@@ -120,21 +122,6 @@ def _append_text(value: Any, parts: list[str]) -> None:
         _append_text(content, parts)
     elif kind in ("Span", "Link", "Cite"):
         _append_text(content[1], parts)
-
-
-def _author_names(author: Any) -> list[str]:
-    """Authors as names: a string, a list of strings, or maps with a `name` field."""
-    if author is None:
-        return []
-    items = author["c"] if author["t"] == "MetaList" else [author]
-    names = []
-    for item in items:
-        if item["t"] == "MetaMap":
-            item = item["c"].get("name")
-        name = plain_text(item)
-        if name:
-            names.append(name)
-    return names
 
 
 def _keywords(keywords: Any) -> list[str]:
