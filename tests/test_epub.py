@@ -25,7 +25,8 @@ from PIL import Image
 
 from tests.conftest import PROJECT, Builder
 from typeset import TypesetError, build, load_config
-from typeset.formats.cover import CoverText, author_names, render_cover
+from typeset.ast import author_names
+from typeset.formats.cover import CoverText, render_cover
 
 FIXTURES = PROJECT / "tests" / "data" / "epub"
 MATRIX = [

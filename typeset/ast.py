@@ -9,31 +9,56 @@ Node = dict[str, Any]
 
 
 def walk(value: Any) -> Iterator[Node]:
-    """Yield every element node (a dict with a 't' tag) below `value`, depth first."""
-    if isinstance(value, dict):
-        if "t" in value:
-            yield value
-        for child in value.values():
-            yield from walk(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from walk(child)
+    """Yield every element node (a dict with a 't' tag) below `value`, depth first.
+
+    Iterative: a book-length AST has millions of nodes, and nested generators cost a
+    frame per level for every node they pass up.
+    """
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            if "t" in current:
+                yield current
+            children = current.get("c") if "t" in current else list(current.values())
+            if isinstance(children, list):
+                stack.extend(reversed(children))
+            elif isinstance(children, dict):
+                stack.append(children)
+        elif isinstance(current, list):
+            stack.extend(reversed(current))
 
 
 def transform(value: Any, rewrite: Callable[[Node], Node | None]) -> Any:
-    """Return a copy of `value` with each node replaced by `rewrite(node)`.
+    """Return `value` with each node replaced by `rewrite(node)`, copying only what changes.
 
-    `rewrite` sees nodes bottom-up (children already rewritten) and returns None to keep
-    the node as it is.
+    `rewrite` sees nodes bottom-up (children already rewritten), returns None to keep the
+    node as it is, and must not modify the node it is given: unchanged subtrees are shared
+    between the input and the result.
     """
     if isinstance(value, list):
-        return [transform(child, rewrite) for child in value]
+        result = None
+        for index, child in enumerate(value):
+            new = transform(child, rewrite)
+            if new is not child:
+                if result is None:
+                    result = list(value)
+                result[index] = new
+        return value if result is None else result
     if isinstance(value, dict):
-        copied = {key: transform(child, rewrite) for key, child in value.items()}
-        if "t" in copied:
-            replaced = rewrite(copied)
-            return copied if replaced is None else replaced
-        return copied
+        node = value
+        for key, child in value.items():
+            if isinstance(child, (list, dict)):
+                new = transform(child, rewrite)
+                if new is not child:
+                    if node is value:
+                        node = dict(value)
+                    node[key] = new
+        if "t" in node:
+            replaced = rewrite(node)
+            if replaced is not None:
+                return replaced
+        return node
     return value
 
 

@@ -65,6 +65,14 @@ def folder_fingerprint(folder: Path, *, skip: frozenset[Path] = frozenset()) -> 
     return fingerprint(entries)
 
 
+FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
+
+
+def fonts_fingerprint() -> str:
+    """The installed fonts, by name, size and date: what a PDF or a cover is drawn with."""
+    return fingerprint([folder_fingerprint(folder) for folder in FONT_FOLDERS])
+
+
 class BuildCache:
     """Cached JSON values and files, each under a kind ('parse', 'pdf'...) and a key."""
 

@@ -26,6 +26,7 @@ from typeset.cache import (
     file_fingerprint,
     fingerprint,
     folder_fingerprint,
+    fonts_fingerprint,
 )
 from typeset.citations import ResolvedDocument, check_citations, engine_named
 from typeset.citations.base import unlink_missing_entries, without_processing_fields
@@ -75,9 +76,10 @@ def build(
     cache = BuildCache(config.project_dir / CACHE_FOLDER_NAME, read=not force)
     formats = _in_build_order(config.formats)
     input_paths = _input_paths(config)
-    # The inputs are read by pandoc subprocesses, which leave this process idle: use that
-    # time to import the writers (WeasyPrint takes ~0.5 s) and to read the bibliography.
-    with concurrent.futures.ThreadPoolExecutor(2) as background:
+    # pandoc subprocesses (parse, citeproc) leave this process idle: meanwhile a thread
+    # imports the writers (WeasyPrint alone takes ~0.5 s) and another reads the .bib.
+    background = concurrent.futures.ThreadPoolExecutor(2)
+    try:
         warm_writers = background.submit(_import_writers, formats)
         bibliography_read = background.submit(read_bibliography, config.bibliography, cache=cache)
         style = _style_of(config)
@@ -89,42 +91,50 @@ def build(
             allowed_urls=config.allowed_urls,
         )
         bibliography = bibliography_read.result()
-        warm_writers.result()  # finished before any fork: forking mid-import is unsafe
-    if config.missing_citations == "error":
-        check_citations(manuscript, bibliography)
-    else:
-        _warn_missing_citations(manuscript, bibliography)
+        if config.missing_citations == "error":
+            check_citations(manuscript, bibliography)
+        else:
+            _warn_missing_citations(manuscript, bibliography)
 
-    work = _cite_this_work(manuscript, config, cache)
-    if work is not None and config.cite_this_work:
-        _refuse_overwriting_inputs(
-            cite_this_work_paths(config.output_dir, manuscript.stem).values(), input_paths
+        work = _cite_this_work(manuscript, config, cache)
+        if work is not None and config.cite_this_work:
+            _refuse_overwriting_inputs(
+                cite_this_work_paths(config.output_dir, manuscript.stem).values(), input_paths
+            )
+        destinations = {
+            name: config.output_dir / f"{manuscript.stem}.{extension_of(name)}" for name in formats
+        }
+        resolved_key = _resolved_key(manuscript, bibliography, style, config)
+        resources = [file_fingerprint(path) for path in manuscript.local_resources()]
+        section_key = (
+            work.references if work is not None and config.cite_this_work_section else None
         )
-    destinations = {
-        name: config.output_dir / f"{manuscript.stem}.{extension_of(name)}" for name in formats
-    }
-    resolved_key = _resolved_key(manuscript, bibliography, style, config)
-    resources = [file_fingerprint(path) for path in manuscript.local_resources()]
-    section_key = work.references if work is not None and config.cite_this_work_section else None
-    output_keys = {
-        name: _output_key(name, fingerprint(resolved_key, repr(section_key)), resources, config)
-        for name in formats
-    }
-    cached_outputs = {
-        name: path for name in formats if (path := cache.get_file(name, output_keys[name]))
-    }
-    timings: dict[str, float] = {}
-    with staged_outputs(destinations) as staged:
-        for name, path in cached_outputs.items():
-            staged[name].write_bytes(path.read_bytes())
-            report(name, "cached", 0.0)
-        to_write = [name for name in formats if name not in cached_outputs]
-        if to_write:
-            resolved = _resolved(manuscript, bibliography, style, config, cache, resolved_key)
-            documents = {name: _with_back_matter(name, resolved, work, config) for name in to_write}
-            timings = _write_formats(to_write, documents, staged, config, report)
-            for name in to_write:
-                cache.put_file(name, output_keys[name], staged[name])
+        output_keys = {
+            name: _output_key(name, fingerprint(resolved_key, repr(section_key)), resources, config)
+            for name in formats
+        }
+        cached_outputs = {
+            name: path for name in formats if (path := cache.get_file(name, output_keys[name]))
+        }
+        timings: dict[str, float] = {}
+        with staged_outputs(destinations) as staged:
+            for name, path in cached_outputs.items():
+                staged[name].write_bytes(path.read_bytes())
+                report(name, "cached", 0.0)
+            to_write = [name for name in formats if name not in cached_outputs]
+            if to_write:
+                resolved = _resolved(manuscript, bibliography, style, config, cache, resolved_key)
+                documents = {
+                    name: _with_back_matter(name, resolved, work, config) for name in to_write
+                }
+                # The import thread must be done before the writers fork: a fork taken
+                # mid-import would leave the children holding the import lock.
+                warm_writers.result()
+                timings = _write_formats(to_write, documents, staged, config, report)
+                for name in to_write:
+                    cache.put_file(name, output_keys[name], staged[name])
+    finally:
+        background.shutdown(wait=True)
     outputs: dict[str, Path] = dict(destinations)
     if work is not None and config.cite_this_work:
         written = write_cite_this_work(work, config.output_dir, manuscript.stem, config.project_dir)
@@ -310,7 +320,7 @@ def _output_key(name: str, resolved_key: str, resources: list[str], config: Conf
             list(config.allowed_urls),
             [file_fingerprint(path) for path in sorted(styles.glob("print.*"))],
             _tool_version("weasyprint"),
-            _fonts_fingerprint(),
+            fonts_fingerprint(),
         ]
     elif name == "epub":
         parts += [
@@ -321,7 +331,7 @@ def _output_key(name: str, resolved_key: str, resources: list[str], config: Conf
             _tool_version("pillow"),
             _tool_version("fonttools"),
             _tool_version("lxml"),
-            _fonts_fingerprint(),
+            fonts_fingerprint(),
         ]
     elif name == "docx":
         parts += [file_fingerprint(config.docx_reference)]
@@ -344,11 +354,6 @@ def _code_fingerprint() -> str:
     return folder_fingerprint(Path(typeset.__file__).parent)
 
 
-def _fonts_fingerprint() -> str:
-    folders = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts"]
-    return fingerprint([folder_fingerprint(folder) for folder in folders])
-
-
 def _write_formats(
     names: list[str],
     documents: dict[str, ResolvedDocument],
@@ -366,12 +371,15 @@ def _write_formats(
             report(name, "done", timings[name])
         return timings
     workers = min(len(names), os.cpu_count() or 1)
-    # fork: the workers inherit the imported modules and the resolved document for free.
+    # fork: the workers inherit the imported modules, and the documents through this
+    # global, instead of having a book-sized AST pickled to each of them.
+    global _DOCUMENTS_FOR_WORKERS
+    _DOCUMENTS_FOR_WORKERS = documents
     context = multiprocessing.get_context("fork")
     timings = {}
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = {
-            pool.submit(_write_format, name, documents[name], staged[name], config): name
+            pool.submit(_write_inherited_format, name, staged[name], config): name
             for name in names  # submitted in build order: PDF first
         }
         try:
@@ -383,7 +391,16 @@ def _write_formats(
             for future in futures:
                 future.cancel()
             raise
+        finally:
+            _DOCUMENTS_FOR_WORKERS = {}
     return timings
+
+
+_DOCUMENTS_FOR_WORKERS: dict[str, ResolvedDocument] = {}
+
+
+def _write_inherited_format(name: str, temporary: Path, config: Config) -> float:
+    return _write_format(name, _DOCUMENTS_FOR_WORKERS[name], temporary, config)
 
 
 def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config: Config) -> float:

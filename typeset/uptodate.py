@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 STAMP_FOLDER = Path(".typeset-cache") / "stamps"
+# Kept in step with typeset.cache.FONT_FOLDERS (not imported: this module stays light).
 FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 STAMP_VERSION = 1
 

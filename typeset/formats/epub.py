@@ -9,12 +9,14 @@ document, never from the config, so an anonymised document makes an anonymous bo
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from typeset import ast
+from typeset.cache import CACHE_FOLDER_NAME, BuildCache, fingerprint, fonts_fingerprint
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.errors import ConfigError
@@ -25,6 +27,9 @@ from typeset.formats.epub_package import finish_epub
 from typeset.pandoc import run_pandoc
 
 log = logging.getLogger(__name__)
+
+# Bump when cover.py draws differently: cached covers are keyed by it.
+COVER_DESIGN_VERSION = 1
 
 # The image types EPUB 3 reading systems must support that pandoc can size for its cover
 # page.
@@ -43,7 +48,7 @@ class EpubWriter:
             cover = configured_cover(config)
             if cover is None:
                 cover = Path(workdir) / "cover.png"
-                render_cover(cover_text, cover)
+                drawn_cover(cover_text, cover, config)
             pandoc_epub = Path(workdir) / "book.epub"
             run_pandoc(
                 [
@@ -100,6 +105,22 @@ def epub_document(resolved: ResolvedDocument) -> dict[str, Any]:
     for key, value in accessibility_metadata(survey(document)).items():
         meta.setdefault(key, value)
     return document
+
+
+def drawn_cover(text: CoverText, destination: Path, config: Config) -> None:
+    """Draw the cover, or reuse the one drawn for the same words in the same fonts.
+
+    Drawing costs about half a second (font coverage, shaping); a rebuild after an edit
+    to the body text should not pay it again.
+    """
+    cache = BuildCache(config.project_dir / CACHE_FOLDER_NAME)
+    key = fingerprint(dataclasses.asdict(text), fonts_fingerprint(), COVER_DESIGN_VERSION)
+    cached = cache.get_bytes("cover", key)
+    if cached is not None:
+        destination.write_bytes(cached)
+        return
+    render_cover(text, destination)
+    cache.put_file("cover", key, destination)
 
 
 def configured_cover(config: Config) -> Path | None:
