@@ -497,13 +497,17 @@ def test_only_the_requested_styles_are_shown(
 def test_one_citeproc_run_per_style(
     essay: Manuscript, references: Bibliography, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from typeset.citations import pandoc_citeproc
+
     runs: list[list[str]] = []
-    real_run_pandoc = citethis.run_pandoc
+    real_run_pandoc = pandoc_citeproc.run_pandoc
 
     def counting(args: list[str], stdin: bytes | None = None, **options: Any) -> bytes:
         runs.append(args)
         return real_run_pandoc(args, stdin, **options)
 
+    # Every citeproc run goes through the engine module's one pandoc call.
+    monkeypatch.setattr(pandoc_citeproc, "run_pandoc", counting)
     monkeypatch.setattr(citethis, "run_pandoc", counting)
     write_style_preview(essay, references, ["apa", "ieee", "nature"], tmp_path, PROJECT)
     assert sum("--citeproc" in args for args in runs) == 3
