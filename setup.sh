@@ -10,6 +10,8 @@ SYSTEM_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
   # Fonts the print stylesheet names (both SIL Open Font License)
   fonts-sil-charis fonts-noto-cjk fonts-dejavu-core
+  # Times-compatible metrics for the manuscript DOCX when LibreOffice opens it
+  fonts-liberation2
   # Reading and checking PDFs (tests and --check)
   poppler-utils qpdf
   # EPUBCheck runs on Java
