@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
+from xml.etree import ElementTree
 
 from typeset import ast
 from typeset.citations.base import ResolvedDocument, match_heading_levels
@@ -14,11 +16,18 @@ from typeset.errors import CitationError
 from typeset.manuscript import Manuscript
 from typeset.pandoc import PandocFailure, run_pandoc
 from typeset.references import Bibliography
-from typeset.styles import CslStyle
+from typeset.styles import CSL_NAMESPACE, CslStyle
+
+# From this many citations on, an in-text style is formatted on a document made of the
+# citations alone: citeproc's time on a book goes largely into walking the prose.
+EXTRACT_FROM_CITATIONS = 150
 
 
 class PandocCiteproc:
     name: ClassVar[str] = "pandoc"
+
+    def __init__(self, extract_from_citations: int = EXTRACT_FROM_CITATIONS) -> None:
+        self.extract_from_citations = extract_from_citations
 
     def resolve(
         self,
@@ -34,8 +43,65 @@ class PandocCiteproc:
         meta.setdefault("reference-section-title", ast.meta_value(bibliography_heading(style)))
         meta["link-citations"] = ast.meta_value(True)
         meta["link-bibliography"] = ast.meta_value(True)
-        resolved = run_citeproc(json.dumps(document).encode(), "json", style, references)
+        cites = [node for node in ast.walk(document["blocks"]) if node["t"] == "Cite"]
+        if (
+            style.is_note_style
+            or _superscript_citations(style)
+            or len(cites) < self.extract_from_citations
+        ):
+            resolved = run_citeproc(json.dumps(document).encode(), "json", style, references)
+        else:
+            resolved = _resolve_citations_alone(document, cites, style, references)
         return ResolvedDocument(match_heading_levels(resolved), style, manuscript)
+
+
+@functools.cache
+def _superscript_citations(style: CslStyle) -> bool:
+    """Superscript styles (nature...) make pandoc drop the space before a citation."""
+    root = ElementTree.parse(style.path).getroot()
+    citation = root.find(f"{CSL_NAMESPACE}citation")
+    if citation is None:
+        return False
+    macros = {macro.get("name"): macro for macro in root.iter(f"{CSL_NAMESPACE}macro")}
+    pending, seen = [citation], set()
+    while pending:  # the citation layout and every macro it calls, however deep
+        for element in pending.pop().iter():
+            if element.get("vertical-align") == "sup":
+                return True
+            called = element.get("macro")
+            if called and called not in seen and called in macros:
+                seen.add(called)
+                pending.append(macros[called])
+    return False
+
+
+def _resolve_citations_alone(
+    document: dict[str, Any], cites: list[dict[str, Any]], style: CslStyle, references: Path
+) -> dict[str, Any]:
+    """Format the citations of `document` by running citeproc on them alone.
+
+    For an in-text style each citation's rendering depends only on the citations before
+    it (ibid, subsequent, disambiguation), never on the prose around it, so a document of
+    the citations in order, each in its own paragraph, gives each the same text; the
+    rendered citations are put back in place and the bibliography appended. Note styles
+    move citations into notes and punctuation around them, so they always take the whole
+    document.
+    """
+    extract = {
+        **document,
+        "blocks": [{"t": "Para", "c": [cite]} for cite in cites],
+    }
+    resolved = run_citeproc(json.dumps(extract).encode(), "json", style, references)
+    rendered = iter(block["c"][0] for block in resolved["blocks"] if block["t"] == "Para")
+    replacement = {id(cite): next(rendered) for cite in cites}
+    bibliography = [block for block in resolved["blocks"] if block["t"] != "Para"]
+
+    def put_back(node: dict[str, Any]) -> dict[str, Any] | None:
+        return replacement.get(id(node)) if node["t"] == "Cite" else None
+
+    result = {**document, "meta": resolved["meta"]}
+    result["blocks"] = ast.transform(document["blocks"], put_back) + bibliography
+    return result
 
 
 def run_citeproc(

@@ -1,0 +1,92 @@
+"""Long manuscripts in in-text styles are formatted from their citations alone: the result
+must be exactly what citeproc gives on the whole document."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT
+from typeset.citations.pandoc_citeproc import PandocCiteproc
+from typeset.manuscript import Manuscript, read_manuscript
+from typeset.references import Bibliography, read_bibliography
+from typeset.styles import resolve_style
+
+sys.path.insert(0, str(PROJECT / "bench"))
+from run import synthetic_bibliography, synthetic_manuscript
+
+STYLES = [
+    "chicago-author-date",
+    "apa",
+    "ieee",
+    "modern-language-association",
+    "harvard-cite-them-right",
+    "american-political-science-association",
+    "nlm-citation-sequence",
+    "nature",
+    "american-medical-association",
+    "chicago-notes-bibliography",
+]
+
+
+@pytest.fixture(scope="module")
+def long_manuscript(tmp_path_factory: pytest.TempPathFactory) -> tuple[Manuscript, Bibliography]:
+    folder = tmp_path_factory.mktemp("long")
+    (folder / "book.md").write_text(synthetic_manuscript(6_000, 30))
+    (folder / "refs.bib").write_text(synthetic_bibliography(30))
+    return read_manuscript(folder / "book.md"), read_bibliography(folder / "refs.bib")
+
+
+@pytest.mark.parametrize("style_name", STYLES)
+def test_formatting_the_citations_alone_equals_formatting_the_whole_document(
+    long_manuscript: tuple[Manuscript, Bibliography], style_name: str, tmp_path: Path
+) -> None:
+    manuscript, bibliography = long_manuscript
+    style = resolve_style(style_name, PROJECT)
+    whole = PandocCiteproc(extract_from_citations=10**9).resolve(
+        manuscript, bibliography, style, tmp_path
+    )
+    extracted = PandocCiteproc(extract_from_citations=1).resolve(
+        manuscript, bibliography, style, tmp_path
+    )
+    assert json.dumps(extracted.document, sort_keys=True) == json.dumps(
+        whole.document, sort_keys=True
+    )
+
+
+VARIED = """---
+title: Varied
+lang: en-US
+nocite: "@waltz2010"
+---
+
+Plain [@hao1990], narrative @jervis1978 [p. 170], suppressed author [-@shen2012],
+prefix and suffix [see @rawnsley2009, pp. 285-290; also @hao1990, chap. 2].
+A note with citations.[^1] Again [@hao1990]. Ibid-prone [@hao1990, 99].
+
+[^1]: As @mearsheimer2014 argues, and [@morgenthau2014; @coggins2011].
+
+Last [@malet2010; @howard2017].
+"""
+
+
+@pytest.mark.parametrize("style_name", STYLES)
+def test_extraction_keeps_locators_prefixes_narrative_and_footnote_citations(
+    style_name: str, tmp_path: Path
+) -> None:
+    (tmp_path / "varied.md").write_text(VARIED)
+    manuscript = read_manuscript(tmp_path / "varied.md")
+    bibliography = read_bibliography(PROJECT / "refs.bib")
+    style = resolve_style(style_name, PROJECT)
+    whole = PandocCiteproc(extract_from_citations=10**9).resolve(
+        manuscript, bibliography, style, tmp_path
+    )
+    extracted = PandocCiteproc(extract_from_citations=1).resolve(
+        manuscript, bibliography, style, tmp_path
+    )
+    assert json.dumps(extracted.document, sort_keys=True) == json.dumps(
+        whole.document, sort_keys=True
+    )
