@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -40,14 +41,22 @@ class Manuscript:
         meta: dict[str, Any] = self.document["meta"]
         return meta
 
+    @functools.cached_property
+    def _cited_keys(self) -> list[str]:
+        return ast.cite_keys(self.document["blocks"])
+
     def cited_keys(self) -> list[str]:
         """Keys cited in the body, in order."""
-        return ast.cite_keys(self.document["blocks"])
+        return list(self._cited_keys)
 
     def nocite_keys(self) -> list[str]:
         return ast.cite_keys(self.meta.get("nocite"))
 
     def local_resources(self) -> list[Path]:
+        return list(self._local_resources)
+
+    @functools.cached_property
+    def _local_resources(self) -> list[Path]:
         """Files the manuscript pulls in (images), resolved against its folder."""
         found: dict[Path, None] = {}
         for node in ast.walk(self.document["blocks"]):

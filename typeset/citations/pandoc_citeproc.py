@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from collections.abc import Sequence
@@ -38,8 +37,9 @@ class PandocCiteproc:
     ) -> ResolvedDocument:
         references = workdir / "references.json"
         references.write_bytes(bibliography.to_csl_json())
-        document = copy.deepcopy(manuscript.document)
-        meta = document["meta"]
+        # Only the metadata changes: share the blocks (a book's AST is large to copy).
+        meta = dict(manuscript.document["meta"])
+        document = {**manuscript.document, "meta": meta}
         meta.setdefault("reference-section-title", ast.meta_value(bibliography_heading(style)))
         meta["link-citations"] = ast.meta_value(True)
         meta["link-bibliography"] = ast.meta_value(True)
