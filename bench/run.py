@@ -197,6 +197,8 @@ def measure(size: str, words: int, entries: int, workdir: Path) -> dict[str, Tim
     (folder / "bench.yaml").write_text(
         f"manuscript: essay.md\nbibliography: refs.bib\nstyle: {STYLE}\noutput_dir: out\n"
     )
+    # A cache of its own per size: builds of earlier runs must not make this one warm.
+    os.environ["TYPESET_CACHE_DIR"] = str(folder / "cache")
     style_path = resolve_style(STYLE, PROJECT).path
     results = {"baseline": timed(baseline_commands(folder, style_path), folder)}
     results["full"] = timed(ours(folder, "--force"), folder)

@@ -147,3 +147,14 @@ def test_watch_command_rebuilds_after_a_save(scratch: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
+
+
+def test_the_cache_can_live_elsewhere(
+    scratch: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("shared-cache")
+    monkeypatch.setenv("TYPESET_CACHE_DIR", str(elsewhere))
+    build(config_for(scratch, formats="docx"))
+    assert not (scratch / CACHE_FOLDER_NAME).exists()
+    assert (elsewhere / "docx").is_dir()
+    assert build(config_for(scratch, formats="docx")).from_cache == {"docx"}

@@ -20,6 +20,14 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 CACHE_FOLDER_NAME = ".typeset-cache"
+# Moves the cache (and the up-to-date stamps) elsewhere: a shared CI cache, or a
+# benchmark that must start cold.
+CACHE_DIR_VARIABLE = "TYPESET_CACHE_DIR"
+
+
+def cache_folder(project_dir: Path) -> Path:
+    override = os.environ.get(CACHE_DIR_VARIABLE)
+    return Path(override) if override else project_dir / CACHE_FOLDER_NAME
 
 
 def fingerprint(*parts: Any) -> str:

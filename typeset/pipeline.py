@@ -21,8 +21,8 @@ from typing import Any
 
 import typeset
 from typeset.cache import (
-    CACHE_FOLDER_NAME,
     BuildCache,
+    cache_folder,
     file_fingerprint,
     fingerprint,
     folder_fingerprint,
@@ -73,7 +73,7 @@ def build(
     """
     started = time.perf_counter()
     report = progress or (lambda name, event, seconds: None)
-    cache = BuildCache(config.project_dir / CACHE_FOLDER_NAME, read=not force)
+    cache = BuildCache(cache_folder(config.project_dir), read=not force)
     formats = _in_build_order(config.formats)
     input_paths = _input_paths(config)
     # pandoc subprocesses (parse, citeproc) leave this process idle: meanwhile a thread

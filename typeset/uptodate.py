@@ -18,7 +18,13 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-STAMP_FOLDER = Path(".typeset-cache") / "stamps"
+
+def _stamp_folder(project_dir: Path) -> Path:
+    # Mirrors typeset.cache.cache_folder, without importing it.
+    override = os.environ.get("TYPESET_CACHE_DIR")
+    return (Path(override) if override else project_dir / ".typeset-cache") / "stamps"
+
+
 # Kept in step with typeset.cache.FONT_FOLDERS (not imported: this module stays light).
 FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 STAMP_VERSION = 1
@@ -63,7 +69,7 @@ def record(key: str, project_dir: Path, inputs: Iterable[Path], outputs: Iterabl
         "inputs": [_stat(path) for path in [*inputs, *_font_folders()]],
         "outputs": [_stat(path) for path in outputs],
     }
-    folder = project_dir / STAMP_FOLDER
+    folder = _stamp_folder(project_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         temporary = folder / f".{key}.{os.getpid()}.partial"
@@ -76,7 +82,7 @@ def record(key: str, project_dir: Path, inputs: Iterable[Path], outputs: Iterabl
 def outputs_if_current(key: str, project_dir: Path) -> list[Path] | None:
     """The outputs of the last identical build, if no input or output has changed since."""
     try:
-        stamp = json.loads((project_dir / STAMP_FOLDER / f"{key}.json").read_text())
+        stamp = json.loads((_stamp_folder(project_dir) / f"{key}.json").read_text())
     except (OSError, ValueError):
         return None
     recorded = stamp["inputs"] + stamp["outputs"]

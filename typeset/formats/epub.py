@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from typeset import ast
-from typeset.cache import CACHE_FOLDER_NAME, BuildCache, fingerprint, fonts_fingerprint
+from typeset.cache import BuildCache, cache_folder, fingerprint, fonts_fingerprint
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.errors import ConfigError
@@ -113,7 +113,7 @@ def drawn_cover(text: CoverText, destination: Path, config: Config) -> None:
     Drawing costs about half a second (font coverage, shaping); a rebuild after an edit
     to the body text should not pay it again.
     """
-    cache = BuildCache(config.project_dir / CACHE_FOLDER_NAME)
+    cache = BuildCache(cache_folder(config.project_dir))
     key = fingerprint(dataclasses.asdict(text), fonts_fingerprint(), COVER_DESIGN_VERSION)
     cached = cache.get_bytes("cover", key)
     if cached is not None:
