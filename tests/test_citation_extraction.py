@@ -32,6 +32,21 @@ STYLES = [
 ]
 
 
+def assert_extraction_changes_nothing(
+    manuscript: Manuscript, bibliography: Bibliography, style_name: str, workdir: Path
+) -> None:
+    style = resolve_style(style_name, PROJECT)
+    whole = PandocCiteproc(extract_from_citations=10**9).resolve(
+        manuscript, bibliography, style, workdir
+    )
+    extracted = PandocCiteproc(extract_from_citations=1).resolve(
+        manuscript, bibliography, style, workdir
+    )
+    assert json.dumps(extracted.document, sort_keys=True) == json.dumps(
+        whole.document, sort_keys=True
+    )
+
+
 @pytest.fixture(scope="module")
 def long_manuscript(tmp_path_factory: pytest.TempPathFactory) -> tuple[Manuscript, Bibliography]:
     folder = tmp_path_factory.mktemp("long")
@@ -45,16 +60,7 @@ def test_formatting_the_citations_alone_equals_formatting_the_whole_document(
     long_manuscript: tuple[Manuscript, Bibliography], style_name: str, tmp_path: Path
 ) -> None:
     manuscript, bibliography = long_manuscript
-    style = resolve_style(style_name, PROJECT)
-    whole = PandocCiteproc(extract_from_citations=10**9).resolve(
-        manuscript, bibliography, style, tmp_path
-    )
-    extracted = PandocCiteproc(extract_from_citations=1).resolve(
-        manuscript, bibliography, style, tmp_path
-    )
-    assert json.dumps(extracted.document, sort_keys=True) == json.dumps(
-        whole.document, sort_keys=True
-    )
+    assert_extraction_changes_nothing(manuscript, bibliography, style_name, tmp_path)
 
 
 VARIED = """---
@@ -80,13 +86,4 @@ def test_extraction_keeps_locators_prefixes_narrative_and_footnote_citations(
     (tmp_path / "varied.md").write_text(VARIED)
     manuscript = read_manuscript(tmp_path / "varied.md")
     bibliography = read_bibliography(PROJECT / "refs.bib")
-    style = resolve_style(style_name, PROJECT)
-    whole = PandocCiteproc(extract_from_citations=10**9).resolve(
-        manuscript, bibliography, style, tmp_path
-    )
-    extracted = PandocCiteproc(extract_from_citations=1).resolve(
-        manuscript, bibliography, style, tmp_path
-    )
-    assert json.dumps(extracted.document, sort_keys=True) == json.dumps(
-        whole.document, sort_keys=True
-    )
+    assert_extraction_changes_nothing(manuscript, bibliography, style_name, tmp_path)
