@@ -685,7 +685,8 @@ def cite_page_html(
         {
             "lang": html.escape(work.lang),
             "title": html.escape(work.title_text),
-            "css": read_page_asset(project_dir, "citethis.css"),
+            "css": read_page_asset(project_dir, "copy-button.css")
+            + read_page_asset(project_dir, "citethis.css"),
             "script": read_page_asset(project_dir, "citethis.js"),
             "references": "\n".join(sections),
             "records": "\n".join(record_sections),

@@ -369,7 +369,8 @@ def style_preview_html(
             "title": html.escape(title),
             "intro": intro,
             "style_count": str(len(previews)),
-            "css": read_page_asset(project_dir, "preview.css"),
+            "css": read_page_asset(project_dir, "copy-button.css")
+            + read_page_asset(project_dir, "preview.css"),
             "script": read_page_asset(project_dir, "citethis.js"),
             "cards": "\n".join(cards),
         },
