@@ -18,9 +18,13 @@ SYSTEM_PACKAGES=(
   default-jre-headless
   # Opening DOCX in a real word processor (tests)
   libreoffice-writer-nogui
-  # Rendering the style preview and cite-this-work pages in a real browser (tests)
+  # Rendering the style preview and cite-this-work pages in a real browser (tests), and
+  # the browser DAISY Ace checks the EPUB in
   chromium
 )
+# MathJax (math in the PDF) and DAISY Ace run on Node.js; a machine that already has node
+# and npm (e.g. from NodeSource) keeps them, as Debian's npm would conflict with it.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || SYSTEM_PACKAGES+=(nodejs npm)
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
@@ -36,6 +40,13 @@ if command -v apt-get >/dev/null 2>&1; then
   fi
 else
   echo "warning: no apt-get; install the equivalents of: ${SYSTEM_PACKAGES[*]}" >&2
+fi
+
+# Node tools pinned by package-lock.json: MathJax and DAISY Ace. Puppeteer must not
+# download a browser of its own: Ace drives Debian's chromium.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+  touch node_modules
 fi
 
 python3 -m venv .venv
