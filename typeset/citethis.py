@@ -614,14 +614,20 @@ def write_cite_this_work(
     they were.
     """
     paths = cite_this_work_paths(output_dir, stem)
+    contents = cite_this_work_files(work, stem, project_dir)
+    write_together({paths[name]: text.encode() for name, text in contents.items()})
+    return list(paths.values())
+
+
+def cite_this_work_files(work: CiteThisWork, stem: str, project_dir: Path) -> dict[str, str]:
+    """The cite page, the text version and the three records, by the kinds of
+    `cite_this_work_paths`."""
     records = work_records(work.item)
-    contents = {
+    return {
         "html": cite_page_html(work, stem, project_dir, records),
         "text": cite_text(work),
         **records,
     }
-    write_together({paths[name]: text.encode() for name, text in contents.items()})
-    return list(paths.values())
 
 
 def write_together(files: Mapping[Path, bytes]) -> None:

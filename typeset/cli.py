@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from typeset import uptodate
+from typeset.citations import engine_names
 from typeset.errors import TypesetError
+from typeset.formats import format_names
 
 if TYPE_CHECKING:
     from typeset.config import Config
@@ -20,7 +22,6 @@ if TYPE_CHECKING:
 
 # Kept in step with typeset.config; importing it here would cost the up-to-date path.
 DEFAULT_CONFIG_NAME = "typeset.yaml"
-ENGINE_CHOICES = ("pandoc", "citeproc-py")
 PAPER_CHOICES = ("a4", "letter")
 
 EXIT_OK, EXIT_INPUT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -39,10 +40,13 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--bibliography", type=Path, help="BibTeX (.bib) or CSL-JSON (.json)")
     cli.add_argument("--style", help="CSL style name (see --list-styles) or path to a .csl")
     cli.add_argument(
-        "--to", dest="formats", metavar="FORMATS", help="comma-separated: pdf,epub,docx"
+        "--to",
+        dest="formats",
+        metavar="FORMATS",
+        help=f"comma-separated: {','.join(format_names())}",
     )
     cli.add_argument("--output-dir", type=Path, help="where the outputs go")
-    cli.add_argument("--engine", choices=ENGINE_CHOICES, help="citation engine")
+    cli.add_argument("--engine", choices=engine_names(), help="citation engine")
     cli.add_argument("--paper", choices=PAPER_CHOICES, help="PDF paper size")
     cli.add_argument(
         "--list-styles",
@@ -144,11 +148,13 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     read = [*result.inputs, *([config_path] if config_path else [])]
-    uptodate.record(stamp_key, project_dir, read, result.outputs.values())
+    uptodate.record(stamp_key, project_dir, read, result.written)
     if not arguments.quiet:
         for name, path in result.outputs.items():
             note = " (unchanged, from cache)" if name in result.from_cache else ""
             print(f"wrote {_display(path)}{note}")
+        for path in result.cite_this_work:
+            print(f"wrote {_display(path)}")
         print(f"style {result.style_name}, {result.seconds:.1f} s")
     return EXIT_OK
 
@@ -165,17 +171,14 @@ def _run_check(config: Config, *, as_json: bool) -> int:
 
 
 def _run_preview(config: Config, styles: str) -> int:
-    from typeset.citations import check_citations
-    from typeset.manuscript import read_manuscript
+    from typeset.inputs import check_citation_keys, read_inputs
     from typeset.preview import write_style_preview
-    from typeset.references import read_bibliography
 
-    manuscript = read_manuscript(config.manuscript, config.metadata, anonymous=config.anonymous)
-    bibliography = read_bibliography(config.bibliography)
-    check_citations(manuscript, bibliography)  # or the preview would show '???'
+    inputs = read_inputs(config)
+    check_citation_keys(inputs)
     chosen = [name.strip() for name in styles.split(",") if name.strip()]
     page = write_style_preview(
-        manuscript, bibliography, chosen, config.output_dir, config.project_dir
+        inputs.manuscript, inputs.bibliography, chosen, config.output_dir, config.project_dir
     )
     print(f"wrote {_display(page)}")
     return EXIT_OK

@@ -16,13 +16,16 @@ from typing import Any
 
 import yaml
 
+from typeset.citations import engine_names
 from typeset.errors import ConfigError
+from typeset.formats import format_names
 
 DEFAULT_CONFIG_NAME = "typeset.yaml"
-FORMATS = ("pdf", "epub", "docx")
+# The registries in typeset/formats/__init__.py and typeset/citations/__init__.py.
+FORMATS = format_names()
+ENGINES = engine_names()
 PAPER_SIZES = ("a4", "letter")
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-2b", "pdf/a-3u", "tagged", "plain")
-ENGINES = ("pandoc", "citeproc-py")
 
 
 @dataclass(frozen=True)
@@ -85,11 +88,12 @@ def _path(value: Any, key: str) -> Path:
 def _formats(value: Any, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [part.strip() for part in value.split(",") if part.strip()]
+    known = format_names()  # read now: a format registered after import counts too
     if not isinstance(value, list) or not value:
-        raise _Invalid(f"'{key}' must be a list drawn from {', '.join(FORMATS)}")
-    unknown = [item for item in value if item not in FORMATS]
+        raise _Invalid(f"'{key}' must be a list drawn from {', '.join(known)}")
+    unknown = [item for item in value if item not in known]
     if unknown:
-        raise _Invalid(f"unknown format {unknown[0]!r} in '{key}'; allowed: {', '.join(FORMATS)}")
+        raise _Invalid(f"unknown format {unknown[0]!r} in '{key}'; allowed: {', '.join(known)}")
     return tuple(dict.fromkeys(value))
 
 
@@ -157,7 +161,7 @@ OPTIONS: dict[str, Option] = {
         "chicago-author-date",
         _text,
     ),
-    "formats": Option("Formats to build: any of pdf, epub, docx.", list(FORMATS), _formats),
+    "formats": Option(f"Formats to build: any of {', '.join(FORMATS)}.", list(FORMATS), _formats),
     "output_dir": Option("Folder the outputs are written to.", "output", _path),
     "engine": Option("Citation engine.", "pandoc", _choice(*ENGINES)),
     "paper": Option("PDF paper size: a4 or letter.", "a4", _choice(*PAPER_SIZES)),

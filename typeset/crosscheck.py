@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from typeset.citations import check_citations, engine_named
+from typeset.citations import engine_named
 from typeset.config import Config
-from typeset.manuscript import Manuscript, read_manuscript
+from typeset.inputs import check_citation_keys, read_inputs
+from typeset.manuscript import Manuscript
 from typeset.pandoc import pandoc_version
-from typeset.references import Bibliography, read_bibliography
+from typeset.references import Bibliography
 from typeset.styles import resolve_style
 
 REFERENCE_ENGINE = "pandoc"
@@ -104,9 +105,9 @@ def cross_check(config: Config, styles: Sequence[str] = DEFAULT_STYLES) -> Cross
     Reads and checks the inputs exactly as a build does (a missing key is an error); the
     config's own `style` and `engine` are not used. Writes nothing but temporary files.
     """
-    manuscript = read_manuscript(config.manuscript, config.metadata)
-    bibliography = read_bibliography(config.bibliography)
-    check_citations(manuscript, bibliography)
+    inputs = read_inputs(config)
+    check_citation_keys(inputs)
+    manuscript, bibliography = inputs.manuscript, inputs.bibliography
     comparisons = tuple(
         _compare_style(name, manuscript, bibliography, config.project_dir) for name in styles
     )

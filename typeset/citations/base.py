@@ -91,6 +91,10 @@ def unlink_missing_entries(document: dict[str, Any], known_keys: frozenset[str])
 class CitationEngine(Protocol):
     name: ClassVar[str]
 
+    def version_fingerprint(self) -> str:
+        """The versions of the tools this engine runs: a new one must not serve old citations."""
+        ...
+
     def resolve(
         self,
         manuscript: Manuscript,

@@ -30,6 +30,7 @@ from __future__ import annotations
 import copy
 import enum
 import html
+import importlib.metadata
 import json
 import logging
 import re
@@ -59,7 +60,7 @@ from typeset.citations.base import ResolvedDocument, match_heading_levels
 from typeset.citations.pandoc_citeproc import bibliography_heading
 from typeset.errors import CitationError
 from typeset.manuscript import Manuscript
-from typeset.pandoc import PandocFailure, run_pandoc
+from typeset.pandoc import PandocFailure, pandoc_fingerprint, run_pandoc
 from typeset.references import Bibliography, CslItem
 from typeset.styles import CSL_NAMESPACE, CslStyle
 
@@ -83,6 +84,10 @@ _URL = re.compile(r"^(https?://\S+?)([.,;:]*)$")
 
 class CiteprocPy:
     name: ClassVar[str] = "citeproc-py"
+
+    def version_fingerprint(self) -> str:
+        # pandoc parses citeproc-py's HTML back into the document
+        return f"citeproc-py {importlib.metadata.version('citeproc-py')}; {pandoc_fingerprint()}"
 
     def resolve(
         self,

@@ -13,7 +13,7 @@ from typeset import ast
 from typeset.citations.base import ResolvedDocument, match_heading_levels
 from typeset.errors import CitationError
 from typeset.manuscript import Manuscript
-from typeset.pandoc import PandocFailure, run_pandoc
+from typeset.pandoc import PandocFailure, pandoc_fingerprint, run_pandoc
 from typeset.references import Bibliography
 from typeset.styles import CSL_NAMESPACE, CslStyle
 
@@ -27,6 +27,9 @@ class PandocCiteproc:
 
     def __init__(self, extract_from_citations: int = EXTRACT_FROM_CITATIONS) -> None:
         self.extract_from_citations = extract_from_citations
+
+    def version_fingerprint(self) -> str:
+        return pandoc_fingerprint()
 
     def resolve(
         self,

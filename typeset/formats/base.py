@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from typeset import ast
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
+from typeset.findings import Finding
+from typeset.formats.cache_inputs import CacheInput
+
+# A release-gate check of a written file (see typeset/formats/validators.py).
+Validator = Callable[[Path], list[Finding]]
 
 
 class FormatWriter(Protocol):
-    extension: str
+    """Everything the build, the cache and `--check` know about a format is declared here."""
+
+    name: ClassVar[str]  # the name in `formats:` and `--to`
+    extension: ClassVar[str]  # the output is <manuscript stem>.<extension>
+    # What the output's bytes depend on beyond the resolved document, one line each.
+    cache_inputs: ClassVar[Sequence[CacheInput]]
+    # The checks `--check` runs on the written file.
+    validators: ClassVar[Sequence[Validator]]
+    # Whether a "How to cite this essay" section is appended for this format's readers.
+    takes_cite_this_work_section: ClassVar[bool]
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
         """Write the document to `destination` (a temporary name the build renames)."""

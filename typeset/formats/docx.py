@@ -7,12 +7,19 @@ from pathlib import Path
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.errors import ConfigError
+from typeset.formats import validators
 from typeset.formats.base import document_json
+from typeset.formats.cache_inputs import config_files
 from typeset.pandoc import run_pandoc
 
 
 class DocxWriter:
+    name = "docx"
     extension = "docx"
+    cache_inputs = (config_files("docx_reference"),)
+    validators = (validators.docx_package,)
+    # A journal's submission copy: the reader cites from the journal's own page.
+    takes_cite_this_work_section = False
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
         reference = config.docx_reference

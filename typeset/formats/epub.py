@@ -20,7 +20,14 @@ from typeset.cache import BuildCache, cache_folder, fingerprint, fonts_fingerpri
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.errors import ConfigError
+from typeset.formats import validators
 from typeset.formats.base import document_json, stable_identifier, styles_dir
+from typeset.formats.cache_inputs import (
+    config_files,
+    installed_fonts,
+    package_version,
+    style_files,
+)
 from typeset.formats.cover import CoverText, render_cover
 from typeset.formats.epub_accessibility import accessibility_metadata, survey
 from typeset.formats.epub_package import finish_epub
@@ -38,7 +45,19 @@ FALLBACK_LANGUAGE = "en"
 
 
 class EpubWriter:
+    name = "epub"
     extension = "epub"
+    cache_inputs = (
+        config_files("cover_image"),
+        style_files("epub*"),
+        # the generated cover is drawn with Pillow in the installed fonts
+        package_version("pillow"),
+        package_version("fonttools"),
+        package_version("lxml"),
+        installed_fonts,
+    )
+    validators = (validators.epubcheck,)
+    takes_cite_this_work_section = True
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
         document = epub_document(resolved)

