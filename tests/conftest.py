@@ -1,18 +1,20 @@
 """Shared fixtures: real builds of the essay, and readers for the real output files.
 
 Builds run the real pipeline (pandoc, WeasyPrint) once per style per test session and
-are shared by every test that reads them.
+are shared by every test that reads them. Tests that run real builds, subprocesses or
+Chromium are marked `slow`: `python -m pytest -m "not slow"` is the inner loop.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,23 @@ import pytest
 from typeset import build, load_config
 
 PROJECT = Path(__file__).resolve().parent.parent
-SHARED = PROJECT.parent / "shared"
-SEED = SHARED / "seed" / "000_ceef0a09089d1519.txt"
+DATA = Path(__file__).resolve().parent / "data"
+# The essay as the author first wrote it (its body, from the first paragraph to the
+# reference list), which the manuscript must keep word for word.
+SEED = DATA / "seed-essay.txt"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fresh_build_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One empty build cache for the session: no test depends on .typeset-cache/."""
+    folder = tmp_path_factory.mktemp("typeset-cache")
+    previous = os.environ.get("TYPESET_CACHE_DIR")
+    os.environ["TYPESET_CACHE_DIR"] = str(folder)  # subprocesses inherit it
+    yield folder
+    if previous is None:
+        os.environ.pop("TYPESET_CACHE_DIR", None)
+    else:
+        os.environ["TYPESET_CACHE_DIR"] = previous
 
 
 def run_cli(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]:

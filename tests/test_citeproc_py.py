@@ -154,7 +154,7 @@ def test_author_in_text_citation_names_the_author_then_the_year(tmp_path: Path) 
         for node in ast.walk(document["blocks"])
         if node["t"] == "Cite" and node["c"][0][0]["citationMode"]["t"] == "AuthorInText"
     ]
-    texts = [ast.meta_text({"t": "MetaInlines", "c": node["c"][1]}) for node in author_in_text]
+    texts = [ast.plain_text({"t": "MetaInlines", "c": node["c"][1]}) for node in author_in_text]
     assert texts == ["Jervis (1978)", "Mearsheimer (2014)"]
 
 
@@ -162,7 +162,7 @@ def test_bibliography_has_the_pandoc_shape_with_nocite_works(tmp_path: Path) -> 
     document = resolved_essay("chicago-author-date", "citeproc-py", tmp_path)
     heading, refs = document["blocks"][-2:]
     assert heading["t"] == "Header" and heading["c"][0] == 2  # the essay's section level
-    assert ast.meta_text({"t": "MetaInlines", "c": heading["c"][2]}) == "References"
+    assert ast.plain_text({"t": "MetaInlines", "c": heading["c"][2]}) == "References"
     identifier, classes, _ = refs["c"][0]
     assert identifier == "refs"
     assert {"references", "csl-bib-body"} <= set(classes)

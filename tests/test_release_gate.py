@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT, pdf_text, run_cli
-from typeset.check import CheckReport, _check_docx, _check_epub
+from typeset.formats.validators import docx_package, epubcheck
 
 
 @pytest.fixture
@@ -106,10 +106,7 @@ def test_a_damaged_docx_or_epub_is_reported(tmp_path: Path) -> None:
     broken_docx = tmp_path / "broken.docx"
     with zipfile.ZipFile(broken_docx, "w") as package:
         package.writestr("word/document.xml", "<w:document><unclosed>")
-    report = CheckReport()
-    _check_docx(broken_docx, report)
-    assert [f.check for f in report.errors] == ["docx"]
+    assert [(f.level, f.check) for f in docx_package(broken_docx)] == [("error", "docx")]
     broken_epub = tmp_path / "broken.epub"
     broken_epub.write_bytes(b"PK\x03\x04 not really a zip")
-    _check_epub(broken_epub, report)
-    assert any(f.check == "epubcheck" for f in report.errors)
+    assert any(f.level == "error" and f.check == "epubcheck" for f in epubcheck(broken_epub))

@@ -135,7 +135,7 @@ def _check_bibtex_fields(path: Path, bibliography: Bibliography, report: CheckRe
 
 def _check_alt_text(manuscript: Manuscript, report: CheckReport) -> None:
     for node in ast.walk(manuscript.document["blocks"]):
-        if node["t"] == "Image" and not ast.meta_text({"t": "MetaInlines", "c": node["c"][1]}):
+        if node["t"] == "Image" and not ast.alt_text(node):
             target = node["c"][2][0]
             report.findings.append(
                 Finding(

@@ -111,7 +111,7 @@ def cite_this_work(
     """
     resolved = [resolve_style(name, project_dir) for name in dict.fromkeys(styles)]
     item = essay_item(meta)
-    lang = ast.meta_text(meta.get("lang")) or "en-US"
+    lang = ast.plain_text(meta.get("lang")) or "en-US"
     return CiteThisWork(item, tuple(format_references(item, resolved, lang)), lang)
 
 
@@ -136,13 +136,13 @@ def essay_item(meta: Mapping[str, Any]) -> CslItem:
             "the essay has no title, so it cannot be cited",
             hint="add 'title:' to the front matter or to the config's 'metadata'",
         )
-    url = ast.meta_text(meta.get("url"))
+    url = ast.plain_text(meta.get("url"))
     if url and not re.match(r"https?://\S+$", url):
         raise ManuscriptError(
             f"'url' must be a web address starting with http:// or https://, not {url!r}",
             hint="set 'url' in the front matter or the config's 'metadata'",
         )
-    doi = _normalised_doi(ast.meta_text(meta.get("doi")))
+    doi = _normalised_doi(ast.plain_text(meta.get("doi")))
     fields: dict[str, Any] = {
         "id": _meta_string("essay"),
         "type": _meta_string(ONLINE_TYPE if url or doi else OFFLINE_TYPE),
@@ -157,11 +157,11 @@ def essay_item(meta: Mapping[str, Any]) -> CslItem:
                 for name in names
             ],
         }
-    issued = _issued(ast.meta_text(meta.get("date")))
+    issued = _issued(ast.plain_text(meta.get("date")))
     if issued is not None:
         fields["issued"] = issued
     for field in ("publisher", "container-title"):
-        if ast.meta_text(meta.get(field)):
+        if ast.plain_text(meta.get(field)):
             fields[field] = meta[field]
     if url:
         fields["URL"] = _meta_string(url)
@@ -195,10 +195,10 @@ def citation_key(item: CslItem) -> str:
 
 def _title_node(meta: Mapping[str, Any]) -> dict[str, Any] | None:
     title = meta.get("title")
-    if not ast.meta_text(title):
+    if not ast.plain_text(title):
         return None
     subtitle = meta.get("subtitle")
-    if not ast.meta_text(subtitle):
+    if not ast.plain_text(subtitle):
         return dict(title) if title else None
     # A reference gives the subtitle after the title and a colon, in every style.
     inlines = [*_inlines(title), {"t": "Str", "c": ":"}, {"t": "Space"}, *_inlines(subtitle)]
@@ -210,7 +210,7 @@ def _inlines(node: Any) -> list[dict[str, Any]]:
         return list(node["c"])
     if node["t"] == "MetaBlocks":
         return [inline for block in node["c"] for inline in block.get("c", [])]
-    return [{"t": "Str", "c": ast.meta_text(node)}]
+    return [{"t": "Str", "c": ast.plain_text(node)}]
 
 
 # Characters BibTeX would read as markup: a name holding one is kept whole.
@@ -230,13 +230,13 @@ def _author_names(author: Any) -> list[dict[str, str]]:
     names: list[dict[str, str] | str] = []
     for entry in entries:
         if entry["t"] == "MetaMap":
-            parts = {key: ast.meta_text(value) for key, value in entry["c"].items()}
+            parts = {key: ast.plain_text(value) for key, value in entry["c"].items()}
             given_parts = {key: parts[key] for key in _NAME_PARTS if parts.get(key)}
             if given_parts:
                 names.append(given_parts)
                 continue
             entry = entry["c"].get("name")
-        text = ast.meta_text(entry)
+        text = ast.plain_text(entry)
         braced = re.fullmatch(r"\{([^{}]+)\}", text)
         if braced:  # BibTeX's way of keeping an organisation's name whole
             names.append({"literal": braced.group(1).strip()})

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from typeset import ast
 from typeset.citations import engine_named
 from typeset.config import Config
 from typeset.inputs import check_citation_keys, read_inputs
@@ -182,58 +183,19 @@ def _entries(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def _nodes(value: Any, kind: str) -> Iterator[dict[str, Any]]:
-    """Nodes of type `kind` in reading order, not descending into matches."""
-    if isinstance(value, list):
-        for child in value:
-            yield from _nodes(child, kind)
-    elif isinstance(value, dict):
-        if value.get("t") == kind:
-            yield value
-            return
-        for child in value.values():
-            yield from _nodes(child, kind)
+    """Nodes of type `kind` in reading order."""
+    return (node for node in ast.walk(value) if node["t"] == kind)
 
 
-# --- plain text --------------------------------------------------------------------------
-
-_QUOTES = {"SingleQuote": ("\u2018", "\u2019"), "DoubleQuote": ("\u201c", "\u201d")}
+# Spaces that render alike but compare unequal (no-break, thin, zero-width...).
 _ODD_SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f]+")
 
 
 def plain_text(value: Any) -> str:
-    """What a reader sees of pandoc inlines or blocks, whitespace normalised.
-
-    A footnote is written `^[...]` where its call is, so a note citation and the text
-    around it compare as one string.
-    """
-    return _ODD_SPACES.sub(" ", unicodedata.normalize("NFC", _text(value))).strip()
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return "".join(_text(child) for child in value)
-    if not isinstance(value, dict) or "t" not in value:
-        return ""
-    kind: str = value["t"]
-    content: Any = value.get("c")
-    if kind == "Str":
-        return str(content)
-    if kind in ("Space", "SoftBreak", "LineBreak"):
-        return " "
-    if kind in ("Code", "Math"):
-        return str(content[1])
-    if kind == "RawInline":
-        return ""
-    if kind == "Quoted":
-        opening, closing = _QUOTES[content[0]["t"]]
-        return opening + _text(content[1]) + closing
-    if kind == "Note":
-        return "^[" + " ".join(_text(block) for block in content).strip() + "]"
-    if kind in ("Span", "Div", "Link", "Image", "Cite"):
-        return _text(content[1])
-    if kind in ("Para", "Plain"):
-        return _text(content) + " "
-    return _text(content)
+    """What a reader sees of pandoc inlines or blocks, for comparing two engines' output:
+    footnotes written `^[...]` where they are called, spaces and Unicode normalised."""
+    text = ast.plain_text(value, notes=True)
+    return _ODD_SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 # --- output ------------------------------------------------------------------------------

@@ -243,7 +243,7 @@ def preview_styles(
     excerpts: Sequence[Excerpt],
 ) -> list[StylePreview]:
     """Format the excerpts and the bibliography in each style (a thread per style run)."""
-    lang = ast.meta_text(manuscript.meta.get("lang")) or "en-US"
+    lang = ast.plain_text(manuscript.meta.get("lang")) or "en-US"
     document = {
         "pandoc-api-version": manuscript.document["pandoc-api-version"],
         "meta": {
@@ -361,11 +361,11 @@ def style_preview_html(
         )
     else:
         intro = "The manuscript cites nothing yet: each style shows the start of its bibliography."
-    title = ast.meta_text(manuscript.meta.get("title")) or manuscript.path.name
+    title = ast.plain_text(manuscript.meta.get("title")) or manuscript.path.name
     return fill_template(
         read_page_asset(project_dir, "preview.html"),
         {
-            "lang": html.escape(ast.meta_text(manuscript.meta.get("lang")) or "en"),
+            "lang": html.escape(ast.plain_text(manuscript.meta.get("lang")) or "en"),
             "title": html.escape(title),
             "intro": intro,
             "style_count": str(len(previews)),

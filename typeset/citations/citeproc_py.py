@@ -168,19 +168,13 @@ def _cite_occurrences(
     value: Any, note_style: bool, in_note: bool = False
 ) -> Iterator[_CiteOccurrence]:
     """Every Cite below `value` in reading order (the order positions like ibid follow)."""
-    if isinstance(value, list):
-        for child in value:
-            yield from _cite_occurrences(child, note_style, in_note)
-    elif isinstance(value, dict):
-        kind = value.get("t")
-        if kind == "Cite":
+    for node, enclosing in ast.walk_with_enclosing(value):
+        if node["t"] == "Cite" and "Cite" not in enclosing:
             placement = _Placement.IN_TEXT
             if note_style:
-                placement = _Placement.WITHIN_NOTE if in_note else _Placement.FOOTNOTE
-            yield _CiteOccurrence(value, placement)
-            return
-        for child in value.values():
-            yield from _cite_occurrences(child, note_style, in_note or kind == "Note")
+                in_a_note = in_note or "Note" in enclosing
+                placement = _Placement.WITHIN_NOTE if in_a_note else _Placement.FOOTNOTE
+            yield _CiteOccurrence(node, placement)
 
 
 def _bibliography_keys(
@@ -203,7 +197,7 @@ def _bibliography_keys(
 
 def _locale(meta: Mapping[str, Any]) -> str:
     """pandoc lets the document's `lang` override the style's default locale; so do we."""
-    return ast.meta_text(meta.get("lang")) or ""
+    return ast.plain_text(meta.get("lang")) or ""
 
 
 def _wants_bibliography(meta: Mapping[str, Any]) -> bool:
@@ -769,7 +763,7 @@ def _protected_words(bibliography: Bibliography) -> dict[str, dict[str, frozense
     protected: dict[str, dict[str, frozenset[str]]] = {}
     for reference in references:
         fields = reference.get("c", {})
-        item_id = ast.meta_text(fields.get("id"))
+        item_id = ast.plain_text(fields.get("id"))
         by_variable = {
             variable: words for variable, value in fields.items() if (words := _nocase_words(value))
         }
@@ -855,23 +849,30 @@ def _block_inlines(blocks: list[ast.Node]) -> Inlines:
 
 
 def _splice_markers(value: Any, affixes: Sequence[Inlines]) -> Any:
-    """A copy of `value` with each affix marker replaced by its inlines, other markers gone."""
-    if isinstance(value, list):
+    """`value` with each affix marker replaced by its inlines, other markers gone."""
+
+    def splice(inlines: list[Any]) -> list[Any] | None:
+        if not any(_is_marked_str(child) for child in inlines):
+            return None
         spliced: list[Any] = []
-        for child in value:
-            is_str = isinstance(child, dict) and child.get("t") == "Str"
-            if is_str and _ALL_MARKERS.search(child["c"]):
-                for piece in _AFFIX_MARKER.split(child["c"]):
-                    if _AFFIX_MARKER.fullmatch(piece):
-                        spliced.extend(copy.deepcopy(affixes[ord(piece) - _AFFIX_MARKER_BASE]))
-                    elif text := _ALL_MARKERS.sub("", piece):
-                        spliced.append({"t": "Str", "c": text})
-            else:
-                spliced.append(_splice_markers(child, affixes))
+        for child in inlines:
+            if not _is_marked_str(child):
+                spliced.append(child)
+                continue
+            for piece in _AFFIX_MARKER.split(child["c"]):
+                if _AFFIX_MARKER.fullmatch(piece):
+                    spliced.extend(copy.deepcopy(affixes[ord(piece) - _AFFIX_MARKER_BASE]))
+                elif text := _ALL_MARKERS.sub("", piece):
+                    spliced.append({"t": "Str", "c": text})
         return spliced
-    if isinstance(value, dict):
-        return {key: _splice_markers(child, affixes) for key, child in value.items()}
-    return value
+
+    return ast.transform(value, rewrite_list=splice)
+
+
+def _is_marked_str(node: Any) -> bool:
+    return (
+        isinstance(node, dict) and node.get("t") == "Str" and bool(_ALL_MARKERS.search(node["c"]))
+    )
 
 
 _FORMATTED_INLINES = frozenset({"Emph", "Strong", "SmallCaps", "Superscript", "Subscript"})
@@ -939,16 +940,13 @@ def _is_note_citation(node: Any) -> bool:
 def _place_note_citations(value: Any, punctuation_in_quote: bool) -> Any:
     """Move each footnote citation after the punctuation that follows it, dropping the
     space before it: "forces [@key]." reads "forces.[^1]", as pandoc places them."""
-    if isinstance(value, list):
-        children = [_place_note_citations(child, punctuation_in_quote) for child in value]
-        if any(_is_note_citation(child) for child in children):
-            return _punctuation_before_notes(children, punctuation_in_quote)
-        return children
-    if isinstance(value, dict):
-        return {
-            key: _place_note_citations(child, punctuation_in_quote) for key, child in value.items()
-        }
-    return value
+
+    def place(inlines: list[Any]) -> list[Any] | None:
+        if any(_is_note_citation(child) for child in inlines):
+            return _punctuation_before_notes(inlines, punctuation_in_quote)
+        return None
+
+    return ast.transform(value, rewrite_list=place)
 
 
 def _punctuation_before_notes(inlines: Inlines, punctuation_in_quote: bool) -> Inlines:
@@ -1033,5 +1031,5 @@ def _heading_inlines(meta: Mapping[str, Any], style: CslStyle) -> Inlines:
     if title and title["t"] == "MetaInlines":
         inlines: Inlines = title["c"]
         return inlines
-    text = ast.meta_text(title) if title else bibliography_heading(style)
+    text = ast.plain_text(title) if title else bibliography_heading(style)
     return _text_inlines(text)

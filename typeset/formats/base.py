@@ -51,6 +51,6 @@ def stable_identifier(document: dict[str, Any]) -> str:
     """
     meta = document["meta"]
     if "identifier" in meta:
-        return ast.meta_text(meta["identifier"])
-    seed = "|".join(ast.meta_text(meta.get(key)) for key in ("title", "author", "date"))
+        return ast.plain_text(meta["identifier"])
+    seed = "|".join(ast.plain_text(meta.get(key)) for key in ("title", "author", "date"))
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'typeset:' + seed)}"

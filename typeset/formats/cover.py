@@ -71,10 +71,10 @@ class CoverText:
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any]) -> CoverText:
         return cls(
-            title=ast.meta_text(meta.get("title")),
-            subtitle=ast.meta_text(meta.get("subtitle")),
+            title=ast.plain_text(meta.get("title")),
+            subtitle=ast.plain_text(meta.get("subtitle")),
             authors=tuple(ast.author_names(meta.get("author"))),
-            lang=ast.meta_text(meta.get("lang")),
+            lang=ast.plain_text(meta.get("lang")),
         )
 
     @property

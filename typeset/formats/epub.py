@@ -101,13 +101,13 @@ def epub_document(resolved: ResolvedDocument) -> dict[str, Any]:
     """A copy of the resolved document with the metadata an EPUB package needs."""
     document = copy.deepcopy(resolved.document)
     meta = document["meta"]
-    if not ast.meta_text(meta.get("title")):
+    if not ast.plain_text(meta.get("title")):
         log.warning(
             "%s has no title; the EPUB is titled after the file (add title: to the front matter)",
             resolved.source.path,
         )
         meta["title"] = ast.meta_value(resolved.source.stem)
-    if not ast.meta_text(meta.get("lang")):
+    if not ast.plain_text(meta.get("lang")):
         # pandoc would fall back to the build machine's locale, so the same manuscript
         # would declare different languages on different machines.
         log.warning(

@@ -54,7 +54,7 @@ def survey(document: dict[str, Any]) -> ContentSurvey:
         if node["t"] == "Image":
             source = node["c"][2][0]
             images.append(source)
-            if not alt_text(node):
+            if not ast.alt_text(node):
                 undescribed.append(source)
     return ContentSurvey(
         image_sources=tuple(images),
@@ -63,15 +63,6 @@ def survey(document: dict[str, Any]) -> ContentSurvey:
         has_math="Math" in kinds,
         has_notes="Note" in kinds,
     )
-
-
-def alt_text(image: ast.Node) -> str:
-    """The text pandoc writes as the image's alt: an explicit `alt` attribute, else its
-    description (for a figure, the caption)."""
-    attributes = dict(image["c"][0][2])
-    if "alt" in attributes:
-        return str(attributes["alt"]).strip()
-    return ast.meta_text(image["c"][1])
 
 
 def accessibility_metadata(content: ContentSurvey) -> dict[str, ast.Node]:

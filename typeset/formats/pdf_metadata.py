@@ -22,25 +22,6 @@ from typeset import ast
 
 log = logging.getLogger(__name__)
 
-QUOTE_MARKS = {"DoubleQuote": ("\u201c", "\u201d"), "SingleQuote": ("\u2018", "\u2019")}
-# Nodes whose content is a plain list of inlines or blocks (or meta values) to flatten.
-INLINE_CONTAINERS = frozenset(
-    {
-        "MetaList",
-        "MetaInlines",
-        "MetaBlocks",
-        "Plain",
-        "Para",
-        "Emph",
-        "Strong",
-        "SmallCaps",
-        "Underline",
-        "Strikeout",
-        "Superscript",
-        "Subscript",
-    }
-)
-
 
 @dataclass(frozen=True)
 class PdfMetadata:
@@ -57,11 +38,11 @@ class PdfMetadata:
 def pdf_metadata(meta: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> PdfMetadata:
     """Read title, authors, subject, keywords and language from pandoc's front matter."""
     return PdfMetadata(
-        title=plain_text(meta.get("title")),
+        title=ast.plain_text(meta.get("title")),
         authors=tuple(ast.author_names(meta.get("author"))),
-        subject=plain_text(meta.get("subject")),
+        subject=ast.plain_text(meta.get("subject")),
         keywords=tuple(_keywords(meta.get("keywords"))),
-        lang=plain_text(meta.get("lang")),
+        lang=ast.plain_text(meta.get("lang")),
         created=w3c_timestamp(build_time(environ)),
     )
 
@@ -85,51 +66,12 @@ def w3c_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def plain_text(meta_value: Any) -> str:
-    """Flatten a pandoc MetaValue to text, keeping the curly quotes smart typography made.
-
-    pandoc turns "quoted" words into Quoted nodes whose marks exist only in the writer,
-    so flattening Str nodes alone would drop them from the title.
-    """
-    parts: list[str] = []
-    _append_text(meta_value, parts)
-    return " ".join("".join(parts).split())
-
-
-def _append_text(value: Any, parts: list[str]) -> None:
-    if isinstance(value, list):
-        for child in value:
-            _append_text(child, parts)
-        return
-    if not isinstance(value, dict) or "t" not in value:
-        return
-    kind: str = value["t"]
-    content: Any = value.get("c")
-    if kind in ("Str", "MetaString"):
-        parts.append(content)
-    elif kind in ("Space", "SoftBreak", "LineBreak"):
-        parts.append(" ")
-    elif kind in ("Code", "Math"):
-        parts.append(content[1])
-    elif kind == "Quoted":
-        opening, closing = QUOTE_MARKS[content[0]["t"]]
-        parts.append(opening)
-        _append_text(content[1], parts)
-        parts.append(closing)
-    elif kind in ("Note", "RawInline", "RawBlock"):
-        return  # a footnote or raw markup in a title is not part of its name
-    elif kind in INLINE_CONTAINERS:
-        _append_text(content, parts)
-    elif kind in ("Span", "Link", "Cite"):
-        _append_text(content[1], parts)
-
-
 def _keywords(keywords: Any) -> list[str]:
     """Keywords as a list: a YAML list, or one comma-separated string."""
     if keywords is None:
         return []
     items = keywords["c"] if keywords["t"] == "MetaList" else [keywords]
-    words = [word.strip() for item in items for word in plain_text(item).split(",")]
+    words = [word.strip() for item in items for word in ast.plain_text(item).split(",")]
     return list(dict.fromkeys(word for word in words if word))
 
 
