@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -331,3 +332,23 @@ def test_pandoc_output_keeps_the_reference_page_setup_and_page_number(
     assert "PAGE" in footer_field_instructions(opened(output))
     numbers_lines = opened(output).element.body.sectPr.find(qn("w:lnNumType")) is not None
     assert numbers_lines == (reference == MANUSCRIPT_WITH_LINE_NUMBERS)
+
+
+def test_the_shipped_reference_documents_are_what_the_generator_writes(tmp_path: Path) -> None:
+    """An edit by hand (or to the generator without regenerating) would drift unnoticed."""
+    subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT / "tools" / "make_reference_docx.py"),
+            "--output-dir",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    regenerated = sorted(path.name for path in tmp_path.glob("*.docx"))
+    assert regenerated == sorted(path.name for path in (PROJECT / "styles").glob("*.docx"))
+    for name in regenerated:
+        assert (tmp_path / name).read_bytes() == (PROJECT / "styles" / name).read_bytes(), (
+            f"styles/{name} differs from what tools/make_reference_docx.py writes: regenerate it"
+        )

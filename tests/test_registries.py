@@ -1,0 +1,88 @@
+"""Formats and engines are declared once, in their registries, and everything follows.
+
+A new format is one module (tests/plain_text_writer.py) and one registry line: these
+tests register it and see it built, cached, checked and offered on the command line.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT
+from typeset import config as config_module
+from typeset.check import check
+from typeset.citations import ENGINES, engine_named
+from typeset.cli import parser
+from typeset.config import load_config
+from typeset.errors import ConfigError
+from typeset.formats import WRITERS, writer_for
+from typeset.pipeline import build
+
+
+def test_every_writer_declares_what_the_build_and_the_gate_need() -> None:
+    for name in WRITERS:
+        writer = writer_for(name)
+        assert writer.name == name
+        assert writer.extension
+        assert writer.validators, f"{name} has nothing for --check to run"
+        assert all(callable(cache_input) for cache_input in writer.cache_inputs)
+
+
+def test_every_engine_declares_its_version() -> None:
+    for name in ENGINES:
+        engine = engine_named(name)
+        assert engine.name == name
+        assert engine.version_fingerprint()
+
+
+def test_config_and_command_line_offer_what_the_registries_hold() -> None:
+    assert config_module.FORMATS == tuple(WRITERS)
+    assert config_module.ENGINES == tuple(ENGINES)
+    help_text = parser().format_help()
+    assert ",".join(WRITERS) in help_text
+    assert "{" + ",".join(ENGINES) + "}" in help_text
+
+
+@pytest.fixture
+def plain_text_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(WRITERS, "txt", "tests.plain_text_writer:PlainTextWriter")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(PROJECT / "manuscript", tmp_path / "manuscript")
+    shutil.copy(PROJECT / "refs.bib", tmp_path / "refs.bib")
+    return tmp_path
+
+
+def test_an_unregistered_format_is_a_config_error(project: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown format 'txt'"):
+        load_config(None, project_dir=project, overrides={"formats": "txt"})
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("plain_text_format")
+def test_a_registered_format_is_built_cached_and_checked(project: Path) -> None:
+    config = load_config(None, project_dir=project, overrides={"formats": "txt"})
+    assert "pdf,epub,docx,txt" in parser().format_help()
+
+    first = build(config)
+    text = (project / "output" / "essay.txt").read_text()
+    assert first.outputs == {"txt": project / "output" / "essay.txt"}
+    assert "In October 1950" in text and "Jervis" in text  # citations resolved
+    assert first.from_cache == frozenset()
+
+    (project / "output" / "essay.txt").unlink()
+    assert build(config).from_cache == {"txt"}
+    assert (project / "output" / "essay.txt").read_text() == text
+
+    # a config field the writer declares as a cache input rebuilds it
+    letter = load_config(None, project_dir=project, overrides={"formats": "txt", "paper": "letter"})
+    assert build(letter).from_cache == frozenset()
+
+    report = check(config)
+    assert report.checked == ["inputs", "txt"]
+    assert [finding.check for finding in report.findings] == ["text-length"]
