@@ -127,3 +127,10 @@ def project_copy(tmp_path: Path) -> Path:
     for name in ("refs.bib", "typeset.yaml"):
         shutil.copy(PROJECT / name, tmp_path / name)
     return tmp_path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that builds the essay is slow wherever it lives."""
+    for item in items:
+        if {"essay_build", "project_copy"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

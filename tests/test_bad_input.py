@@ -25,6 +25,8 @@ import pytest
 
 from tests.conftest import run_cli
 
+pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
+
 CORPUS = Path(__file__).resolve().parent / "data" / "bad"
 NOTE = "CASE.txt"
 

@@ -22,6 +22,8 @@ from typeset.manuscript import read_manuscript
 from typeset.references import read_bibliography
 from typeset.styles import resolve_style
 
+pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
+
 JERVIS = """@article{jervis1978,
   author  = {Jervis, Robert},
   title   = {Cooperation under the Security Dilemma},

@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import run_cli
 
+pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
+
 
 def snapshot(folder: Path) -> dict[str, str]:
     return {

@@ -13,6 +13,8 @@ from docx.shared import Pt
 
 from tests.conftest import Builder, docx_part
 
+pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
+
 
 def soffice() -> str:
     found = shutil.which("soffice") or shutil.which("libreoffice")

@@ -28,6 +28,8 @@ from typeset import TypesetError, build, load_config
 from typeset.ast import author_names
 from typeset.formats.cover import CoverText, render_cover
 
+pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
+
 FIXTURES = PROJECT / "tests" / "data" / "epub"
 MATRIX = [
     "apa",

@@ -17,6 +17,8 @@ from tests.conftest import (
     pdf_text,
 )
 
+pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
+
 # One phrase per work that any style prints in its bibliography entry.
 TEN_WORKS = {
     "coggins2011": "Friends in High Places",

@@ -20,6 +20,8 @@ from typeset.cache import CACHE_FOLDER_NAME
 from typeset.config import Config
 from typeset.watch import watch
 
+pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
+
 
 @pytest.fixture
 def scratch(tmp_path: Path) -> Path:

@@ -29,6 +29,8 @@ from tests.conftest import PROJECT, Builder, pdf_pages, pdf_text
 from typeset import build, load_config
 from typeset.formats.pdf import LocalFilesOnly, url_is_under
 
+pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
+
 POINTS_PER_MM = 72 / 25.4
 A4_POINTS = (595.3, 841.9)
 LETTER_POINTS = (612.0, 792.0)

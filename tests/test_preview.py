@@ -39,6 +39,8 @@ from typeset.preview import (
 from typeset.references import Bibliography, read_bibliography
 from typeset.styles import resolve_style
 
+pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
+
 ARTIFACTS = PROJECT / "tests" / "artifacts"
 
 

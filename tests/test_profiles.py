@@ -5,8 +5,12 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PROJECT, Builder, docx_text, epub_text, pdf_text, run_cli
 from typeset import build, load_config
+
+pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
 
 AUTHOR = "Ada Quill"
 

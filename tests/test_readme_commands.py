@@ -122,7 +122,7 @@ def test_release_profile_check_passes(project: Path, capsys: pytest.CaptureFixtu
 
 
 def test_preview_styles_writes_the_page(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = run(project, "--preview-styles", capsys)
+    code, _ = run(project, "--preview-styles", capsys)
     assert code == 0
     assert (project / "output" / "style-preview.html").stat().st_size > 0
 

@@ -39,8 +39,8 @@ def test_every_engine_declares_its_version() -> None:
 
 
 def test_config_and_command_line_offer_what_the_registries_hold() -> None:
-    assert config_module.FORMATS == tuple(WRITERS)
-    assert config_module.ENGINES == tuple(ENGINES)
+    assert tuple(WRITERS) == config_module.FORMATS
+    assert tuple(ENGINES) == config_module.ENGINES
     help_text = parser().format_help()
     assert ",".join(WRITERS) in help_text
     assert "{" + ",".join(ENGINES) + "}" in help_text

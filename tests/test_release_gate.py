@@ -12,6 +12,8 @@ import pytest
 from tests.conftest import PROJECT, pdf_text, run_cli
 from typeset.formats.validators import docx_package, epubcheck
 
+pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
+
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:

@@ -16,6 +16,8 @@ from pypdf import PdfReader
 
 from tests.conftest import PROJECT
 
+pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
+
 FORMATS = ("pdf", "epub", "docx")
 
 

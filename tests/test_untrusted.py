@@ -15,6 +15,8 @@ import pytest
 from tests.conftest import PROJECT, epub_xhtml, pdf_text
 from typeset import build, load_config
 
+pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
+
 # A 1x1 PNG, to serve and to reference.
 PIXEL = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="

@@ -32,6 +32,7 @@ from typeset import ast
 from typeset.citations.pandoc_citeproc import run_citeproc as citeproc_to_json
 from typeset.errors import CitationError, ManuscriptError, OutputError
 from typeset.output import staged_outputs
+from typeset.pages import Markup, read_page_asset, render_page
 from typeset.pandoc import run_pandoc
 from typeset.styles import CSL_NAMESPACE, CslStyle, resolve_style
 
@@ -686,17 +687,18 @@ def cite_page_html(
         f"{_copy_button(text, '', label)}\n</section>"
         for label, name, file_name, text in shown
     ]
-    return fill_template(
-        read_page_asset(project_dir, "citethis.html"),
-        {
-            "lang": html.escape(work.lang),
-            "title": html.escape(work.title_text),
-            "css": read_page_asset(project_dir, "copy-button.css")
-            + read_page_asset(project_dir, "citethis.css"),
-            "script": read_page_asset(project_dir, "citethis.js"),
-            "references": "\n".join(sections),
-            "records": "\n".join(record_sections),
-        },
+    return render_page(
+        project_dir,
+        "citethis.html",
+        lang=work.lang,
+        title=work.title_text,
+        css=Markup(
+            read_page_asset(project_dir, "copy-button.css")
+            + read_page_asset(project_dir, "citethis.css")
+        ),
+        script=Markup(read_page_asset(project_dir, "citethis.js")),
+        references=Markup("\n".join(sections)),
+        records=Markup("\n".join(record_sections)),
     )
 
 
@@ -738,30 +740,3 @@ def cite_this_work_blocks(
         entry = {"t": "Div", "c": [["", ["csl-entry"], []], list(reference.reference_blocks)]}
         entries.append({"t": "Div", "c": [["", ["cite-this-work-style"], []], [label, entry]]})
     return [header, {"t": "Div", "c": [["cite-this-work-references", [], []], entries]}]
-
-
-# --- page assets ---------------------------------------------------------------------------
-
-
-def read_page_asset(project_dir: Path, name: str) -> str:
-    """A page template, stylesheet or script from the project's styles/ folder."""
-    path = project_dir / "styles" / name
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise OutputError(
-            "page template missing",
-            path=path,
-            hint="restore it from the typeset repository (styles/citethis.* and preview.*)",
-        ) from None
-
-
-_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
-
-
-def fill_template(template: str, values: Mapping[str, str]) -> str:
-    """Replace each {{name}} with its value (values are inserted as they are)."""
-    missing = set(_PLACEHOLDER.findall(template)) - set(values)
-    if missing:
-        raise OutputError(f"page template has unknown placeholders: {', '.join(sorted(missing))}")
-    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)

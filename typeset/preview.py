@@ -23,22 +23,20 @@ from pathlib import Path
 from typing import Any
 
 from typeset import ast
-from typeset.citations.pandoc_citeproc import bibliography_heading
 from typeset.citethis import (
     Block,
     CitationKind,
     bibliography_entries,
     citation_kind,
-    fill_template,
-    read_page_asset,
     render_fragments,
     run_citeproc,
     write_together,
 )
 from typeset.manuscript import Manuscript
+from typeset.pages import Markup, read_page_asset, render_page
 from typeset.pandoc import run_pandoc
 from typeset.references import Bibliography
-from typeset.styles import CslStyle, resolve_style
+from typeset.styles import CslStyle, bibliography_heading, resolve_style
 
 DEFAULT_PREVIEW_STYLES: tuple[str, ...] = (
     "apa",
@@ -362,18 +360,19 @@ def style_preview_html(
     else:
         intro = "The manuscript cites nothing yet: each style shows the start of its bibliography."
     title = ast.plain_text(manuscript.meta.get("title")) or manuscript.path.name
-    return fill_template(
-        read_page_asset(project_dir, "preview.html"),
-        {
-            "lang": html.escape(ast.plain_text(manuscript.meta.get("lang")) or "en"),
-            "title": html.escape(title),
-            "intro": intro,
-            "style_count": str(len(previews)),
-            "css": read_page_asset(project_dir, "copy-button.css")
-            + read_page_asset(project_dir, "preview.css"),
-            "script": read_page_asset(project_dir, "citethis.js"),
-            "cards": "\n".join(cards),
-        },
+    return render_page(
+        project_dir,
+        "preview.html",
+        lang=ast.plain_text(manuscript.meta.get("lang")) or "en",
+        title=title,
+        intro=Markup(intro),
+        style_count=len(previews),
+        css=Markup(
+            read_page_asset(project_dir, "copy-button.css")
+            + read_page_asset(project_dir, "preview.css")
+        ),
+        script=Markup(read_page_asset(project_dir, "citethis.js")),
+        cards=Markup("\n".join(cards)),
     )
 
 

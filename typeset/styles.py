@@ -188,3 +188,12 @@ def _line_of(path: Path, needle: str) -> int | None:
     except OSError:
         pass
     return None
+
+
+def bibliography_heading(style: CslStyle) -> str:
+    """The heading a reader of the style expects over the list of works."""
+    if style.name.startswith("modern-language-association"):
+        return "Works Cited"
+    if style.is_note_style:
+        return "Bibliography"
+    return "References"

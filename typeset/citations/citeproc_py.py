@@ -57,12 +57,11 @@ from citeproc.string import MixedString, NoCase, String, normalize_seam
 
 from typeset import ast
 from typeset.citations.base import ResolvedDocument, match_heading_levels
-from typeset.citations.pandoc_citeproc import bibliography_heading
 from typeset.errors import CitationError
 from typeset.manuscript import Manuscript
 from typeset.pandoc import PandocFailure, pandoc_fingerprint, run_pandoc
 from typeset.references import Bibliography, CslItem
-from typeset.styles import CSL_NAMESPACE, CslStyle
+from typeset.styles import CSL_NAMESPACE, CslStyle, bibliography_heading
 
 log = logging.getLogger(__name__)
 

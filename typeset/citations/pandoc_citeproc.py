@@ -15,7 +15,7 @@ from typeset.errors import CitationError
 from typeset.manuscript import Manuscript
 from typeset.pandoc import PandocFailure, pandoc_fingerprint, run_pandoc
 from typeset.references import Bibliography
-from typeset.styles import CSL_NAMESPACE, CslStyle
+from typeset.styles import CSL_NAMESPACE, CslStyle, bibliography_heading
 
 # From this many citations on, an in-text style is formatted on a document made of the
 # citations alone: citeproc's time on a book goes largely into walking the prose.
@@ -141,12 +141,3 @@ def run_citeproc(
         ) from None
     document: dict[str, Any] = json.loads(resolved)
     return document
-
-
-def bibliography_heading(style: CslStyle) -> str:
-    """The heading a reader of the style expects over the list of works."""
-    if style.name.startswith("modern-language-association"):
-        return "Works Cited"
-    if style.is_note_style:
-        return "Bibliography"
-    return "References"
