@@ -24,8 +24,9 @@ pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
 
 
 @pytest.fixture
-def scratch(tmp_path: Path) -> Path:
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A self-contained project (styles, manuscript, refs) with its own cache folder."""
+    monkeypatch.delenv("TYPESET_CACHE_DIR", raising=False)  # not the session's shared one
     for name in ("manuscript", "styles"):
         shutil.copytree(PROJECT / name, tmp_path / name)
     shutil.copy(PROJECT / "refs.bib", tmp_path / "refs.bib")
