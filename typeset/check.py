@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 
 from typeset import ast
 from typeset.config import Config
+from typeset.crossref import cross_referenced
 from typeset.errors import TypesetError
 from typeset.manuscript import Manuscript, read_manuscript
 from typeset.pipeline import build
@@ -109,6 +110,8 @@ def check(config: Config) -> CheckReport:
     report = CheckReport(fail_on_warnings=config.fail_on_warnings)
     manuscript = read_manuscript(config.manuscript, config.metadata, anonymous=config.anonymous)
     bibliography = read_bibliography(config.bibliography)
+    manuscript, missing_labels = cross_referenced(manuscript, bibliography.keys, config)
+    _check_cross_references(manuscript, missing_labels, config, report)
     _check_citations(manuscript, bibliography, config, report)
     _check_bibtex_fields(config.bibliography, bibliography, report)
     _check_alt_text(manuscript, report)
@@ -159,6 +162,22 @@ def _check_citations(
                 f"'{key}' is never cited and not in nocite: it will not appear",
                 str(bibliography.source),
                 line,
+            )
+        )
+
+
+def _check_cross_references(
+    manuscript: Manuscript, missing: tuple[str, ...], config: Config, report: CheckReport
+) -> None:
+    level = "error" if config.missing_citations == "error" else "warning"
+    for label in missing:
+        report.findings.append(
+            Finding(
+                level,
+                "missing-label",
+                f"'@{label}' names no label in the manuscript and no bibliography entry",
+                str(manuscript.path),
+                manuscript.line_of_key(label),
             )
         )
 

@@ -39,6 +39,7 @@ from typeset.citethis import (
     write_cite_this_work,
 )
 from typeset.config import FORMATS, Config
+from typeset.crossref import with_cross_references
 from typeset.errors import OutputError, StyleError, ToolError, TypesetError
 from typeset.formats import extension_of, writer_for
 from typeset.manuscript import Manuscript, read_manuscript
@@ -91,6 +92,7 @@ def build(
             allowed_urls=config.allowed_urls,
         )
         bibliography = bibliography_read.result()
+        manuscript = with_cross_references(manuscript, bibliography.keys, config)
         if config.missing_citations == "error":
             check_citations(manuscript, bibliography)
         else:
