@@ -145,6 +145,7 @@ def number_document(
     blocks, targets = _number_targets(blocks, words, number_sections=number_sections)
     resolver = _ReferenceResolver(targets, frozenset(citation_keys), words)
     blocks = ast.transform(blocks, resolver.rewrite)
+    blocks = ast.transform(blocks, _figure_id_on_div)
     front: list[Node] = []
     level = min((block["c"][0] for block in blocks if block["t"] == "Header"), default=1)
     if list_of_figures:
@@ -458,6 +459,20 @@ class _Numberer:
         return result
 
 
+def _figure_id_on_div(node: Node) -> Node | None:
+    """Carry a labelled Figure's id on a Div around it.
+
+    pandoc 3.9's EPUB writer does not know Figure ids when it points links into the
+    chapter files, so `#fig-x` would dangle (EPUBCheck RSC-012); a Div's id it knows, and
+    every format writes that id (HTML id, DOCX bookmark) just the same.
+    """
+    if node["t"] != "Figure" or kind_of(node["c"][0][0]) is None:
+        return None
+    identifier, classes, attributes = node["c"][0]
+    figure = {"t": "Figure", "c": [["", classes, attributes], *node["c"][1:]]}
+    return {"t": "Div", "c": [[identifier, ["float"], []], [figure]]}
+
+
 def _equation(label: str, math: Node, number: str) -> Node:
     number_span = {"t": "Span", "c": [["", ["equation-number"], []], [_text(f"({number})")]]}
     return {"t": "Span", "c": [[label, ["display-equation"], []], [math, number_span]]}
@@ -619,4 +634,35 @@ def _plain_inlines(inlines: list[Node]) -> list[Node]:
         return None
 
     result: list[Node] = ast.transform(inlines, rewrite)
+    return result
+
+
+# --- per-format finishing ----------------------------------------------------------------
+
+
+def equation_numbers_in_math(document: dict[str, Any]) -> dict[str, Any]:
+    """For Word: a numbered equation's "(1)" moved into the equation, after a wide space.
+
+    A Word display equation (m:oMathPara) takes a line of its own, so a number beside it
+    in the same paragraph drops to the next line; inside the equation it stays on the
+    formula's line, as pandoc-crossref does for DOCX. The bookmark (the span's id) stays.
+    """
+
+    def rewrite(node: Node) -> Node | None:
+        if node["t"] != "Span" or "display-equation" not in node["c"][0][1]:
+            return None
+        content = node["c"][1]
+        maths = [child for child in content if child["t"] == "Math"]
+        numbers = [
+            ast.meta_text(child)
+            for child in content
+            if child["t"] == "Span" and "equation-number" in child["c"][0][1]
+        ]
+        if len(maths) != 1 or not numbers:
+            return None
+        math_type, tex = maths[0]["c"]
+        numbered_math = {"t": "Math", "c": [math_type, f"{tex} \\qquad \\text{{{numbers[0]}}}"]}
+        return {"t": "Span", "c": [node["c"][0], [numbered_math]]}
+
+    result: dict[str, Any] = ast.transform(document, rewrite)
     return result
