@@ -27,9 +27,13 @@ NBSP = "\u00a0"
 
 def numbered(markdown: str, **options: Any) -> tuple[str, tuple[str, ...], dict[str, Any]]:
     """The plain text pandoc writes for the numbered document, the missing labels, the AST."""
-    document = json.loads(run_pandoc(["--from", "markdown+smart", "--to", "json"], markdown.encode()))
+    document = json.loads(
+        run_pandoc(["--from", "markdown+smart", "--to", "json"], markdown.encode())
+    )
     result = number_document(document, **options)
-    text = run_pandoc(["--from", "json", "--to", "plain", "--wrap=none"], json.dumps(result.document).encode())
+    text = run_pandoc(
+        ["--from", "json", "--to", "plain", "--wrap=none"], json.dumps(result.document).encode()
+    )
     return text.decode(), result.missing, result.document
 
 
@@ -109,7 +113,7 @@ def test_words_follow_lang() -> None:
 
 
 def test_crossref_front_matter_overrides_words_and_delimiter() -> None:
-    markdown = "---\ncrossref:\n  fig-title: Fig.\n  title-delim: \".\"\n  tbl-prefix: Tab.\n---\n\n"
+    markdown = '---\ncrossref:\n  fig-title: Fig.\n  title-delim: "."\n  tbl-prefix: Tab.\n---\n\n'
     text, _, _ = numbered(markdown + FIGURE + TABLE + "@tbl-rates")
     assert f"Fig.{NBSP}1. Loss per step." in text and f"Tab.{NBSP}1" in text
 
@@ -121,7 +125,9 @@ def test_div_syntax_makes_figures_subfigures_and_tables() -> None:
         "@fig-panel, @fig-right, @tbl-div"
     )
     text, _, document = numbered(markdown)
-    html = run_pandoc(["--from", "json", "--to", "html", "--wrap=none"], json.dumps(document).encode()).decode()
+    html = run_pandoc(
+        ["--from", "json", "--to", "html", "--wrap=none"], json.dumps(document).encode()
+    ).decode()
     assert f"Figure{NBSP}1:</span> Two panels" in html.replace("&nbsp;", NBSP)
     assert "(a)</span> Left" in html and "(b)</span> Right" in html
     assert f"Table{NBSP}1: Div table" in text
@@ -158,9 +164,7 @@ def test_duplicate_label_is_an_error() -> None:
 
 
 def test_lists_of_figures_and_tables_link_every_float() -> None:
-    _, _, document = numbered(
-        FIGURE + TABLE, list_of_figures=True, list_of_tables=True
-    )
+    _, _, document = numbered(FIGURE + TABLE, list_of_figures=True, list_of_tables=True)
     first, second = document["blocks"][:2]
     assert first["c"][0][0] == "list-of-figures" and second["c"][0][0] == "list-of-tables"
     targets = [node["c"][2][0] for node in ast.walk(first) if node["t"] == "Link"]

@@ -70,8 +70,8 @@ class Words:
         overrides: dict[str, str] = {}
         if crossref is not None and crossref.get("t") == "MetaMap":
             for key, value in crossref["c"].items():
-                overrides[key] = ast.meta_text(value) if value.get("t") != "MetaString" else (
-                    value["c"]
+                overrides[key] = (
+                    value["c"] if value.get("t") == "MetaString" else ast.meta_text(value)
                 )
         return cls(lang, overrides)
 
@@ -85,7 +85,7 @@ class Words:
         return self.overrides.get(f"{kind}-title", locale.term(self.lang, KIND_TERMS[kind]))
 
     def list_title(self, kind: str) -> str:
-        """"List of Figures", Quarto's `lof-title` / `lot-title`."""
+        """The heading of a list of figures or tables: Quarto's `lof-title` / `lot-title`."""
         key = {"fig": "lof", "tbl": "lot"}[kind]
         name = {"fig": "list-of-figures", "tbl": "list-of-tables"}[kind]
         return self.overrides.get(f"{key}-title", locale.term(self.lang, name))
@@ -203,9 +203,11 @@ def missing_label_error(manuscript: Manuscript, missing: tuple[str, ...]) -> Cit
     first = missing[0]
     others = ""
     if len(missing) > 1:
-        others = " (also missing: " + ", ".join(
-            f"{label} at line {manuscript.line_of_key(label)}" for label in missing[1:]
-        ) + ")"
+        others = (
+            " (also missing: "
+            + ", ".join(f"{label} at line {manuscript.line_of_key(label)}" for label in missing[1:])
+            + ")"
+        )
     return CitationError(
         f"cross-reference '@{first}' names no label in the manuscript and no entry in the "
         f"bibliography{others}",
@@ -254,7 +256,7 @@ def _floats_from_divs(blocks: list[Node]) -> list[Node]:
         tables = [block for block in body if block["t"] == "Table"]
         if kind == "tbl" and len(body) == 1 and tables:
             table = body[0]
-            _, short, old_caption = table["c"][0], *table["c"][1]
+            short, old_caption = table["c"][1]
             caption_blocks = [{"t": "Plain", "c": caption}] if caption else old_caption
             return {
                 "t": "Table",
@@ -326,7 +328,10 @@ class _Numberer:
         if kind in ("BulletList", "OrderedList"):
             items = block["c"] if kind == "BulletList" else block["c"][1]
             new_items = [[self.block(child) for child in item] for item in items]
-            return {"t": kind, "c": new_items if kind == "BulletList" else [block["c"][0], new_items]}
+            return {
+                "t": kind,
+                "c": new_items if kind == "BulletList" else [block["c"][0], new_items],
+            }
         if kind == "DefinitionList":
             return {
                 "t": kind,
@@ -603,7 +608,10 @@ def _list_of(targets: dict[str, Target], kind: str, name: str, words: Words, lev
             continue
         number = {"t": "Span", "c": [["", ["list-number"], []], [_text(target.number)]]}
         title = _plain_inlines(target.title)
-        link = {"t": "Link", "c": [["", [], []], [number, {"t": "Space"}, *title], [f"#{label}", ""]]}
+        link = {
+            "t": "Link",
+            "c": [["", [], []], [number, {"t": "Space"}, *title], [f"#{label}", ""]],
+        }
         entries.append([{"t": "Plain", "c": [link]}])
     heading = {
         "t": "Header",
