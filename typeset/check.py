@@ -54,6 +54,7 @@ def check(config: Config) -> CheckReport:
     """Build the outputs, then validate inputs and outputs. Input errors raise as usual."""
     report = CheckReport(fail_on_warnings=config.fail_on_warnings)
     inputs = read_inputs(config)
+    _check_cross_references(inputs, report)
     _check_citations(inputs, report)
     _check_bibtex_fields(config.bibliography, inputs.bibliography, report)
     _check_alt_text(inputs.manuscript, report)
@@ -104,6 +105,21 @@ def _check_citations(inputs: Inputs, report: CheckReport) -> None:
                 f"'{key}' is never cited and not in nocite: it will not appear",
                 str(bibliography.source),
                 line,
+            )
+        )
+
+
+def _check_cross_references(inputs: Inputs, report: CheckReport) -> None:
+    manuscript = inputs.manuscript
+    level = "warning" if inputs.draft else "error"
+    for label in inputs.missing_labels:
+        report.findings.append(
+            Finding(
+                level,
+                "missing-label",
+                f"'@{label}' names no label in the manuscript and no bibliography entry",
+                str(manuscript.path),
+                manuscript.line_of_key(label),
             )
         )
 

@@ -44,6 +44,9 @@ class Config:
     pdf_variant: str = "pdf/ua-1"
     cover_image: Path | None = None
     toc: bool = False
+    lof: bool = False
+    lot: bool = False
+    number_sections: bool = False
     anonymous: bool = False
     allowed_urls: tuple[str, ...] = ()
     cite_this_work: bool = False
@@ -188,6 +191,24 @@ OPTIONS: dict[str, Option] = {
         _choice(*PDF_VARIANTS),
     ),
     "toc": Option("Add a table of contents.", False, _flag),
+    "lof": Option(
+        "Add a list of figures (with page numbers in the PDF); front-matter `lof: true` "
+        "does the same.",
+        False,
+        _flag,
+    ),
+    "lot": Option(
+        "Add a list of tables (with page numbers in the PDF); front-matter `lot: true` "
+        "does the same.",
+        False,
+        _flag,
+    ),
+    "number_sections": Option(
+        "Number the headings (1, 1.1, appendices A, A.1) so `@sec-x` prints 'Section 1.1'; "
+        "front-matter `number-sections: true` does the same.",
+        False,
+        _flag,
+    ),
     "anonymous": Option(
         "Anonymised review copy: no author names or affiliations in any output.",
         False,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typeset.cache import BuildCache
 from typeset.citations.base import check_citations
 from typeset.config import Config
+from typeset.crossref import cross_referenced, missing_label_error
 from typeset.errors import StyleError, TypesetError
 from typeset.manuscript import Manuscript, read_manuscript
 from typeset.references import Bibliography, read_bibliography
@@ -34,6 +35,8 @@ class Inputs:
     # Draft policy (`missing_citations: warning`): a key missing from the bibliography
     # is reported and printed visibly marked instead of stopping the build.
     draft: bool
+    # Quarto cross-references (`@fig-x`) naming no label and no bibliography entry.
+    missing_labels: tuple[str, ...] = ()
 
 
 def read_inputs(config: Config, *, cache: BuildCache | None = None) -> Inputs:
@@ -58,22 +61,32 @@ def read_inputs(config: Config, *, cache: BuildCache | None = None) -> Inputs:
             bibliography_read.cancel()
             raise
         bibliography = bibliography_read.result()
+    # Cross-references are numbered and resolved before citations are looked at: a label
+    # is never a citation key (typeset/crossref.py says what wins).
+    manuscript, missing_labels = cross_referenced(manuscript, bibliography.keys, config)
     return Inputs(
         manuscript=manuscript,
         bibliography=bibliography,
         style=style,
         draft=config.missing_citations != "error",
+        missing_labels=missing_labels,
     )
 
 
 def check_citation_keys(inputs: Inputs) -> None:
-    """Every cited key must be in the bibliography; in a draft, say so and go on."""
+    """Every cited key must be in the bibliography and every cross-reference name a
+    label; in a draft, say so and go on (the key or label is printed visibly marked)."""
+    problems: list[TypesetError] = []
+    if inputs.missing_labels:
+        problems.append(missing_label_error(inputs.manuscript, inputs.missing_labels))
     try:
         check_citations(inputs.manuscript, inputs.bibliography)
     except TypesetError as error:
+        problems.append(error)
+    for problem in problems:
         if not inputs.draft:
-            raise
-        log.warning("%s (draft: building anyway)", error)
+            raise problem
+        log.warning("%s (draft: building anyway)", problem)
 
 
 def configured_style(config: Config) -> CslStyle:

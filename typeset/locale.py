@@ -272,5 +272,10 @@ def term(lang: str | None, key: str) -> str:
 
 def numbered(lang: str | None, key: str, number: str) -> str:
     """"Figure 1", "Abbildung 1", "图1": a term followed by its number."""
+    return joined(lang, term(lang, key), number)
+
+
+def joined(lang: str | None, word: str, number: str) -> str:
+    """`word` and `number` as `lang` writes them: a no-break space between, none in CJK."""
     separator = "" if language_of(lang) in NO_SPACE_BEFORE_NUMBER else "\u00a0"
-    return f"{term(lang, key)}{separator}{number}"
+    return f"{word}{separator}{number}"

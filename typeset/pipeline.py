@@ -81,7 +81,6 @@ def build(
     cache = BuildCache(cache_folder(config.project_dir), read=not force)
     writers = _import_writers_meanwhile(config.formats)
     inputs = read_inputs(config, cache=cache)
-    # Cross-references (typeset/crossref.py) are resolved here, before the citation check.
     check_citation_keys(inputs)
     work = _cite_this_work(inputs, config, cache)
     plan = _plan_outputs(inputs, work, writers.result(), config)

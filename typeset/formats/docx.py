@@ -6,6 +6,7 @@ from pathlib import Path
 
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
+from typeset.crossref import equation_numbers_in_math
 from typeset.errors import ConfigError
 from typeset.formats import validators
 from typeset.formats.base import document_json
@@ -42,6 +43,6 @@ class DocxWriter:
                 "--output",
                 str(destination),
             ],
-            document_json(resolved.document),
+            document_json(equation_numbers_in_math(resolved.document)),
             cwd=resolved.source.folder,
         )
