@@ -42,6 +42,7 @@ from typeset.config import FORMATS, Config
 from typeset.errors import OutputError, StyleError, ToolError, TypesetError
 from typeset.formats import extension_of, writer_for
 from typeset.manuscript import Manuscript, read_manuscript
+from typeset.mathjax import mathjax_version
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.references import Bibliography, read_bibliography
@@ -321,6 +322,7 @@ def _output_key(name: str, resolved_key: str, resources: list[str], config: Conf
             [file_fingerprint(path) for path in sorted(styles.glob("print.*"))],
             _tool_version("weasyprint"),
             fonts_fingerprint(),
+            mathjax_version(config.project_dir),
         ]
     elif name == "epub":
         parts += [

@@ -15,6 +15,7 @@ from typeset import ast
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.formats.base import document_json, styles_dir
+from typeset.formats.math_svg import typeset_math
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
@@ -83,8 +84,10 @@ def _ensure_xmp_packet(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
 
 
 def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
-    """The HTML WeasyPrint lays out: footnotes moved inline so they float to the page foot."""
-    document = ast.transform(resolved.document, _note_to_footnote_span)
+    """The HTML WeasyPrint lays out: math as SVG, footnotes moved inline so they float to
+    the page foot."""
+    document = typeset_math(resolved.document, resolved.source, config)
+    document = ast.transform(document, _note_to_footnote_span)
     return run_pandoc(
         [
             "--from",
