@@ -44,7 +44,7 @@ class RenderedEquation:
 
 def node_modules(project_dir: Path) -> Path:
     """The project's node_modules folder holding MathJax, or a ToolError saying what to do."""
-    folder = project_dir / "node_modules"
+    folder = (project_dir / "node_modules").resolve()
     for package in MATHJAX_PACKAGES:
         if not (folder / package / "package.json").is_file():
             raise ToolError(
@@ -122,7 +122,8 @@ def render_equations(equations: list[Equation], project_dir: Path) -> list[Rende
         results = json.loads(completed.stdout)
     except ValueError:
         raise ToolError(
-            "MathJax printed something that is not JSON", hint=SETUP_HINT
+            f"MathJax printed something that is not JSON: {completed.stdout[:300]!r}",
+            hint=SETUP_HINT,
         ) from None
     if not isinstance(results, list) or len(results) != len(equations):
         raise ToolError(

@@ -20,7 +20,8 @@ const {default: MathJax} = await import(
 
 await MathJax.init({
   loader: {
-    load: ['input/tex', 'output/svg'],
+    // mathtools for multlined, which typeset/formats/math_svg.py puts in place of multline.
+    load: ['input/tex', 'output/svg', '[tex]/mathtools'],
     paths: {'mathjax-stix2': join(nodeModules, '@mathjax', 'mathjax-stix2-font')},
     // The font package is versioned apart from MathJax (4.1.0 beside 4.1.3): not a fault.
     versionWarnings: false,
@@ -38,7 +39,7 @@ await MathJax.init({
   },
   tex: {
     // Without noundefined, an unknown macro is printed in red instead of failing.
-    packages: {'[-]': ['noundefined']},
+    packages: {'[+]': ['mathtools'], '[-]': ['noundefined']},
     formatError(jax, error) {
       throw error;
     },
