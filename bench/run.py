@@ -245,9 +245,7 @@ def measure(size: str, words: int, entries: int, workdir: Path) -> dict[str, Tim
 
 def measure_once(size: str, words: int, entries: int, folder: Path) -> dict[str, Timing]:
     folder.mkdir()
-    (folder / "essay.md").write_text(
-        synthetic_manuscript(words, entries, EQUATIONS.get(size, 0))
-    )
+    (folder / "essay.md").write_text(synthetic_manuscript(words, entries, EQUATIONS.get(size, 0)))
     (folder / "refs.bib").write_text(synthetic_bibliography(entries))
     (folder / "bench.yaml").write_text(
         f"manuscript: essay.md\nbibliography: refs.bib\nstyle: {STYLE}\noutput_dir: out\n"

@@ -104,8 +104,7 @@ def render_equations(equations: list[Equation], project_dir: Path) -> list[Rende
         )
     except subprocess.TimeoutExpired:
         raise ToolError(
-            f"MathJax did not finish {len(equations)} equations within "
-            f"{MATHJAX_TIMEOUT_SECONDS} s",
+            f"MathJax did not finish {len(equations)} equations within {MATHJAX_TIMEOUT_SECONDS} s",
             hint="look for a pathological equation (a huge \\newcommand recursion?)",
         ) from None
     except OSError as error:

@@ -111,9 +111,7 @@ def math_html(math: PreparedMath, rendered: RenderedEquation) -> str:
     return f'<span class="display-equation">{element}{number}</span>'
 
 
-def _rendered(
-    maths: list[PreparedMath], config: Config
-) -> dict[Equation, RenderedEquation]:
+def _rendered(maths: list[PreparedMath], config: Config) -> dict[Equation, RenderedEquation]:
     """Each equation's SVG or error: from the cache, the rest from one MathJax run."""
     cache = BuildCache(cache_folder(config.project_dir))
     version = fingerprint(mathjax_version(config.project_dir), file_fingerprint(SCRIPT))
