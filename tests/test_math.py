@@ -17,7 +17,9 @@ import pytest
 
 from tests.conftest import PROJECT, epub_xhtml, pdf_text
 from typeset import ast, build, load_config
+from typeset.errors import ToolError
 from typeset.formats.math_svg import prepare
+from typeset.mathjax import Equation, render_equations
 from typeset.pandoc import run_pandoc
 
 MATH_DATA = PROJECT / "tests" / "data" / "math"
@@ -171,6 +173,14 @@ def test_a_tag_becomes_an_html_number_and_multline_a_multlined() -> None:
     assert starred.number == "(Newton)"
     multline = prepare(r"\begin{multline} a \\ b \end{multline}", display=True)
     assert multline.equation.tex == r"\begin{multlined} a \\ b \end{multlined}"
+
+
+def test_without_node_the_math_error_says_to_run_setup(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ToolError) as raised:
+        render_equations([Equation("x", display=False)], PROJECT)
+    assert "Node.js is not installed" in raised.value.message
+    assert "./setup.sh" in (raised.value.hint or "")
 
 
 BAD_MANUSCRIPT = """\

@@ -43,16 +43,18 @@ class RenderedEquation:
 
 
 def node_modules(project_dir: Path) -> Path:
-    """The project's node_modules folder holding MathJax, or a ToolError saying what to do."""
-    folder = (project_dir / "node_modules").resolve()
-    for package in MATHJAX_PACKAGES:
-        if not (folder / package / "package.json").is_file():
-            raise ToolError(
-                f"the npm package {package} is not installed in {folder} "
-                "(it typesets the math in the PDF)",
-                hint=SETUP_HINT,
-            )
-    return folder
+    """The node_modules folder holding MathJax: the project's, else the one setup.sh made
+    beside this code (a build run from another folder); or a ToolError saying what to do."""
+    candidates = [project_dir / "node_modules", Path(__file__).parent.parent / "node_modules"]
+    for folder in candidates:
+        if all((folder / package / "package.json").is_file() for package in MATHJAX_PACKAGES):
+            return folder.resolve()
+    missing = [p for p in MATHJAX_PACKAGES if not (candidates[0] / p / "package.json").is_file()]
+    raise ToolError(
+        f"the npm package {missing[0]} is not installed in {candidates[0]} "
+        "(MathJax typesets the math in the PDF)",
+        hint=SETUP_HINT,
+    )
 
 
 def node_path() -> str:
@@ -77,7 +79,10 @@ def _package_version(folder: Path) -> str:
 def mathjax_version(project_dir: Path) -> str:
     """e.g. 'mathjax 4.1.3, @mathjax/mathjax-stix2-font 4.1.0': part of every cache key of
     a rendered equation and of the PDF, so an upgrade re-renders."""
-    folder = project_dir / "node_modules"
+    try:
+        folder = node_modules(project_dir)
+    except ToolError:
+        return "not installed"
     return ", ".join(
         f"{package} {_package_version(folder / package)}" for package in MATHJAX_PACKAGES
     )
