@@ -37,7 +37,15 @@ sys.path.insert(0, str(PROJECT))
 from typeset.pandoc import pandoc_path  # noqa: E402
 from typeset.styles import resolve_style  # noqa: E402
 
-SIZES = {"2k": (2_000, 10), "20k": (20_000, 100), "100k": (100_000, 500), "200k": (200_000, 1_000)}
+SIZES = {
+    "2k": (2_000, 10),
+    "2k+math": (2_000, 10),
+    "20k": (20_000, 100),
+    "100k": (100_000, 500),
+    "200k": (200_000, 1_000),
+}
+# Sizes with equations: compare their `full` with the size without to see what math costs.
+EQUATIONS = {"2k+math": 500}
 WORDS_PER_CITATION = 150
 STYLE, SECOND_STYLE = "chicago-author-date", "apa"
 REPEATS = 5  # rounds for sizes up to 20k words; each step reports the median
@@ -88,8 +96,31 @@ def synthetic_bibliography(entries: int) -> str:
     return "\n".join(records)
 
 
-def synthetic_manuscript(words: int, entries: int) -> str:
+def synthetic_equations(count: int) -> list[str]:
+    """`count` different equations, four inline to one display, of everyday kinds."""
+    inline = [
+        r"$x_{{{n}}}^2 + y_{{{n}}}^2 = r^2$",
+        r"$\frac{{a_{{{n}}}}}{{b + {n}}}$",
+        r"$O(n^{{{n}}} \log n)$",
+        r"$\mathbb{{E}}[X_{{{n}}}] = \mu_{{{n}}}$",
+    ]
+    display = [
+        r"$$\sum_{{i=1}}^{{{n}}} \alpha_i \left( \frac{{x_i - \bar{{x}}}}{{\sigma}} \right)^2"
+        r" \le \int_0^{{{n}}} f(t)\,dt$$",
+        r"$$\begin{{aligned}} f_{{{n}}}(x) &= x^{{{n}}} + 1 \\ &\ge \sqrt{{x}} \end{{aligned}}$$",
+    ]
+    equations = []
+    for number in range(count):
+        if number % 5 == 4:
+            equations.append("\n" + display[number % 2].format(n=number) + "\n")
+        else:
+            equations.append(inline[number % 4].format(n=number))
+    return equations
+
+
+def synthetic_manuscript(words: int, entries: int, equations: int = 0) -> str:
     paragraphs = essay_paragraphs()
+    maths = synthetic_equations(equations)
     out = ['---\ntitle: "Synthetic manuscript"\nlang: en-US\ndate: 2026-11-29\n---\n']
     count, cited, section = 0, 0, 0
     while count < words:
@@ -105,9 +136,14 @@ def synthetic_manuscript(words: int, entries: int) -> str:
                 if count // WORDS_PER_CITATION > cited:
                     cited += 1
                     text[-1] += f" [@ref{cited % entries}]"
+            per_paragraph = -(-len(maths) // max(1, words // 60))  # ~60 words a paragraph
+            if maths[:per_paragraph]:
+                text[-1] += ", with " + " and ".join(maths[:per_paragraph])
+            del maths[:per_paragraph]
             out.append(". ".join(text) + "\n")
             if count >= words:
                 break
+    out.extend(maths)  # any left over
     return "\n".join(out)
 
 
@@ -209,7 +245,7 @@ def measure(size: str, words: int, entries: int, workdir: Path) -> dict[str, Tim
 
 def measure_once(size: str, words: int, entries: int, folder: Path) -> dict[str, Timing]:
     folder.mkdir()
-    (folder / "essay.md").write_text(synthetic_manuscript(words, entries))
+    (folder / "essay.md").write_text(synthetic_manuscript(words, entries, EQUATIONS.get(size, 0)))
     (folder / "refs.bib").write_text(synthetic_bibliography(entries))
     (folder / "bench.yaml").write_text(
         f"manuscript: essay.md\nbibliography: refs.bib\nstyle: {STYLE}\noutput_dir: out\n"
@@ -268,7 +304,8 @@ def main() -> None:
                 + f"  {peak:7.0f} (baseline {results['baseline'].peak_mb:.0f})",
                 flush=True,
             )
-            full_points.append((words, results["full"].seconds))
+            if size not in EQUATIONS:
+                full_points.append((words, results["full"].seconds))
     if len(full_points) > 1:
         print(f"growth exponent of the full build over sizes: {growth_exponent(full_points):.2f}")
 

@@ -403,7 +403,10 @@ def _inputs_read(config: Config, inputs: Inputs) -> tuple[Path, ...]:
         config.docx_reference,
         *([config.cover_image] if config.cover_image else []),
         *sorted(code.rglob("*.py")),
+        *sorted(code.rglob("*.mjs")),
         *tools,
+        # node tools (MathJax): an `npm ci` that upgrades them must rebuild
+        *[path for path in [config.project_dir / "package-lock.json"] if path.exists()],
     )
 
 

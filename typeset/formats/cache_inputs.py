@@ -62,3 +62,10 @@ def package_version(distribution: str) -> CacheInput:
 def installed_fonts(config: Config) -> str:
     """The fonts fontconfig can find: a new or updated font changes the set text."""
     return fonts_fingerprint()
+
+
+def node_package_versions(config: Config) -> str:
+    """The MathJax and font packages that draw the PDF's equations (node_modules)."""
+    from typeset.mathjax import mathjax_version  # imported on use: the CLI's help stays fast
+
+    return mathjax_version(config.project_dir)

@@ -19,9 +19,11 @@ from typeset.formats.base import document_json, styles_dir
 from typeset.formats.cache_inputs import (
     config_fields,
     installed_fonts,
+    node_package_versions,
     package_version,
     style_files,
 )
+from typeset.formats.math_svg import typeset_math
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
@@ -52,6 +54,7 @@ class PdfWriter:
         style_files("print.*"),
         package_version("weasyprint"),
         installed_fonts,
+        node_package_versions,
     )
     validators = (validators.pdf_fonts_embedded, validators.qpdf_check)
     takes_cite_this_work_section = True
@@ -99,8 +102,10 @@ def _ensure_xmp_packet(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
 
 
 def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
-    """The HTML WeasyPrint lays out: footnotes moved inline so they float to the page foot."""
-    document = ast.transform(resolved.document, _note_to_footnote_span)
+    """The HTML WeasyPrint lays out: math as SVG, footnotes moved inline so they float to
+    the page foot."""
+    document = typeset_math(resolved.document, resolved.source, config)
+    document = ast.transform(document, _note_to_footnote_span)
     return run_pandoc(
         [
             "--from",

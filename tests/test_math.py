@@ -1,0 +1,234 @@
+"""Math: TeX typeset as MathJax SVGs in the PDF, MathML in the EPUB, Word equations in
+the DOCX; alt text on every equation; a bad equation boxed with a warning; the cache."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pytest
+
+from tests.conftest import PROJECT, epub_xhtml, pdf_text
+from typeset import ast, build, load_config
+from typeset.errors import ToolError
+from typeset.formats.math_svg import prepare
+from typeset.mathjax import Equation, render_equations
+from typeset.pandoc import run_pandoc
+
+MATH_DATA = PROJECT / "tests" / "data" / "math"
+TORTURE = MATH_DATA / "torture.md"
+
+
+def config_for(manuscript: Path, output: Path, formats: str) -> object:
+    return load_config(
+        None,
+        project_dir=PROJECT,
+        overrides={
+            "manuscript": str(manuscript),
+            "bibliography": str(MATH_DATA / "refs.bib"),
+            "output_dir": str(output),
+            "formats": formats,
+        },
+    )
+
+
+def torture_equations() -> list[tuple[str, bool]]:
+    document = json.loads(run_pandoc(["--from", "markdown", "--to", "json"], TORTURE.read_bytes()))
+    return [
+        (node["c"][1], node["c"][0]["t"] == "DisplayMath")
+        for node in ast.walk(document["blocks"])
+        if node["t"] == "Math"
+    ]
+
+
+def structure_elements(pdf_path: Path, kinds: tuple[str, ...]) -> list[pikepdf.Dictionary]:
+    """Structure elements of the given kinds (/Figure, /Formula) in the tagged PDF."""
+    found: list[pikepdf.Dictionary] = []
+    with pikepdf.open(pdf_path) as pdf:
+        stack = [pdf.Root.StructTreeRoot]
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, pikepdf.Dictionary):
+                continue
+            if str(node.get("/S", "")) in kinds:
+                found.append({"S": str(node.S), "Alt": str(node.get("/Alt", ""))})
+            children = node.get("/K")
+            if isinstance(children, pikepdf.Array):
+                stack.extend(children)
+            elif children is not None:
+                stack.append(children)
+    return found
+
+
+@pytest.fixture(scope="module")
+def torture_build(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[dict[str, Path], list[logging.LogRecord]]:
+    """The torture file in all three formats, once for the module and with a cold cache,
+    with the PDF writer's log (the PDF is built alone: writers of a multi-format build
+    log from worker processes)."""
+    output = tmp_path_factory.mktemp("math-torture")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("typeset")
+    saved_cache = os.environ.get("TYPESET_CACHE_DIR")
+    os.environ["TYPESET_CACHE_DIR"] = str(output / "cache")
+    logger.addHandler(handler)
+    try:
+        outputs = dict(build(config_for(TORTURE, output, "pdf")).outputs)  # type: ignore[arg-type]
+        outputs.update(build(config_for(TORTURE, output, "epub,docx")).outputs)  # type: ignore[arg-type]
+    finally:
+        logger.removeHandler(handler)
+        if saved_cache is None:
+            os.environ.pop("TYPESET_CACHE_DIR", None)
+        else:
+            os.environ["TYPESET_CACHE_DIR"] = saved_cache
+    return outputs, records
+
+
+def test_torture_file_has_at_least_100_equations_of_both_kinds() -> None:
+    equations = torture_equations()
+    assert len(equations) >= 100
+    assert sum(display for _, display in equations) >= 30
+    environments = "".join(tex for tex, _ in equations)
+    for needed in (
+        "aligned",
+        "cases",
+        "pmatrix",
+        "bmatrix",
+        r"\text",
+        r"\mathbb",
+        r"\operatorname",
+        r"\left",
+        r"\tag",
+        "multline",
+    ):
+        assert needed in environments
+
+
+@pytest.mark.slow
+def test_every_torture_equation_renders_without_a_tex_error(
+    torture_build: tuple[dict[str, Path], list[logging.LogRecord]],
+) -> None:
+    _, records = torture_build
+    assert [r.getMessage() for r in records if "TeX error" in r.getMessage()] == []
+
+
+@pytest.mark.slow
+def test_pdf_text_has_no_tex_source(
+    torture_build: tuple[dict[str, Path], list[logging.LogRecord]],
+) -> None:
+    text = pdf_text(torture_build[0]["pdf"])
+    assert "Math torture test" in text
+    assert re.findall(r"\\[A-Za-z]+|\\\\|\$\$|\^\{|_\{", text) == []
+
+
+@pytest.mark.slow
+def test_every_equation_is_a_tagged_figure_with_its_tex_as_alt(
+    torture_build: tuple[dict[str, Path], list[logging.LogRecord]],
+) -> None:
+    figures = structure_elements(torture_build[0]["pdf"], ("/Figure", "/Formula"))
+    assert len(figures) >= len(torture_equations())
+    assert all(figure["Alt"] for figure in figures)
+    alts = {figure["Alt"] for figure in figures}
+    assert r"\int_{-\infty}^{\infty} e^{-x^2} \, dx = \sqrt{\pi}" in alts
+    # the \tag is printed as an HTML number beside the equation, not read out twice
+    assert "E = mc^2" in alts
+
+
+@pytest.mark.slow
+def test_epub_keeps_mathml(
+    torture_build: tuple[dict[str, Path], list[logging.LogRecord]],
+) -> None:
+    xhtml = epub_xhtml(torture_build[0]["epub"])
+    # pandoc's texmath cannot read \tag* nor a \label outside an environment: it leaves
+    # those two as TeX (MathJax in the PDF reads them).
+    unreadable = re.compile(r"\\tag\*|^x \\label")
+    convertible = [tex for tex, _ in torture_equations() if not unreadable.search(tex.strip())]
+    assert xhtml.count("<math") >= len(convertible)
+    assert 'focusable="false"' not in xhtml  # no MathJax SVG: e-readers get MathML
+
+
+@pytest.mark.slow
+def test_docx_keeps_word_equations(
+    torture_build: tuple[dict[str, Path], list[logging.LogRecord]],
+) -> None:
+    with zipfile.ZipFile(torture_build[0]["docx"]) as archive:
+        document = archive.read("word/document.xml").decode()
+    assert document.count("<m:oMath>") + document.count("<m:oMath ") >= 100
+
+
+def test_a_tag_becomes_an_html_number_and_multline_a_multlined() -> None:
+    tagged = prepare(r"E = mc^2 \tag{3.1}", display=True)
+    assert (tagged.equation.tex, tagged.number) == ("E = mc^2", "(3.1)")
+    starred = prepare(r"F = ma \tag*{(Newton)}", display=True)
+    assert starred.number == "(Newton)"
+    multline = prepare(r"\begin{multline} a \\ b \end{multline}", display=True)
+    assert multline.equation.tex == r"\begin{multlined} a \\ b \end{multlined}"
+
+
+def test_without_node_the_math_error_says_to_run_setup(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ToolError) as raised:
+        render_equations([Equation("x", display=False)], PROJECT)
+    assert "Node.js is not installed" in raised.value.message
+    assert "./setup.sh" in (raised.value.hint or "")
+
+
+BAD_MANUSCRIPT = """\
+---
+title: One bad equation
+lang: en-US
+---
+
+Good math $a + b = c$ first.
+
+Then a broken one: $\\frac{1}{2$ in the middle,
+and good math again: $$ \\sum_i x_i $$
+"""
+
+
+@pytest.mark.slow
+def test_a_bad_equation_warns_with_its_line_and_prints_boxed_source(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
+    manuscript = tmp_path / "bad.md"
+    manuscript.write_text(BAD_MANUSCRIPT)
+    caplog.set_level(logging.WARNING, logger="typeset")
+    pdf = build(config_for(manuscript, tmp_path / "out", "pdf")).outputs["pdf"]  # type: ignore[arg-type]
+    warnings = [r.getMessage() for r in caplog.records if "TeX error" in r.getMessage()]
+    assert len(warnings) == 1
+    assert f"{manuscript}:8:" in warnings[0]
+    assert r"\frac{1}{2" in warnings[0]
+    text = pdf_text(pdf)
+    assert r"\frac{1}{2" in text  # the source, in its box
+    assert "a + b" not in text  # the good equations are typeset
+    with pdfplumber.open(pdf) as document:
+        # WeasyPrint draws a border as a filled frame: rectangles as wide as the source
+        boxes = [r for r in document.pages[0].rects if r["width"] > 20 and r["height"] > 5]
+    assert boxes, "the bad equation has a visible box around it"
+
+
+@pytest.mark.slow
+def test_a_rebuild_renders_only_the_new_equation(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
+    manuscript = tmp_path / "cached.md"
+    shutil.copy(MATH_DATA / "refs.bib", tmp_path / "refs.bib")
+    manuscript.write_text("---\ntitle: Cache\nlang: en\n---\n\n$x^2$ and $y^2$ and $$z$$\n")
+    build(config_for(manuscript, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
+    manuscript.write_text(manuscript.read_text() + "\nNew: $w^3$.\n")
+    caplog.set_level(logging.DEBUG, logger="typeset.formats.math_svg")
+    build(config_for(manuscript, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
+    messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("math:")]
+    assert messages == ["math: 3 equations cached, 1 to render"]

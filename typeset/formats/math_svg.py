@@ -1,0 +1,162 @@
+"""Math for the PDF: every TeX Math node becomes an inline SVG drawn by MathJax.
+
+WeasyPrint cannot typeset TeX or MathML, but it draws SVG: before pandoc's HTML writer
+runs, each `Math` node is replaced by raw HTML: an <img> of its SVG with the TeX as `alt`
+(WeasyPrint makes that the /Alt of the PDF's Figure tag, what a screen reader speaks).
+Equations are rendered in one batch and cached one by one, so a rebuild renders only the
+equations that are new. A TeX error in one equation is a warning naming its line;
+that equation is printed as its source in a box and the build goes on.
+
+The EPUB (MathML) and the DOCX (Word equations) keep pandoc's own math: this runs only in
+the PDF writer.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from typeset import ast
+from typeset.cache import BuildCache, cache_folder, file_fingerprint, fingerprint
+from typeset.config import Config
+from typeset.manuscript import Manuscript
+from typeset.mathjax import SCRIPT, Equation, RenderedEquation, mathjax_version, render_equations
+
+log = logging.getLogger(__name__)
+
+CACHE_KIND = "math-svg"
+
+# MathJax lays out \tag and multline as width="100%" SVGs, which WeasyPrint 70 does not
+# draw. A tag is taken out of the TeX and set as an HTML equation number, like a number
+# from a {#eq-...} label; multline becomes mathtools' multlined, which has its own width.
+_TAG = re.compile(r"\\tag(\*?)\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+_SVG_START = re.compile(r"<svg[^>]*>")
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
+_MULTLINE = re.compile(r"\\(begin|end)\s*\{multline\*?\}")
+
+
+@dataclass(frozen=True)
+class PreparedMath:
+    """A Math node as MathJax gets it, and the equation number taken out of its TeX."""
+
+    source: str  # the TeX as the author wrote it: the alt text, the error box
+    equation: Equation
+    number: str | None  # from \tag{...}: "(3)"; from \tag*{...}: as written
+
+
+def prepare(tex: str, display: bool) -> PreparedMath:
+    numbers: list[str] = []
+
+    def take_tag(match: re.Match[str]) -> str:
+        numbers.append(match.group(2) if match.group(1) else f"({match.group(2)})")
+        return ""
+
+    cleaned = _TAG.sub(take_tag, tex) if display else tex
+    cleaned = _MULTLINE.sub(lambda m: f"\\{m.group(1)}{{multlined}}", cleaned)
+    return PreparedMath(
+        source=tex,
+        equation=Equation(cleaned.strip(), display),
+        number=", ".join(numbers) if numbers else None,
+    )
+
+
+def typeset_math(document: dict[str, Any], manuscript: Manuscript, config: Config) -> Any:
+    """`document` with every Math node replaced by raw HTML: its SVG, or a boxed error."""
+    prepared = {
+        (node["c"][1], node["c"][0]["t"] == "DisplayMath"): None
+        for node in ast.walk(document["blocks"])
+        if node["t"] == "Math"
+    }
+    if not prepared:
+        return document
+    by_source = {key: prepare(*key) for key in prepared}
+    rendered = _rendered(list(by_source.values()), config)
+    for math in by_source.values():
+        error = rendered[math.equation].error
+        if error is not None:
+            log.warning(
+                "%s:%s: TeX error in the equation %s: %s (printed as its source in a box)",
+                manuscript.path,
+                _line_of(math, manuscript) or "?",
+                _one_line(math.source),
+                error,
+            )
+
+    def replace(node: dict[str, Any]) -> dict[str, Any] | None:
+        if node["t"] != "Math":
+            return None
+        math = by_source[(node["c"][1], node["c"][0]["t"] == "DisplayMath")]
+        return {"t": "RawInline", "c": ["html", math_html(math, rendered[math.equation])]}
+
+    return ast.transform(document, replace)
+
+
+def math_html(math: PreparedMath, rendered: RenderedEquation) -> str:
+    kind = "display" if math.equation.display else "inline"
+    if rendered.svg is None:
+        box = (
+            f'<code class="math {kind} math-error" title="TeX error: '
+            f'{html.escape(rendered.error or "", quote=True)}">'
+            f"{html.escape(math.source)}</code>"
+        )
+        return box
+    # An <img> of the SVG, not the SVG inline: WeasyPrint then parses and styles one
+    # element per equation instead of every path in it (about half its cost per equation).
+    start = _SVG_START.match(rendered.svg)
+    attributes = dict(_ATTRIBUTE.findall(start.group(0))) if start else {}
+    style = (
+        f"width: {attributes.get('width', 'auto')}; height: {attributes.get('height', 'auto')}; "
+        + attributes.get("style", "")
+    )
+    source = "data:image/svg+xml;base64," + base64.b64encode(rendered.svg.encode()).decode()
+    svg = (
+        f'<img src="{source}" alt="{html.escape(_one_line(math.equation.tex), quote=True)}" '
+        f'style="{html.escape(style, quote=True)}">'
+    )
+    element = f'<span class="math {kind}">{svg}</span>'
+    if math.number is None:
+        return element
+    number = f'<span class="equation-number">{html.escape(math.number)}</span>'
+    return f'<span class="display-equation">{element}{number}</span>'
+
+
+def _rendered(maths: list[PreparedMath], config: Config) -> dict[Equation, RenderedEquation]:
+    """Each equation's SVG or error: from the cache, the rest from one MathJax run."""
+    cache = BuildCache(cache_folder(config.project_dir))
+    version = fingerprint(mathjax_version(config.project_dir), file_fingerprint(SCRIPT))
+    keys = {
+        math.equation: fingerprint(CACHE_KIND, math.equation.tex, math.equation.display, version)
+        for math in maths
+    }
+    results: dict[Equation, RenderedEquation] = {}
+    for equation, key in keys.items():
+        cached = cache.get_json(CACHE_KIND, key)
+        if isinstance(cached, dict):
+            results[equation] = RenderedEquation(cached.get("svg"), cached.get("error"))
+    missing = [equation for equation in keys if equation not in results]
+    log.debug("math: %d equations cached, %d to render", len(results), len(missing))
+    for equation, result in zip(
+        missing, render_equations(missing, config.project_dir), strict=True
+    ):
+        results[equation] = result
+        cache.put_json(CACHE_KIND, keys[equation], {"svg": result.svg, "error": result.error})
+    return results
+
+
+def _one_line(tex: str) -> str:
+    return " ".join(tex.split())
+
+
+def _line_of(math: PreparedMath, manuscript: Manuscript) -> int | None:
+    """The manuscript line where the equation starts (pandoc's AST has no positions)."""
+    tex = math.source
+    needle = tex if math.equation.display else f"${tex}$"
+    found = manuscript.text.find(needle)
+    if found >= 0:
+        return manuscript.text.count("\n", 0, found) + 1
+    first = next((line.strip() for line in tex.splitlines() if line.strip()), "")
+    return manuscript.line_containing(first)
