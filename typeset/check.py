@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 from typeset import ast
 from typeset.config import Config
 from typeset.errors import TypesetError
+from typeset.findings import Finding
 from typeset.manuscript import Manuscript, read_manuscript
 from typeset.pipeline import build
 from typeset.references import Bibliography, entry_lines, read_bibliography
@@ -50,21 +51,6 @@ CSL_VARIABLE = {
     "school": "publisher",
     "institution": "publisher",
 }
-
-
-@dataclass(frozen=True)
-class Finding:
-    level: str  # "error" or "warning"
-    check: str
-    message: str
-    path: str | None = None
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = ""
-        if self.path:
-            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
-        return f"{self.level}: {where}{self.message} [{self.check}]"
 
 
 @dataclass
