@@ -15,6 +15,7 @@ from typeset import ast
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.formats.base import document_json, styles_dir
+from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
@@ -65,6 +66,7 @@ class PdfWriter:
             )
         document.metadata = weasyprint_metadata(metadata, GENERATOR, document.metadata)
         document.write_pdf(destination, finisher=_ensure_xmp_packet, **options)
+        mark_orphaned_content_as_artifacts(destination)  # running heads, page numbers
 
 
 def page_setup_css(config: Config) -> str:
