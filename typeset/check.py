@@ -7,7 +7,9 @@ inputs   citation keys missing from the bibliography (error, a warning in draft 
          entries never cited and not in `nocite` (warning), BibTeX entries missing the
          fields their type needs (warning), images without alt text (warning);
 outputs  EPUBCheck on the EPUB, every font embedded and `qpdf --check` on the PDF, the
-         DOCX opens as a well-formed Office package.
+         DOCX opens as a well-formed Office package; accessibility: DAISY Ace on the
+         EPUB, the PDF/UA structure audit, Word's accessibility checks on the DOCX
+         (typeset/accessibility.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from typeset import ast
+from typeset.accessibility import ACCESSIBILITY_VALIDATORS
 from typeset.config import Config
 from typeset.errors import TypesetError
 from typeset.findings import Finding
@@ -112,6 +115,8 @@ def check(config: Config) -> CheckReport:
         return report
     for name, path in result.outputs.items():
         {"pdf": _check_pdf, "epub": _check_epub, "docx": _check_docx}[name](path, report)
+        for validator in ACCESSIBILITY_VALIDATORS.get(name, ()):
+            report.findings.extend(validator(path))
         report.checked.append(name)
     return report
 

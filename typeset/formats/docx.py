@@ -8,6 +8,7 @@ from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.errors import ConfigError
 from typeset.formats.base import document_json
+from typeset.formats.docx_accessibility import complete_core_title
 from typeset.pandoc import run_pandoc
 
 
@@ -38,3 +39,5 @@ class DocxWriter:
             document_json(resolved.document),
             cwd=resolved.source.folder,
         )
+        # Word's accessibility checker wants a title; the EPUB falls back to the file name too.
+        complete_core_title(destination, resolved.source.stem)
