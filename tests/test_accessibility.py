@@ -60,7 +60,9 @@ def _broken_epub(source: Path, destination: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_essay_epub_passes_daisy_ace_with_no_violations(essay: dict[str, Path], tmp_path: Path) -> None:
+def test_essay_epub_passes_daisy_ace_with_no_violations(
+    essay: dict[str, Path], tmp_path: Path
+) -> None:
     report = run_ace(essay["epub"], tmp_path / "ace")
     assert report.violations == ()
     assert report.report_json.is_file()
@@ -115,7 +117,7 @@ def _broken_pdf(source: Path, tmp_path: Path, damage: Callable[[pikepdf.Pdf], No
 
 
 def _first(pdf: pikepdf.Pdf, kind: str) -> pikepdf.Dictionary:
-    return next(e for e in structure_elements(pdf) if e.S == kind)
+    return next(e for e in structure_elements(pdf) if kind == e.S)
 
 
 def _untagged_stroke(pdf: pikepdf.Pdf) -> None:
@@ -125,9 +127,7 @@ def _untagged_stroke(pdf: pikepdf.Pdf) -> None:
 
 def _artifact_inside_tagged(pdf: pikepdf.Pdf) -> None:
     page = pdf.pages[0]
-    page.contents_add(
-        pdf.make_stream(b"/P <</MCID 999>> BDC /Artifact BMC EMC EMC"), prepend=False
-    )
+    page.contents_add(pdf.make_stream(b"/P <</MCID 999>> BDC /Artifact BMC EMC EMC"), prepend=False)
 
 
 def _orphan_a_paragraph(pdf: pikepdf.Pdf) -> None:
@@ -152,10 +152,14 @@ def _table_header_with_data_cell(pdf: pikepdf.Pdf) -> None:
         pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.TR, K=pikepdf.Array([cell]))
     )
     head = pdf.make_indirect(
-        pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.THead, K=pikepdf.Array([row]))
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.StructElem, S=pikepdf.Name.THead, K=pikepdf.Array([row])
+        )
     )
     table = pdf.make_indirect(
-        pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Table, K=pikepdf.Array([head]))
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.StructElem, S=pikepdf.Name.Table, K=pikepdf.Array([head])
+        )
     )
     section.K.append(table)
 
@@ -292,7 +296,9 @@ def german(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     shutil.copytree(PROJECT / "styles", folder / "styles")
     (folder / "manuscript").mkdir()
     (folder / "manuscript" / "bild.md").write_text(SMALL_MANUSCRIPT, encoding="utf-8")
-    shutil.copy(PROJECT / "docs" / "images" / "essay-page1.png", folder / "manuscript" / "figure.png")
+    shutil.copy(
+        PROJECT / "docs" / "images" / "essay-page1.png", folder / "manuscript" / "figure.png"
+    )
     (folder / "refs.bib").write_text("", encoding="utf-8")
     config = load_config(
         None,
@@ -338,7 +344,12 @@ def test_docx_image_without_alt_text_is_an_error(german: dict[str, Path]) -> Non
     ],
 )
 def test_docx_checks_fail_on_a_docx_broken_that_way(
-    essay: dict[str, Path], german: dict[str, Path], tmp_path: Path, part: str, pattern: bytes, expected: str
+    essay: dict[str, Path],
+    german: dict[str, Path],
+    tmp_path: Path,
+    part: str,
+    pattern: bytes,
+    expected: str,
 ) -> None:
     broken = tmp_path / "broken.docx"
     with zipfile.ZipFile(german["docx"]) as original, zipfile.ZipFile(broken, "w") as target:
@@ -346,3 +357,27 @@ def test_docx_checks_fail_on_a_docx_broken_that_way(
             data = original.read(info)
             target.writestr(info, re.sub(pattern, b"", data) if info.filename == part else data)
     assert any(expected in finding.message for finding in audit_docx(broken))
+
+
+# --- EPUB: words in the document's language, and the conformance claim -----------------------
+
+
+@pytest.mark.slow
+def test_german_epub_labels_landmarks_and_summary_in_german(german: dict[str, Path]) -> None:
+    with zipfile.ZipFile(german["epub"]) as book:
+        nav = book.read("EPUB/nav.xhtml").decode()
+        opf = book.read("EPUB/content.opf").decode()
+    assert ">Titelseite</a>" in nav and ">Umschlag</a>" in nav
+    assert "Einige Bilder haben keine Textbeschreibung." in opf
+    # One image has no alt text: the package must not claim WCAG AA.
+    assert "dcterms:conformsTo" not in opf
+
+
+@pytest.mark.slow
+def test_essay_epub_claims_wcag_aa_as_its_content_backs_it(essay: dict[str, Path]) -> None:
+    with zipfile.ZipFile(essay["epub"]) as book:
+        opf = book.read("EPUB/content.opf").decode()
+    assert (
+        '<meta property="dcterms:conformsTo">EPUB Accessibility 1.1 - WCAG 2.1 Level AA</meta>'
+        in opf
+    )

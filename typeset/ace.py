@@ -121,7 +121,9 @@ def ace_findings(epub: Path) -> list[Finding]:
     except ToolError as error:
         hint = f"; {error.hint}" if error.hint else ""
         return [Finding("error", "ace", f"{error.message}{hint}", str(epub))]
-    findings = [Finding("error", "ace", str(violation), str(epub)) for violation in report.violations]
+    findings = [
+        Finding("error", "ace", str(violation), str(epub)) for violation in report.violations
+    ]
     summary = f"{len(report.violations)} violation(s); Ace's report: {report.report_json}"
     findings.append(Finding("info", "ace", summary, str(epub)))
     return findings

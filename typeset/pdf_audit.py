@@ -11,6 +11,7 @@ figure shows, needs a human.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,8 +21,8 @@ import pikepdf
 
 from typeset.findings import Finding
 from typeset.pdf_structure import (
-    ObjectId,
     MarkedContentReference,
+    ObjectId,
     claimed_content,
     element_kids,
     parent_tree,
@@ -32,10 +33,57 @@ CHECK = "pdf-ua"
 
 # ISO 32000-1, 14.8.4: the standard structure types of PDF 1.7.
 STANDARD_STRUCTURE_TYPES = frozenset(
-    """Document Part Art Sect Div BlockQuote Caption TOC TOCI Index NonStruct Private
-    P H H1 H2 H3 H4 H5 H6 L LI Lbl LBody Table TR TH TD THead TBody TFoot
-    Span Quote Note Reference BibEntry Code Link Annot Ruby RB RT RP Warichu WT WP
-    Figure Formula Form""".split()
+    [
+        "Document",
+        "Part",
+        "Art",
+        "Sect",
+        "Div",
+        "BlockQuote",
+        "Caption",
+        "TOC",
+        "TOCI",
+        "Index",
+        "NonStruct",
+        "Private",
+        "P",
+        "H",
+        "H1",
+        "H2",
+        "H3",
+        "H4",
+        "H5",
+        "H6",
+        "L",
+        "LI",
+        "Lbl",
+        "LBody",
+        "Table",
+        "TR",
+        "TH",
+        "TD",
+        "THead",
+        "TBody",
+        "TFoot",
+        "Span",
+        "Quote",
+        "Note",
+        "Reference",
+        "BibEntry",
+        "Code",
+        "Link",
+        "Annot",
+        "Ruby",
+        "RB",
+        "RT",
+        "RP",
+        "Warichu",
+        "WT",
+        "WP",
+        "Figure",
+        "Formula",
+        "Form",
+    ]
 )
 HEADINGS = {f"H{level}": level for level in range(1, 7)}
 TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
@@ -154,7 +202,10 @@ def _structure_type_checks(
         if _standard_type(str(element.S)[1:], role_map) is None
     )
     for name, count in sorted(unknown.items()):
-        yield "error", f"[02-001] {count} element(s) of type {name}: neither standard nor role-mapped"
+        yield (
+            "error",
+            f"[02-001] {count} element(s) of type {name}: neither standard nor role-mapped",
+        )
 
 
 def _type_of(element: pikepdf.Dictionary, role_map: dict[str, str]) -> str:
@@ -259,12 +310,12 @@ def read_page_content(page: pikepdf.Page) -> PageContent:
                 properties = _properties(page, list(instruction.operands))
                 content.mcids.append(int(properties.MCID))
             stack.append(kind)
-        elif operator == "EMC":
-            if stack:
-                stack.pop()
-        elif operator in TEXT_OPERATORS or operator in PAINTING_OPERATORS:
-            if "tagged" not in stack and "artifact" not in stack:
-                content.untagged[operator] += 1
+        elif operator == "EMC" and stack:
+            stack.pop()
+        elif (operator in TEXT_OPERATORS or operator in PAINTING_OPERATORS) and not (
+            "tagged" in stack or "artifact" in stack
+        ):
+            content.untagged[operator] += 1
     return content
 
 
@@ -321,7 +372,7 @@ def _heading_checks(
     ]
     if levels and levels[0] != 1:
         yield "error", f"[14-002] the first heading is H{levels[0]}, not H1"
-    for previous, level in zip(levels, levels[1:], strict=False):
+    for previous, level in itertools.pairwise(levels):
         if level > previous + 1:
             yield "error", f"[14-003] heading levels skip from H{previous} to H{level}"
 
@@ -362,7 +413,10 @@ def _annotation_checks(
             if subtype in ("/Popup", "/PrinterMark"):
                 continue
             if subtype != "/Widget" and not str(annotation.get("/Contents", "")).strip():
-                yield "error", f"[28-004] page {number}: a {subtype[1:]} annotation has no /Contents"
+                yield (
+                    "error",
+                    f"[28-004] page {number}: a {subtype[1:]} annotation has no /Contents",
+                )
             parent = annotation_parents.get(annotation.objgen)
             if subtype == "/Link" and parent != "Link":
                 yield "error", f"[28-011] page {number}: a link annotation is not in a Link element"
@@ -372,9 +426,7 @@ def _annotation_checks(
 
 def _structure_kids(element: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
     return [
-        kid
-        for kid in element_kids(element)
-        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid
+        kid for kid in element_kids(element) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid
     ]
 
 

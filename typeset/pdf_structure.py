@@ -93,4 +93,3 @@ def _is_structure_element(item: pikepdf.Object) -> bool:
         and "/S" in item
         and item.get("/Type", pikepdf.Name.StructElem) == "/StructElem"
     )
-

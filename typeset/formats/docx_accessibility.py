@@ -10,6 +10,7 @@ in the core properties. What it leaves out is a title when the front matter has 
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import tempfile
@@ -43,9 +44,13 @@ def complete_core_title(path: Path, fallback_title: str) -> None:
         return
     escaped = fallback_title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if "<dc:title" in core:
-        core = re.sub(r"<dc:title\s*/>|<dc:title>\s*</dc:title>", f"<dc:title>{escaped}</dc:title>", core)
+        core = re.sub(
+            r"<dc:title\s*/>|<dc:title>\s*</dc:title>", f"<dc:title>{escaped}</dc:title>", core
+        )
     else:
-        core = core.replace("</cp:coreProperties>", f"<dc:title>{escaped}</dc:title></cp:coreProperties>")
+        core = core.replace(
+            "</cp:coreProperties>", f"<dc:title>{escaped}</dc:title></cp:coreProperties>"
+        )
     _replace_part(path, CORE, core.encode("utf-8"))
 
 
@@ -93,7 +98,7 @@ def _heading_findings(document: ElementTree.Element) -> Iterator[tuple[str, str]
         match = HEADING_STYLE.match(style.get(f"{W}val", ""))
         if match:
             levels.append(int(match.group(1)))
-    for previous, level in zip(levels, levels[1:], strict=False):
+    for previous, level in itertools.pairwise(levels):
         if level > previous + 1:
             yield "warning", f"heading levels skip from Heading {previous} to Heading {level}"
 
@@ -103,9 +108,10 @@ def _replace_part(path: Path, name: str, data: bytes) -> None:
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".docx", delete=False) as handle:
         temporary = Path(handle.name)
     try:
-        with zipfile.ZipFile(path) as source, zipfile.ZipFile(
-            temporary, "w", zipfile.ZIP_DEFLATED
-        ) as target:
+        with (
+            zipfile.ZipFile(path) as source,
+            zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as target,
+        ):
             for info in source.infolist():
                 target.writestr(info, data if info.filename == name else source.read(info))
         shutil.move(temporary, path)

@@ -22,7 +22,7 @@ from typeset.config import Config
 from typeset.errors import ConfigError
 from typeset.formats.base import document_json, stable_identifier, styles_dir
 from typeset.formats.cover import CoverText, render_cover
-from typeset.formats.epub_accessibility import accessibility_metadata, survey
+from typeset.formats.epub_accessibility import accessibility_metadata, conforms_to, survey
 from typeset.formats.epub_package import finish_epub
 from typeset.pandoc import run_pandoc
 
@@ -75,7 +75,15 @@ class EpubWriter:
                 document_json(document),
                 cwd=folder,
             )
-            finish_epub(pandoc_epub, destination, cover_label=cover_text.label)
+            finish_epub(
+                pandoc_epub,
+                destination,
+                cover_label=cover_text.label,
+                lang=ast.meta_text(document["meta"]["lang"]),
+                conforms_to=conforms_to(
+                    survey(document), ast.meta_text(resolved.document["meta"].get("lang"))
+                ),
+            )
 
 
 def epub_document(resolved: ResolvedDocument) -> dict[str, Any]:
@@ -102,7 +110,8 @@ def epub_document(resolved: ResolvedDocument) -> dict[str, Any]:
     # Stores and reading systems key editions on the identifier: pandoc's default is
     # random per build.
     meta.setdefault("identifier", ast.meta_value(stable_identifier(document)))
-    for key, value in accessibility_metadata(survey(document)).items():
+    lang = ast.meta_text(meta["lang"])
+    for key, value in accessibility_metadata(survey(document), lang).items():
         meta.setdefault(key, value)
     return document
 

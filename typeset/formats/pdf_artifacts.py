@@ -69,9 +69,10 @@ def _rewrite_page_content(
 ) -> None:
     instructions = []
     for instruction in pikepdf.parse_content_stream(page):
-        if isinstance(instruction, pikepdf.ContentStreamInstruction) and str(
-            instruction.operator
-        ) == "BDC":
+        if (
+            isinstance(instruction, pikepdf.ContentStreamInstruction)
+            and str(instruction.operator) == "BDC"
+        ):
             operands = list(instruction.operands)
             properties = operands[1] if len(operands) > 1 else None
             if isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties:
