@@ -6,9 +6,10 @@ warn about a missing citation. `python build.py --check` builds, then checks:
 inputs   citation keys missing from the bibliography (error, a warning in draft mode),
          entries never cited and not in `nocite` (warning), BibTeX entries missing the
          fields their type needs (warning), images without alt text (warning);
-outputs  each format's `validators` (declared on its writer): EPUBCheck on the EPUB,
-         every font embedded and `qpdf --check` on the PDF, the DOCX opens as a
-         well-formed Office package.
+outputs  each format's `validators` (declared on its writer, typeset/formats/validators.py):
+         EPUBCheck and DAISY Ace on the EPUB; every font embedded, `qpdf --check` and the
+         PDF/UA structure audit on the PDF; the DOCX opens as a well-formed Office package
+         and passes Word's accessibility checks.
 """
 
 from __future__ import annotations

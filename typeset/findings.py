@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# "info" findings say where a tool left its own report (DAISY Ace's); they never fail the
+# gate.
+LEVELS = ("error", "warning", "info")
+
 
 @dataclass(frozen=True)
 class Finding:
-    level: str  # "error" or "warning"
+    level: str  # one of LEVELS
     check: str
     message: str
     path: str | None = None

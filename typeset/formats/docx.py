@@ -11,6 +11,7 @@ from typeset.errors import ConfigError
 from typeset.formats import validators
 from typeset.formats.base import document_json
 from typeset.formats.cache_inputs import config_files
+from typeset.formats.docx_accessibility import complete_core_title
 from typeset.pandoc import run_pandoc
 
 
@@ -18,7 +19,7 @@ class DocxWriter:
     name = "docx"
     extension = "docx"
     cache_inputs = (config_files("docx_reference"),)
-    validators = (validators.docx_package,)
+    validators = (validators.docx_package, validators.docx_accessibility)
     # A journal's submission copy: the reader cites from the journal's own page.
     takes_cite_this_work_section = False
 
@@ -46,3 +47,5 @@ class DocxWriter:
             document_json(equation_numbers_in_math(resolved.document)),
             cwd=resolved.source.folder,
         )
+        # Word's accessibility checker wants a title; the EPUB falls back to the file name too.
+        complete_core_title(destination, resolved.source.stem)

@@ -29,7 +29,7 @@ from typeset.formats.cache_inputs import (
     style_files,
 )
 from typeset.formats.cover import CoverText, render_cover
-from typeset.formats.epub_accessibility import accessibility_metadata, survey
+from typeset.formats.epub_accessibility import accessibility_metadata, conforms_to, survey
 from typeset.formats.epub_package import finish_epub
 from typeset.pandoc import run_pandoc
 
@@ -56,7 +56,7 @@ class EpubWriter:
         package_version("lxml"),
         installed_fonts,
     )
-    validators = (validators.epubcheck,)
+    validators = (validators.epubcheck, validators.daisy_ace)
     takes_cite_this_work_section = True
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
@@ -94,7 +94,15 @@ class EpubWriter:
                 document_json(document),
                 cwd=folder,
             )
-            finish_epub(pandoc_epub, destination, cover_label=cover_text.label)
+            finish_epub(
+                pandoc_epub,
+                destination,
+                cover_label=cover_text.label,
+                lang=ast.plain_text(document["meta"]["lang"]),
+                conforms_to=conforms_to(
+                    survey(document), ast.plain_text(resolved.document["meta"].get("lang"))
+                ),
+            )
 
 
 def epub_document(resolved: ResolvedDocument) -> dict[str, Any]:
@@ -121,7 +129,8 @@ def epub_document(resolved: ResolvedDocument) -> dict[str, Any]:
     # Stores and reading systems key editions on the identifier: pandoc's default is
     # random per build.
     meta.setdefault("identifier", ast.meta_value(stable_identifier(document)))
-    for key, value in accessibility_metadata(survey(document)).items():
+    lang = ast.plain_text(meta["lang"])
+    for key, value in accessibility_metadata(survey(document), lang).items():
         meta.setdefault(key, value)
     return document
 

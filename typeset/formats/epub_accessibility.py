@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from typeset import ast
+from typeset.locale import term
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,9 @@ ACCESS_MODE_SUFFICIENT = "accessModeSufficient"
 FEATURES = "accessibilityFeatures"
 HAZARDS = "accessibilityHazards"
 SUMMARY = "accessibilitySummary"
+# What the package claims, in EPUB Accessibility 1.1's words, when the checks that back
+# the claim pass (see `conforms_to`).
+WCAG_AA_CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class ContentSurvey:
     has_headings: bool
     has_math: bool
     has_notes: bool
+    empty_links: int = 0
 
     @property
     def has_images(self) -> bool:
@@ -49,6 +54,7 @@ def survey(document: dict[str, Any]) -> ContentSurvey:
     images: list[str] = []
     undescribed: list[str] = []
     kinds: set[str] = set()
+    empty_links = 0
     for node in ast.walk(document["blocks"]):
         kinds.add(node["t"])
         if node["t"] == "Image":
@@ -56,16 +62,40 @@ def survey(document: dict[str, Any]) -> ContentSurvey:
             images.append(source)
             if not ast.alt_text(node):
                 undescribed.append(source)
+        elif node["t"] == "Link" and not _link_text(node):
+            empty_links += 1
     return ContentSurvey(
         image_sources=tuple(images),
         images_without_alt=tuple(undescribed),
         has_headings="Header" in kinds,
         has_math="Math" in kinds,
         has_notes="Note" in kinds,
+        empty_links=empty_links,
     )
 
 
-def accessibility_metadata(content: ContentSurvey) -> dict[str, ast.Node]:
+def _link_text(link: ast.Node) -> str:
+    """What a screen reader announces for a link: its text, else its title."""
+    text = ast.plain_text(link["c"][1])
+    images = [node for node in ast.walk(link["c"][1]) if node["t"] == "Image"]
+    return text or link["c"][2][1] or " ".join(ast.alt_text(image) for image in images).strip()
+
+
+def conforms_to(content: ContentSurvey, lang: str) -> str | None:
+    """The conformance the package may claim, or None when a check backing it fails.
+
+    Claimed only when what the writer cannot fix in the content is right: the author set
+    the document's language, every image has alternative text and no link is empty. The
+    rest of WCAG 2.1 AA the writer guarantees itself (reflowable text, navigation,
+    language on every file, semantic notes, contrast of the stylesheet) and `--check`
+    confirms with DAISY Ace.
+    """
+    if lang and content.every_image_described and not content.empty_links:
+        return WCAG_AA_CONFORMANCE
+    return None
+
+
+def accessibility_metadata(content: ContentSurvey, lang: str = "en") -> dict[str, ast.Node]:
     """pandoc metadata values for the OPF's schema.org accessibility properties."""
     for source in content.images_without_alt:
         log.warning(
@@ -88,28 +118,24 @@ def accessibility_metadata(content: ContentSurvey) -> dict[str, ast.Node]:
         ACCESS_MODE_SUFFICIENT: ast.meta_value([sufficient]),
         FEATURES: ast.meta_value(features),
         HAZARDS: ast.meta_value(["none"]),
-        SUMMARY: ast.meta_value(accessibility_summary(content)),
+        SUMMARY: ast.meta_value(accessibility_summary(content, lang)),
     }
 
 
-def accessibility_summary(content: ContentSurvey) -> str:
-    """A plain-language statement of what the metadata claims, for people, not machines."""
-    navigation = "a table of contents"
+def accessibility_summary(content: ContentSurvey, lang: str = "en") -> str:
+    """A plain-language statement of what the metadata claims, for people, not machines,
+    in the document's language (typeset/locale.py)."""
+    keys = ["a11y-reading", "a11y-contents"]
     if content.has_headings:
-        navigation += " and headings that mark every section"
-    sentences = [
-        f"The text is reflowable and can be read aloud; it has {navigation}, "
-        "and a reading order that follows the manuscript."
-    ]
+        keys.append("a11y-headings")
     if content.has_notes:
-        sentences.append("Notes are numbered and link back to where they are called.")
+        keys.append("a11y-notes")
     if content.has_images:
-        sentences.append(
-            "Every image has a text description."
-            if content.every_image_described
-            else "Some images have no text description."
+        keys.append(
+            "a11y-images-described" if content.every_image_described else "a11y-images-undescribed"
         )
     if content.has_math:
-        sentences.append("Mathematics is written in MathML.")
-    sentences.append("It has no flashing, motion or sound hazards.")
-    return " ".join(sentences)
+        keys.append("a11y-math")
+    keys.append("a11y-no-hazards")
+    separator = "" if lang.split("-")[0].lower() in ("zh", "ja") else " "
+    return separator.join(term(lang, key) for key in keys)

@@ -7,6 +7,9 @@
   screen reader announces an unnamed graphic).
 - Elements marked with `lang` also get `xml:lang`: reading systems that parse content
   documents as XML honour only the latter.
+- The landmarks pandoc labels in English ("Cover", "Title Page") are labelled in the
+  document's language, and the package claims EPUB Accessibility conformance when the
+  writer found the content backs it (`conforms_to`).
 - The archive is rewritten with `mimetype` first and stored, every other entry in pandoc's
   order with pandoc's timestamps (from SOURCE_DATE_EPOCH when set), so equal inputs give
   equal bytes.
@@ -25,12 +28,16 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from typeset.locale import term
+
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 SVG_NS = "http://www.w3.org/2000/svg"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = f"{{{EPUB_NS}}}type"
 MIMETYPE = "mimetype"
+# pandoc's landmark types -> the locale term for their label.
+LANDMARK_TERMS = {"cover": "cover", "titlepage": "title-page", "toc": "contents"}
 # Entries unpack as ordinary files readable by everyone (pandoc leaves them 0600).
 UNIX = 3
 READABLE_FILE = stat.S_IFREG | 0o644
@@ -45,7 +52,14 @@ class NoteCall:
     number: str
 
 
-def finish_epub(pandoc_epub: Path, destination: Path, *, cover_label: str) -> None:
+def finish_epub(
+    pandoc_epub: Path,
+    destination: Path,
+    *,
+    cover_label: str,
+    lang: str = "en",
+    conforms_to: str | None = None,
+) -> None:
     """Rewrite `pandoc_epub` into `destination` with the finishing touches applied."""
     with zipfile.ZipFile(pandoc_epub) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
@@ -55,10 +69,19 @@ def finish_epub(pandoc_epub: Path, destination: Path, *, cover_label: str) -> No
     changed = link_notes_back(documents)
     changed |= label_cover(documents, cover_label)
     changed |= mirror_lang_as_xml_lang(documents)
+    changed |= label_landmarks(documents, lang)
     finished = [
         (info, _serialise(documents[info.filename]) if info.filename in changed else data)
         for info, data in entries
     ]
+    if conforms_to:
+        finished = [
+            (
+                info,
+                _claim_conformance(data, conforms_to) if info.filename.endswith(".opf") else data,
+            )
+            for info, data in finished
+        ]
     _write_archive(finished, destination)
 
 
@@ -100,6 +123,27 @@ def label_cover(documents: dict[str, etree._Element], label: str) -> set[str]:
             svg.set("aria-label", label)
             changed.add(name)
     return changed
+
+
+def label_landmarks(documents: dict[str, etree._Element], lang: str) -> set[str]:
+    """Label the navigation document's landmarks in the document's language."""
+    changed: set[str] = set()
+    for name, root in documents.items():
+        for nav in root.iter(f"{{{XHTML_NS}}}nav"):
+            if "landmarks" not in nav.get(EPUB_TYPE, "").split():
+                continue
+            for link in nav.iter(f"{{{XHTML_NS}}}a"):
+                kinds = link.get(EPUB_TYPE, "").split()
+                key = next((LANDMARK_TERMS[kind] for kind in kinds if kind in LANDMARK_TERMS), None)
+                if key is not None and len(link) == 0:
+                    link.text = term(lang, key)
+                    changed.add(name)
+    return changed
+
+
+def _claim_conformance(opf: bytes, conforms_to: str) -> bytes:
+    claim = f'<meta property="dcterms:conformsTo">{conforms_to}</meta>\n  </metadata>'
+    return opf.replace(b"</metadata>", claim.encode("utf-8"), 1)
 
 
 def mirror_lang_as_xml_lang(documents: dict[str, etree._Element]) -> set[str]:

@@ -24,6 +24,7 @@ from typeset.formats.cache_inputs import (
     style_files,
 )
 from typeset.formats.math_svg import typeset_math
+from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
@@ -56,7 +57,11 @@ class PdfWriter:
         installed_fonts,
         node_package_versions,
     )
-    validators = (validators.pdf_fonts_embedded, validators.qpdf_check)
+    validators = (
+        validators.pdf_fonts_embedded,
+        validators.qpdf_check,
+        validators.pdf_ua_structure,
+    )
     takes_cite_this_work_section = True
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
@@ -84,6 +89,7 @@ class PdfWriter:
             )
         document.metadata = weasyprint_metadata(metadata, GENERATOR, document.metadata)
         document.write_pdf(destination, finisher=_ensure_xmp_packet, **options)
+        mark_orphaned_content_as_artifacts(destination)  # running heads, page numbers
 
 
 def page_setup_css(config: Config) -> str:

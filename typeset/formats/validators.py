@@ -100,3 +100,28 @@ def docx_package(path: Path) -> list[Finding]:
     except (zipfile.BadZipFile, ValueError, ElementTree.ParseError) as error:
         return [Finding("error", "docx", f"does not open: {error}", str(path))]
     return []
+
+
+# Accessibility, as stores and the law check it. Each tool is imported on use: the gate
+# loads pikepdf or starts node only for the formats it checks.
+
+
+def daisy_ace(path: Path) -> list[Finding]:
+    """DAISY Ace on the EPUB (EPUB Accessibility 1.1, WCAG 2.x AA), as e-book stores run it."""
+    from typeset.ace import ace_findings
+
+    return ace_findings(path)
+
+
+def pdf_ua_structure(path: Path) -> list[Finding]:
+    """Our PDF/UA-1 structure audit (Matterhorn checkpoints a machine can decide)."""
+    from typeset.pdf_audit import audit_pdf
+
+    return audit_pdf(path)
+
+
+def docx_accessibility(path: Path) -> list[Finding]:
+    """What Word's accessibility checker reports: alt text, language, title, headers."""
+    from typeset.formats.docx_accessibility import audit_docx
+
+    return audit_docx(path)

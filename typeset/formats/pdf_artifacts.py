@@ -1,0 +1,120 @@
+"""Page furniture as artifacts: the post-pass that leaves no tagged content orphaned.
+
+WeasyPrint 70 tags the content of page-margin boxes (running head, page number) like body
+text, `/Span <</MCID n>> BDC`, and gives it structure elements, but does not link those
+elements into the tree: marking them `/Artifact` inside the structure tree is PDF 2.0 only,
+so it leaves them out (weasyprint/pdf/tags.py, "Build tree for margin boxes but don't link
+it to main tree"). The ParentTree still points at them, so a PDF/UA checker finds tagged
+content that no reader of the tree can reach and that is not an artifact either
+(Matterhorn 01-001..01-004). Repeated page furniture is what PDF calls a pagination
+artifact (ISO 32000-1, 14.8.2.2), so this pass turns every such sequence into
+`/Artifact <</Type /Pagination>> BDC`, renumbers the page's remaining MCIDs so they stay
+dense, and rebuilds the ParentTree without the orphans.
+
+It runs on every tagged variant, after WeasyPrint has written the file, and leaves a
+PDF without a structure tree (`plain`) alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pikepdf
+
+from typeset.pdf_structure import ObjectId, element_kids, parent_tree, structure_elements
+
+PAGINATION_ARTIFACT = [
+    pikepdf.Name.Artifact,
+    pikepdf.Dictionary(Type=pikepdf.Name.Pagination),
+]
+
+
+def mark_orphaned_content_as_artifacts(path: Path) -> int:
+    """Rewrite `path` in place; return how many marked-content sequences became artifacts."""
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        if "/StructTreeRoot" not in pdf.Root:
+            return 0
+        reachable = [element for element in structure_elements(pdf) if element.is_indirect]
+        reachable_ids = {element.objgen for element in reachable}
+        owners_by_key = parent_tree(pdf)
+        converted = 0
+        for page in pdf.pages:
+            key = page.obj.get("/StructParents")
+            owners = owners_by_key.get(int(key)) if key is not None else None
+            if not isinstance(owners, pikepdf.Array):
+                continue
+            orphaned = {
+                mcid
+                for mcid, owner in enumerate(owners)
+                if not isinstance(owner, pikepdf.Dictionary) or owner.objgen not in reachable_ids
+            }
+            if not orphaned:
+                continue
+            kept = [mcid for mcid in range(len(owners)) if mcid not in orphaned]
+            renumbered = {old: new for new, old in enumerate(kept)}
+            _rewrite_page_content(pdf, page, orphaned, renumbered)
+            _renumber_claims(reachable, page.obj.objgen, renumbered)
+            assert key is not None  # owners was found under it above
+            owners_by_key[int(key)] = pikepdf.Array([owners[mcid] for mcid in kept])
+            converted += len(orphaned)
+        if converted:
+            _write_parent_tree(pdf, owners_by_key)
+            # deterministic_id: equal inputs still give equal bytes (qpdf would otherwise
+            # make up a new second file identifier); WeasyPrint's XMP is left as written.
+            pdf.save(path, deterministic_id=True, fix_metadata_version=False)
+        return converted
+
+
+def _rewrite_page_content(
+    pdf: pikepdf.Pdf, page: pikepdf.Page, orphaned: set[int], renumbered: dict[int, int]
+) -> None:
+    instructions = []
+    for instruction in pikepdf.parse_content_stream(page):
+        if (
+            isinstance(instruction, pikepdf.ContentStreamInstruction)
+            and str(instruction.operator) == "BDC"
+        ):
+            operands = list(instruction.operands)
+            properties = operands[1] if len(operands) > 1 else None
+            if isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties:
+                mcid = int(properties.MCID)
+                if mcid in orphaned:
+                    operands = list(PAGINATION_ARTIFACT)
+                else:
+                    operands = [operands[0], pikepdf.Dictionary(MCID=renumbered[mcid])]
+                instruction = pikepdf.ContentStreamInstruction(operands, instruction.operator)
+        instructions.append(instruction)
+    page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+
+
+def _renumber_claims(
+    elements: list[pikepdf.Dictionary], page: ObjectId, renumbered: dict[int, int]
+) -> None:
+    """Point every element's MCIDs on `page` at their new numbers."""
+    for element in elements:
+        element_page = element.get("/Pg")
+        new_kids: list[object] = []
+        changed = False
+        for kid in element_kids(element):
+            if isinstance(kid, int) and element_page is not None and element_page.objgen == page:
+                new_kids.append(renumbered.get(kid, kid))
+                changed |= renumbered.get(kid, kid) != kid
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                kid_page = kid.get("/Pg", element_page)
+                if kid_page is not None and kid_page.objgen == page and "/MCID" in kid:
+                    kid.MCID = renumbered.get(int(kid.MCID), int(kid.MCID))
+                new_kids.append(kid)
+            else:
+                new_kids.append(kid)
+        if changed:
+            element.K = pikepdf.Array(new_kids)
+
+
+def _write_parent_tree(pdf: pikepdf.Pdf, entries: dict[int, pikepdf.Object]) -> None:
+    numbers = pikepdf.Array()
+    for key in sorted(entries):
+        numbers.append(key)
+        numbers.append(entries[key])
+    root = pdf.Root.StructTreeRoot
+    root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=numbers))
+    root.ParentTreeNextKey = max(entries, default=-1) + 1
