@@ -49,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
         nargs="?",
         const="",
         metavar="WORD",
-        help="list styles whose name or title contains WORD, then exit",
+        help="list styles whose name, title, ISSN or field (political_science) contains WORD",
     )
     cli.add_argument("--force", action="store_true", help="ignore the build cache")
     cli.add_argument(
@@ -105,16 +105,17 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
             for path in current:
                 print(f"up to date: {_display(path)}")
         return EXIT_OK
+    if arguments.list_styles is not None:  # before the build's imports: it must be quick
+        from typeset.styles import list_styles
+
+        return _print_styles(
+            list_styles(arguments.list_styles or None, project_dir), arguments.list_styles
+        )
     from typeset.config import load_config
     from typeset.pipeline import build
-    from typeset.styles import list_styles
     from typeset.watch import watch
 
     try:
-        if arguments.list_styles is not None:
-            return _print_styles(
-                list_styles(arguments.list_styles or None, project_dir), arguments.list_styles
-            )
         config_path = arguments.config
         if config_path is None and (project_dir / DEFAULT_CONFIG_NAME).is_file():
             config_path = project_dir / DEFAULT_CONFIG_NAME
@@ -149,7 +150,7 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
         for name, path in result.outputs.items():
             note = " (unchanged, from cache)" if name in result.from_cache else ""
             print(f"wrote {_display(path)}{note}")
-        print(f"style {result.style_name}, {result.seconds:.1f} s")
+        print(f"style {result.style_description or result.style_name}, {result.seconds:.1f} s")
     return EXIT_OK
 
 
@@ -241,7 +242,8 @@ def _stderr_console() -> Any:
 def _print_styles(styles: list[Any], word: str) -> int:
     for style in styles:
         kind = "note" if style.is_note_style else "in-text"
-        print(f"{style.name:<55} {kind:<8} {style.title}")
+        uses = f"  [journal: uses {style.parent}]" if style.parent else ""
+        print(f"{style.name:<55} {kind:<8} {style.title}{uses}")
     if not styles:
         print(f"no style matches {word!r}", file=sys.stderr)
         return EXIT_INPUT_ERROR

@@ -62,6 +62,7 @@ class BuildResult:
     format_seconds: dict[str, float] = field(default_factory=dict)
     from_cache: frozenset[str] = frozenset()
     inputs: tuple[Path, ...] = ()  # every file the build read, for the up-to-date check
+    style_description: str = ""  # a journal's name, title and the style it uses
 
 
 def build(
@@ -142,6 +143,7 @@ def build(
     return BuildResult(
         outputs=outputs,
         style_name=style.name,
+        style_description=style.description,
         seconds=time.perf_counter() - started,
         format_seconds=timings,
         from_cache=frozenset(cached_outputs),
