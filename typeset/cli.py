@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from typeset import uptodate
-from typeset.errors import TypesetError
+from typeset.errors import TypesetError, UsageError
 
 if TYPE_CHECKING:
     from typeset.config import Config
@@ -34,7 +34,12 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--config", type=Path, help=f"YAML config (default: {DEFAULT_CONFIG_NAME} if present)"
     )
-    cli.add_argument("--profile", help="named submission profile from the config")
+    cli.add_argument(
+        "--profile", metavar="NAME[,NAME...]", help="named submission profile(s) from the config"
+    )
+    cli.add_argument(
+        "--all-profiles", action="store_true", help="build every profile of the config in one run"
+    )
     cli.add_argument("--manuscript", type=Path, help="Markdown manuscript")
     cli.add_argument("--bibliography", type=Path, help="BibTeX (.bib) or CSL-JSON (.json)")
     cli.add_argument("--style", help="CSL style name (see --list-styles) or path to a .csl")
@@ -120,13 +125,18 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
         if config_path is None and (project_dir / DEFAULT_CONFIG_NAME).is_file():
             config_path = project_dir / DEFAULT_CONFIG_NAME
 
-        def make_config() -> Config:
+        def make_config(profile: str | None = arguments.profile) -> Config:
             return load_config(
                 config_path,
-                profile=arguments.profile,
+                profile=profile,
                 project_dir=project_dir,
                 overrides=_overrides(arguments),
             )
+
+        profiles = _chosen_profiles(arguments, config_path)
+        if profiles is not None:
+            code = _run_submissions(arguments, {name: make_config(name) for name in profiles})
+            return code
 
         if arguments.watch:
             with _progress_display(arguments.quiet) as progress:
@@ -141,6 +151,9 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
             return _run_cross_check(config, arguments.styles, as_json=arguments.json)
         with _progress_display(arguments.quiet) as progress:
             result = build(config, force=arguments.force, progress=progress)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except TypesetError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT_ERROR
@@ -152,6 +165,45 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
             print(f"wrote {_display(path)}{note}")
         print(f"style {result.style_description or result.style_name}, {result.seconds:.1f} s")
     return EXIT_OK
+
+
+def _chosen_profiles(arguments: argparse.Namespace, config_path: Path | None) -> list[str] | None:
+    """The profiles of a several-profile run (`--all-profiles`, `--profile a,b`), else None."""
+    if arguments.all_profiles:
+        if arguments.profile:
+            raise UsageError("--all-profiles and --profile exclude each other")
+        if config_path is None:
+            raise UsageError(
+                "--all-profiles needs a config file",
+                hint=f"create {DEFAULT_CONFIG_NAME} with a 'profiles:' section or pass --config",
+            )
+        from typeset.config import profile_names
+
+        names = profile_names(config_path)
+        if not names:
+            raise UsageError("the config defines no profiles", path=config_path)
+    elif arguments.profile and "," in arguments.profile:
+        names = list(dict.fromkeys(n.strip() for n in arguments.profile.split(",") if n.strip()))
+    else:
+        return None
+    for flag in ("watch", "cross_check", "preview_styles"):
+        if getattr(arguments, flag) not in (None, False):
+            option = "--" + flag.replace("_", "-")
+            raise UsageError(f"{option} works on one profile at a time")
+    return names
+
+
+def _run_submissions(arguments: argparse.Namespace, configs: dict[str, Config]) -> int:
+    from typeset import submissions
+
+    outcomes = submissions.build_profiles(configs, force=arguments.force, check=arguments.check)
+    if arguments.check and arguments.json:
+        print(json.dumps(submissions.check_report_json(outcomes), indent=2))
+    elif arguments.check:
+        print(submissions.check_report_text(outcomes))
+    elif not arguments.quiet or not submissions.passed(outcomes):
+        print(submissions.summary_table(outcomes))
+    return EXIT_OK if submissions.passed(outcomes) else EXIT_INPUT_ERROR
 
 
 def _run_check(config: Config, *, as_json: bool) -> int:

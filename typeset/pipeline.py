@@ -65,8 +65,21 @@ class BuildResult:
     style_description: str = ""  # a journal's name, title and the style it uses
 
 
+@dataclass(frozen=True)
+class ReadInputs:
+    """A manuscript and bibliography already read for `config`'s manuscript, bibliography,
+    metadata and anonymity, so several builds of one manuscript share one read."""
+
+    manuscript: Manuscript
+    bibliography: Bibliography
+
+
 def build(
-    config: Config, *, force: bool = False, progress: ProgressCallback | None = None
+    config: Config,
+    *,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+    inputs: ReadInputs | None = None,
 ) -> BuildResult:
     """Build every format the config asks for; raise a TypesetError on bad input.
 
@@ -82,12 +95,10 @@ def build(
     background = concurrent.futures.ThreadPoolExecutor(2)
     try:
         warm_writers = background.submit(_import_writers, formats)
-        bibliography_read = background.submit(read_bibliography, config.bibliography, cache=cache)
+        bibliography_read = background.submit(_bibliography_of, config, cache, inputs)
         style = _style_of(config)
         manuscript = restrict_resources(
-            read_manuscript(
-                config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
-            ),
+            _manuscript_of(config, cache, inputs),
             allowed_roots=[config.manuscript.parent, config.project_dir],
             allowed_urls=config.allowed_urls,
         )
@@ -149,6 +160,22 @@ def build(
         from_cache=frozenset(cached_outputs),
         inputs=_inputs_read(config, manuscript, style),
     )
+
+
+def _manuscript_of(config: Config, cache: BuildCache, inputs: ReadInputs | None) -> Manuscript:
+    if inputs is not None:
+        return inputs.manuscript
+    return read_manuscript(
+        config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
+    )
+
+
+def _bibliography_of(
+    config: Config, cache: BuildCache, inputs: ReadInputs | None
+) -> Bibliography:
+    if inputs is not None:
+        return inputs.bibliography
+    return read_bibliography(config.bibliography, cache=cache)
 
 
 def _inputs_read(config: Config, manuscript: Manuscript, style: CslStyle) -> tuple[Path, ...]:
