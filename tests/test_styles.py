@@ -143,3 +143,11 @@ def test_a_journal_builds_the_citations_of_its_parent(
     assert texts[journal] == texts[parent]
     if resolve_style(parent, PROJECT).is_note_style:
         assert "footnoteReference" in docx_part(tmp_path / journal / "essay.docx")
+
+
+def test_the_cite_this_work_page_names_the_journal_and_its_parent() -> None:
+    from typeset.citethis import FormattedReference
+
+    journal = resolve_style("international-studies-quarterly", PROJECT)
+    reference = FormattedReference(journal, "in-text", "", "", "", "", ())
+    assert reference.label.startswith("International Studies Quarterly — formatted as Chicago")

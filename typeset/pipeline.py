@@ -108,7 +108,7 @@ def build(
         else:
             _warn_missing_citations(manuscript, bibliography)
 
-        work = _cite_this_work(manuscript, config, cache)
+        work = cached_cite_this_work(manuscript, config, cache)
         if work is not None and config.cite_this_work:
             _refuse_overwriting_inputs(
                 cite_this_work_paths(config.output_dir, manuscript.stem).values(), input_paths
@@ -170,9 +170,7 @@ def _manuscript_of(config: Config, cache: BuildCache, inputs: ReadInputs | None)
     )
 
 
-def _bibliography_of(
-    config: Config, cache: BuildCache, inputs: ReadInputs | None
-) -> Bibliography:
+def _bibliography_of(config: Config, cache: BuildCache, inputs: ReadInputs | None) -> Bibliography:
     if inputs is not None:
         return inputs.bibliography
     return read_bibliography(config.bibliography, cache=cache)
@@ -229,7 +227,7 @@ def _refuse_overwriting_inputs(paths: Iterable[Path], inputs: frozenset[Path]) -
             )
 
 
-def _cite_this_work(
+def cached_cite_this_work(
     manuscript: Manuscript, config: Config, cache: BuildCache
 ) -> CiteThisWork | None:
     """The manuscript's own reference in several styles; cached, as it costs a pandoc run

