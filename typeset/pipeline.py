@@ -45,7 +45,8 @@ from typeset.config import Config
 from typeset.errors import OutputError, ToolError, TypesetError
 from typeset.formats import format_names, writer_for
 from typeset.formats.base import FormatWriter
-from typeset.inputs import Inputs, check_citation_keys, read_inputs
+from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
+from typeset.manuscript import Manuscript
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.styles import resolve_style
@@ -63,6 +64,7 @@ class BuildResult:
     from_cache: frozenset[str] = frozenset()
     inputs: tuple[Path, ...] = ()  # every file the build read, for the up-to-date check
     cite_this_work: tuple[Path, ...] = ()  # the work's own reference: page and records
+    style_description: str = ""  # a journal's name, title and the style it uses
 
     @property
     def written(self) -> tuple[Path, ...]:
@@ -71,23 +73,29 @@ class BuildResult:
 
 
 def build(
-    config: Config, *, force: bool = False, progress: ProgressCallback | None = None
+    config: Config,
+    *,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+    sources: SourceReads | None = None,
 ) -> BuildResult:
     """Build every format the config asks for; raise a TypesetError on bad input.
 
-    `force` ignores cached results (they are still refreshed).
+    `force` ignores cached results (they are still refreshed). `sources` are the
+    manuscript and bibliography already read for this config (several profiles, one read).
     """
     started = time.perf_counter()
     cache = BuildCache(cache_folder(config.project_dir), read=not force)
     writers = _import_writers_meanwhile(config.formats)
-    inputs = read_inputs(config, cache=cache)
+    inputs = read_inputs(config, cache=cache, sources=sources)
     check_citation_keys(inputs)
-    work = _cite_this_work(inputs, config, cache)
+    work = cached_cite_this_work(inputs.manuscript, config, cache)
     plan = _plan_outputs(inputs, work, writers.result(), config)
     written = _write_outputs(plan, inputs, work, config, cache, progress)
     return BuildResult(
         outputs={name: planned.destination for name, planned in plan.formats.items()},
         style_name=inputs.style.name,
+        style_description=inputs.style.description,
         seconds=time.perf_counter() - started,
         format_seconds=written.seconds,
         from_cache=written.from_cache,
@@ -114,12 +122,14 @@ def _import_writers_meanwhile(
 # --- stage: the work's own reference -------------------------------------------------------
 
 
-def _cite_this_work(inputs: Inputs, config: Config, cache: BuildCache) -> CiteThisWork | None:
+def cached_cite_this_work(
+    manuscript: Manuscript, config: Config, cache: BuildCache
+) -> CiteThisWork | None:
     """The manuscript's own reference in several styles; cached, as it costs a pandoc run
     per style. A review copy is anonymous: it gets none."""
     if config.anonymous or not (config.cite_this_work or config.cite_this_work_section):
         return None
-    meta = inputs.manuscript.meta
+    meta = manuscript.meta
     styles = list(config.cite_this_work_styles or DEFAULT_CITE_STYLES)
     key = fingerprint(
         "cite",
