@@ -1,8 +1,10 @@
 """The build configuration: read from YAML once, validated at the edge, then frozen.
 
-Precedence, lowest first: built-in defaults, the config file's top level, the chosen
-profile, command-line flags. Every option is declared once in OPTIONS; the validator, the
-error messages and the README's option table all come from it.
+Precedence, lowest first: built-in defaults, the manuscript's front matter (the pandoc
+options listed in typeset/frontmatter.py's FRONT_MATTER_OPTIONS, e.g. `toc: true`), the
+config file's top level, the chosen profile, command-line flags. Every option is declared
+once in OPTIONS; the validator, the error messages and the README's option table all
+come from it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Config:
     pdf_variant: str = "pdf/ua-1"
     cover_image: Path | None = None
     toc: bool = False
+    toc_depth: int = 3
+    number_sections: bool = False
     anonymous: bool = False
     allowed_urls: tuple[str, ...] = ()
     cite_this_work: bool = False
@@ -135,6 +139,12 @@ def _flag(value: Any, key: str) -> bool:
     return value
 
 
+def _heading_depth(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 6:
+        raise _Invalid(f"'{key}' must be a heading level from 1 to 6, not {value!r}")
+    return value
+
+
 def _url_prefixes(value: Any, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(
         isinstance(item, str) and item.startswith(("http://", "https://")) for item in value
@@ -184,6 +194,8 @@ OPTIONS: dict[str, Option] = {
         _choice(*PDF_VARIANTS),
     ),
     "toc": Option("Add a table of contents.", False, _flag),
+    "toc_depth": Option("Heading levels the table of contents lists.", 3, _heading_depth),
+    "number_sections": Option("Number the sections (1, 1.1, ...).", False, _flag),
     "anonymous": Option(
         "Anonymised review copy: no author names or affiliations in any output.",
         False,
@@ -299,6 +311,14 @@ def load_config(
         raw[name] = _anchored(name, converted, Path.cwd())
         origins[name] = "the command line"
 
+    manuscript = raw.get("manuscript") or _anchored(
+        "manuscript", _path(OPTIONS["manuscript"].default, "manuscript"), project_dir
+    )
+    for name, (value, origin) in _front_matter_options(manuscript).items():
+        if name not in raw:
+            raw[name] = value
+            origins[name] = origin
+
     values: dict[str, Any] = {}
     for name, option in OPTIONS.items():
         if name in raw:
@@ -307,6 +327,30 @@ def load_config(
             default = option.convert(option.default, name)
             values[name] = _anchored(name, default, project_dir)
     return Config(profile=profile, project_dir=project_dir, origins=origins, **values)
+
+
+def _front_matter_options(manuscript: Path) -> dict[str, tuple[Any, str]]:
+    """The options the manuscript's front matter sets: name -> (typed value, "file:line")."""
+    from typeset.frontmatter import FRONT_MATTER_OPTIONS, leading_front_matter
+
+    front_matter = leading_front_matter(manuscript)
+    found: dict[str, tuple[Any, str]] = {}
+    for key, value in front_matter.values.items():
+        declared = FRONT_MATTER_OPTIONS.get(str(key))
+        if declared is None or value is None:
+            continue
+        line = front_matter.lines.get(str(key))
+        try:
+            typed = OPTIONS[declared.option].convert(declared.to_config(value), str(key))
+        except _Invalid as invalid:
+            raise ConfigError(
+                f"front matter: {invalid}",
+                path=manuscript,
+                line=line,
+                hint=f"fix '{key}' at that line: {OPTIONS[declared.option].doc}",
+            ) from None
+        found[declared.option] = (typed, f"{manuscript}:{line}")
+    return found
 
 
 def _profile_hint(profiles: Mapping[str, Any]) -> str:

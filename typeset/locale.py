@@ -17,6 +17,7 @@ from typing import Final
 ENGLISH: Final[dict[str, str]] = {
     "references": "References",
     "bibliography": "Bibliography",
+    "works-cited": "Works Cited",
     "contents": "Contents",
     "abstract": "Abstract",
     "keywords": "Keywords",
@@ -28,7 +29,7 @@ ENGLISH: Final[dict[str, str]] = {
     "appendix": "Appendix",
     "list-of-figures": "List of Figures",
     "list-of-tables": "List of Tables",
-    "how-to-cite": "How to cite this work",
+    "how-to-cite": "How to cite this essay",
     "corresponding-author": "Corresponding author",
     "footnotes": "Notes",
 }
@@ -38,6 +39,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "de": {
         "references": "Literaturverzeichnis",
         "bibliography": "Literaturverzeichnis",
+        "works-cited": "Zitierte Werke",
         "contents": "Inhaltsverzeichnis",
         "abstract": "Zusammenfassung",
         "keywords": "Schlüsselwörter",
@@ -56,6 +58,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "fr": {
         "references": "Références",
         "bibliography": "Bibliographie",
+        "works-cited": "Ouvrages cités",
         "contents": "Table des matières",
         "abstract": "Résumé",
         "keywords": "Mots-clés",
@@ -74,6 +77,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "es": {
         "references": "Referencias",
         "bibliography": "Bibliografía",
+        "works-cited": "Obras citadas",
         "contents": "Índice",
         "abstract": "Resumen",
         "keywords": "Palabras clave",
@@ -92,6 +96,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "it": {
         "references": "Riferimenti bibliografici",
         "bibliography": "Bibliografia",
+        "works-cited": "Opere citate",
         "contents": "Indice",
         "abstract": "Sommario",
         "keywords": "Parole chiave",
@@ -110,6 +115,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "pt": {
         "references": "Referências",
         "bibliography": "Bibliografia",
+        "works-cited": "Obras citadas",
         "contents": "Sumário",
         "abstract": "Resumo",
         "keywords": "Palavras-chave",
@@ -128,6 +134,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "nl": {
         "references": "Referenties",
         "bibliography": "Bibliografie",
+        "works-cited": "Geciteerde werken",
         "contents": "Inhoudsopgave",
         "abstract": "Samenvatting",
         "keywords": "Trefwoorden",
@@ -146,6 +153,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "sv": {
         "references": "Referenser",
         "bibliography": "Litteraturförteckning",
+        "works-cited": "Citerade verk",
         "contents": "Innehåll",
         "abstract": "Sammanfattning",
         "keywords": "Nyckelord",
@@ -164,6 +172,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "pl": {
         "references": "Bibliografia",
         "bibliography": "Bibliografia",
+        "works-cited": "Cytowane prace",
         "contents": "Spis treści",
         "abstract": "Streszczenie",
         "keywords": "Słowa kluczowe",
@@ -182,6 +191,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "ru": {
         "references": "Список литературы",
         "bibliography": "Список литературы",
+        "works-cited": "Цитируемые работы",
         "contents": "Содержание",
         "abstract": "Аннотация",
         "keywords": "Ключевые слова",
@@ -200,6 +210,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "zh": {
         "references": "参考文献",
         "bibliography": "参考文献",
+        "works-cited": "引用文献",
         "contents": "目录",
         "abstract": "摘要",
         "keywords": "关键词",
@@ -218,6 +229,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "ja": {
         "references": "参考文献",
         "bibliography": "参考文献",
+        "works-cited": "引用文献",
         "contents": "目次",
         "abstract": "要旨",
         "keywords": "キーワード",
@@ -236,6 +248,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "ko": {
         "references": "참고문헌",
         "bibliography": "참고문헌",
+        "works-cited": "인용 문헌",
         "contents": "목차",
         "abstract": "초록",
         "keywords": "주제어",
@@ -271,6 +284,6 @@ def term(lang: str | None, key: str) -> str:
 
 
 def numbered(lang: str | None, key: str, number: str) -> str:
-    """"Figure 1", "Abbildung 1", "图1": a term followed by its number."""
+    """ "Figure 1", "Abbildung 1", "图1": a term followed by its number."""
     separator = "" if language_of(lang) in NO_SPACE_BEFORE_NUMBER else "\u00a0"
     return f"{term(lang, key)}{separator}{number}"

@@ -13,6 +13,7 @@ from typing import Any
 from typeset import ast
 from typeset.cache import BuildCache, fingerprint
 from typeset.errors import ManuscriptError
+from typeset.frontmatter import with_generated_words
 from typeset.pandoc import PandocFailure, line_of_pandoc_error, pandoc_fingerprint, run_pandoc
 
 # pandoc's Markdown plus the extensions an academic manuscript leans on; `raw_attribute`
@@ -65,6 +66,11 @@ class Manuscript:
                 if "://" not in target and not target.startswith("data:"):
                     found.setdefault(self.folder / target, None)
         return list(found)
+
+    @property
+    def lang(self) -> str:
+        """The document's language (BCP 47) as the front matter or config sets it, or ''."""
+        return ast.meta_text(self.meta.get("lang"))
 
     def line_containing(self, needle: str) -> int | None:
         """The first source line containing `needle`, for messages about a construct."""
@@ -130,6 +136,7 @@ def read_manuscript(
     if anonymous:
         for field in IDENTIFYING_FIELDS:
             document["meta"].pop(field, None)
+    document["meta"] = with_generated_words(document["meta"])
     return Manuscript(path=path, text=text, document=document)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -56,8 +57,13 @@ def run_pandoc(
     stdin: bytes | None = None,
     *,
     cwd: Path | None = None,
+    environment: dict[str, str] | None = None,
 ) -> bytes:
-    """Run pandoc with `args`, feeding `stdin`; return stdout or raise PandocFailure."""
+    """Run pandoc with `args`, feeding `stdin`; return stdout or raise PandocFailure.
+
+    `environment` adds variables to this process's environment for the run (the BibTeX
+    reader takes its default language from LANG).
+    """
     command = [pandoc_path(), *args]
     log.debug("running %s", " ".join(command))
     try:
@@ -66,6 +72,7 @@ def run_pandoc(
             input=stdin,
             capture_output=True,
             cwd=cwd,
+            env={**os.environ, **environment} if environment else None,
             check=False,
             timeout=PANDOC_TIMEOUT_SECONDS,
         )

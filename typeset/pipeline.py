@@ -41,6 +41,8 @@ from typeset.citethis import (
 from typeset.config import FORMATS, Config
 from typeset.errors import OutputError, StyleError, ToolError, TypesetError
 from typeset.formats import extension_of, writer_for
+from typeset.formats.base import structure_arguments
+from typeset.frontmatter import declared_language
 from typeset.manuscript import Manuscript, read_manuscript
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
@@ -81,7 +83,10 @@ def build(
     background = concurrent.futures.ThreadPoolExecutor(2)
     try:
         warm_writers = background.submit(_import_writers, formats)
-        bibliography_read = background.submit(read_bibliography, config.bibliography, cache=cache)
+        guessed_lang = declared_language(config.manuscript, config.metadata)
+        bibliography_read = background.submit(
+            read_bibliography, config.bibliography, lang=guessed_lang, cache=cache
+        )
         style = _style_of(config)
         manuscript = restrict_resources(
             read_manuscript(
@@ -91,6 +96,8 @@ def build(
             allowed_urls=config.allowed_urls,
         )
         bibliography = bibliography_read.result()
+        if manuscript.lang != guessed_lang:  # a `lang` in a later YAML block
+            bibliography = read_bibliography(config.bibliography, lang=manuscript.lang, cache=cache)
         if config.missing_citations == "error":
             check_citations(manuscript, bibliography)
         else:
@@ -309,7 +316,7 @@ def _output_key(name: str, resolved_key: str, resources: list[str], config: Conf
         name,
         resolved_key,
         resources,
-        config.toc,
+        structure_arguments(config),
         os.environ.get("SOURCE_DATE_EPOCH", ""),
     ]
     if name == "pdf":

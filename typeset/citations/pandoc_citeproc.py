@@ -10,8 +10,13 @@ from typing import Any, ClassVar
 from xml.etree import ElementTree
 
 from typeset import ast
-from typeset.citations.base import ResolvedDocument, match_heading_levels
+from typeset.citations.base import (
+    ResolvedDocument,
+    has_own_bibliography_heading,
+    match_heading_levels,
+)
 from typeset.errors import CitationError
+from typeset.locale import term
 from typeset.manuscript import Manuscript
 from typeset.pandoc import PandocFailure, run_pandoc
 from typeset.references import Bibliography
@@ -40,7 +45,14 @@ class PandocCiteproc:
         # Only the metadata changes: share the blocks (a book's AST is large to copy).
         meta = dict(manuscript.document["meta"])
         document = {**manuscript.document, "meta": meta}
-        meta.setdefault("reference-section-title", ast.meta_value(bibliography_heading(style)))
+        own_heading = has_own_bibliography_heading(document["blocks"])
+        if own_heading:  # the author's heading wins: pandoc must not add a second one
+            meta.pop("reference-section-title", None)
+        else:
+            meta.setdefault(
+                "reference-section-title",
+                ast.meta_value(bibliography_heading(style, manuscript.lang)),
+            )
         meta["link-citations"] = ast.meta_value(True)
         meta["link-bibliography"] = ast.meta_value(True)
         cites = [node for node in ast.walk(document["blocks"]) if node["t"] == "Cite"]
@@ -52,7 +64,9 @@ class PandocCiteproc:
             resolved = run_citeproc(json.dumps(document).encode(), "json", style, references)
         else:
             resolved = _resolve_citations_alone(document, cites, style, references)
-        return ResolvedDocument(match_heading_levels(resolved), style, manuscript)
+        if not own_heading:
+            resolved = match_heading_levels(resolved)
+        return ResolvedDocument(resolved, style, manuscript)
 
 
 @functools.cache
@@ -140,10 +154,10 @@ def run_citeproc(
     return document
 
 
-def bibliography_heading(style: CslStyle) -> str:
-    """The heading a reader of the style expects over the list of works."""
+def bibliography_heading(style: CslStyle, lang: str | None) -> str:
+    """The heading a reader of the style expects over the list of works, in `lang`."""
     if style.name.startswith("modern-language-association"):
-        return "Works Cited"
+        return term(lang, "works-cited")
     if style.is_note_style:
-        return "Bibliography"
-    return "References"
+        return term(lang, "bibliography")
+    return term(lang, "references")

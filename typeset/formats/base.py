@@ -28,6 +28,12 @@ def styles_dir(config: Config) -> Path:
     return config.project_dir / "styles"
 
 
+def structure_arguments(config: Config) -> list[str]:
+    """pandoc's options for contents and numbering, the same for every format."""
+    arguments = ["--toc", f"--toc-depth={config.toc_depth}"] if config.toc else []
+    return arguments + (["--number-sections"] if config.number_sections else [])
+
+
 def stable_identifier(document: dict[str, Any]) -> str:
     """A URN that is the same for every build of the same title, author and date.
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.errors import ConfigError
-from typeset.formats.base import document_json
+from typeset.formats.base import document_json, structure_arguments
 from typeset.pandoc import run_pandoc
 
 
@@ -30,6 +30,7 @@ class DocxWriter:
                 "docx",
                 "--reference-doc",
                 str(reference),
+                *structure_arguments(config),
                 "--resource-path",
                 str(resolved.source.folder),
                 "--output",

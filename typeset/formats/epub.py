@@ -20,7 +20,7 @@ from typeset.cache import BuildCache, cache_folder, fingerprint, fonts_fingerpri
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.errors import ConfigError
-from typeset.formats.base import document_json, stable_identifier, styles_dir
+from typeset.formats.base import document_json, stable_identifier, structure_arguments, styles_dir
 from typeset.formats.cover import CoverText, render_cover
 from typeset.formats.epub_accessibility import accessibility_metadata, survey
 from typeset.formats.epub_package import finish_epub
@@ -68,7 +68,7 @@ class EpubWriter:
                     # The citation layout lives in epub.css with everything else.
                     "--variable",
                     "csl-css=",
-                    *(["--toc"] if config.toc else []),
+                    *structure_arguments(config),
                     "--output",
                     str(pandoc_epub),
                 ],

@@ -14,7 +14,7 @@ from weasyprint.urls import URLFetcher, URLFetchingError
 from typeset import ast
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
-from typeset.formats.base import document_json, styles_dir
+from typeset.formats.base import document_json, structure_arguments, styles_dir
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
@@ -98,7 +98,7 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
             # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced
             # breaks; one line per paragraph avoids ragged notes.
             "--wrap=none",
-            *(["--toc"] if config.toc else []),
+            *structure_arguments(config),
         ],
         document_json(document),
     )
