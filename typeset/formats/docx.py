@@ -8,6 +8,7 @@ from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.errors import ConfigError
 from typeset.formats.base import document_json, structure_arguments
+from typeset.formats.title_block import docx_document
 from typeset.pandoc import run_pandoc
 
 
@@ -36,6 +37,6 @@ class DocxWriter:
                 "--output",
                 str(destination),
             ],
-            document_json(resolved.document),
+            document_json(docx_document(resolved.document)),
             cwd=resolved.source.folder,
         )

@@ -24,6 +24,7 @@ from typeset.formats.base import document_json, stable_identifier, structure_arg
 from typeset.formats.cover import CoverText, render_cover
 from typeset.formats.epub_accessibility import accessibility_metadata, survey
 from typeset.formats.epub_package import finish_epub
+from typeset.formats.title_block import epub_meta
 from typeset.pandoc import run_pandoc
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,7 @@ def epub_document(resolved: ResolvedDocument) -> dict[str, Any]:
             FALLBACK_LANGUAGE,
         )
         meta["lang"] = ast.meta_value(FALLBACK_LANGUAGE)
-    if "author" in meta:
-        meta["author"] = _names_only(meta["author"])
+    document["meta"] = meta = epub_meta(meta, resolved.source)
     # Stores and reading systems key editions on the identifier: pandoc's default is
     # random per build.
     meta.setdefault("identifier", ast.meta_value(stable_identifier(document)))
@@ -145,14 +145,3 @@ def configured_cover(config: Config) -> Path | None:
             hint="convert the image, or fix 'cover_image' in the config",
         )
     return path
-
-
-def _names_only(author: ast.Node) -> ast.Node:
-    """Authors as names: pandoc writes an {name, affiliation} map as the word "true"."""
-    items = author["c"] if author["t"] == "MetaList" else [author]
-    names = [
-        item["c"]["name"] if item["t"] == "MetaMap" else item
-        for item in items
-        if item["t"] != "MetaMap" or "name" in item["c"]
-    ]
-    return {"t": "MetaList", "c": names}

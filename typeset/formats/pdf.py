@@ -16,6 +16,7 @@ from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.formats.base import document_json, structure_arguments, styles_dir
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
+from typeset.formats.title_block import print_meta
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
 
@@ -85,6 +86,7 @@ def _ensure_xmp_packet(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
 def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
     """The HTML WeasyPrint lays out: footnotes moved inline so they float to the page foot."""
     document = ast.transform(resolved.document, _note_to_footnote_span)
+    document = {**document, "meta": print_meta(document["meta"])}
     return run_pandoc(
         [
             "--from",

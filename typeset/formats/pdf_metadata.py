@@ -18,7 +18,7 @@ from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 
 from weasyprint.pdf.metadata import NS, DocumentMetadata
 
-from typeset import ast
+from typeset.authors import author_names
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def pdf_metadata(meta: Mapping[str, Any], environ: Mapping[str, str] = os.enviro
     """Read title, authors, subject, keywords and language from pandoc's front matter."""
     return PdfMetadata(
         title=plain_text(meta.get("title")),
-        authors=tuple(ast.author_names(meta.get("author"))),
+        authors=tuple(author_names(meta)),
         subject=plain_text(meta.get("subject")),
         keywords=tuple(_keywords(meta.get("keywords"))),
         lang=plain_text(meta.get("lang")),
