@@ -14,7 +14,13 @@ from typeset import ast
 from typeset.cache import BuildCache, fingerprint
 from typeset.errors import ManuscriptError
 from typeset.frontmatter import with_generated_words
-from typeset.pandoc import PandocFailure, line_of_pandoc_error, pandoc_fingerprint, run_pandoc
+from typeset.pandoc import (
+    PandocFailure,
+    SourceText,
+    line_of_pandoc_error,
+    pandoc_fingerprint,
+    run_pandoc,
+)
 
 # pandoc's Markdown plus the extensions an academic manuscript leans on; `raw_attribute`
 # and friends stay on so authors can reach for format-specific output when needed.
@@ -145,7 +151,11 @@ def read_manuscript(
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
     try:
-        parsed = run_pandoc(["--from", MARKDOWN_FORMAT, "--to", "json", "--sandbox"], text.encode())
+        parsed = run_pandoc(
+            ["--from", MARKDOWN_FORMAT, "--to", "json", "--sandbox"],
+            text.encode(),
+            source=SourceText(path, text),
+        )
     except PandocFailure as failure:
         message, line = _front_matter_problem(failure.stderr)
         raise ManuscriptError(

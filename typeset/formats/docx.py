@@ -39,4 +39,5 @@ class DocxWriter:
             ],
             document_json(docx_document(resolved.document)),
             cwd=resolved.source.folder,
+            source=resolved.source,
         )

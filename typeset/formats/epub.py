@@ -75,6 +75,7 @@ class EpubWriter:
                 ],
                 document_json(document),
                 cwd=folder,
+                source=resolved.source,
             )
             finish_epub(pandoc_epub, destination, cover_label=cover_text.label)
 

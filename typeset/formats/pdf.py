@@ -103,6 +103,7 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
             *structure_arguments(config),
         ],
         document_json(document),
+        source=resolved.source,
     )
 
 
