@@ -16,6 +16,7 @@ typeset/locale.py in the document's language, unless the front matter sets them
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,7 +26,10 @@ from typing import Any, Final
 import yaml
 
 from typeset import ast
+from typeset.dates import parse_date
 from typeset.locale import term
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,21 @@ def declared_language(path: Path, metadata: Mapping[str, Any] | None = None) -> 
         return str(metadata["lang"])
     lang = leading_front_matter(path).values.get("lang")
     return str(lang) if lang else ""
+
+
+def warn_about_unreadable_date(meta: Mapping[str, Any], path: Path, line: int | None) -> None:
+    """A `date` no reader can turn into a calendar date is left out of the EPUB: say so."""
+    if "date" not in meta:
+        return
+    text = ast.meta_text(meta["date"])
+    if parse_date(text, ast.meta_text(meta.get("lang"))) is None:
+        log.warning(
+            "%s:%s: cannot read the date %r (write it as 2025-03-14, '14 March 2025' or "
+            "'March 2025'); the EPUB gets no publication date from it",
+            path,
+            line or "?",
+            text,
+        )
 
 
 def with_generated_words(meta: Mapping[str, Any]) -> dict[str, Any]:

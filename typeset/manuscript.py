@@ -13,7 +13,7 @@ from typing import Any
 from typeset import ast
 from typeset.cache import BuildCache, fingerprint
 from typeset.errors import ManuscriptError
-from typeset.frontmatter import with_generated_words
+from typeset.frontmatter import warn_about_unreadable_date, with_generated_words
 from typeset.pandoc import (
     PandocFailure,
     SourceText,
@@ -146,7 +146,9 @@ def read_manuscript(
         for field in IDENTIFYING_FIELDS:
             document["meta"].pop(field, None)
     document["meta"] = with_generated_words(document["meta"])
-    return Manuscript(path=path, text=text, document=document)
+    manuscript = Manuscript(path=path, text=text, document=document)
+    warn_about_unreadable_date(manuscript.meta, path, manuscript.line_containing("date:"))
+    return manuscript
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:

@@ -99,7 +99,7 @@ def epub_document(resolved: ResolvedDocument) -> dict[str, Any]:
             FALLBACK_LANGUAGE,
         )
         meta["lang"] = ast.meta_value(FALLBACK_LANGUAGE)
-    document["meta"] = meta = epub_meta(meta, resolved.source)
+    document["meta"] = meta = epub_meta(meta)
     # Stores and reading systems key editions on the identifier: pandoc's default is
     # random per build.
     meta.setdefault("identifier", ast.meta_value(stable_identifier(document)))

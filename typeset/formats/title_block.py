@@ -5,23 +5,20 @@ typeset.dates, so the PDF, EPUB and DOCX agree.
   marks, ORCID link, corresponding mark), `title-affiliations` (numbered lines) and
   `title-correspondence`, and `date` in the document's language.
 - EPUB: `author` becomes the list of names (one dc:creator each, in order); `date` the
-  W3C date dc:date requires, or nothing, with a warning, when it cannot be read.
+  W3C date dc:date requires, or nothing when it cannot be read (pandoc then writes the
+  build time; read_manuscript warns about the date).
 - DOCX: `author` the list of names (author lines, docProps/core.xml dc:creator); the
   affiliations, ORCID iDs and the corresponding author's email follow as paragraphs.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from typeset import ast
 from typeset.authors import Author, authors_of, names_as_meta, title_block
 from typeset.dates import format_date, parse_date
 from typeset.locale import term
-from typeset.manuscript import Manuscript
-
-log = logging.getLogger(__name__)
 
 Meta = dict[str, Any]
 
@@ -68,7 +65,7 @@ def print_meta(meta: Meta) -> Meta:
     return completed
 
 
-def epub_meta(meta: Meta, manuscript: Manuscript) -> Meta:
+def epub_meta(meta: Meta) -> Meta:
     completed = dict(meta)
     authors = authors_of(meta)
     if authors:
@@ -80,15 +77,8 @@ def epub_meta(meta: Meta, manuscript: Manuscript) -> Meta:
     if "date" in meta:
         text = ast.meta_text(meta["date"])
         parsed = parse_date(text, ast.meta_text(meta.get("lang")))
-        if parsed is None:
+        if parsed is None:  # read_manuscript has warned, naming the line
             completed.pop("date")
-            log.warning(
-                "%s:%s: cannot read the date %r (write it as 2025-03-14, '14 March 2025' "
-                "or 'March 2025'); the EPUB has no publication date",
-                manuscript.path,
-                manuscript.line_containing("date:") or "?",
-                text,
-            )
         else:
             completed["date"] = ast.meta_value(parsed.w3c)
     return completed
