@@ -25,7 +25,7 @@ from PIL import Image
 
 from tests.conftest import PROJECT, Builder
 from typeset import TypesetError, build, load_config
-from typeset.ast import author_names
+from typeset.authors import author_names
 from typeset.formats.cover import CoverText, render_cover
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
@@ -452,8 +452,8 @@ def test_cover_words_use_only_names_from_the_metadata() -> None:
             {"t": "MetaString", "c": "Bảo"},
         ],
     }
-    assert author_names(author) == ["Ana", "Bảo"]
-    assert author_names(None) == []
+    assert author_names({"author": author}) == ["Ana", "Bảo"]
+    assert author_names({}) == []
     assert CoverText("Why?", "A reply", ("Ana",)).label == "Why? A reply. Ana"
 
 

@@ -181,17 +181,3 @@ def alt_text(image: Node) -> str:
         return str(attributes["alt"]).strip()
     return plain_text(image["c"][1])
 
-
-def author_names(author: Any) -> list[str]:
-    """Plain names from pandoc's `author`: a name, a list of names, or of {name: ...} maps."""
-    if author is None:
-        return []
-    items = author["c"] if author["t"] == "MetaList" else [author]
-    names = []
-    for item in items:
-        if item["t"] == "MetaMap":
-            item = item["c"].get("name")
-        name = plain_text(item)
-        if name:
-            names.append(name)
-    return names

@@ -1,8 +1,10 @@
 """The build configuration: read from YAML once, validated at the edge, then frozen.
 
-Precedence, lowest first: built-in defaults, the config file's top level, the chosen
-profile, command-line flags. Every option is declared once in OPTIONS; the validator, the
-error messages and the README's option table all come from it.
+Precedence, lowest first: built-in defaults, the manuscript's front matter (the pandoc
+options listed in typeset/frontmatter.py's FRONT_MATTER_OPTIONS, e.g. `toc: true`), the
+config file's top level, the chosen profile, command-line flags. Every option is declared
+once in OPTIONS; the validator, the error messages and the README's option table all
+come from it.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Config:
     toc: bool = False
     lof: bool = False
     lot: bool = False
+    toc_depth: int = 3
     number_sections: bool = False
     anonymous: bool = False
     allowed_urls: tuple[str, ...] = ()
@@ -142,6 +145,12 @@ def _flag(value: Any, key: str) -> bool:
     return value
 
 
+def _heading_depth(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 6:
+        raise _Invalid(f"'{key}' must be a heading level from 1 to 6, not {value!r}")
+    return value
+
+
 def _url_prefixes(value: Any, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(
         isinstance(item, str) and item.startswith(("http://", "https://")) for item in value
@@ -209,6 +218,7 @@ OPTIONS: dict[str, Option] = {
         False,
         _flag,
     ),
+    "toc_depth": Option("Heading levels the table of contents lists.", 3, _heading_depth),
     "anonymous": Option(
         "Anonymised review copy: no author names or affiliations in any output.",
         False,
@@ -324,6 +334,14 @@ def load_config(
         raw[name] = _anchored(name, converted, Path.cwd())
         origins[name] = "the command line"
 
+    manuscript = raw.get("manuscript") or _anchored(
+        "manuscript", _path(OPTIONS["manuscript"].default, "manuscript"), project_dir
+    )
+    for name, (value, origin) in _front_matter_options(manuscript).items():
+        if name not in raw:
+            raw[name] = value
+            origins[name] = origin
+
     values: dict[str, Any] = {}
     for name, option in OPTIONS.items():
         if name in raw:
@@ -339,6 +357,30 @@ def profile_names(config_path: Path) -> list[str]:
     document, _lines = _read_yaml(config_path)
     profiles = document.get("profiles") or {}
     return [str(name) for name in profiles] if isinstance(profiles, dict) else []
+
+
+def _front_matter_options(manuscript: Path) -> dict[str, tuple[Any, str]]:
+    """The options the manuscript's front matter sets: name -> (typed value, "file:line")."""
+    from typeset.frontmatter import FRONT_MATTER_OPTIONS, leading_front_matter
+
+    front_matter = leading_front_matter(manuscript)
+    found: dict[str, tuple[Any, str]] = {}
+    for key, value in front_matter.values.items():
+        declared = FRONT_MATTER_OPTIONS.get(str(key))
+        if declared is None or value is None:
+            continue
+        line = front_matter.lines.get(str(key))
+        try:
+            typed = OPTIONS[declared.option].convert(declared.to_config(value), str(key))
+        except _Invalid as invalid:
+            raise ConfigError(
+                f"front matter: {invalid}",
+                path=manuscript,
+                line=line,
+                hint=f"fix '{key}' at that line: {OPTIONS[declared.option].doc}",
+            ) from None
+        found[declared.option] = (typed, f"{manuscript}:{line}")
+    return found
 
 
 def _profile_hint(profiles: Mapping[str, Any]) -> str:

@@ -17,6 +17,7 @@ from typeset.citations.base import check_citations
 from typeset.config import Config
 from typeset.crossref import cross_referenced, missing_label_error
 from typeset.errors import StyleError, TypesetError
+from typeset.frontmatter import declared_language
 from typeset.manuscript import Manuscript, read_manuscript
 from typeset.references import Bibliography, read_bibliography
 from typeset.sanitize import restrict_resources
@@ -50,9 +51,14 @@ class SourceReads:
 
 def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceReads:
     """Read the manuscript (anonymised when the config says so) and the bibliography."""
-    # pandoc parses the manuscript in a subprocess; meanwhile a thread reads the .bib.
+    # pandoc parses the manuscript in a subprocess; meanwhile a thread reads the .bib,
+    # in the language the front matter declares (it decides which titles pandoc
+    # sentence-cases).
+    guessed_lang = declared_language(config.manuscript, config.metadata)
     with concurrent.futures.ThreadPoolExecutor(1) as background:
-        bibliography_read = background.submit(read_bibliography, config.bibliography, cache=cache)
+        bibliography_read = background.submit(
+            read_bibliography, config.bibliography, lang=guessed_lang, cache=cache
+        )
         try:
             manuscript = read_manuscript(
                 config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
@@ -60,7 +66,10 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
         except BaseException:
             bibliography_read.cancel()
             raise
-        return SourceReads(manuscript, bibliography_read.result())
+        bibliography = bibliography_read.result()
+    if manuscript.lang != guessed_lang:  # a `lang` the quick look missed (a later YAML block)
+        bibliography = read_bibliography(config.bibliography, lang=manuscript.lang, cache=cache)
+    return SourceReads(manuscript, bibliography)
 
 
 def read_inputs(

@@ -17,6 +17,7 @@ from typing import Final
 ENGLISH: Final[dict[str, str]] = {
     "references": "References",
     "bibliography": "Bibliography",
+    "works-cited": "Works Cited",
     "contents": "Contents",
     "abstract": "Abstract",
     "keywords": "Keywords",
@@ -28,7 +29,7 @@ ENGLISH: Final[dict[str, str]] = {
     "appendix": "Appendix",
     "list-of-figures": "List of Figures",
     "list-of-tables": "List of Tables",
-    "how-to-cite": "How to cite this work",
+    "how-to-cite": "How to cite this essay",
     "corresponding-author": "Corresponding author",
     "footnotes": "Notes",
     "cover": "Cover",
@@ -48,6 +49,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "de": {
         "references": "Literaturverzeichnis",
         "bibliography": "Literaturverzeichnis",
+        "works-cited": "Zitierte Werke",
         "contents": "Inhaltsverzeichnis",
         "abstract": "Zusammenfassung",
         "keywords": "Schlüsselwörter",
@@ -76,6 +78,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "fr": {
         "references": "Références",
         "bibliography": "Bibliographie",
+        "works-cited": "Ouvrages cités",
         "contents": "Table des matières",
         "abstract": "Résumé",
         "keywords": "Mots-clés",
@@ -104,6 +107,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "es": {
         "references": "Referencias",
         "bibliography": "Bibliografía",
+        "works-cited": "Obras citadas",
         "contents": "Índice",
         "abstract": "Resumen",
         "keywords": "Palabras clave",
@@ -132,6 +136,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "it": {
         "references": "Riferimenti bibliografici",
         "bibliography": "Bibliografia",
+        "works-cited": "Opere citate",
         "contents": "Indice",
         "abstract": "Sommario",
         "keywords": "Parole chiave",
@@ -160,6 +165,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "pt": {
         "references": "Referências",
         "bibliography": "Bibliografia",
+        "works-cited": "Obras citadas",
         "contents": "Sumário",
         "abstract": "Resumo",
         "keywords": "Palavras-chave",
@@ -188,6 +194,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "nl": {
         "references": "Referenties",
         "bibliography": "Bibliografie",
+        "works-cited": "Geciteerde werken",
         "contents": "Inhoudsopgave",
         "abstract": "Samenvatting",
         "keywords": "Trefwoorden",
@@ -216,6 +223,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "sv": {
         "references": "Referenser",
         "bibliography": "Litteraturförteckning",
+        "works-cited": "Citerade verk",
         "contents": "Innehåll",
         "abstract": "Sammanfattning",
         "keywords": "Nyckelord",
@@ -244,6 +252,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "pl": {
         "references": "Bibliografia",
         "bibliography": "Bibliografia",
+        "works-cited": "Cytowane prace",
         "contents": "Spis treści",
         "abstract": "Streszczenie",
         "keywords": "Słowa kluczowe",
@@ -272,6 +281,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "ru": {
         "references": "Список литературы",
         "bibliography": "Список литературы",
+        "works-cited": "Цитируемые работы",
         "contents": "Содержание",
         "abstract": "Аннотация",
         "keywords": "Ключевые слова",
@@ -300,6 +310,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "zh": {
         "references": "参考文献",
         "bibliography": "参考文献",
+        "works-cited": "引用文献",
         "contents": "目录",
         "abstract": "摘要",
         "keywords": "关键词",
@@ -328,6 +339,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "ja": {
         "references": "参考文献",
         "bibliography": "参考文献",
+        "works-cited": "引用文献",
         "contents": "目次",
         "abstract": "要旨",
         "keywords": "キーワード",
@@ -356,6 +368,7 @@ TERMS: Final[dict[str, dict[str, str]]] = {
     "ko": {
         "references": "참고문헌",
         "bibliography": "참고문헌",
+        "works-cited": "인용 문헌",
         "contents": "목차",
         "abstract": "초록",
         "keywords": "주제어",

@@ -13,7 +13,14 @@ from typing import Any
 from typeset import ast
 from typeset.cache import BuildCache, fingerprint
 from typeset.errors import ManuscriptError
-from typeset.pandoc import PandocFailure, line_of_pandoc_error, pandoc_fingerprint, run_pandoc
+from typeset.frontmatter import warn_about_unreadable_date, with_generated_words
+from typeset.pandoc import (
+    PandocFailure,
+    SourceText,
+    line_of_pandoc_error,
+    pandoc_fingerprint,
+    run_pandoc,
+)
 
 # pandoc's Markdown plus the extensions an academic manuscript leans on; `raw_attribute`
 # and friends stay on so authors can reach for format-specific output when needed.
@@ -66,6 +73,11 @@ class Manuscript:
                     found.setdefault(self.folder / target, None)
         return list(found)
 
+    @property
+    def lang(self) -> str:
+        """The document's language (BCP 47) as the front matter or config sets it, or ''."""
+        return ast.plain_text(self.meta.get("lang"))
+
     def line_containing(self, needle: str) -> int | None:
         """The first source line containing `needle`, for messages about a construct."""
         for number, line in enumerate(self.text.splitlines(), start=1):
@@ -87,7 +99,10 @@ IDENTIFYING_FIELDS = (
     "author",
     "authors",
     "affiliation",
+    "affiliations",
     "institute",
+    "institutes",
+    "funding",
     "institution",
     "email",
     "orcid",
@@ -130,12 +145,19 @@ def read_manuscript(
     if anonymous:
         for field in IDENTIFYING_FIELDS:
             document["meta"].pop(field, None)
-    return Manuscript(path=path, text=text, document=document)
+    document["meta"] = with_generated_words(document["meta"])
+    manuscript = Manuscript(path=path, text=text, document=document)
+    warn_about_unreadable_date(manuscript.meta, path, manuscript.line_containing("date:"))
+    return manuscript
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
     try:
-        parsed = run_pandoc(["--from", MARKDOWN_FORMAT, "--to", "json", "--sandbox"], text.encode())
+        parsed = run_pandoc(
+            ["--from", MARKDOWN_FORMAT, "--to", "json", "--sandbox"],
+            text.encode(),
+            source=SourceText(path, text),
+        )
     except PandocFailure as failure:
         message, line = _front_matter_problem(failure.stderr)
         raise ManuscriptError(

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pypandoc
 
@@ -56,8 +59,15 @@ def run_pandoc(
     stdin: bytes | None = None,
     *,
     cwd: Path | None = None,
+    environment: dict[str, str] | None = None,
+    source: WarningSource | None = None,
 ) -> bytes:
-    """Run pandoc with `args`, feeding `stdin`; return stdout or raise PandocFailure."""
+    """Run pandoc with `args`, feeding `stdin`; return stdout or raise PandocFailure.
+
+    `environment` adds variables to this process's environment for the run (the BibTeX
+    reader takes its default language from LANG). pandoc's warnings are logged as
+    warnings, naming `source`'s file and line where the message leads back to one.
+    """
     command = [pandoc_path(), *args]
     log.debug("running %s", " ".join(command))
     try:
@@ -66,6 +76,7 @@ def run_pandoc(
             input=stdin,
             capture_output=True,
             cwd=cwd,
+            env={**os.environ, **environment} if environment else None,
             check=False,
             timeout=PANDOC_TIMEOUT_SECONDS,
         )
@@ -79,10 +90,100 @@ def run_pandoc(
         raise PandocFailure(
             f"pandoc failed (exit {completed.returncode}): {stderr.strip()}", stderr
         )
-    for warning in stderr.splitlines():
-        if warning.strip():
-            log.info("pandoc: %s", warning)
+    report_messages(stderr, source)
     return completed.stdout
+
+
+class WarningSource(Protocol):
+    """The text a pandoc run came from (typeset.manuscript.Manuscript is one)."""
+
+    @property
+    def path(self) -> Path: ...
+
+    def line_containing(self, needle: str) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class PandocMessage:
+    level: str  # WARNING, INFO...
+    text: str  # the first line; pandoc indents any detail on the lines after it
+    detail: tuple[str, ...] = ()
+
+
+_MESSAGE_START = re.compile(r"^\[(\w+)\]\s*(.*)$")
+
+
+def pandoc_messages(stderr: str) -> list[PandocMessage]:
+    """pandoc's messages: `[LEVEL] text`, with indented detail lines after some."""
+    messages: list[PandocMessage] = []
+    for line in stderr.splitlines():
+        start = _MESSAGE_START.match(line)
+        if start:
+            messages.append(PandocMessage(start.group(1), start.group(2).strip()))
+        elif line.strip() and messages:
+            last = messages[-1]
+            messages[-1] = PandocMessage(last.level, last.text, (*last.detail, line.strip()))
+        elif line.strip():
+            messages.append(PandocMessage("INFO", line.strip()))
+    return messages
+
+
+# Messages the build reports itself, better (a missing key is an error naming its line).
+_REPORTED_ELSEWHERE = re.compile(r"^Citeproc: citation .* not found")
+_AT_LINE = re.compile(r"\bline (\d+) column \d+")
+# What to look for in the manuscript to find the line a message is about.
+_CONSTRUCTS = (
+    (re.compile(r"^Could not convert TeX math (.+?), rendering as TeX"), "{}"),
+    (re.compile(r"^Duplicate identifier '(.+?)'"), "#{}"),
+    (re.compile(r"^Duplicate note reference '(.+?)'"), "[^{}]"),
+    (re.compile(r"^Note with key '(.+?)' defined at"), "[^{}]"),
+    (re.compile(r"^Could not fetch resource (\S+)"), "{}"),
+)
+
+
+def report_messages(stderr: str, source: WarningSource | None) -> None:
+    """Log each of a run's warnings once, with the source line where it can be found."""
+    already_reported: set[str] = set()
+    for message in pandoc_messages(stderr):
+        if message.level != "WARNING":
+            log.info("pandoc: %s", message.text)
+            continue
+        if _REPORTED_ELSEWHERE.match(message.text) or message.text in already_reported:
+            continue
+        already_reported.add(message.text)
+        where = _location(message.text, source)
+        reason = next((line for line in message.detail if line.startswith("unexpected")), "")
+        text = message.text.rstrip(":") + (f" ({reason})" if reason else "")
+        log.warning("%spandoc: %s", f"{where}: " if where else "", text)
+
+
+def _location(text: str, source: WarningSource | None) -> str:
+    if source is None:
+        return ""
+    at_line = _AT_LINE.search(text)
+    line = int(at_line.group(1)) if at_line else None
+    for pattern, needle in _CONSTRUCTS:
+        if line is not None:
+            break
+        found = pattern.match(text)
+        if found:
+            line = source.line_containing(needle.format(found.group(1)))
+            line = line or source.line_containing(found.group(1))
+    return f"{source.path}:{line}" if line else str(source.path)
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A file's text as a WarningSource, before it is a Manuscript."""
+
+    path: Path
+    text: str
+
+    def line_containing(self, needle: str) -> int | None:
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            if needle and needle in line:
+                return number
+        return None
 
 
 _LINE_IN_PANDOC_MESSAGE = re.compile(r"line (\d+)")

@@ -44,7 +44,7 @@ from typeset.citethis import (
 from typeset.config import Config
 from typeset.errors import OutputError, ToolError, TypesetError
 from typeset.formats import format_names, writer_for
-from typeset.formats.base import FormatWriter
+from typeset.formats.base import FormatWriter, structure_arguments
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
 from typeset.manuscript import Manuscript
 from typeset.output import staged_outputs
@@ -222,7 +222,7 @@ def _output_key(
         resolved_key,
         repr(_back_matter_for(writer, work, config)),
         [file_fingerprint(path) for path in inputs.manuscript.local_resources()],
-        config.toc,
+        structure_arguments(config),
         os.environ.get("SOURCE_DATE_EPOCH", ""),
         [cache_input(config) for cache_input in writer.cache_inputs],
     )

@@ -398,7 +398,7 @@ def _style_card(preview: StylePreview) -> str:
         f' data-copy-label="{name}" title="Copy the style name for --style">Copy name</button>'
         f"</header>\n"
         f'<h3>In the text</h3>\n<ul class="excerpts">{"".join(excerpts)}</ul>\n'
-        f"<h3>{html.escape(bibliography_heading(preview.style))}</h3>\n"
+        f"<h3>{html.escape(bibliography_heading(preview.style, None))}</h3>\n"
         f'<div class="bibliography{indent}">'
         + "".join(f'<div class="csl-entry">{entry}</div>' for entry in preview.entries)
         + f"</div>{more_html}\n</section>"

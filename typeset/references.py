@@ -3,6 +3,21 @@
 pandoc reads BibTeX better than anything else in Python (LaTeX accents, braces, name
 particles), so it converts the .bib to CSL-JSON once; every citation engine then works
 from the same list of items.
+
+Two facts of that conversion depend on the document, not the file:
+
+- **Title case.** BibTeX titles are written in title case; CSL wants them stored in
+  sentence case, so pandoc's BibTeX reader lower-cases the words of *English* entries
+  (CSL applies text-case="title" only to English items, so nothing else needs it). An
+  entry's `langid`/`language` says what it is; an entry without one is in the document's
+  language, which pandoc's reader takes from LANG when it runs alone (and from the
+  document's `lang` under `--citeproc`). The conversion therefore runs with
+  LANG=<the document's lang>, so "Die Realität der Massenmedien" in a `de-DE` document
+  keeps its capitals, as with pandoc run directly.
+- **Case protection.** Braced words (`{eBay}`) become `nocase` spans in pandoc's AST,
+  but its csljson writer (pandoc 3.9) drops them. The conversion goes through the AST
+  and writes each span as CSL rich text (`<span class="nocase">eBay</span>`), which
+  pandoc's citeproc and the citeproc-py engine both honour.
 """
 
 from __future__ import annotations
@@ -13,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from typeset import ast
 from typeset.cache import BuildCache, fingerprint
 from typeset.errors import BibliographyError
 from typeset.pandoc import PandocFailure, line_of_pandoc_error, pandoc_fingerprint, run_pandoc
@@ -35,8 +51,16 @@ class Bibliography:
         return json.dumps(list(self.items), ensure_ascii=False, indent=1).encode()
 
 
-def read_bibliography(path: Path, *, cache: BuildCache | None = None) -> Bibliography:
-    """Parse a BibTeX (.bib) or CSL-JSON (.json) file."""
+# A document without `lang` is English, as for pandoc's citeproc (its default locale).
+DEFAULT_LANGUAGE = "en-US"
+# Bump when the BibTeX -> CSL-JSON conversion changes: cached conversions are keyed by it.
+CONVERSION_VERSION = 2
+
+
+def read_bibliography(
+    path: Path, *, lang: str | None = None, cache: BuildCache | None = None
+) -> Bibliography:
+    """Parse a BibTeX (.bib) or CSL-JSON (.json) file for a document in `lang`."""
     if path.is_dir():
         raise BibliographyError(
             "bibliography path is a folder, not a file",
@@ -67,18 +91,36 @@ def read_bibliography(path: Path, *, cache: BuildCache | None = None) -> Bibliog
         return Bibliography(path, _items_from_csl_json(text, path))
     input_format = "biblatex" if path.suffix.lower() == ".biblatex" else "bibtex"
     _refuse_duplicate_keys(text, path)
-    key = fingerprint(text, input_format, pandoc_fingerprint())
+    language = lang or DEFAULT_LANGUAGE
+    key = fingerprint(text, input_format, language, CONVERSION_VERSION, pandoc_fingerprint())
     cached = cache.get_json("bibliography", key) if cache else None
     if cached is not None:
         return Bibliography(path, tuple(cached))
     try:
-        csl_json = run_pandoc(["--from", input_format, "--to", "csljson"], text.encode())
+        parsed = run_pandoc(
+            ["--from", input_format, "--to", "json"],
+            text.encode(),
+            environment={"LANG": language},
+        )
     except PandocFailure as failure:
         raise _syntax_error(text, path, failure.stderr) from None
+    csl_json = run_pandoc(
+        ["--from", "json", "--to", "csljson"],
+        json.dumps(ast.transform(json.loads(parsed), _nocase_as_rich_text)).encode(),
+    )
     bibliography = Bibliography(path, _items_from_csl_json(csl_json.decode(), path))
     if cache:
         cache.put_json("bibliography", key, list(bibliography.items))
     return bibliography
+
+
+def _nocase_as_rich_text(node: ast.Node) -> ast.Node | None:
+    """A nocase span as the CSL rich-text markup the csljson writer passes through."""
+    if node["t"] != "Span" or "nocase" not in node["c"][0][1]:
+        return None
+    opening = {"t": "Str", "c": '<span class="nocase">'}
+    closing = {"t": "Str", "c": "</span>"}
+    return {"t": "Span", "c": [["", [], []], [opening, *node["c"][1], closing]]}
 
 
 # An entry's opening: `@type{key,` (BibTeX also allows parentheses).

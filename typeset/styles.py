@@ -28,6 +28,7 @@ from typing import Any
 from typeset.cache import BuildCache, cache_folder, fingerprint
 from typeset.config import looks_like_path
 from typeset.errors import StyleError
+from typeset.locale import term
 
 CSL_NAMESPACE = "{http://purl.org/net/xbiblio/csl}"
 DEBIAN_STYLES = Path("/usr/share/citation-style-language/styles")
@@ -442,10 +443,10 @@ def _line_of(path: Path, needle: str) -> int | None:
     return None
 
 
-def bibliography_heading(style: CslStyle) -> str:
-    """The heading a reader of the style expects over the list of works."""
+def bibliography_heading(style: CslStyle, lang: str | None) -> str:
+    """The heading a reader of the style expects over the list of works, in `lang`."""
     if style.name.startswith("modern-language-association"):
-        return "Works Cited"
+        return term(lang, "works-cited")
     if style.is_note_style:
-        return "Bibliography"
-    return "References"
+        return term(lang, "bibliography")
+    return term(lang, "references")

@@ -30,10 +30,8 @@ from typeset.cache import BuildCache, cache_folder
 from typeset.config import Config
 from typeset.errors import TypesetError, UsageError
 from typeset.formats import writer_for
-from typeset.inputs import SourceReads
-from typeset.manuscript import Manuscript, read_manuscript
+from typeset.inputs import SourceReads, read_sources
 from typeset.pipeline import build, cached_cite_this_work
-from typeset.references import Bibliography, read_bibliography
 
 if TYPE_CHECKING:
     from typeset.findings import CheckReport
@@ -117,32 +115,17 @@ def read_shared_inputs(
     if not configs:
         return {}
     cache = BuildCache(cache_folder(next(iter(configs.values())).project_dir), read=not force)
-    manuscript_reads = {_manuscript_key(config): config for config in configs.values()}
-    bibliography_reads = {config.bibliography.resolve(): config for config in configs.values()}
+    distinct = {_sources_key(config): config for config in configs.values()}
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        manuscripts = {
-            key: pool.submit(
-                read_manuscript,
-                config.manuscript,
-                config.metadata,
-                anonymous=config.anonymous,
-                cache=cache,
-            )
-            for key, config in manuscript_reads.items()
-        }
-        bibliographies = {
-            key: pool.submit(read_bibliography, config.bibliography, cache=cache)
-            for key, config in bibliography_reads.items()
+        reads = {
+            key: pool.submit(read_sources, config, cache=cache) for key, config in distinct.items()
         }
         shared: dict[str, SourceReads | TypesetError] = {}
         for name, config in configs.items():
             try:
-                manuscript: Manuscript = manuscripts[_manuscript_key(config)].result()
-                bibliography: Bibliography = bibliographies[config.bibliography.resolve()].result()
+                shared[name] = reads[_sources_key(config)].result()
             except TypesetError as error:
                 shared[name] = error
-                continue
-            shared[name] = SourceReads(manuscript, bibliography)
         # The essay's own reference costs a pandoc run per style and is the same for every
         # profile of one manuscript: made once here, the builds find it in the cache.
         # (A failure here is the profile's own to report when it builds.)
@@ -176,6 +159,11 @@ def _warm_cite_this_work(read: SourceReads, config: Config, cache: BuildCache) -
 def _manuscript_key(config: Config) -> tuple[Path, str, bool]:
     metadata = json.dumps(config.metadata, sort_keys=True, default=str)
     return (config.manuscript.resolve(), metadata, config.anonymous)
+
+
+def _sources_key(config: Config) -> tuple[Any, ...]:
+    """Profiles with equal keys read the same manuscript and bibliography the same way."""
+    return (*_manuscript_key(config), config.bibliography.resolve())
 
 
 _JOBS_FOR_WORKERS: dict[str, tuple[Config, SourceReads | TypesetError]] = {}

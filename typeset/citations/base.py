@@ -43,6 +43,19 @@ def match_heading_levels(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def has_own_bibliography_heading(blocks: list[dict[str, Any]]) -> bool:
+    """Does the manuscript give the bibliography its own heading?
+
+    The pandoc manual's idiom: end the document with `# References` (the bibliography is
+    appended after it), or put a heading right before a `::: {#refs}` div. Either way that
+    heading is the bibliography's, and the project must not add another.
+    """
+    for index, block in enumerate(blocks):
+        if block["t"] == "Div" and block["c"][0][0] == "refs":
+            return index > 0 and blocks[index - 1]["t"] == "Header"
+    return bool(blocks) and blocks[-1]["t"] == "Header"
+
+
 # Metadata that only steers citation processing. Left in, pandoc writes it into the DOCX's
 # custom properties, leaking local paths (the temporary bibliography, the style file).
 CITATION_PROCESSING_FIELDS = (

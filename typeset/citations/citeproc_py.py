@@ -56,7 +56,11 @@ from citeproc.source.json import CiteProcJSON
 from citeproc.string import MixedString, NoCase, String, normalize_seam
 
 from typeset import ast
-from typeset.citations.base import ResolvedDocument, match_heading_levels
+from typeset.citations.base import (
+    ResolvedDocument,
+    has_own_bibliography_heading,
+    match_heading_levels,
+)
 from typeset.errors import CitationError
 from typeset.manuscript import Manuscript
 from typeset.pandoc import PandocFailure, pandoc_fingerprint, run_pandoc
@@ -132,7 +136,9 @@ class CiteprocPy:
                 for (key, _), entry_id in zip(entries, entry_ids, strict=True)
             ]
             _insert_bibliography(document, formatted_entries, session.bibliography_layout, style)
-        return ResolvedDocument(match_heading_levels(document), style, manuscript)
+        if not has_own_bibliography_heading(manuscript.document["blocks"]):
+            document = match_heading_levels(document)
+        return ResolvedDocument(document, style, manuscript)
 
 
 # --- the manuscript side: which citations, in which order, where --------------------------
@@ -238,7 +244,7 @@ class _CiteprocPySession:
 
     def __init__(self, bibliography: Bibliography, style: CslStyle, locale: str) -> None:
         self._ids_by_citeproc_key = _citeproc_keys(bibliography)
-        source = _CaseProtectingCslJson(_items_for_citeproc_py(bibliography))
+        source = _CaseProtectingCslJson(_items_for_citeproc_py(bibliography, locale))
         plain_style = _load_style(style.path, locale)
         locale = locale or plain_style.root.get("default-locale") or "en-US"
         self._locator_labels = _locator_labels(locale)
@@ -637,26 +643,35 @@ _RICH_TEXT_TOKEN = re.compile(
 )
 
 
-def _items_for_citeproc_py(bibliography: Bibliography) -> list[CslItem]:
+def _items_for_citeproc_py(bibliography: Bibliography, locale: str = "") -> list[CslItem]:
     """The bibliography's items with names HTML-escaped and braced words marked nocase.
 
     citeproc-py escapes only its own terms, never the data; other strings are escaped
-    as `_CaseProtectingCslJson` reads them.
+    as `_CaseProtectingCslJson` reads them. CSL title-cases English items only, but
+    citeproc-py title-cases every item: a non-English item's (its own `language`, else
+    the document's) titles are protected whole.
     """
     protected = _protected_words(bibliography)
     items = []
     for item in bibliography.items:
         words = protected.get(str(item["id"]), {})
+        english = _is_english(str(item.get("language") or locale or "en"))
         converted: CslItem = {}
         for variable, value in item.items():
             if variable in _NAME_VARIABLES and isinstance(value, list):
                 converted[variable] = [_escaped_name(name) for name in value]
             elif isinstance(value, str) and variable not in _NUMERIC_VARIABLES | {"id", "type"}:
-                converted[variable] = _protect_words(value, words.get(variable, frozenset()))
+                value = _protect_words(value, words.get(variable, frozenset()))
+                title_cased = english or "title" not in variable
+                converted[variable] = value if title_cased else _NOCASE_SPAN.format(value)
             else:
                 converted[variable] = value
         items.append(converted)
     return items
+
+
+def _is_english(language: str) -> bool:
+    return language.replace("_", "-").split("-")[0].strip().lower() in ("en", "english", "")
 
 
 def _escaped_name(name: Any) -> Any:
@@ -1017,11 +1032,14 @@ def _insert_bibliography(
             ]
             node["c"][1] = node["c"][1] + entry_divs
             return
+    refs = {"t": "Div", "c": [["refs", classes, attributes], entry_divs]}
+    if has_own_bibliography_heading(document["blocks"]):
+        document["blocks"] = [*document["blocks"], refs]
+        return
     heading = {
         "t": "Header",
         "c": [1, ["bibliography", ["unnumbered"], []], _heading_inlines(document["meta"], style)],
     }
-    refs = {"t": "Div", "c": [["refs", classes, attributes], entry_divs]}
     document["blocks"] = [*document["blocks"], heading, refs]
 
 
@@ -1030,5 +1048,5 @@ def _heading_inlines(meta: Mapping[str, Any], style: CslStyle) -> Inlines:
     if title and title["t"] == "MetaInlines":
         inlines: Inlines = title["c"]
         return inlines
-    text = ast.plain_text(title) if title else bibliography_heading(style)
+    text = ast.plain_text(title) if title else bibliography_heading(style, _locale(meta))
     return _text_inlines(text)

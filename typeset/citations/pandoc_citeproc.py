@@ -10,7 +10,11 @@ from typing import Any, ClassVar
 from xml.etree import ElementTree
 
 from typeset import ast
-from typeset.citations.base import ResolvedDocument, match_heading_levels
+from typeset.citations.base import (
+    ResolvedDocument,
+    has_own_bibliography_heading,
+    match_heading_levels,
+)
 from typeset.errors import CitationError
 from typeset.manuscript import Manuscript
 from typeset.pandoc import PandocFailure, pandoc_fingerprint, run_pandoc
@@ -43,7 +47,14 @@ class PandocCiteproc:
         # Only the metadata changes: share the blocks (a book's AST is large to copy).
         meta = dict(manuscript.document["meta"])
         document = {**manuscript.document, "meta": meta}
-        meta.setdefault("reference-section-title", ast.meta_value(bibliography_heading(style)))
+        own_heading = has_own_bibliography_heading(document["blocks"])
+        if own_heading:  # the author's heading wins: pandoc must not add a second one
+            meta.pop("reference-section-title", None)
+        else:
+            meta.setdefault(
+                "reference-section-title",
+                ast.meta_value(bibliography_heading(style, manuscript.lang)),
+            )
         meta["link-citations"] = ast.meta_value(True)
         meta["link-bibliography"] = ast.meta_value(True)
         cites = [node for node in ast.walk(document["blocks"]) if node["t"] == "Cite"]
@@ -55,7 +66,9 @@ class PandocCiteproc:
             resolved = run_citeproc(json.dumps(document).encode(), "json", style, references)
         else:
             resolved = _resolve_citations_alone(document, cites, style, references)
-        return ResolvedDocument(match_heading_levels(resolved), style, manuscript)
+        if not own_heading:
+            resolved = match_heading_levels(resolved)
+        return ResolvedDocument(resolved, style, manuscript)
 
 
 @functools.cache

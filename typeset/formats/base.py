@@ -43,6 +43,15 @@ def styles_dir(config: Config) -> Path:
     return config.project_dir / "styles"
 
 
+def structure_arguments(config: Config) -> list[str]:
+    """pandoc's options for the contents list, the same for every format.
+
+    Headings are numbered by typeset/crossref.py in the document itself (so `@sec-x`,
+    the contents and every format agree), never by pandoc's --number-sections.
+    """
+    return ["--toc", f"--toc-depth={config.toc_depth}"] if config.toc else []
+
+
 def stable_identifier(document: dict[str, Any]) -> str:
     """A URN that is the same for every build of the same title, author and date.
 

@@ -23,6 +23,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont, features
 
 from typeset import ast
+from typeset.authors import author_names
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class CoverText:
         return cls(
             title=ast.plain_text(meta.get("title")),
             subtitle=ast.plain_text(meta.get("subtitle")),
-            authors=tuple(ast.author_names(meta.get("author"))),
+            authors=tuple(author_names(meta)),
             lang=ast.plain_text(meta.get("lang")),
         )
 

@@ -9,9 +9,10 @@ from typeset.config import Config
 from typeset.crossref import equation_numbers_in_math
 from typeset.errors import ConfigError
 from typeset.formats import validators
-from typeset.formats.base import document_json
+from typeset.formats.base import document_json, structure_arguments
 from typeset.formats.cache_inputs import config_files
 from typeset.formats.docx_accessibility import complete_core_title
+from typeset.formats.title_block import docx_document
 from typeset.pandoc import run_pandoc
 
 
@@ -39,13 +40,15 @@ class DocxWriter:
                 "docx",
                 "--reference-doc",
                 str(reference),
+                *structure_arguments(config),
                 "--resource-path",
                 str(resolved.source.folder),
                 "--output",
                 str(destination),
             ],
-            document_json(equation_numbers_in_math(resolved.document)),
+            document_json(docx_document(equation_numbers_in_math(resolved.document))),
             cwd=resolved.source.folder,
+            source=resolved.source,
         )
         # Word's accessibility checker wants a title; the EPUB falls back to the file name too.
         complete_core_title(destination, resolved.source.stem)

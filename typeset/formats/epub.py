@@ -21,7 +21,12 @@ from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.errors import ConfigError
 from typeset.formats import validators
-from typeset.formats.base import document_json, stable_identifier, styles_dir
+from typeset.formats.base import (
+    document_json,
+    stable_identifier,
+    structure_arguments,
+    styles_dir,
+)
 from typeset.formats.cache_inputs import (
     config_files,
     installed_fonts,
@@ -31,6 +36,7 @@ from typeset.formats.cache_inputs import (
 from typeset.formats.cover import CoverText, render_cover
 from typeset.formats.epub_accessibility import accessibility_metadata, conforms_to, survey
 from typeset.formats.epub_package import finish_epub
+from typeset.formats.title_block import epub_meta
 from typeset.pandoc import run_pandoc
 
 log = logging.getLogger(__name__)
@@ -87,12 +93,13 @@ class EpubWriter:
                     # The citation layout lives in epub.css with everything else.
                     "--variable",
                     "csl-css=",
-                    *(["--toc"] if config.toc else []),
+                    *structure_arguments(config),
                     "--output",
                     str(pandoc_epub),
                 ],
                 document_json(document),
                 cwd=folder,
+                source=resolved.source,
             )
             finish_epub(
                 pandoc_epub,
@@ -124,8 +131,7 @@ def epub_document(resolved: ResolvedDocument) -> dict[str, Any]:
             FALLBACK_LANGUAGE,
         )
         meta["lang"] = ast.meta_value(FALLBACK_LANGUAGE)
-    if "author" in meta:
-        meta["author"] = _names_only(meta["author"])
+    document["meta"] = meta = epub_meta(meta)
     # Stores and reading systems key editions on the identifier: pandoc's default is
     # random per build.
     meta.setdefault("identifier", ast.meta_value(stable_identifier(document)))
@@ -173,14 +179,3 @@ def configured_cover(config: Config) -> Path | None:
             hint="convert the image, or fix 'cover_image' in the config",
         )
     return path
-
-
-def _names_only(author: ast.Node) -> ast.Node:
-    """Authors as names: pandoc writes an {name, affiliation} map as the word "true"."""
-    items = author["c"] if author["t"] == "MetaList" else [author]
-    names = [
-        item["c"]["name"] if item["t"] == "MetaMap" else item
-        for item in items
-        if item["t"] != "MetaMap" or "name" in item["c"]
-    ]
-    return {"t": "MetaList", "c": names}

@@ -15,7 +15,7 @@ from typeset import ast
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.formats import validators
-from typeset.formats.base import document_json, styles_dir
+from typeset.formats.base import document_json, structure_arguments, styles_dir
 from typeset.formats.cache_inputs import (
     config_fields,
     installed_fonts,
@@ -26,6 +26,7 @@ from typeset.formats.cache_inputs import (
 from typeset.formats.math_svg import typeset_math
 from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
+from typeset.formats.title_block import print_meta
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
 
@@ -112,6 +113,7 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
     the page foot."""
     document = typeset_math(resolved.document, resolved.source, config)
     document = ast.transform(document, _note_to_footnote_span)
+    document = {**document, "meta": print_meta(document["meta"])}
     return run_pandoc(
         [
             "--from",
@@ -125,9 +127,10 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
             # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced
             # breaks; one line per paragraph avoids ragged notes.
             "--wrap=none",
-            *(["--toc"] if config.toc else []),
+            *structure_arguments(config),
         ],
         document_json(document),
+        source=resolved.source,
     )
 
 

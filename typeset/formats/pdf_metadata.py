@@ -19,6 +19,7 @@ from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 from weasyprint.pdf.metadata import NS, DocumentMetadata
 
 from typeset import ast
+from typeset.authors import author_names
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def pdf_metadata(meta: Mapping[str, Any], environ: Mapping[str, str] = os.enviro
     """Read title, authors, subject, keywords and language from pandoc's front matter."""
     return PdfMetadata(
         title=ast.plain_text(meta.get("title")),
-        authors=tuple(ast.author_names(meta.get("author"))),
+        authors=tuple(author_names(meta)),
         subject=ast.plain_text(meta.get("subject")),
         keywords=tuple(_keywords(meta.get("keywords"))),
         lang=ast.plain_text(meta.get("lang")),

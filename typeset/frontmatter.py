@@ -1,0 +1,126 @@
+"""What a pandoc or Quarto user writes in the front matter, read as they mean it.
+
+Options. A pandoc user turns on a table of contents with `toc: true` in the front matter,
+not in a config file. Every such option the project supports is declared once in
+FRONT_MATTER_OPTIONS (front-matter key -> config option), and `load_config` reads them as
+the lowest layer above the defaults. The precedence, highest first, is:
+
+    command line > profile > config file (typeset.yaml) > front matter > defaults
+
+so a journal's profile can still impose its format on any manuscript.
+
+Generated words. The contents and abstract titles the writers print come from
+typeset/locale.py in the document's language, unless the front matter sets them
+(`toc-title`, `abstract-title`, as in pandoc).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from typeset import ast
+from typeset.dates import parse_date
+from typeset.locale import term
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FrontMatterOption:
+    """A front-matter key that sets a config option; `to_config` maps pandoc's spelling."""
+
+    option: str
+    to_config: Callable[[Any], Any] = lambda value: value
+
+
+def _paper(value: Any) -> Any:
+    """pandoc's `papersize` accepts a4, A4, a4paper, letter, letterpaper."""
+    return value.lower().removesuffix("paper") if isinstance(value, str) else value
+
+
+# front-matter key (pandoc/Quarto spelling) -> the config option it sets. Keys pandoc
+# itself reads from the metadata (`reference-section-title`, `toc-title`,
+# `abstract-title`, `lang`, `nocite`) need no entry: they reach pandoc as they are.
+# `link-citations` is always on (every citation links to its entry).
+FRONT_MATTER_OPTIONS: Final[dict[str, FrontMatterOption]] = {
+    "toc": FrontMatterOption("toc"),
+    "table-of-contents": FrontMatterOption("toc"),
+    "toc-depth": FrontMatterOption("toc_depth"),
+    "number-sections": FrontMatterOption("number_sections"),
+    "papersize": FrontMatterOption("paper", _paper),
+}
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The leading YAML block of a manuscript: its values and each key's file line."""
+
+    values: Mapping[str, Any]
+    lines: Mapping[str, int]
+
+
+_LEADING_BLOCK = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*$", re.S | re.M)
+
+
+def leading_front_matter(path: Path) -> FrontMatter:
+    """The manuscript's first YAML block, read without pandoc (empty when unreadable).
+
+    The config is settled before pandoc parses the manuscript, and the bibliography is
+    converted while it does; pandoc's own parse stays the authority for the document.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return FrontMatter({}, {})
+    match = _LEADING_BLOCK.match(text)
+    if not match or not match.group(1):
+        return FrontMatter({}, {})
+    try:
+        values = yaml.safe_load(match.group(1))
+        root = yaml.compose(match.group(1))
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return FrontMatter({}, {})  # pandoc's parse reports it, with the line
+    if not isinstance(values, dict) or not isinstance(root, yaml.MappingNode):
+        return FrontMatter({}, {})
+    # +2: the block starts after the opening '---' on line 1
+    lines = {str(key.value): key.start_mark.line + 2 for key, _ in root.value}
+    return FrontMatter(values, lines)
+
+
+def declared_language(path: Path, metadata: Mapping[str, Any] | None = None) -> str:
+    """The `lang` the config's metadata or the manuscript's front matter declares, or ''."""
+    if metadata and metadata.get("lang"):
+        return str(metadata["lang"])
+    lang = leading_front_matter(path).values.get("lang")
+    return str(lang) if lang else ""
+
+
+def warn_about_unreadable_date(meta: Mapping[str, Any], path: Path, line: int | None) -> None:
+    """A `date` no reader can turn into a calendar date is left out of the EPUB: say so."""
+    if "date" not in meta:
+        return
+    text = ast.plain_text(meta["date"])
+    if parse_date(text, ast.plain_text(meta.get("lang"))) is None:
+        log.warning(
+            "%s:%s: cannot read the date %r (write it as 2025-03-14, '14 March 2025' or "
+            "'March 2025'); the EPUB gets no publication date from it",
+            path,
+            line or "?",
+            text,
+        )
+
+
+def with_generated_words(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """`meta` with the contents and abstract titles in the document's language."""
+    lang = ast.plain_text(meta.get("lang"))
+    completed = dict(meta)
+    completed.setdefault("toc-title", ast.meta_value(term(lang, "contents")))
+    completed.setdefault("abstract-title", ast.meta_value(term(lang, "abstract")))
+    return completed
