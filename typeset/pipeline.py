@@ -44,6 +44,7 @@ from typeset.formats import extension_of, writer_for
 from typeset.manuscript import Manuscript, read_manuscript
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
+from typeset.presentation import for_readers
 from typeset.references import Bibliography, read_bibliography
 from typeset.sanitize import restrict_resources
 from typeset.styles import CslStyle, resolve_style
@@ -280,6 +281,7 @@ def _resolved(
     document = without_processing_fields(resolved.document)
     if config.missing_citations != "error":
         document = unlink_missing_entries(document, bibliography.keys)
+    document = for_readers(document)
     resolved = dataclasses.replace(resolved, document=document)
     cache.put_json("resolved", key, resolved.document)
     return resolved
