@@ -127,8 +127,15 @@ def print_document(document: dict[str, Any]) -> dict[str, Any]:
 def _mark_wide_table(node: dict[str, Any]) -> dict[str, Any] | None:
     if node["t"] != "Table" or len(node["c"][2]) < WIDE_TABLE_COLUMNS:
         return None
-    (identifier, classes, attributes), *rest = node["c"]
-    return {"t": "Table", "c": [[identifier, [*classes, "wide"], attributes], *rest]}
+    (identifier, classes, attributes), caption, colspecs, *rest = node["c"]
+    # pandoc derives relative widths from the dashes of a pipe table's rule when a row
+    # is long: an artefact of the source, which squeezes a text column to a word's
+    # width. A wide table is laid out from its content instead.
+    natural = [[alignment, {"t": "ColWidthDefault"}] for alignment, _ in colspecs]
+    return {
+        "t": "Table",
+        "c": [[identifier, [*classes, "wide"], attributes], caption, natural, *rest],
+    }
 
 
 class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
