@@ -49,6 +49,7 @@ from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
 from typeset.manuscript import Manuscript
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
+from typeset.presentation import for_readers
 from typeset.styles import resolve_style
 
 # Called as (format, event, seconds) with event "start", "done" or "cached".
@@ -300,6 +301,7 @@ def _resolved(inputs: Inputs, config: Config, cache: BuildCache, key: str) -> Re
     document = without_processing_fields(resolved.document)
     if inputs.draft:
         document = unlink_missing_entries(document, inputs.bibliography.keys)
+    document = for_readers(document)
     resolved = dataclasses.replace(resolved, document=document)
     cache.put_json("resolved", key, resolved.document)
     return resolved

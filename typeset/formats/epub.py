@@ -37,6 +37,7 @@ from typeset.formats.cover import CoverText, render_cover
 from typeset.formats.epub_accessibility import accessibility_metadata, conforms_to, survey
 from typeset.formats.epub_package import finish_epub
 from typeset.formats.title_block import epub_meta
+from typeset.headings import with_top_heading_level
 from typeset.pandoc import run_pandoc
 
 log = logging.getLogger(__name__)
@@ -113,8 +114,13 @@ class EpubWriter:
 
 
 def epub_document(resolved: ResolvedDocument) -> dict[str, Any]:
-    """A copy of the resolved document with the metadata an EPUB package needs."""
-    document = copy.deepcopy(resolved.document)
+    """A copy of the resolved document with the metadata an EPUB package needs.
+
+    The manuscript's top heading level, `#` or `##`, becomes <h1>: pandoc starts a new
+    chapter file at each <h1> (its default --split-level), so chapters follow the
+    manuscript's own sections whatever level it starts at.
+    """
+    document = with_top_heading_level(copy.deepcopy(resolved.document), 1)
     meta = document["meta"]
     if not ast.plain_text(meta.get("title")):
         log.warning(

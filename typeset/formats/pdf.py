@@ -26,7 +26,9 @@ from typeset.formats.cache_inputs import (
 from typeset.formats.math_svg import typeset_math
 from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
+from typeset.formats.print_notes import notes_as_footnote_spans
 from typeset.formats.title_block import print_meta
+from typeset.headings import with_top_heading_level
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
 
@@ -108,11 +110,20 @@ def _ensure_xmp_packet(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
         document.metadata.include_in_pdf(pdf, "", None, None, compress=True)
 
 
+# Tables with this many columns are set smaller (print.css `table.wide`) to fit the text
+# block without breaking words.
+WIDE_TABLE_COLUMNS = 6
+
+
 def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
     """The HTML WeasyPrint lays out: math as SVG, footnotes moved inline so they float to
     the page foot."""
     document = typeset_math(resolved.document, resolved.source, config)
-    document = ast.transform(document, _note_to_footnote_span)
+    document = print_document(document)
+    # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced breaks;
+    # one line per paragraph avoids ragged notes.
+    body_options = ["--wrap=none"]
+    document = notes_as_footnote_spans(document, body_options)
     document = {**document, "meta": print_meta(document["meta"])}
     return run_pandoc(
         [
@@ -124,9 +135,7 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
             "--template",
             str(styles_dir(config) / "print.html"),
             "--section-divs",
-            # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced
-            # breaks; one line per paragraph avoids ragged notes.
-            "--wrap=none",
+            *body_options,
             *structure_arguments(config),
         ],
         document_json(document),
@@ -134,22 +143,29 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
     )
 
 
-def _note_to_footnote_span(node: dict[str, Any]) -> dict[str, Any] | None:
-    """Turn a pandoc Note into <span class="footnote"> for CSS `float: footnote`.
+def print_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as the printed page shows it.
 
-    pandoc's HTML writer gathers notes at the end of the document (endnotes); a printed
-    page wants them at the foot of the page where they are called, which WeasyPrint
-    does for inline elements floated to the footnote area.
+    The title is the page's <h1>, so the manuscript's top heading level, `#` or `##`,
+    becomes <h2> and the levels below follow (styled by print.css for h2 to h6); wide
+    tables are marked so print.css can set them smaller.
     """
-    if node["t"] != "Note":
+    document = with_top_heading_level(document, 2)
+    return {**document, "blocks": ast.transform(document["blocks"], _mark_wide_table)}
+
+
+def _mark_wide_table(node: dict[str, Any]) -> dict[str, Any] | None:
+    if node["t"] != "Table" or len(node["c"][2]) < WIDE_TABLE_COLUMNS:
         return None
-    inlines: list[Any] = []
-    for block in node["c"]:
-        if block["t"] in ("Para", "Plain"):
-            if inlines:
-                inlines.append({"t": "Space"})
-            inlines.extend(block["c"])
-    return {"t": "Span", "c": [["", ["footnote"], []], inlines]}
+    (identifier, classes, attributes), caption, colspecs, *rest = node["c"]
+    # pandoc derives relative widths from the dashes of a pipe table's rule when a row
+    # is long: an artefact of the source, which squeezes a text column to a word's
+    # width. A wide table is laid out from its content instead.
+    natural = [[alignment, {"t": "ColWidthDefault"}] for alignment, _ in colspecs]
+    return {
+        "t": "Table",
+        "c": [[identifier, [*classes, "wide"], attributes], caption, natural, *rest],
+    }
 
 
 class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
