@@ -3,8 +3,8 @@
 tests/data/corpus/<name>/ holds one manuscript and its .bib per kind (STEM, humanities
 with notes, German, French, thesis, pandoc features, CJK, headings from `##`). Each is
 built once per session with a style of its kind; the tests read the real PDF (text and
-font sizes via pdfplumber), EPUB XHTML and DOCX XML. stem/crossref.md waits for
-cross-reference support (issue 13) and is not built here.
+font sizes via pdfplumber), EPUB XHTML and DOCX XML. stem/crossref.md is the STEM paper
+with Quarto cross-references.
 """
 
 from __future__ import annotations
@@ -18,25 +18,25 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from tests.conftest import PROJECT, docx_part, epub_xhtml, pdf_text
+from tests.conftest import PROJECT, docx_part, docx_text, epub_xhtml, pdf_text
 from tests.test_epub import epubcheck_problems
 from typeset import build, load_config
 
 pytestmark = pytest.mark.slow
 
 CORPUS = PROJECT / "tests" / "data" / "corpus"
-# name: (manuscript, CSL style of its kind)
+# name: (manuscript under tests/data/corpus/, CSL style of its kind); each folder's refs.bib
 MANUSCRIPTS = {
-    "stem": ("paper.md", "ieee"),
-    "humanities": ("article.md", "chicago-notes-bibliography"),
-    "german": ("aufsatz.md", "din-1505-2"),
-    "french": ("article.md", "iso690-author-date-fr"),
-    "thesis": ("thesis.md", "apa"),
-    "showcase": ("notes.md", "chicago-author-date"),
-    "cjk": ("paper.md", "china-national-standard-gb-t-7714-2015-numeric"),
-    "level2": ("essay.md", "modern-language-association"),
+    "stem": ("stem/paper.md", "ieee"),
+    "stem-crossref": ("stem/crossref.md", "ieee"),
+    "humanities": ("humanities/article.md", "chicago-notes-bibliography"),
+    "german": ("german/aufsatz.md", "din-1505-2"),
+    "french": ("french/article.md", "iso690-author-date-fr"),
+    "thesis": ("thesis/thesis.md", "apa"),
+    "showcase": ("showcase/notes.md", "chicago-author-date"),
+    "cjk": ("cjk/paper.md", "china-national-standard-gb-t-7714-2015-numeric"),
+    "level2": ("level2/essay.md", "modern-language-association"),
 }
-PART_B = "issue 12 part B (branch metams) or issue 13 (cross-references) on another branch"
 
 Outputs = dict[str, Path]
 
@@ -52,12 +52,12 @@ def corpus_build(
     def build_one(name: str) -> Outputs:
         if name not in built:
             manuscript, style = MANUSCRIPTS[name]
-            folder = CORPUS / name
+            folder = (CORPUS / manuscript).parent
             config = load_config(
                 None,
                 project_dir=PROJECT,
                 overrides={
-                    "manuscript": str(folder / manuscript),
+                    "manuscript": str(CORPUS / manuscript),
                     "bibliography": str(folder / "refs.bib"),
                     "style": style,
                     "output_dir": str(tmp_path_factory.mktemp(f"corpus-{name}")),
@@ -100,10 +100,7 @@ def epub_chapters(epub: Path) -> list[str]:
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=PART_B))
-        if name == "german"  # "14. März 2025" makes an empty dc:date (item 6)
-        else name
-        for name in MANUSCRIPTS
+        name for name in MANUSCRIPTS
     ],
 )
 def test_corpus_epub_has_no_epubcheck_errors_or_warnings(
@@ -336,12 +333,15 @@ def test_cjk_text_prints_with_its_bibliography(corpus_build: Callable[[str], Out
     assert "上海旧区改造政策的演变" in text
 
 
-@pytest.mark.xfail(strict=True, reason=PART_B)
-def test_german_titles_keep_their_capitals(corpus_build: Callable[[str], Outputs]) -> None:
-    assert "Die Realität der Massenmedien" in pdf_text(corpus_build("german")["pdf"])
+def test_german_titles_keep_their_capitals_in_every_format(
+    corpus_build: Callable[[str], Outputs],
+) -> None:
+    outputs = corpus_build("german")
+    assert "Die Realität der Massenmedien" in pdf_text(outputs["pdf"])
+    assert "Die Realität der Massenmedien" in epub_xhtml(outputs["epub"])
+    assert "Die Realität der Massenmedien" in docx_text(outputs["docx"])
 
 
-@pytest.mark.xfail(strict=True, reason=PART_B)
 def test_the_authors_bibliography_heading_is_not_doubled(
     corpus_build: Callable[[str], Outputs],
 ) -> None:
@@ -349,16 +349,39 @@ def test_the_authors_bibliography_heading_is_not_doubled(
     assert "Bibliography" not in text.split("References", 1)[-1]
 
 
-@pytest.mark.xfail(strict=True, reason=PART_B)
 def test_thesis_authors_appear_with_affiliation_in_the_docx(
     corpus_build: Callable[[str], Outputs],
 ) -> None:
     assert "Priya Raghunathan" in docx_part(corpus_build("thesis")["docx"])
 
 
-@pytest.mark.xfail(strict=True, reason=PART_B)
 def test_thesis_front_matter_toc_lists_the_chapters(
     corpus_build: Callable[[str], Outputs],
 ) -> None:
     text = pdf_text(corpus_build("thesis")["pdf"])
     assert re.search(r"Contents.*Introduction.*Methods.*Results", text)
+
+
+# -- the STEM paper with Quarto cross-references and math -----------------------------------
+
+
+def test_stem_cross_references_are_numbered_links_in_every_format(
+    corpus_build: Callable[[str], Outputs],
+) -> None:
+    outputs = corpus_build("stem-crossref")
+    text = pdf_text(outputs["pdf"])
+    for words in ("Figure 1", "Table 1", "Section 2"):
+        assert words in text
+    assert "@fig-" not in text and "@tbl-" not in text
+    xhtml = epub_xhtml(outputs["epub"])
+    assert re.search(r'href="[^"]*#fig-conv"', xhtml)
+    assert re.search(r'href="[^"]*#tbl-cases"', xhtml)
+    assert "Figure" in docx_text(outputs["docx"])
+
+
+def test_stem_math_is_typeset_not_printed_as_tex(corpus_build: Callable[[str], Outputs]) -> None:
+    outputs = corpus_build("stem-crossref")
+    text = pdf_text(outputs["pdf"])
+    assert "\\frac" not in text and "\\begin" not in text and "$$" not in text
+    assert "<math" in epub_xhtml(outputs["epub"])
+    assert "<m:oMath" in docx_part(outputs["docx"])
