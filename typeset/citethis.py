@@ -613,6 +613,15 @@ def write_cite_this_work(
     destinations and renamed into place together, so a failure leaves earlier files as
     they were.
     """
+    files = cite_this_work_files(work, output_dir, stem, project_dir)
+    write_together(files)
+    return list(files)
+
+
+def cite_this_work_files(
+    work: CiteThisWork, output_dir: Path, stem: str, project_dir: Path
+) -> dict[Path, bytes]:
+    """Each cite-this-work file's destination and bytes, rendered but not written."""
     paths = cite_this_work_paths(output_dir, stem)
     records = work_records(work.item)
     contents = {
@@ -620,8 +629,7 @@ def write_cite_this_work(
         "text": cite_text(work),
         **records,
     }
-    write_together({paths[name]: text.encode() for name, text in contents.items()})
-    return list(paths.values())
+    return {paths[name]: text.encode() for name, text in contents.items()}
 
 
 def write_together(files: Mapping[Path, bytes]) -> None:

@@ -5,6 +5,7 @@ move the files into place together."""
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import importlib.metadata
 import importlib.util
@@ -14,7 +15,7 @@ import os
 import pickle
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,17 +36,16 @@ from typeset.citethis import (
     CiteThisWork,
     cite_this_work,
     cite_this_work_blocks,
-    cite_this_work_paths,
-    write_cite_this_work,
+    cite_this_work_files,
 )
 from typeset.config import FORMATS, Config
-from typeset.errors import OutputError, StyleError, ToolError, TypesetError
+from typeset.errors import StyleError, ToolError, TypesetError
 from typeset.formats import extension_of, writer_for
 from typeset.manuscript import Manuscript, read_manuscript
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.references import Bibliography, read_bibliography
-from typeset.sanitize import restrict_resources
+from typeset.sanitize import restrict_resources, seal_for_writers
 from typeset.styles import CslStyle, resolve_style
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ def build(
             ),
             allowed_roots=[config.manuscript.parent, config.project_dir],
             allowed_urls=config.allowed_urls,
+            draft=config.missing_citations != "error",
         )
         bibliography = bibliography_read.result()
         if config.missing_citations == "error":
@@ -97,13 +98,17 @@ def build(
             _warn_missing_citations(manuscript, bibliography)
 
         work = _cite_this_work(manuscript, config, cache)
+        records: dict[Path, bytes] = {}
         if work is not None and config.cite_this_work:
-            _refuse_overwriting_inputs(
-                cite_this_work_paths(config.output_dir, manuscript.stem).values(), input_paths
+            records = cite_this_work_files(
+                work, config.output_dir, manuscript.stem, config.project_dir
             )
         destinations = {
             name: config.output_dir / f"{manuscript.stem}.{extension_of(name)}" for name in formats
         }
+        # Formats and records are committed together; none may replace an input.
+        record_names = {f"cite-{path.name}": path for path in records}
+        protected = [*input_paths, *_inputs_read(config, manuscript, style)]
         resolved_key = _resolved_key(manuscript, bibliography, style, config)
         resources = [file_fingerprint(path) for path in manuscript.local_resources()]
         section_key = (
@@ -117,7 +122,9 @@ def build(
             name: path for name in formats if (path := cache.get_file(name, output_keys[name]))
         }
         timings: dict[str, float] = {}
-        with staged_outputs(destinations) as staged:
+        with staged_outputs({**destinations, **record_names}, protected=protected) as staged:
+            for name, path in record_names.items():
+                staged[name].write_bytes(records[path])
             for name, path in cached_outputs.items():
                 staged[name].write_bytes(path.read_bytes())
                 report(name, "cached", 0.0)
@@ -125,7 +132,8 @@ def build(
             if to_write:
                 resolved = _resolved(manuscript, bibliography, style, config, cache, resolved_key)
                 documents = {
-                    name: _with_back_matter(name, resolved, work, config) for name in to_write
+                    name: _sealed(_with_back_matter(name, resolved, work, config), config)
+                    for name in to_write
                 }
                 # The import thread must be done before the writers fork: a fork taken
                 # mid-import would leave the children holding the import lock.
@@ -135,10 +143,7 @@ def build(
                     cache.put_file(name, output_keys[name], staged[name])
     finally:
         background.shutdown(wait=True)
-    outputs: dict[str, Path] = dict(destinations)
-    if work is not None and config.cite_this_work:
-        written = write_cite_this_work(work, config.output_dir, manuscript.stem, config.project_dir)
-        outputs.update({f"cite-{path.name}": path for path in written})
+    outputs: dict[str, Path] = {**destinations, **record_names}
     return BuildResult(
         outputs=outputs,
         style_name=style.name,
@@ -184,20 +189,28 @@ def _style_of(config: Config) -> CslStyle:
 
 
 def _input_paths(config: Config) -> frozenset[Path]:
-    """Input files an output must never replace."""
+    """Input files an output must never replace (the config files among them)."""
+    config_files = {
+        Path(origin.rpartition(":")[0])
+        for origin in config.origins.values()
+        if ":" in origin and origin != "the command line"
+    }
     return frozenset(
-        path.resolve() for path in (config.manuscript, config.bibliography) if path.exists()
+        path.resolve()
+        for path in (config.manuscript, config.bibliography, *config_files)
+        if path.exists()
     )
 
 
-def _refuse_overwriting_inputs(paths: Iterable[Path], inputs: frozenset[Path]) -> None:
-    for path in paths:
-        if path.resolve() in inputs:
-            raise OutputError(
-                f"the cite-this-work record {path.name} would overwrite an input",
-                path=path,
-                hint="choose another output_dir, or turn off cite_this_work",
-            )
+def _sealed(resolved: ResolvedDocument, config: Config) -> ResolvedDocument:
+    """What a writer may see: sanitised after citeproc, images embedded (issue 14)."""
+    document = seal_for_writers(
+        resolved.document,
+        resolved.source,
+        [config.manuscript.parent, config.project_dir],
+        config.allowed_urls,
+    )
+    return dataclasses.replace(resolved, document=document)
 
 
 def _cite_this_work(
@@ -377,7 +390,9 @@ def _write_formats(
     _DOCUMENTS_FOR_WORKERS = documents
     context = multiprocessing.get_context("fork")
     timings = {}
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_stop_on_signal
+    ) as pool:
         futures = {
             pool.submit(_write_inherited_format, name, staged[name], config): name
             for name in names  # submitted in build order: PDF first
@@ -390,6 +405,7 @@ def _write_formats(
         except BaseException:
             for future in futures:
                 future.cancel()
+            _stop_workers(pool)
             raise
         finally:
             _DOCUMENTS_FOR_WORKERS = {}
@@ -399,8 +415,46 @@ def _write_formats(
 _DOCUMENTS_FOR_WORKERS: dict[str, ResolvedDocument] = {}
 
 
+_WORKER_BUSY = False
+
+
 def _write_inherited_format(name: str, temporary: Path, config: Config) -> float:
-    return _write_format(name, _DOCUMENTS_FOR_WORKERS[name], temporary, config)
+    global _WORKER_BUSY
+    _WORKER_BUSY = True
+    try:
+        return _write_format(name, _DOCUMENTS_FOR_WORKERS[name], temporary, config)
+    except SystemExit as stop:  # a signal: cleaned up on the way here; now leave at once
+        os._exit(stop.code if isinstance(stop.code, int) else 1)
+    finally:
+        _WORKER_BUSY = False
+
+
+def _stop_on_signal() -> None:
+    """In each forked writer: SIGINT/SIGTERM unwind the task (killing its pandoc, removing
+    its temporary folders) and end the process, without a traceback."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        if _WORKER_BUSY:
+            raise SystemExit(128 + signum)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _stop_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Stop every writer now rather than wait for it to finish its format."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    deadline = time.monotonic() + 3
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config: Config) -> float:

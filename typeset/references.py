@@ -119,12 +119,10 @@ def scan_entries(text: str) -> list[Entry]:
         body = text[found.end() : body_end]
         key, _, fields = body.partition(",")
         key = key.strip()
-        if not key or any(character in key for character in " \t\n{}()\"=@"):
+        if not key or any(character in key for character in ' \t\n{}()"=@'):
             continue
         key_offset = found.end() + body.find(key)
-        entries.append(
-            Entry(kind, key, text.count("\n", 0, key_offset) + 1, _crossrefs(fields))
-        )
+        entries.append(Entry(kind, key, text.count("\n", 0, key_offset) + 1, _crossrefs(fields)))
 
 
 def _balanced_end(text: str, start: int, closing: str) -> int:
@@ -308,13 +306,37 @@ def _items_from_csl_json(text: str, path: Path) -> tuple[CslItem, ...]:
 # CSL-JSON variables by kind (the CSL 1.0.2 schema): citation engines crash or print
 # nonsense on a name given as a string or a date given as a number.
 NAME_VARIABLES = frozenset(
-    "author chair collection-editor compiler composer container-author contributor curator "
-    "director editor editorial-director executive-producer guest host illustrator interviewer "
-    "narrator organizer original-author performer producer recipient reviewed-author "
-    "script-writer series-creator translator".split()
+    [
+        "author",
+        "chair",
+        "collection-editor",
+        "compiler",
+        "composer",
+        "container-author",
+        "contributor",
+        "curator",
+        "director",
+        "editor",
+        "editorial-director",
+        "executive-producer",
+        "guest",
+        "host",
+        "illustrator",
+        "interviewer",
+        "narrator",
+        "organizer",
+        "original-author",
+        "performer",
+        "producer",
+        "recipient",
+        "reviewed-author",
+        "script-writer",
+        "series-creator",
+        "translator",
+    ]
 )
 DATE_VARIABLES = frozenset(
-    "accessed available-date event-date issued original-date submitted".split()
+    ["accessed", "available-date", "event-date", "issued", "original-date", "submitted"]
 )
 
 

@@ -180,9 +180,7 @@ def _refuse_undefined_macros(root: ElementTree.Element, path: Path) -> None:
                 hint="define the macro in the style, or fix the name of the call",
             )
     calls = {
-        name: [
-            element.get("macro") for element in macro.iter() if element.get("macro") is not None
-        ]
+        name: [element.get("macro") for element in macro.iter() if element.get("macro") is not None]
         for name, macro in macros.items()
     }
     finished: set[str | None] = set()

@@ -30,11 +30,11 @@ class DocxWriter:
                 "docx",
                 "--reference-doc",
                 str(reference),
-                "--resource-path",
-                str(resolved.source.folder),
+                # Images arrive embedded (typeset.sanitize.seal_for_writers): pandoc may
+                # read nothing but the reference document.
+                "--sandbox",
                 "--output",
                 str(destination),
             ],
             document_json(resolved.document),
-            cwd=resolved.source.folder,
         )

@@ -98,6 +98,7 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
             # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced
             # breaks; one line per paragraph avoids ragged notes.
             "--wrap=none",
+            "--sandbox",
             *(["--toc"] if config.toc else []),
         ],
         document_json(document),
