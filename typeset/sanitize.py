@@ -415,6 +415,8 @@ def clean_html(text: str, attribute_filter: Callable[[str, str, str], str | None
     )
     if lone_start and lone_start.group(1).lower() not in HTML_VOID:
         cleaned = re.sub(r"</[a-zA-Z][a-zA-Z0-9-]*>\s*$", "", cleaned)
+    # An image whose source was refused shows nothing and is invalid: drop it.
+    cleaned = re.sub(r"<img\b(?![^<>]*\ssrc=)[^<>]*>", "", cleaned)
     # EPUB content is XHTML: void elements must close.
     return re.sub(r"<(br|hr|img|wbr|col)((?:\s[^<>]*?)?)\s*/?>", r"<\1\2 />", cleaned)
 
