@@ -176,8 +176,8 @@ def _refuse_hostile_front_matter(text: str, path: Path) -> None:
     for number, (first_line, block) in enumerate(metadata_blocks(text)):
         try:
             value = bounded_yaml(block, path, ManuscriptError, first_line=first_line)
-        except yaml.YAMLError:
-            continue
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+            continue  # pandoc reports what it cannot read, with the line
         if number == 0 and first_line == 2 and value is not None and not isinstance(value, dict):
             raise ManuscriptError(
                 f"the front matter is a YAML {type(value).__name__}, not a mapping of fields",
