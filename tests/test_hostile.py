@@ -8,6 +8,7 @@ paragraph naming the file at fault, the previous outputs untouched, no temporari
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.server
 import os
@@ -141,7 +142,6 @@ def run(folder: Path, *extra: str, to: str = "pdf,epub,docx") -> tuple[int, str]
         "--force",
         *extra,
     ]
-    import contextlib
     import io
 
     stderr = io.StringIO()
@@ -280,7 +280,8 @@ def test_fifo_as_manuscript(tmp_path: Path) -> None:
 
 BIB_CASES = {
     "crossref-cycle": (
-        "@book{doe2001, title={A}, crossref={roe2002}}\n@book{roe2002, title={B}, crossref={doe2001}}\n",
+        "@book{doe2001, title={A}, crossref={roe2002}}\n"
+        "@book{roe2002, title={B}, crossref={doe2001}}\n",
         ("cycle",),
     ),
     "crossref-self": ("@book{doe2001, title={A}, crossref = {DOE2001}}\n", ("cycle",)),
@@ -316,10 +317,17 @@ def test_a_comment_holding_an_entry_is_no_duplicate(tmp_path: Path) -> None:
         ('[{"id": "doe2001", "issued": 2001}]', ("issued",)),
     ],
 )
-def test_bad_csl_json_blames_the_bibliography(items: str, words: tuple[str, ...], tmp_path: Path) -> None:
+def test_bad_csl_json_blames_the_bibliography(
+    items: str, words: tuple[str, ...], tmp_path: Path
+) -> None:
     folder = project(tmp_path, "Text [@doe2001].\n", {"refs.json": items})
     stderr = assert_clean_error(
-        tmp_path, folder, "--bibliography", str(folder / "refs.json"), names="refs.json", words=words
+        tmp_path,
+        folder,
+        "--bibliography",
+        str(folder / "refs.json"),
+        names="refs.json",
+        words=words,
     )
     assert "style" not in stderr.lower()
 
@@ -389,16 +397,18 @@ def hostile_text(url: str, secret: Path) -> str:
         f"subtitle: '![r]({url}/sub.png)'\n"
         f"author: '![a]({secret})'\n"
         f"date: '[d](javascript:alert(3))'\n"
-        f"abstract: 'An <img src=\"{url}/abstract.png\" onerror=\"alert(4)\"> abstract [@doe2001].'\n"
+        f'abstract: \'An <img src="{url}/abstract.png" onerror="alert(4)"> abstract [@doe2001].\'\n'
         f"abstract-title: '<span onclick=\"x()\">Abstract</span>'\n"
         f"lang: en\n---\n\n"
-        f'[x]{{onmouseover="alert(1)"}} and [l](javascript:alert(2)) and [m](JaVa&#x09;ScRiPt:alert(5)).\n\n'
-        f"# Heading {{#h onfocus=\"alert(1)\" style=\"color: red; background: url({url}/css.png)\"}}\n\n"
+        f'[x]{{onmouseover="alert(1)"}} and [l](javascript:alert(2)) and '
+        f"[m](JaVa&#x09;ScRiPt:alert(5)).\n\n"
+        f'# Heading {{#h onfocus="alert(1)" '
+        f'style="color: red; background: url({url}/css.png)"}}\n\n'
         f'::: {{onclick="alert(1)" style="background:u\\72 l({url}/esc.png)" lang=en}}\n'
         f"Div text [@doe2001].\n:::\n\n"
         f'<a href="java&#x09;script:alert(6)">raw link</a> <img src="%2Fetc%2Fpasswd" alt="p">\n'
         f'<img src="..%2F..%2Foutside%2Fsecret.txt" alt="q">\n\n'
-        f'<div style="background-image: image-set(\'{url}/set.png\' 1x)">styled</div>\n\n'
+        f"<div style=\"background-image: image-set('{url}/set.png' 1x)\">styled</div>\n\n"
         f"![allowed]({url}/ok/pixel.png)\n\n"
         f"![redirect]({url}/ok/redirect.png)\n\n"
         f"![spaced](<fig 1.png>)\n"
@@ -434,10 +444,8 @@ def pdf_bytes(path: Path) -> bytes:
     with pikepdf.open(path) as pdf:
         for obj in pdf.objects:
             if isinstance(obj, pikepdf.Stream):
-                try:
+                with contextlib.suppress(pikepdf.PdfError):
                     parts.append(obj.read_bytes())
-                except pikepdf.PdfError:
-                    pass
     return b"\n".join(parts)
 
 
@@ -480,12 +488,13 @@ def test_hostile_build_outputs_carry_no_secret_and_no_script(
             media = [name for name in archive.namelist() if "/media/" in name]
         # the cover, the spaced figure and the allowed pixel; nothing from outside
         assert len(media) == 3, media
-        assert hostname not in b"".join(
-            zipfile.ZipFile(output).read(name) for name in media
-        ) or not hostname
+        assert (
+            hostname not in b"".join(zipfile.ZipFile(output).read(name) for name in media)
+            or not hostname
+        )
 
 
-# --- signals ---------------------------------------------------------------------------------------
+# --- signals -----------------------------------------------------------------------------
 
 
 @pytest.mark.slow
@@ -498,7 +507,11 @@ def test_a_signal_stops_everything_and_keeps_the_previous_outputs(
     folder = project(tmp_path, "---\ntitle: Long\nlang: en\n---\n\n" + body)
     before_out = digest(tmp_path / "out")
     before_tmp = typeset_temporaries()
-    env = {**os.environ, "TYPESET_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": tempfile.gettempdir()}
+    env = {
+        **os.environ,
+        "TYPESET_CACHE_DIR": str(tmp_path / "cache"),
+        "TMPDIR": tempfile.gettempdir(),
+    }
     process = subprocess.Popen(
         [
             sys.executable,
@@ -534,3 +547,127 @@ def test_a_signal_stops_everything_and_keeps_the_previous_outputs(
     assert digest(tmp_path / "out") == before_out
     assert not list((tmp_path / "out").glob(".*.partial"))
     assert typeset_temporaries() <= before_tmp
+
+
+# --- fuzzing: the metadata and the output stage ---------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from typeset import ast  # noqa: E402
+from typeset.errors import TypesetError  # noqa: E402
+
+HOSTILE_PIECES = [
+    "<script>alert(1)</script>",
+    "![i](/etc/passwd)",
+    "![i](..%2F..%2Fsecret.png)",
+    "![i](http://127.0.0.1:9/x.png)",
+    "[l](javascript:alert(1))",
+    "[l](JAVA&#x09;SCRIPT:x)",
+    "[l](data:text/html,x)",
+    '<img src="x" onerror="y">',
+    '<a href="vbscript:x">a</a>',
+    '[s]{onclick="x" style="background:url(http://h/)"}',
+    '[s]{style="color: red" lang=en data-x=1}',
+    '<span style="background:u\\72 l(x)">s</span>',
+    "[@doe2001]",
+    "plain words",
+    "**bold**",
+]
+FIELDS = ["title", "subtitle", "author", "date", "abstract", "abstract-title", "thanks", "keywords"]
+
+
+def assert_sealed(document: dict) -> None:
+    for node in ast.walk(document):
+        kind = node["t"]
+        if kind == "Image":
+            assert node["c"][2][0].startswith("data:image/"), node
+        elif kind == "Link":
+            target = node["c"][2][0].lower().replace("\t", "")
+            assert not target.startswith(("javascript", "data", "vbscript", "file")), node
+        elif kind in ("RawInline", "RawBlock") and node["c"][0] == "html":
+            html = node["c"][1].lower()
+            assert "<script" not in html and "javascript" not in html, node
+            assert not __import__("re").search(r"\son\w+=", html), node
+            assert "url(" not in html, node
+    text = str(document)
+    assert "onclick" not in text and "url(" not in text
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(FIELDS),
+        st.lists(st.sampled_from(HOSTILE_PIECES), min_size=1, max_size=4).map(" ".join),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_fuzzed_metadata_is_sealed(
+    fields: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import json
+
+    from typeset.manuscript import read_manuscript
+    from typeset.sanitize import restrict_resources, seal_for_writers
+
+    folder = tmp_path_factory.mktemp("meta")
+    front = "".join(f"{name}: {json.dumps(value)}\n" for name, value in fields.items())
+    path = folder / "paper.md"
+    path.write_text(f"---\n{front}---\n\nBody.\n")
+    try:
+        manuscript = read_manuscript(path)
+        restricted = restrict_resources(manuscript, [folder], (), draft=True)
+        sealed = seal_for_writers(restricted.document, restricted, [folder], ())
+    except TypesetError:
+        return
+    assert_sealed(sealed)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    existing=st.lists(st.booleans(), min_size=1, max_size=4),
+    failure=st.sampled_from(["none", "raise", "empty", "oserror"]),
+    failing_index=st.integers(min_value=0, max_value=3),
+)
+def test_fuzzed_output_stage_is_all_or_nothing(
+    existing: list[bool], failure: str, failing_index: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import errno
+
+    from typeset.output import staged_outputs
+
+    folder = tmp_path_factory.mktemp("stage")
+    destinations = {f"f{index}": folder / f"out{index}.bin" for index in range(len(existing))}
+    for index, present in enumerate(existing):
+        if present:
+            destinations[f"f{index}"].write_bytes(b"old")
+    before = {
+        name: path.read_bytes() if path.exists() else None for name, path in destinations.items()
+    }
+    failing = f"f{failing_index % len(existing)}"
+    try:
+        with staged_outputs(destinations) as staged:
+            for name, temporary in staged.items():
+                if name == failing and failure == "raise":
+                    raise RuntimeError("writer crashed")
+                if name == failing and failure == "oserror":
+                    raise OSError(errno.ENOSPC, "No space left on device", str(temporary))
+                if not (name == failing and failure == "empty"):
+                    temporary.write_bytes(b"new")
+    except (RuntimeError, TypesetError):
+        after = {
+            name: path.read_bytes() if path.exists() else None
+            for name, path in destinations.items()
+        }
+        assert after == before
+    else:
+        assert failure == "none"
+        assert all(path.read_bytes() == b"new" for path in destinations.values())
+    assert not list(folder.glob(".*.partial"))

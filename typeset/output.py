@@ -62,12 +62,13 @@ def staged_outputs(
 
 
 def _check_destinations(destinations: Mapping[str, Path], protected: Iterable[Path]) -> None:
-    inputs = {}
+    # Keyed both by resolved path and by (device, inode): a hard link is the same file.
+    inputs: dict[object, Path] = {}
     for path in protected:
         with contextlib.suppress(OSError):
-            status = path.stat()
-            inputs[(status.st_dev, status.st_ino)] = path
-            inputs[path.resolve()] = path  # type: ignore[index]
+            identity = path.stat()
+            inputs[(identity.st_dev, identity.st_ino)] = path
+            inputs[path.resolve()] = path
     seen: dict[Path, str] = {}
     for name, destination in destinations.items():
         resolved = destination.resolve()
@@ -78,7 +79,8 @@ def _check_destinations(destinations: Mapping[str, Path], protected: Iterable[Pa
                 hint="rename one of them (their names come from the manuscript's file name)",
             )
         seen[resolved] = name
-        clash = inputs.get(resolved)  # type: ignore[call-overload]
+        clash = inputs.get(resolved)
+        status: os.stat_result | None
         try:
             status = destination.stat()
         except FileNotFoundError:

@@ -143,7 +143,7 @@ def _balanced_end(text: str, start: int, closing: str) -> int:
 
 def _crossrefs(fields: str) -> tuple[str, ...]:
     """Values of the fields that make an entry inherit from another."""
-    found = []
+    found: list[str] = []
     for field_match in _FIELD.finditer(fields):
         if field_match.group(1).lower() not in _CROSSREF_FIELDS:
             continue

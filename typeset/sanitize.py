@@ -205,7 +205,8 @@ class _Guard:
     def apply(self, document: dict[str, Any]) -> dict[str, Any]:
         try:
             cleaned: dict[str, Any] = ast.transform(document, self.rewrite)
-            return _clean_attributes(cleaned, self)
+            _clean_attributes(cleaned, self)
+            return cleaned
         except RecursionError:
             raise ManuscriptError(
                 "the manuscript is nested too deeply to process",

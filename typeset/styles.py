@@ -193,7 +193,7 @@ def _refuse_undefined_macros(root: ElementTree.Element, path: Path) -> None:
                 continue
             if index == 0:
                 path_so_far.append(name)
-            callees = calls.get(name, [])  # type: ignore[call-overload]
+            callees = calls.get(name, []) if name is not None else []
             if index == len(callees):
                 path_so_far.pop()
                 finished.add(name)
