@@ -82,7 +82,6 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 def refuse_deep_markdown(text: str, path: Path, error: type[TypesetError]) -> None:
     """Refuse Markdown nested deeper than any manuscript needs, naming its line."""
-    offset = 0
     for line_number, line in enumerate(text.split("\n"), start=1):
         depth, position = 0, 0
         while depth <= MAX_BLOCK_DEPTH:
@@ -97,27 +96,25 @@ def refuse_deep_markdown(text: str, path: Path, error: type[TypesetError]) -> No
                 line=line_number,
                 hint="remove the extra '>' or list markers at the start of that line",
             )
-        offset += len(line) + 1
-    for paragraph in _paragraphs(text):
-        start, body = paragraph
+    for start, body in _paragraphs(text):
         depth = 0
-        escaped = False
-        for index, character in enumerate(body):
-            if escaped:
-                escaped = False
-            elif character == "\\":
-                escaped = True
-            elif character == "[":
+        # Only brackets and backslashes matter: jump between them (a book is megabytes).
+        for found in _BRACKET_OR_ESCAPE.finditer(body):
+            token = found.group()
+            if token == "[":
                 depth += 1
                 if depth > MAX_BRACKET_DEPTH:
                     raise error(
                         f"square brackets nested more than {MAX_BRACKET_DEPTH} levels deep",
                         path=path,
-                        line=text.count("\n", 0, start + index) + 1,
+                        line=text.count("\n", 0, start + found.start()) + 1,
                         hint="remove the extra '[' (write \\[ for a literal bracket)",
                     )
-            elif character == "]":
+            elif token == "]":
                 depth = max(0, depth - 1)
+
+
+_BRACKET_OR_ESCAPE = re.compile(r"\\.|\[|\]", re.DOTALL)
 
 
 def _paragraphs(text: str) -> list[tuple[int, str]]:

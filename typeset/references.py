@@ -93,7 +93,9 @@ class Entry:
 
 
 _ENTRY_TYPE = re.compile(r"@[ \t]*([A-Za-z][\w-]*)[\s]*([{(])")
-_FIELD = re.compile(r"([A-Za-z][\w:.+-]*)\s*=\s*", re.ASCII)
+# Bounded and anchored at a word start: an unbounded name would make a 3 MB field value
+# quadratic to search.
+_FIELD = re.compile(r"(?<![\w:.+-])([A-Za-z][\w:.+-]{0,63})\s*=\s*", re.ASCII)
 _CROSSREF_FIELDS = ("crossref", "xref", "xdata")
 
 
@@ -106,6 +108,7 @@ def scan_entries(text: str) -> list[Entry]:
     """
     entries: list[Entry] = []
     position = 0
+    counted_to, line = 0, 1  # lines counted incrementally: one huge line must stay linear
     while True:
         found = _ENTRY_TYPE.search(text, position)
         if found is None:
@@ -122,7 +125,9 @@ def scan_entries(text: str) -> list[Entry]:
         if not key or any(character in key for character in ' \t\n{}()"=@'):
             continue
         key_offset = found.end() + body.find(key)
-        entries.append(Entry(kind, key, text.count("\n", 0, key_offset) + 1, _crossrefs(fields)))
+        line += text.count("\n", counted_to, key_offset)
+        counted_to = key_offset
+        entries.append(Entry(kind, key, line, _crossrefs(fields)))
 
 
 def _balanced_end(text: str, start: int, closing: str) -> int:
