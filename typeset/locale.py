@@ -271,6 +271,6 @@ def term(lang: str | None, key: str) -> str:
 
 
 def numbered(lang: str | None, key: str, number: str) -> str:
-    """ "Figure 1", "Abbildung 1", "图1": a term followed by its number."""
+    """"Figure 1", "Abbildung 1", "图1": a term followed by its number."""
     separator = "" if language_of(lang) in NO_SPACE_BEFORE_NUMBER else "\u00a0"
     return f"{term(lang, key)}{separator}{number}"

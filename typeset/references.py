@@ -222,6 +222,11 @@ def _refuse_duplicate_ids(
         seen.add(key)
 
 
+_ENTRY_START_LINE = re.compile(
+    r"^[ \t]*@([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s{}()]+)[ \t]*,", re.MULTILINE
+)
+
+
 def _syntax_error(text: str, path: Path, stderr: str) -> BibliographyError:
     """Point at the entry at fault, not where pandoc's parser gave up.
 
@@ -230,8 +235,12 @@ def _syntax_error(text: str, path: Path, stderr: str) -> BibliographyError:
     last one that starts before that position.
     """
     reported = line_of_pandoc_error(stderr)
+    # Line by line, not scan_entries: in a broken file an unclosed entry would swallow
+    # the ones after it, and pandoc's position is often the '@' of the next one.
     starts = sorted(
-        (line, key) for key, entries in entry_lines(text).items() for _, line in entries
+        (text.count("\n", 0, match.start()) + 1, match.group(2))
+        for match in _ENTRY_START_LINE.finditer(text)
+        if match.group(1).lower() not in ("string", "preamble", "comment")
     )
     last_line = text.count("\n") + 1
     problem = _first_message(stderr)
