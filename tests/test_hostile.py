@@ -208,6 +208,7 @@ DEEP_CASES = {
     "svg-script": ("![f](s.svg)\n", 1, ("script",)),
     "svg-onload": ("![f](o.svg)\n", 1, ("handler",)),
     "svg-external": ("![f](e.svg)\n", 1, ("refers",)),
+    "long-title": ("---\ntitle: " + "word " * 3000 + "\n---\n\nText\n", 2, ("title",)),
     "missing-key-in-abstract": (
         "---\ntitle: T\nabstract: As shown [@nosuchkey2009].\n---\n\nText [@doe2001].\n",
         3,

@@ -142,8 +142,28 @@ def restrict_resources(
             del meta[field]
             guard.warn(f"front-matter field '{field}' ignored", field + ":")
     document["meta"] = meta
+    _refuse_long_headings(meta, manuscript)
     document = guard.apply(document)
     return dataclasses.replace(manuscript, document=document)
+
+
+# Title-like fields are set as one unbreakable heading on the title page, the running head
+# and the PDF outline: WeasyPrint's line breaking is quadratic in their length (28 s at
+# 3,000 words), and no real title comes near this.
+HEADING_FIELDS = ("title", "subtitle", "short-title", "abstract-title")
+MAX_HEADING_WORDS = 150
+
+
+def _refuse_long_headings(meta: dict[str, Any], manuscript: Manuscript) -> None:
+    for field in HEADING_FIELDS:
+        words = len(ast.meta_text(meta.get(field)).split())
+        if words > MAX_HEADING_WORDS:
+            raise ManuscriptError(
+                f"the {field} is {words} words long (at most {MAX_HEADING_WORDS})",
+                path=manuscript.path,
+                line=manuscript.line_containing(field + ":"),
+                hint=f"shorten the {field}; put longer text in the abstract or the body",
+            )
 
 
 def seal_for_writers(
