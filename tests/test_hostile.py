@@ -540,11 +540,15 @@ def test_a_signal_stops_everything_and_keeps_the_previous_outputs(
     assert process.returncode == code, stderr
     assert "Traceback" not in stderr, stderr
     assert len(stderr.strip().splitlines()) == 1, stderr
-    time.sleep(0.5)
-    children = subprocess.run(
-        ["pgrep", "-s", str(process.pid)], capture_output=True, text=True, check=False
-    ).stdout.split()
-    assert children == [], "children left running"
+    children: list[str] = []
+    for _ in range(20):  # a killed child takes a moment to be reaped
+        children = subprocess.run(
+            ["pgrep", "-a", "-s", str(process.pid)], capture_output=True, text=True, check=False
+        ).stdout.splitlines()
+        if not children:
+            break
+        time.sleep(0.1)
+    assert children == [], f"children left running: {children}"
     assert digest(tmp_path / "out") == before_out
     assert not list((tmp_path / "out").glob(".*.partial"))
     assert typeset_temporaries() <= before_tmp
