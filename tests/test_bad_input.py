@@ -200,6 +200,20 @@ CASES = [
         ("no-such-macro",),
         note="pandoc only warns and prints every citation empty",
     ),
+    # --- hostile inputs (issue 14): refused up front, in bounded time and memory ---------------
+    Case("bib-crossref-cycle", (), "refs.bib", None, ("crossref cycle", "loopa")),
+    Case("bib-duplicate-key-next-line", (), "refs.bib", None, ("duplicate", "rawnsley2009")),
+    Case("csljson-author-string", BIB_JSON, "refs.json", 2, ("author", "rawnsley2009")),
+    Case("csljson-id-null", BIB_JSON, "refs.json", 2, ("'id'",)),
+    Case("csl-macro-cycle", BAD_CSL, "bad.csl", None, ("loop", "first")),
+    Case("ms-deep-blockquotes", (), "essay.md", None, ("nested",)),
+    Case("ms-deep-brackets", (), "essay.md", None, ("brackets",)),
+    Case("ms-frontmatter-alias-bomb", (), "essay.md", None, ("alias",)),
+    Case("ms-frontmatter-list", (), "essay.md", 2, ("mapping",)),
+    Case("ms-pdf-figure", (), "essay.md", 8, ("pdf",)),
+    Case("ms-svg-script", (), "essay.md", 8, ("svg",)),
+    Case("cite-missing-key-in-abstract", (), "essay.md", 6, ("nosuchkey2009",)),
+    Case("cfg-metadata-int-key", (), "typeset.yaml", None, ("metadata",)),
     # --- output ----------------------------------------------------------------------------
     Case(
         "out-dir-is-file",

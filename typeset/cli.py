@@ -6,7 +6,9 @@ import argparse
 import contextlib
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +27,33 @@ DEFAULT_CONFIG_NAME = "typeset.yaml"
 PAPER_CHOICES = ("a4", "letter")
 
 EXIT_OK, EXIT_INPUT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread like Ctrl-C's KeyboardInterrupt, so that every
+    `with`/`finally` on the way out stops children and removes temporaries."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) -> int:
+    """Run the command line; Ctrl-C exits 130 and SIGTERM 143, with one line and no
+    traceback, the previous outputs untouched (issue 14)."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
+    try:
+        return _main(argv, project_dir=project_dir)
+    except KeyboardInterrupt:
+        print("interrupted: build stopped, previous outputs kept", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except Terminated:
+        print("terminated: build stopped, previous outputs kept", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -95,7 +124,7 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
-def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) -> int:
+def _main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     arguments = parser().parse_args(argv)  # exits 2 on a usage error
     project_dir = (project_dir or Path.cwd()).resolve()

@@ -21,6 +21,7 @@ import yaml
 from typeset.citations import engine_names
 from typeset.errors import ConfigError
 from typeset.formats import format_names
+from typeset.limits import MAX_CONFIG_BYTES, bounded_yaml, read_input
 
 DEFAULT_CONFIG_NAME = "typeset.yaml"
 # The registries in typeset/formats/__init__.py and typeset/citations/__init__.py.
@@ -162,6 +163,11 @@ def _url_prefixes(value: Any, key: str) -> tuple[str, ...]:
 def _metadata(value: Any, key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _Invalid(f"'{key}' must be a mapping of front-matter fields")
+    # Front-matter field names are text: `1: one` or `true: x` would reach pandoc as
+    # numbers and booleans, which no writer (nor the cache's fingerprint) can key on.
+    wrong = [name for name in value if not isinstance(name, str)]
+    if wrong:
+        raise _Invalid(f"'{key}' field names must be text, not {wrong[0]!r} (quote it)")
     return dict(value)
 
 
@@ -390,18 +396,13 @@ def _profile_hint(profiles: Mapping[str, Any]) -> str:
 
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(
-            "config file not found", path=path, hint="check the path given to --config"
-        ) from None
-    except IsADirectoryError:
-        raise ConfigError(
-            "config path is a folder, not a file", path=path, hint="pass the YAML file itself"
-        ) from None
-    except OSError as error:
-        raise ConfigError(f"cannot read config: {error.strerror}", path=path) from None
+    raw = read_input(
+        path,
+        what="config file",
+        error=ConfigError,
+        max_bytes=MAX_CONFIG_BYTES,
+        hint="check the path given to --config; pass the YAML file itself",
+    )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -412,7 +413,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
             hint="save the file as UTF-8",
         ) from None
     try:
-        document = yaml.safe_load(text)
+        document = bounded_yaml(text, path, ConfigError)  # no alias bombs, bounded depth
         root = yaml.compose(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)

@@ -27,6 +27,8 @@ import yaml
 
 from typeset import ast
 from typeset.dates import parse_date
+from typeset.errors import ManuscriptError, TypesetError
+from typeset.limits import MAX_MANUSCRIPT_BYTES, bounded_yaml, read_input
 from typeset.locale import term
 
 log = logging.getLogger(__name__)
@@ -75,17 +77,26 @@ def leading_front_matter(path: Path) -> FrontMatter:
     The config is settled before pandoc parses the manuscript, and the bibliography is
     converted while it does; pandoc's own parse stays the authority for the document.
     """
+    # Whatever is wrong with the file (a pipe, too large, not UTF-8, an alias bomb) is
+    # reported by the manuscript's own read; here it only means "no options".
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        raw = read_input(
+            path,
+            what="manuscript",
+            error=ManuscriptError,
+            max_bytes=MAX_MANUSCRIPT_BYTES,
+            hint="",
+        )
+        text = raw.decode("utf-8-sig")
+    except (TypesetError, UnicodeDecodeError):
         return FrontMatter({}, {})
     match = _LEADING_BLOCK.match(text)
     if not match or not match.group(1):
         return FrontMatter({}, {})
     try:
-        values = yaml.safe_load(match.group(1))
+        values = bounded_yaml(match.group(1), path, ManuscriptError, first_line=2)
         root = yaml.compose(match.group(1))
-    except (yaml.YAMLError, ValueError, RecursionError):
+    except (TypesetError, yaml.YAMLError, ValueError, RecursionError):
         return FrontMatter({}, {})  # pandoc's parse reports it, with the line
     if not isinstance(values, dict) or not isinstance(root, yaml.MappingNode):
         return FrontMatter({}, {})

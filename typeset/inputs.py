@@ -88,6 +88,7 @@ def read_inputs(
         sources.manuscript,
         allowed_roots=[config.manuscript.parent, config.project_dir],
         allowed_urls=config.allowed_urls,
+        draft=config.missing_citations != "error",
     )
     # Cross-references are numbered and resolved before citations are looked at: a label
     # is never a citation key (typeset/crossref.py says what wins).

@@ -14,6 +14,13 @@ from typeset import ast
 from typeset.cache import BuildCache, fingerprint
 from typeset.errors import ManuscriptError
 from typeset.frontmatter import warn_about_unreadable_date, with_generated_words
+from typeset.limits import (
+    MAX_MANUSCRIPT_BYTES,
+    bounded_yaml,
+    metadata_blocks,
+    read_input,
+    refuse_deep_markdown,
+)
 from typeset.pandoc import (
     PandocFailure,
     SourceText,
@@ -152,6 +159,8 @@ def read_manuscript(
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
+    refuse_deep_markdown(text, path, ManuscriptError)
+    _refuse_hostile_front_matter(text, path)
     try:
         parsed = run_pandoc(
             ["--from", MARKDOWN_FORMAT, "--to", "json", "--sandbox"],
@@ -166,8 +175,36 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
             line=line,
             hint="fix the YAML front matter at that line (indentation, colons, quotes)",
         ) from None
-    document: dict[str, Any] = json.loads(parsed)
+    try:
+        document: dict[str, Any] = json.loads(parsed)
+    except RecursionError:
+        raise ManuscriptError(
+            "the manuscript is nested too deeply to process",
+            path=path,
+            hint="remove the deeply nested quotes, lists, divs or spans",
+        ) from None
     return document
+
+
+def _refuse_hostile_front_matter(text: str, path: Path) -> None:
+    """Measure every YAML block before pandoc's own YAML reader expands it.
+
+    Syntax errors are left to pandoc, whose message the caller already turns into a line.
+    """
+    import yaml
+
+    for number, (first_line, block) in enumerate(metadata_blocks(text)):
+        try:
+            value = bounded_yaml(block, path, ManuscriptError, first_line=first_line)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+            continue  # pandoc reports what it cannot read, with the line
+        if number == 0 and first_line == 2 and value is not None and not isinstance(value, dict):
+            raise ManuscriptError(
+                f"the front matter is a YAML {type(value).__name__}, not a mapping of fields",
+                path=path,
+                line=first_line,
+                hint="write it as 'field: value' lines, e.g. 'title: My Essay'",
+            )
 
 
 _YAML_BLOCK_START = re.compile(r"YAML metadata at .*?\(line (\d+)")
@@ -191,22 +228,13 @@ _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _read_text(path: Path) -> str:
-    if path.is_dir():
-        raise ManuscriptError(
-            "manuscript path is a folder, not a file",
-            path=path,
-            hint="pass the Markdown file itself with --manuscript",
-        )
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ManuscriptError(
-            "manuscript not found",
-            path=path,
-            hint="pass --manuscript FILE or set 'manuscript' in the config",
-        ) from None
-    except OSError as error:
-        raise ManuscriptError(f"cannot read manuscript: {error.strerror}", path=path) from None
+    raw = read_input(
+        path,
+        what="manuscript",
+        error=ManuscriptError,
+        max_bytes=MAX_MANUSCRIPT_BYTES,
+        hint="pass the Markdown file itself with --manuscript (or set 'manuscript' in the config)",
+    )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

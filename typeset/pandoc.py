@@ -6,10 +6,13 @@ logged with its exact command line and its exit code is checked.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import logging
 import os
 import re
+import resource
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +43,20 @@ def pandoc_fingerprint() -> str:
     return f"{pandoc_path()}:{status.st_size}:{status.st_mtime_ns}"
 
 
-# Generous: a 200,000-word book takes well under a minute; a hostile input must not hang.
-PANDOC_TIMEOUT_SECONDS = 600
+# Generous for real work (a 200,000-word book parses in well under a minute and a few
+# hundred MB), yet a hostile input (a BibTeX crossref cycle, a CSL macro loop, nesting
+# bombs) cannot take the machine down: pandoc is stopped at the first limit it reaches.
+PANDOC_TIMEOUT_SECONDS = 300
+PANDOC_CPU_SECONDS = 240
+PANDOC_MEMORY_BYTES = 3 * 1024**3  # address space; pandoc's GHC runtime reserves ~1 GB up front
+# pandoc's own heap cap, lower than the address-space limit so it fails with a message.
+PANDOC_HEAP = "-M2g"
+
+_PR_SET_PDEATHSIG = 1
+try:  # loaded here, not in the forked child, where loading a library is not safe
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
+except OSError:
+    _LIBC = None
 
 
 class PandocFailure(ToolError):
@@ -54,21 +69,40 @@ class PandocFailure(ToolError):
         self.stderr = stderr
 
 
+class PandocLimitExceeded(ToolError):
+    """pandoc hit a time or memory limit: the input is pathological, not the tool broken."""
+
+
+def _limit_child() -> None:
+    """Runs in the child before exec: cap its memory and CPU, and let it die with us.
+
+    The death signal matters when the build is killed hard (SIGKILL, OOM): otherwise an
+    orphaned pandoc would keep running for minutes.
+    """
+    resource.setrlimit(resource.RLIMIT_AS, (PANDOC_MEMORY_BYTES, PANDOC_MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (PANDOC_CPU_SECONDS, PANDOC_CPU_SECONDS + 5))
+    prctl = getattr(_LIBC, "prctl", None)
+    if prctl is not None:  # Linux; elsewhere the limits above still hold
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+
 def run_pandoc(
     args: list[str],
     stdin: bytes | None = None,
     *,
     cwd: Path | None = None,
     environment: dict[str, str] | None = None,
-    source: WarningSource | None = None,
+    source: WarningSource | Path | None = None,
 ) -> bytes:
     """Run pandoc with `args`, feeding `stdin`; return stdout or raise PandocFailure.
 
     `environment` adds variables to this process's environment for the run (the BibTeX
-    reader takes its default language from LANG). pandoc's warnings are logged as
-    warnings, naming `source`'s file and line where the message leads back to one.
+    reader takes its default language from LANG). `source` is the input being converted:
+    a limit hit blames its file, and pandoc's warnings are logged naming its file and,
+    for a text source, the line where the message leads back to one.
     """
-    command = [pandoc_path(), *args]
+    command = [pandoc_path(), "+RTS", PANDOC_HEAP, "-RTS", *args]
+    blamed = source if isinstance(source, Path) or source is None else source.path
     log.debug("running %s", " ".join(command))
     try:
         completed = subprocess.run(
@@ -79,18 +113,28 @@ def run_pandoc(
             env={**os.environ, **environment} if environment else None,
             check=False,
             timeout=PANDOC_TIMEOUT_SECONDS,
+            preexec_fn=_limit_child,
         )
     except subprocess.TimeoutExpired:
-        raise ToolError(
+        raise PandocLimitExceeded(
             f"pandoc did not finish within {PANDOC_TIMEOUT_SECONDS} s",
-            hint="check the input for something pathological (a multi-megabyte line?)",
+            path=blamed,
+            hint="check the input for something pathological (a cycle, deep nesting, "
+            "a multi-megabyte line) and remove it",
         ) from None
     stderr = completed.stderr.decode("utf-8", errors="replace")
     if completed.returncode != 0:
+        if _hit_a_limit(completed.returncode, stderr):
+            raise PandocLimitExceeded(
+                "pandoc ran out of its memory or CPU allowance on this input",
+                path=blamed,
+                hint="check the input for something pathological (a cycle, deep nesting, "
+                "an enormous table) and remove it",
+            )
         raise PandocFailure(
-            f"pandoc failed (exit {completed.returncode}): {stderr.strip()}", stderr
+            f"pandoc failed (exit {completed.returncode}): {stderr.strip()[:1000]}", stderr
         )
-    report_messages(stderr, source)
+    report_messages(stderr, None if isinstance(source, Path) else source)
     return completed.stdout
 
 
@@ -184,6 +228,12 @@ class SourceText:
             if needle and needle in line:
                 return number
         return None
+
+
+def _hit_a_limit(returncode: int, stderr: str) -> bool:
+    killed = returncode in (-signal.SIGKILL, -signal.SIGXCPU, -signal.SIGSEGV, 251)
+    exhausted = "Heap exhausted" in stderr or "out of memory" in stderr.lower()
+    return killed or exhausted or "memory allocation failed" in stderr
 
 
 _LINE_IN_PANDOC_MESSAGE = re.compile(r"line (\d+)")

@@ -8,6 +8,7 @@ citations formatted once, the formats in parallel, everything renamed into place
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import importlib.util
 import multiprocessing
@@ -15,7 +16,7 @@ import os
 import pickle
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +43,7 @@ from typeset.citethis import (
     cite_this_work_paths,
 )
 from typeset.config import Config
-from typeset.errors import OutputError, ToolError, TypesetError
+from typeset.errors import ToolError, TypesetError
 from typeset.formats import format_names, writer_for
 from typeset.formats.base import FormatWriter, structure_arguments
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
@@ -50,6 +51,7 @@ from typeset.manuscript import Manuscript
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.presentation import for_readers
+from typeset.sanitize import seal_for_writers
 from typeset.styles import resolve_style
 
 # Called as (format, event, seconds) with event "start", "done" or "cached".
@@ -120,6 +122,31 @@ def _import_writers_meanwhile(
     return writers
 
 
+def _input_paths(config: Config) -> frozenset[Path]:
+    """Input files an output must never replace (the config files among them)."""
+    config_files = {
+        Path(origin.rpartition(":")[0])
+        for origin in config.origins.values()
+        if ":" in origin and origin != "the command line"
+    }
+    return frozenset(
+        path.resolve()
+        for path in (config.manuscript, config.bibliography, *config_files)
+        if path.exists()
+    )
+
+
+def _sealed(resolved: ResolvedDocument, config: Config) -> ResolvedDocument:
+    """What a writer may see: sanitised after citeproc, images embedded (issue 14)."""
+    document = seal_for_writers(
+        resolved.document,
+        resolved.source,
+        [config.manuscript.parent, config.project_dir],
+        config.allowed_urls,
+    )
+    return dataclasses.replace(resolved, document=document)
+
+
 # --- stage: the work's own reference -------------------------------------------------------
 
 
@@ -179,7 +206,6 @@ def _plan_outputs(
         if work is not None and config.cite_this_work
         else {}
     )
-    _refuse_overwriting_inputs(records.values(), config)
     return OutputPlan(
         resolved_key=resolved_key,
         formats={
@@ -229,17 +255,6 @@ def _output_key(
     )
 
 
-def _refuse_overwriting_inputs(paths: Iterable[Path], config: Config) -> None:
-    inputs = {path.resolve() for path in (config.manuscript, config.bibliography) if path.exists()}
-    for path in paths:
-        if path.resolve() in inputs:
-            raise OutputError(
-                f"the cite-this-work record {path.name} would overwrite an input",
-                path=path,
-                hint="choose another output_dir, or turn off cite_this_work",
-            )
-
-
 # --- stage: write everything, then rename it all into place ---------------------------------
 
 
@@ -268,7 +283,9 @@ def _write_outputs(
     destinations = {name: planned.destination for name, planned in plan.formats.items()}
     destinations.update({f"cite-{kind}": path for kind, path in plan.cite_this_work.items()})
     seconds: dict[str, float] = {}
-    with staged_outputs(destinations) as staged:
+    # Formats and records are committed together; none may replace a file the build read.
+    protected = [*_input_paths(config), *_inputs_read(config, inputs)]
+    with staged_outputs(destinations, protected=protected) as staged:
         for name, path in cached.items():
             staged[name].write_bytes(path.read_bytes())
             report(name, "cached", 0.0)
@@ -276,7 +293,9 @@ def _write_outputs(
         if to_write:
             resolved = _resolved(inputs, config, cache, plan.resolved_key)
             documents = {
-                name: _with_back_matter(plan.formats[name].writer, resolved, work, config)
+                name: _sealed(
+                    _with_back_matter(plan.formats[name].writer, resolved, work, config), config
+                )
                 for name in to_write
             }
             seconds = _write_formats(to_write, documents, staged, config, report)
@@ -354,7 +373,9 @@ def _write_formats(
     _DOCUMENTS_FOR_WORKERS = documents
     context = multiprocessing.get_context("fork")
     timings = {}
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_stop_on_signal
+    ) as pool:
         futures = {
             pool.submit(_write_inherited_format, name, staged[name], config): name
             for name in names  # submitted in build order: PDF first
@@ -367,6 +388,7 @@ def _write_formats(
         except BaseException:
             for future in futures:
                 future.cancel()
+            _stop_workers(pool)
             raise
         finally:
             _DOCUMENTS_FOR_WORKERS = {}
@@ -376,8 +398,46 @@ def _write_formats(
 _DOCUMENTS_FOR_WORKERS: dict[str, ResolvedDocument] = {}
 
 
+_WORKER_BUSY = False
+
+
 def _write_inherited_format(name: str, temporary: Path, config: Config) -> float:
-    return _write_format(name, _DOCUMENTS_FOR_WORKERS[name], temporary, config)
+    global _WORKER_BUSY
+    _WORKER_BUSY = True
+    try:
+        return _write_format(name, _DOCUMENTS_FOR_WORKERS[name], temporary, config)
+    except SystemExit as stop:  # a signal: cleaned up on the way here; now leave at once
+        os._exit(stop.code if isinstance(stop.code, int) else 1)
+    finally:
+        _WORKER_BUSY = False
+
+
+def _stop_on_signal() -> None:
+    """In each forked writer: SIGINT/SIGTERM unwind the task (killing its pandoc, removing
+    its temporary folders) and end the process, without a traceback."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        if _WORKER_BUSY:
+            raise SystemExit(128 + signum)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _stop_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Stop every writer now rather than wait for it to finish its format."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    deadline = time.monotonic() + 3
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config: Config) -> float:

@@ -31,6 +31,7 @@ from typing import Any
 from typeset import ast
 from typeset.cache import BuildCache, fingerprint
 from typeset.errors import BibliographyError
+from typeset.limits import MAX_BIBLIOGRAPHY_BYTES, read_input
 from typeset.pandoc import PandocFailure, line_of_pandoc_error, pandoc_fingerprint, run_pandoc
 
 CslItem = dict[str, Any]
@@ -61,22 +62,13 @@ def read_bibliography(
     path: Path, *, lang: str | None = None, cache: BuildCache | None = None
 ) -> Bibliography:
     """Parse a BibTeX (.bib) or CSL-JSON (.json) file for a document in `lang`."""
-    if path.is_dir():
-        raise BibliographyError(
-            "bibliography path is a folder, not a file",
-            path=path,
-            hint="pass the .bib file itself with --bibliography",
-        )
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise BibliographyError(
-            "bibliography file not found",
-            path=path,
-            hint="pass --bibliography FILE or set 'bibliography' in the config",
-        ) from None
-    except OSError as error:
-        raise BibliographyError(f"cannot read bibliography: {error.strerror}", path=path) from None
+    raw = read_input(
+        path,
+        what="bibliography",
+        error=BibliographyError,
+        max_bytes=MAX_BIBLIOGRAPHY_BYTES,
+        hint="pass the .bib file itself with --bibliography (or set 'bibliography' in the config)",
+    )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -88,27 +80,38 @@ def read_bibliography(
             hint='re-save the file as UTF-8 (or write accents as LaTeX, e.g. {\\"u})',
         ) from None
     if path.suffix.lower() == ".json":
-        return Bibliography(path, _items_from_csl_json(text, path))
+        items = _items_from_csl_json(text, path)
+        _refuse_duplicate_ids(items, path, {})
+        return Bibliography(path, items)
     input_format = "biblatex" if path.suffix.lower() == ".biblatex" else "bibtex"
-    _refuse_duplicate_keys(text, path)
+    entries = scan_entries(text)
+    _refuse_crossref_cycles(entries, path)
     language = lang or DEFAULT_LANGUAGE
     key = fingerprint(text, input_format, language, CONVERSION_VERSION, pandoc_fingerprint())
     cached = cache.get_json("bibliography", key) if cache else None
     if cached is not None:
         return Bibliography(path, tuple(cached))
     try:
+        # No --sandbox here: it also hides LANG from the BibTeX reader (pandoc 3.9), which
+        # then sentence-cases every title as English. The reader opens no other file.
         parsed = run_pandoc(
             ["--from", input_format, "--to", "json"],
             text.encode(),
             environment={"LANG": language},
+            source=path,
         )
     except PandocFailure as failure:
         raise _syntax_error(text, path, failure.stderr) from None
     csl_json = run_pandoc(
-        ["--from", "json", "--to", "csljson"],
+        ["--from", "json", "--to", "csljson", "--sandbox"],
         json.dumps(ast.transform(json.loads(parsed), _nocase_as_rich_text)).encode(),
+        source=path,
     )
-    bibliography = Bibliography(path, _items_from_csl_json(csl_json.decode(), path))
+    items = _items_from_csl_json(csl_json.decode(), path)
+    # pandoc keeps every entry, duplicates included, and citeproc then silently uses one:
+    # the parsed items are the truth about keys (comments and odd layouts included).
+    _refuse_duplicate_ids(items, path, entry_lines(text))
+    bibliography = Bibliography(path, items)
     if cache:
         cache.put_json("bibliography", key, list(bibliography.items))
     return bibliography
@@ -123,33 +126,149 @@ def _nocase_as_rich_text(node: ast.Node) -> ast.Node | None:
     return {"t": "Span", "c": [["", [], []], [opening, *node["c"][1], closing]]}
 
 
-# An entry's opening: `@type{key,` (BibTeX also allows parentheses).
-ENTRY_START = re.compile(r"^[ \t]*@([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s{}()]+)[ \t]*,", re.MULTILINE)
+@dataclass(frozen=True)
+class Entry:
+    """One `@type{key, ...}` as it stands in the BibTeX text."""
+
+    kind: str
+    key: str
+    line: int
+    crossrefs: tuple[str, ...]
+
+
+_ENTRY_TYPE = re.compile(r"@[ \t]*([A-Za-z][\w-]*)[\s]*([{(])")
+# Bounded and anchored at a word start: an unbounded name would make a 3 MB field value
+# quadratic to search.
+_FIELD = re.compile(r"(?<![\w:.+-])([A-Za-z][\w:.+-]{0,63})\s*=\s*", re.ASCII)
+_CROSSREF_FIELDS = ("crossref", "xref", "xdata")
+
+
+def scan_entries(text: str) -> list[Entry]:
+    """The entries of a BibTeX file, found as BibTeX finds them (not line by line).
+
+    A key may sit on the line after `@book{`; `@comment{...}` and `@preamble` hold no
+    entries, whatever they contain; text between entries is a comment. Broken syntax is
+    tolerated (pandoc reports it): an unclosed entry runs to the end of the file.
+    """
+    entries: list[Entry] = []
+    position = 0
+    counted_to, line = 0, 1  # lines counted incrementally: one huge line must stay linear
+    while True:
+        found = _ENTRY_TYPE.search(text, position)
+        if found is None:
+            return entries
+        kind = found.group(1).lower()
+        closing = "}" if found.group(2) == "{" else ")"
+        body_end = _balanced_end(text, found.end(), closing)
+        position = body_end
+        if kind in ("comment", "preamble", "string"):
+            continue
+        body = text[found.end() : body_end]
+        key, _, fields = body.partition(",")
+        key = key.strip()
+        if not key or any(character in key for character in ' \t\n{}()"=@'):
+            continue
+        key_offset = found.end() + body.find(key)
+        line += text.count("\n", counted_to, key_offset)
+        counted_to = key_offset
+        entries.append(Entry(kind, key, line, _crossrefs(fields)))
+
+
+def _balanced_end(text: str, start: int, closing: str) -> int:
+    """The index just past the `closing` that ends a group opened before `start`."""
+    depth = 0
+    for index in range(start, len(text)):
+        character = text[index]
+        if character == "{":
+            depth += 1
+        elif character == "}":
+            if depth == 0 and closing == "}":
+                return index + 1
+            depth = max(0, depth - 1)
+        elif character == ")" and closing == ")" and depth == 0:
+            return index + 1
+    return len(text)
+
+
+def _crossrefs(fields: str) -> tuple[str, ...]:
+    """Values of the fields that make an entry inherit from another."""
+    found: list[str] = []
+    for field_match in _FIELD.finditer(fields):
+        if field_match.group(1).lower() not in _CROSSREF_FIELDS:
+            continue
+        rest = fields[field_match.end() :]
+        if rest.startswith("{"):
+            value = rest[1 : _balanced_end(rest, 1, "}") - 1]
+        elif rest.startswith('"'):
+            value = rest[1:].split('"', 1)[0]
+        else:
+            value = re.split(r"[,\s}]", rest, maxsplit=1)[0]
+        found.extend(part.strip() for part in value.split(",") if part.strip())
+    return tuple(found)
 
 
 def entry_lines(text: str) -> dict[str, list[tuple[str, int]]]:
     """Each key's entries as (type, line number), in file order."""
     found: dict[str, list[tuple[str, int]]] = {}
-    for match in ENTRY_START.finditer(text):
-        kind = match.group(1).lower()
-        if kind in ("string", "preamble", "comment"):
-            continue
-        line = text.count("\n", 0, match.start()) + 1
-        found.setdefault(match.group(2), []).append((kind, line))
+    for entry in scan_entries(text):
+        found.setdefault(entry.key, []).append((entry.kind, entry.line))
     return found
 
 
-def _refuse_duplicate_keys(text: str, path: Path) -> None:
+def _refuse_crossref_cycles(entries: list[Entry], path: Path) -> None:
+    """An entry that inherits from itself, directly or not, sends pandoc into a loop."""
+    by_key = {entry.key.lower(): entry for entry in entries}
+    done: set[str] = set()
+    for first in by_key:
+        if first in done:
+            continue
+        chain: list[str] = []  # the path being walked (grey nodes)
+        stack: list[tuple[str, int]] = [(first, 0)]
+        while stack:
+            key, next_target = stack.pop()
+            if next_target == 0:
+                chain.append(key)
+            targets = [target.lower() for target in by_key[key].crossrefs]
+            targets = [target for target in targets if target in by_key and target not in done]
+            if next_target < len(targets):
+                stack.append((key, next_target + 1))
+                target = targets[next_target]
+                if target in chain:
+                    loop = [*chain[chain.index(target) :], target]
+                    raise BibliographyError(
+                        "crossref cycle: " + " -> ".join(by_key[k].key for k in loop),
+                        path=path,
+                        line=by_key[target].line,
+                        hint="remove the crossref (or xref/xdata) field that points back",
+                    )
+                stack.append((target, 0))
+            else:
+                chain.pop()
+                done.add(key)
+
+
+def _refuse_duplicate_ids(
+    items: tuple[CslItem, ...], path: Path, lines: dict[str, list[tuple[str, int]]]
+) -> None:
     """pandoc silently keeps one of two entries with the same key; which one is luck."""
-    for key, entries in entry_lines(text).items():
-        if len(entries) > 1:
-            lines = ", ".join(str(line) for _, line in entries)
+    seen: set[str] = set()
+    for item in items:
+        key = str(item["id"])
+        if key in seen:
+            where = [line for _, line in lines.get(key, [])]
+            at = f" (entries at lines {', '.join(map(str, where))})" if len(where) > 1 else ""
             raise BibliographyError(
-                f"duplicate key '{key}' (entries at lines {lines})",
+                f"duplicate key '{key}'{at}",
                 path=path,
-                line=entries[1][1],
+                line=where[1] if len(where) > 1 else None,
                 hint="give each entry its own key, or delete the duplicate",
             )
+        seen.add(key)
+
+
+_ENTRY_START_LINE = re.compile(
+    r"^[ \t]*@([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s{}()]+)[ \t]*,", re.MULTILINE
+)
 
 
 def _syntax_error(text: str, path: Path, stderr: str) -> BibliographyError:
@@ -160,8 +279,12 @@ def _syntax_error(text: str, path: Path, stderr: str) -> BibliographyError:
     last one that starts before that position.
     """
     reported = line_of_pandoc_error(stderr)
+    # Line by line, not scan_entries: in a broken file an unclosed entry would swallow
+    # the ones after it, and pandoc's position is often the '@' of the next one.
     starts = sorted(
-        (line, key) for key, entries in entry_lines(text).items() for _, line in entries
+        (text.count("\n", 0, match.start()) + 1, match.group(2))
+        for match in _ENTRY_START_LINE.finditer(text)
+        if match.group(1).lower() not in ("string", "preamble", "comment")
     )
     last_line = text.count("\n") + 1
     problem = _first_message(stderr)
@@ -218,12 +341,108 @@ def _items_from_csl_json(text: str, path: Path) -> tuple[CslItem, ...]:
             path=path,
             hint="export the bibliography again from your reference manager",
         ) from None
-    if not isinstance(items, list) or not all(
-        isinstance(item, dict) and "id" in item for item in items
-    ):
+    if not isinstance(items, list):
         raise BibliographyError(
             "CSL-JSON bibliography must be a list of items, each with an 'id'",
             path=path,
             hint="export it again as CSL-JSON (a list of items), or use the .bib file",
         )
+    for index, item in enumerate(items):
+        problem = _csl_item_problem(item)
+        if problem:
+            name = item.get("id") if isinstance(item, dict) else None
+            which = f"item {index + 1}" + (f" ('{name}')" if isinstance(name, str) else "")
+            raise BibliographyError(
+                f"CSL-JSON {which}: {problem}",
+                path=path,
+                line=_line_of_item(text, index),
+                hint="fix that item (see the CSL-JSON schema), or export the bibliography again",
+            )
     return tuple(items)
+
+
+# CSL-JSON variables by kind (the CSL 1.0.2 schema): citation engines crash or print
+# nonsense on a name given as a string or a date given as a number.
+NAME_VARIABLES = frozenset(
+    [
+        "author",
+        "chair",
+        "collection-editor",
+        "compiler",
+        "composer",
+        "container-author",
+        "contributor",
+        "curator",
+        "director",
+        "editor",
+        "editorial-director",
+        "executive-producer",
+        "guest",
+        "host",
+        "illustrator",
+        "interviewer",
+        "narrator",
+        "organizer",
+        "original-author",
+        "performer",
+        "producer",
+        "recipient",
+        "reviewed-author",
+        "script-writer",
+        "series-creator",
+        "translator",
+    ]
+)
+DATE_VARIABLES = frozenset(
+    ["accessed", "available-date", "event-date", "issued", "original-date", "submitted"]
+)
+
+
+def _csl_item_problem(item: Any) -> str | None:
+    if not isinstance(item, dict):
+        return f"is a {type(item).__name__}, not an object"
+    identifier = item.get("id")
+    if isinstance(identifier, bool) or not isinstance(identifier, (str, int)) or identifier == "":
+        return f"'id' must be a non-empty string or number, not {json.dumps(identifier)}"
+    for variable, value in item.items():
+        if not isinstance(variable, str):
+            continue
+        if variable in NAME_VARIABLES and not (
+            isinstance(value, list) and all(isinstance(name, dict) for name in value)
+        ):
+            return (
+                f"'{variable}' must be a list of names like "
+                f'[{{"family": "Doe", "given": "Jane"}}], not {json.dumps(value)[:60]}'
+            )
+        if variable in DATE_VARIABLES and not isinstance(value, dict):
+            return (
+                f"'{variable}' must be a date object like "
+                f'{{"date-parts": [[2001]]}}, not {json.dumps(value)[:60]}'
+            )
+    if not isinstance(item.get("type", "document"), str):
+        return "'type' must be a string"
+    return None
+
+
+def _line_of_item(text: str, index: int) -> int | None:
+    """The line of the index-th top-level item of a JSON list (best effort)."""
+    depth, count, in_string, escaped = 0, -1, False, False
+    for offset, character in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == '"':
+                in_string = False
+        elif character == '"':
+            in_string = True
+        elif character in "[{":
+            depth += 1
+            if depth == 2:
+                count += 1
+                if count == index:
+                    return text.count("\n", 0, offset) + 1
+        elif character in "]}":
+            depth -= 1
+    return None

@@ -1,27 +1,46 @@
-"""Keep a manuscript from reaching outside its folder or onto the network.
+"""Keep a manuscript from reaching outside its folder or onto the network, or running code.
 
 A journal or a class builds manuscripts it did not write. By default a build may read only
 files inside the manuscript's folder and the project, and fetch nothing; `allowed_urls`
-opens named URL prefixes. This stage rewrites the parsed document so that no writer is
-ever asked to do otherwise: images that point elsewhere become their alt text, raw HTML
-that loads or runs anything is dropped, and front-matter fields that make pandoc read
-files are removed. Each removal is logged as a warning naming the manuscript line.
+opens named URL prefixes. Everything pandoc or WeasyPrint will write from goes through
+one allow-list, the body and the metadata alike (title, author, abstract, ... and, after
+citeproc, the bibliography and the reference-section title):
+
+- element attributes: ids, classes and the key-value attributes in `ALLOWED_ATTRIBUTES`
+  (`style` only with the CSS properties and plain values in `ALLOWED_CSS_PROPERTIES`);
+- link targets: `LINK_SCHEMES`, relative paths and #fragments; anything else (javascript:,
+  data:, file:, vbscript:, ...) becomes plain text;
+- images: files inside the allowed folders (checked after percent-decoding, as pandoc
+  reads them), of a type every format shows, of bounded size; SVG parsed with defusedxml
+  and refused if it carries a DOCTYPE, scripts, event handlers or external references;
+  images under an allowed URL are fetched here (no redirects, size and time limits) and
+  handed over as bytes;
+- raw HTML: cleaned by nh3 (Ammonia) with the same attribute and URL rules;
+- front-matter fields that make pandoc read files are removed.
+
+`restrict_resources` runs on the parsed manuscript and logs each removal with its line;
+`seal_for_writers` runs on the resolved document just before the writers, and embeds every
+image as a data: URI, so no writer has a file or URL left to read.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
-import html
 import logging
 import re
-from html.parser import HTMLParser
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
+
+import nh3
 
 from typeset import ast
-from typeset.errors import ManuscriptError
+from typeset.errors import ManuscriptError, TypesetError
+from typeset.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_input
 from typeset.manuscript import Manuscript
-from typeset.urls import url_is_under
+from typeset.urls import UrlFetchError, fetch_allowed, url_is_under
 
 log = logging.getLogger(__name__)
 
@@ -33,82 +52,89 @@ FILE_READING_FIELDS = (
     "cover-image",
     "epub-cover-image",
     "epub-fonts",
+    "epub-metadata",
     "header-includes",
     "include-before",
     "include-after",
     "citation-abbreviations",
     "reference-doc",
     "template",
+    "bibliography",
+    "csl",
+    "citation-style",
 )
 
-# HTML elements that load, embed or run something: never kept from raw HTML.
-ACTIVE_ELEMENTS = frozenset(
+# Key-value attributes kept on any element (pandoc's `{key=value}`); ids and classes are
+# always kept. Everything else (on*, style with anything loading, src, href, formaction,
+# xlink:href, ...) is dropped.
+ALLOWED_ATTRIBUTES = frozenset(
+    {"width", "height", "lang", "dir", "alt", "title", "custom-style", "label", "style"}
+)
+ALLOWED_ATTRIBUTE_PREFIXES = ("data-",)
+LENGTH = re.compile(r"^\s*\d+(\.\d+)?\s*(px|em|rem|ex|%|cm|mm|in|pt|pc)?\s*$")
+DIRECTIONS = frozenset({"ltr", "rtl", "auto"})
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+# Presentational CSS only, with plain values: no url(), image-set(), var(), expression(),
+# escapes or at-rules can be written with these characters.
+ALLOWED_CSS_PROPERTIES = frozenset(
     {
-        "script",
-        "iframe",
-        "frame",
-        "frameset",
-        "object",
-        "embed",
-        "applet",
-        "link",
-        "meta",
-        "base",
-        "form",
-        "style",
-        "svg",
-        "math",
-        "audio",
-        "video",
-        "source",
-        "track",
-        "portal",
+        "color",
+        "background-color",
+        "font-style",
+        "font-weight",
+        "font-variant",
+        "font-size",
+        "text-align",
+        "text-decoration",
+        "text-transform",
+        "vertical-align",
+        "width",
+        "height",
+        "max-width",
+        "margin-left",
+        "margin-right",
+        "letter-spacing",
     }
 )
-VOID_ELEMENTS = frozenset(
-    {
-        "area",
-        "br",
-        "col",
-        "hr",
-        "img",
-        "input",
-        "param",
-        "wbr",
-    }
+CSS_VALUE = re.compile(
+    r"^(?:[A-Za-z0-9#.%+-]+|(?:rgb|rgba|hsl|hsla)\([0-9.,%\s]+\))"
+    r"(?:\s+(?:[A-Za-z0-9#.%+-]+|(?:rgb|rgba|hsl|hsla)\([0-9.,%\s]+\)))*$"
 )
-URL_ATTRIBUTES = frozenset(
-    {
-        "src",
-        "href",
-        "srcset",
-        "data",
-        "poster",
-        "background",
-        "action",
-        "formaction",
-        "xlink:href",
-        "cite",
-        "longdesc",
-        "lowsrc",
-        "manifest",
-        "ping",
-    }
-)
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+# Raster types every format shows (WeasyPrint, EPUB 3 core media types, Word).
 IMAGE_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"GIF87a", "gif"),
-    (b"GIF89a", "gif"),
-    (b"%PDF-", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
 )
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+RAW_HTML_FORMATS = frozenset({"html", "html5", "html4", "epub", "epub3", "xhtml"})
+HTML_TAGS = frozenset(nh3.ALLOWED_TAGS) - {"map", "area"}
+HTML_VOID = frozenset({"br", "hr", "img", "wbr", "col", "area"})
+HTML_ATTRIBUTES: dict[str, set[str]] = {
+    **{tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()},
+    "*": {"id", "class", "lang", "dir", "title", "style"},
+}
+_LONE_START_TAG = re.compile(r"^\s*<([a-zA-Z][a-zA-Z0-9-]*)\b[^<>]*>\s*$")
+_LONE_END_TAG = re.compile(r"^\s*</([a-zA-Z][a-zA-Z0-9-]*)\s*>\s*$")
 
 
 def restrict_resources(
-    manuscript: Manuscript, allowed_roots: list[Path], allowed_urls: tuple[str, ...]
+    manuscript: Manuscript,
+    allowed_roots: list[Path],
+    allowed_urls: tuple[str, ...],
+    *,
+    draft: bool = False,
 ) -> Manuscript:
-    """The manuscript with every out-of-bounds reference removed (and each one logged)."""
-    guard = _Guard(manuscript, [root.resolve() for root in allowed_roots], allowed_urls)
+    """The manuscript with every out-of-bounds reference removed (and each one logged).
+
+    A figure no format can show is an error, or under `draft` a warning (and its alt text).
+    """
+    guard = _Guard(manuscript, allowed_roots, allowed_urls, draft=draft, fetch=False)
     document = dict(manuscript.document)
     meta = dict(document["meta"])
     for field in FILE_READING_FIELDS:
@@ -116,166 +142,459 @@ def restrict_resources(
             del meta[field]
             guard.warn(f"front-matter field '{field}' ignored", field + ":")
     document["meta"] = meta
-    document["blocks"] = ast.transform(document["blocks"], guard.rewrite)
+    _refuse_long_headings(meta, manuscript)
+    document = guard.apply(document)
     return dataclasses.replace(manuscript, document=document)
+
+
+# Title-like fields are set as one unbreakable heading on the title page, the running head
+# and the PDF outline: WeasyPrint's line breaking is quadratic in their length (28 s at
+# 3,000 words), and no real title comes near this.
+HEADING_FIELDS = ("title", "subtitle", "short-title", "abstract-title")
+MAX_HEADING_WORDS = 150
+
+
+def _refuse_long_headings(meta: dict[str, Any], manuscript: Manuscript) -> None:
+    for field in HEADING_FIELDS:
+        words = len(ast.plain_text(meta.get(field)).split())
+        if words > MAX_HEADING_WORDS:
+            raise ManuscriptError(
+                f"the {field} is {words} words long (at most {MAX_HEADING_WORDS})",
+                path=manuscript.path,
+                line=manuscript.line_containing(field + ":"),
+                hint=f"shorten the {field}; put longer text in the abstract or the body",
+            )
+
+
+def seal_for_writers(
+    document: dict[str, Any],
+    manuscript: Manuscript,
+    allowed_roots: list[Path],
+    allowed_urls: tuple[str, ...],
+) -> dict[str, Any]:
+    """The resolved document as the writers may see it: sanitised again (citeproc added
+    the bibliography and its links), with every image embedded as a data: URI."""
+    guard = _Guard(manuscript, allowed_roots, allowed_urls, draft=True, fetch=True)
+    guard.quiet = True
+    sealed: dict[str, Any] = guard.apply(document)
+    return sealed
 
 
 class _Guard:
     def __init__(
-        self, manuscript: Manuscript, roots: list[Path], allowed_urls: tuple[str, ...]
+        self,
+        manuscript: Manuscript,
+        roots: list[Path],
+        allowed_urls: tuple[str, ...],
+        *,
+        draft: bool,
+        fetch: bool,
     ) -> None:
         self.manuscript = manuscript
-        self.roots = roots
+        self.roots = [root.resolve() for root in roots]
         self.allowed_urls = allowed_urls
+        self.draft = draft
+        self.fetch = fetch  # embed images as data: URIs (the final pass before the writers)
+        self.quiet = False
+        self.embedded: dict[str, str] = {}
+
+    # --- reporting ------------------------------------------------------------------------
+
+    def line_of(self, needle: str) -> int | None:
+        return self.manuscript.line_containing(needle) if needle else None
 
     def warn(self, what: str, needle: str) -> None:
-        line = self.manuscript.line_containing(needle)
+        if self.quiet:
+            log.debug("%s (removed)", what)
+            return
+        line = self.line_of(needle)
         where = f"{self.manuscript.path}:{line}" if line else str(self.manuscript.path)
-        log.warning("%s: %s (outside what a build may read)", where, what)
+        log.warning("%s: %s (outside what a build may read or run)", where, what)
+
+    def refuse(self, message: str, needle: str, hint: str) -> None:
+        """An error, or under draft a warning: the figure is shown as its alt text."""
+        if self.draft:
+            self.warn(message, needle)
+            return
+        raise ManuscriptError(
+            message, path=self.manuscript.path, line=self.line_of(needle), hint=hint
+        )
+
+    # --- the walk -------------------------------------------------------------------------
+
+    def apply(self, document: dict[str, Any]) -> dict[str, Any]:
+        try:
+            cleaned: dict[str, Any] = ast.transform(document, self.rewrite)
+            _clean_attributes(cleaned, self)
+            return cleaned
+        except RecursionError:
+            raise ManuscriptError(
+                "the manuscript is nested too deeply to process",
+                path=self.manuscript.path,
+                hint="remove the deeply nested quotes, lists, divs or spans",
+            ) from None
 
     def rewrite(self, node: dict[str, Any]) -> dict[str, Any] | None:
         kind = node["t"]
         if kind == "Image":
             return self._image(node)
+        if kind == "Link":
+            return self._link(node)
         if kind in ("RawInline", "RawBlock"):
             return self._raw(node)
         return None
 
-    def _image(self, node: dict[str, Any]) -> dict[str, Any] | None:
-        attributes, alt, (target, _title) = node["c"]
-        if self.url_allowed(target):
-            return None
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) and not target.startswith("data:"):
-            self.warn(f"image {target} not fetched; its alt text is shown instead", target)
-            return {"t": "Span", "c": [attributes, alt]}
-        if target.startswith("data:"):
-            if re.match(r"^data:image/(png|jpeg|gif);", target):
-                return None
-            self.warn("inline image of a type that can carry scripts removed", "data:")
-            return {"t": "Span", "c": [attributes, alt]}
-        path = (self.manuscript.folder / target).resolve()
-        if not any(path.is_relative_to(root) for root in self.roots):
-            self.warn(f"image {target} is outside the manuscript's folder; not read", target)
-            return {"t": "Span", "c": [attributes, alt]}
-        self.check_image_file(path, target)
-        return None
+    # --- links ----------------------------------------------------------------------------
 
-    def check_image_file(self, path: Path, target: str) -> None:
-        line = self.manuscript.line_containing(target)
-        if not path.is_file():
-            raise ManuscriptError(
-                f"image not found: {target}",
-                path=self.manuscript.path,
-                line=line,
-                hint=f"put the file at {path}, or fix the path (relative to the manuscript)",
-            )
-        head = path.read_bytes()[:512]
-        if any(head.startswith(signature) for signature, _ in IMAGE_SIGNATURES):
-            return
-        if (
-            path.suffix.lower() == ".svg"
-            and b"<svg" in head.lower() + path.read_bytes()[:4096].lower()
-        ):
-            return
-        raise ManuscriptError(
-            f"{target} is not an image pandoc and WeasyPrint can embed (PNG, JPEG, GIF, SVG, PDF)",
-            path=self.manuscript.path,
-            line=line,
-            hint="convert it to PNG or JPEG, or check that the file is not damaged",
-        )
+    def link_allowed(self, target: str) -> bool:
+        target = _without_control_characters(target)
+        if target.startswith("#") or target == "":
+            return True
+        scheme = URL_SCHEME.match(target)
+        if scheme:
+            return scheme.group(1).lower() in LINK_SCHEMES
+        return not target.startswith(("//", "\\"))  # protocol-relative: another host
+
+    def _link(self, node: dict[str, Any]) -> dict[str, Any] | None:
+        attributes, content, (target, _title) = node["c"]
+        if self.link_allowed(target):
+            return None
+        self.warn(f"link to {target[:60]!r} removed (only http, https, mailto)", target[:30])
+        return {"t": "Span", "c": [attributes, content]}
+
+    # --- images ---------------------------------------------------------------------------
 
     def url_allowed(self, url: str) -> bool:
         return any(url_is_under(url, prefix) for prefix in self.allowed_urls)
 
+    def _image(self, node: dict[str, Any]) -> dict[str, Any] | None:
+        attributes, alt, (target, title) = node["c"]
+        source = self.image_source(target)
+        if source is None:
+            return {"t": "Span", "c": [attributes, alt]}
+        if source == target:
+            return None
+        return {"t": "Image", "c": [attributes, alt, [source, title]]}
+
+    def image_source(self, target: str) -> str | None:
+        """What the writers should load for image `target`, or None to show the alt text."""
+        clean_target = _without_control_characters(target.strip())
+        scheme = URL_SCHEME.match(clean_target)
+        if scheme and scheme.group(1).lower() == "data":
+            if re.match(r"^data:image/(png|jpeg|gif);base64,", clean_target, re.IGNORECASE):
+                return clean_target
+            self.warn("inline image of a type that can carry scripts removed", "data:")
+            return None
+        if scheme:
+            if scheme.group(1).lower() in ("http", "https") and self.url_allowed(clean_target):
+                return self._fetched(clean_target) if self.fetch else clean_target
+            self.warn(f"image {target[:80]} not fetched; its alt text is shown instead", target)
+            return None
+        return self._local_image(target)
+
+    def _fetched(self, url: str) -> str | None:
+        if url in self.embedded:
+            return self.embedded[url]
+        try:
+            data = fetch_allowed(url)
+        except UrlFetchError as error:
+            log.warning("%s: image %s not fetched: %s", self.manuscript.path, url, error)
+            return None
+        media_type = _raster_type(data)
+        if media_type is None:
+            log.warning(
+                "%s: %s is not a PNG, JPEG or GIF image; not shown", self.manuscript.path, url
+            )
+            return None
+        try:
+            _check_pixels(data, url)
+        except ValueError as error:
+            log.warning("%s: %s", self.manuscript.path, error)
+            return None
+        self.embedded[url] = _data_uri(media_type, data)
+        return self.embedded[url]
+
+    def _local_image(self, target: str) -> str | None:
+        # pandoc percent-decodes a target before reading it (`<fig 1.png>` is stored as
+        # fig%201.png): the check and the writers use the decoded path.
+        decoded = unquote(target.split("#", 1)[0].split("?", 1)[0])
+        if "\x00" in decoded or decoded.startswith(("/", "\\", "~")) or decoded == "":
+            self.warn(f"image {target[:80]} is outside the manuscript's folder; not read", target)
+            return None
+        path = (self.manuscript.folder / decoded).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots):
+            self.warn(f"image {target[:80]} is outside the manuscript's folder; not read", target)
+            return None
+        if not path.is_file():
+            if self.fetch:
+                return None
+            raise ManuscriptError(
+                f"image not found: {decoded}",
+                path=self.manuscript.path,
+                line=self.line_of(target) or self.line_of(decoded),
+                hint=f"put the file at {path}, or fix the path (relative to the manuscript)",
+            )
+        try:
+            media_type, data = self._checked_image(path, decoded, target)
+        except _Refused:
+            return None
+        if self.fetch:
+            return _data_uri(media_type, data)
+        return decoded
+
+    def _checked_image(self, path: Path, decoded: str, target: str) -> tuple[str, bytes]:
+        def refuse(message: str, hint: str) -> None:
+            self.refuse(message, target, hint)
+            raise _Refused
+
+        data = read_input(
+            path,
+            what=f"image {decoded}",
+            error=ManuscriptError,
+            max_bytes=MAX_IMAGE_BYTES,
+            hint="use an ordinary image file inside the manuscript's folder",
+        )
+        media_type = _raster_type(data)
+        if media_type is not None:
+            try:
+                _check_pixels(data, decoded)
+            except ValueError as error:
+                refuse(str(error), "scale the image down (300 dpi at print size is plenty)")
+            return media_type, data
+        if data.startswith(b"%PDF-"):
+            refuse(
+                f"{decoded} is a PDF: no output format can show a PDF figure",
+                "convert it to SVG or PNG (e.g. pdftocairo -svg, or -png -r 300)",
+            )
+        if path.suffix.lower() == ".svg" or b"<svg" in data[:4096].lower():
+            problem = svg_problem(data)
+            if problem:
+                refuse(
+                    f"{decoded}: SVG figure refused: {problem}",
+                    "remove it from the SVG (export it again as plain SVG), or use a PNG",
+                )
+            return "image/svg+xml", data
+        refuse(
+            f"{decoded} is not an image every format can show (PNG, JPEG, GIF, SVG)",
+            "convert it to PNG or JPEG, or check that the file is not damaged",
+        )
+        raise AssertionError  # unreachable: refuse() raised
+
+    # --- raw HTML -------------------------------------------------------------------------
+
     def _raw(self, node: dict[str, Any]) -> dict[str, Any] | None:
         raw_format, text = node["c"]
-        if raw_format.lower() not in ("html", "html5", "html4", "epub", "epub3", "xhtml"):
+        if raw_format.lower() not in RAW_HTML_FORMATS:
+            # LaTeX, ConTeXt, ...: no writer of ours emits them. Dropped so that no future
+            # writer can be made to \input a file.
+            if raw_format.lower() in ("openxml", "opendocument"):
+                self.warn(f"raw {raw_format} removed", text.strip()[:40])
+                return {"t": node["t"], "c": ["html", ""]}
             return None
-        cleaner = _RawHtmlCleaner(self)
-        cleaned = cleaner.clean(text)
-        if cleaner.removed:
-            self.warn("raw HTML: removed " + ", ".join(cleaner.removed), text.strip()[:40])
-        # Re-emitted even when nothing was removed: the EPUB's XHTML needs `<br />`
-        # where the author may have typed `<br>`.
+        cleaned = clean_html(text, self._html_attribute)
+        if _visible_difference(cleaned, text):
+            self.warn(
+                "raw HTML cleaned (scripts, handlers, styles or links removed)", text.strip()[:40]
+            )
         return None if cleaned == text else {"t": node["t"], "c": [raw_format, cleaned]}
 
+    def _html_attribute(self, tag: str, attribute: str, value: str) -> str | None:
+        if attribute == "href":
+            return value if self.link_allowed(value) else None
+        if attribute == "src" and tag == "img":
+            return self.image_source(value)
+        if attribute in ("cite", "longdesc"):
+            return None
+        if attribute == "style":
+            return _clean_css(value)
+        return value  # nh3's per-element allow-list already chose it
 
-class _RawHtmlCleaner(HTMLParser):
-    """Re-emit a raw HTML snippet without anything that would load or run something.
 
-    Tags are rewritten rather than dropped so that an opening tag and its closing tag,
-    which pandoc often keeps in separate raw nodes, stay balanced.
+class _Refused(Exception):
+    """A figure refused under draft: shown as its alt text."""
+
+
+def clean_html(text: str, attribute_filter: Callable[[str, str, str], str | None]) -> str:
+    """`text` cleaned by nh3, keeping pandoc's split raw tags balanced and XHTML-valid.
+
+    pandoc keeps an opening tag and its closing tag in separate raw nodes (`<sup>`, text,
+    `</sup>`); nh3 would close a lone opening tag at once, so those are cleaned one by one.
     """
+    lone_end = _LONE_END_TAG.match(text)
+    if lone_end:
+        return text if lone_end.group(1).lower() in HTML_TAGS else ""
+    lone_start = _LONE_START_TAG.match(text)
+    cleaned = nh3.clean(
+        text,
+        tags=set(HTML_TAGS),
+        clean_content_tags={"script", "style", "template", "noscript", "textarea", "title"},
+        attributes=HTML_ATTRIBUTES,
+        attribute_filter=attribute_filter,
+        url_schemes=set(LINK_SCHEMES),
+        strip_comments=True,
+        link_rel=None,
+    )
+    if lone_start and lone_start.group(1).lower() not in HTML_VOID:
+        cleaned = re.sub(r"</[a-zA-Z][a-zA-Z0-9-]*>\s*$", "", cleaned)
+    # An image whose source was refused shows nothing and is invalid: drop it.
+    cleaned = re.sub(r"<img\b(?![^<>]*\ssrc=)[^<>]*>", "", cleaned)
+    # EPUB content is XHTML: void elements must close.
+    return re.sub(r"<(br|hr|img|wbr|col)((?:\s[^<>]*?)?)\s*/?>", r"<\1\2 />", cleaned)
 
-    def __init__(self, guard: _Guard) -> None:
-        super().__init__(convert_charrefs=True)
-        self.guard = guard
-        self.removed: list[str] = []
-        self.output: list[str] = []
-        self.inside_active = 0
 
-    def clean(self, text: str) -> str:
-        self.feed(text)
-        self.close()
-        return "".join(self.output)
+def _visible_difference(cleaned: str, original: str) -> bool:
+    def normal(html: str) -> str:
+        return re.sub(r"\s+|/>|>", "", html.replace("'", '"')).lower()
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._tag(tag, attrs, closing_slash="")
+    return normal(cleaned) != normal(original)
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._tag(tag, attrs, closing_slash="/")
 
-    def _tag(self, tag: str, attrs: list[tuple[str, str | None]], closing_slash: str) -> None:
-        if tag in ACTIVE_ELEMENTS:
-            self.removed.append(f"<{tag}>")
-            if not closing_slash and tag not in ("link", "meta", "base", "source", "track"):
-                self.inside_active += 1
-            return
-        if self.inside_active:
-            return
-        kept = []
-        for name, value in attrs:
-            reason = self._attribute_problem(name, value or "")
-            if reason:
-                self.removed.append(reason)
-                if tag == "img" and name in ("src", "srcset"):
-                    return  # an image without its source is nothing
-            else:
-                kept.append(name if value is None else f'{name}="{html.escape(value)}"')
-        if tag in VOID_ELEMENTS:
-            closing_slash = " /"  # EPUB content is XHTML: void elements must close
-        self.output.append(f"<{' '.join([tag, *kept])}{closing_slash}>")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ACTIVE_ELEMENTS:
-            self.inside_active = max(0, self.inside_active - 1)
-            return
-        if not self.inside_active:
-            self.output.append(f"</{tag}>")
-
-    def handle_data(self, data: str) -> None:
-        if not self.inside_active:
-            self.output.append(html.escape(data, quote=False))
-
-    def handle_comment(self, data: str) -> None:
-        pass  # comments carry nothing a reader sees, and conditional comments can load
-
-    def _attribute_problem(self, name: str, value: str) -> str | None:
-        if name.startswith("on"):
-            return f"event handler {name}"
-        if name == "style" and "url(" in value.lower():
-            return "a style attribute loading a URL"
-        if name in URL_ATTRIBUTES and value and not self._link_allowed(name, value):
-            return f"{name}={value!r}"
+def _attribute_value(name: str, value: str) -> str | None:
+    """The value of key-value attribute `name` if the allow-list keeps it, else None."""
+    name = name.lower()
+    if name.startswith(ALLOWED_ATTRIBUTE_PREFIXES) and re.fullmatch(r"data-[a-z0-9_.-]+", name):
+        return value
+    if name not in ALLOWED_ATTRIBUTES:
         return None
+    if name in ("width", "height"):
+        return value if LENGTH.match(value) else None
+    if name == "dir":
+        return value if value.lower() in DIRECTIONS else None
+    if name == "lang":
+        return value if LANGUAGE_TAG.match(value) else None
+    if name == "style":
+        return _clean_css(value)
+    return value
 
-    def _link_allowed(self, attribute: str, value: str) -> bool:
-        value = value.strip()
-        if self.guard.url_allowed(value):
-            return True
-        if attribute == "href" and (value.startswith("#") or re.match(r"^(https?|mailto):", value)):
-            return True  # a link the reader may follow: nothing is fetched while building
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value) or value.startswith(("/", "\\")):
-            return False
-        path = (self.guard.manuscript.folder / value).resolve()
-        return any(path.is_relative_to(root) for root in self.guard.roots)
+
+def _clean_css(declarations: str) -> str | None:
+    kept = []
+    for declaration in declarations.split(";"):
+        if not declaration.strip():
+            continue
+        prop, colon, value = declaration.partition(":")
+        prop, value = prop.strip().lower(), value.strip()
+        if colon and prop in ALLOWED_CSS_PROPERTIES and CSS_VALUE.match(value):
+            kept.append(f"{prop}: {value}")
+    return "; ".join(kept) or None
+
+
+def _is_attr(value: Any) -> bool:
+    """pandoc's Attr: [id, [class...], [[key, value]...]] (positional, so found by shape)."""
+    return (
+        isinstance(value, list)
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and isinstance(value[1], list)
+        and isinstance(value[2], list)
+        and all(isinstance(item, str) for item in value[1])
+        and all(
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+            for pair in value[2]
+        )
+    )
+
+
+def _clean_attributes(document: Any, guard: _Guard) -> Any:
+    """Every Attr in the document (any element, table rows and cells too) allow-listed."""
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(v for v in value.values() if isinstance(v, (list, dict)))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if _is_attr(item) and item[2]:
+                    kept = []
+                    for key, attribute in item[2]:
+                        cleaned = _attribute_value(key, attribute)
+                        if cleaned is None:
+                            guard.warn(f"attribute {key}={attribute[:40]!r} removed", key + "=")
+                        else:
+                            kept.append([key, cleaned])
+                    if kept != item[2]:
+                        value[index] = [item[0], item[1], kept]
+                elif isinstance(item, (list, dict)):
+                    stack.append(item)
+    return document
+
+
+def _without_control_characters(text: str) -> str:
+    """What a browser sees: tabs and newlines inside a scheme (`java\tscript:`) ignored."""
+    return re.sub(r"[\x00-\x20\x7f]", "", text)
+
+
+def _raster_type(data: bytes) -> str | None:
+    return next((kind for signature, kind in IMAGE_SIGNATURES if data.startswith(signature)), None)
+
+
+def _check_pixels(data: bytes, name: str) -> None:
+    """Refuse an image whose decoded size is unsafe, reading only its header."""
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except Image.DecompressionBombError:
+        width = height = MAX_IMAGE_PIXELS
+    except Exception as error:  # Pillow raises many kinds on damaged headers
+        raise ValueError(f"{name} is a damaged image ({type(error).__name__})") from None
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ValueError(
+            f"{name} is {width} x {height} pixels, more than the {MAX_IMAGE_PIXELS:,} "
+            "a build decodes"
+        )
+
+
+def svg_problem(data: bytes) -> str | None:
+    """Why an SVG figure is unsafe to embed, or None. Parsed with defusedxml: no DTDs,
+    entities or external references; no scripts, handlers, foreign content or links out."""
+    from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+    from defusedxml.ElementTree import ParseError, fromstring
+
+    try:
+        root = fromstring(data, forbid_dtd=True)
+    except DTDForbidden:
+        return "it has a DOCTYPE (which can define entities and pull in files)"
+    except (EntitiesForbidden, ExternalReferenceForbidden):
+        return "it defines entities or external references"
+    except ParseError as error:
+        return f"it is not well-formed XML ({error})"
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+        if tag in ("script", "foreignObject", "iframe", "object", "embed", "handler"):
+            return f"it contains a <{tag}> element"
+        if tag == "style" and re.search(r"url\s*\(|@import|\\", element.text or "", re.I):
+            return "its stylesheet loads something"
+        for name, value in element.attrib.items():
+            local = name.rsplit("}", 1)[-1].lower()
+            if local.startswith("on"):
+                return f"<{tag}> has an event handler ({local})"
+            if (local == "href" or name == XLINK_HREF) and not value.strip().startswith("#"):
+                return f"<{tag}> refers to {value[:60]!r} (only #fragments are allowed)"
+            loads = re.search(r"url\s*\(|\\|expression", value, re.I)
+            local_reference = re.fullmatch(r"[^\\]*url\(\s*#[^)]*\)[^\\]*", value)
+            if local == "style" and loads and not local_reference:
+                return f"<{tag}> has a style that loads something"
+    return None
+
+
+def _data_uri(media_type: str, data: bytes) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(data).decode()}"
+
+
+def is_local_target(target: str) -> bool:
+    """True for an image target that names a file (not a URL or inline data)."""
+    return not URL_SCHEME.match(target) and not urlparse(target).netloc
+
+
+__all__ = [
+    "TypesetError",
+    "clean_html",
+    "is_local_target",
+    "restrict_resources",
+    "seal_for_writers",
+    "svg_problem",
+]

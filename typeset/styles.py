@@ -420,17 +420,49 @@ def _read_style(
 
 
 def _refuse_undefined_macros(root: ElementTree.Element, path: Path) -> None:
-    """pandoc renders a call to an undefined macro as nothing: every citation goes blank."""
-    defined = {macro.get("name") for macro in root.iter(f"{CSL_NAMESPACE}macro")}
+    """pandoc renders a call to an undefined macro as nothing: every citation goes blank;
+    and macros that call each other in a loop make it recurse until memory runs out."""
+    macros = {macro.get("name"): macro for macro in root.iter(f"{CSL_NAMESPACE}macro")}
     for element in root.iter():
         called = element.get("macro")
-        if called is not None and called not in defined:
+        if called is not None and called not in macros:
             raise StyleError(
                 f"CSL style calls the undefined macro '{called}'",
                 path=path,
                 line=_line_of(path, f'macro="{called}"'),
                 hint="define the macro in the style, or fix the name of the call",
             )
+    calls = {
+        name: [element.get("macro") for element in macro.iter() if element.get("macro") is not None]
+        for name, macro in macros.items()
+    }
+    finished: set[str | None] = set()
+    for start in calls:
+        path_so_far: list[str | None] = []
+        stack: list[tuple[str | None, int]] = [(start, 0)]
+        while stack:
+            name, index = stack.pop()
+            if name in finished:
+                continue
+            if index == 0:
+                path_so_far.append(name)
+            callees = calls.get(name, []) if name is not None else []
+            if index == len(callees):
+                path_so_far.pop()
+                finished.add(name)
+                continue
+            stack.append((name, index + 1))
+            callee = callees[index]
+            if callee in path_so_far:
+                loop = [*path_so_far[path_so_far.index(callee) :], callee]
+                raise StyleError(
+                    "CSL macros call each other in a loop: " + " -> ".join(map(str, loop)),
+                    path=path,
+                    line=_line_of(path, f'name="{callee}"'),
+                    hint="remove the call that leads back to a macro already being expanded",
+                )
+            if callee not in finished:
+                stack.append((callee, 0))
 
 
 def _line_of(path: Path, needle: str) -> int | None:

@@ -119,6 +119,16 @@ class CitationEngine(Protocol):
         ...
 
 
+def _meta_cited_keys(manuscript: Manuscript) -> list[str]:
+    """Keys cited in the front matter (abstract, title, thanks...): citeproc formats those
+    too, and prints a missing one as '(key?)'."""
+    from typeset import ast
+
+    return ast.cite_keys(
+        {name: value for name, value in manuscript.meta.items() if name != "nocite"}
+    )
+
+
 def check_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
     """Fail on any cited or nocite key the bibliography lacks.
 
@@ -127,7 +137,7 @@ def check_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
     known = bibliography.keys
     missing = [
         key
-        for key in manuscript.cited_keys() + manuscript.nocite_keys()
+        for key in manuscript.cited_keys() + manuscript.nocite_keys() + _meta_cited_keys(manuscript)
         if key not in known and key != "*"
     ]
     if not missing:

@@ -41,8 +41,9 @@ class DocxWriter:
                 "--reference-doc",
                 str(reference),
                 *structure_arguments(config),
-                "--resource-path",
-                str(resolved.source.folder),
+                # Images arrive embedded (typeset.sanitize.seal_for_writers): pandoc may
+                # read nothing but the reference document.
+                "--sandbox",
                 "--output",
                 str(destination),
             ],

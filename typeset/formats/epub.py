@@ -68,7 +68,6 @@ class EpubWriter:
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
         document = epub_document(resolved)
-        folder = resolved.source.folder
         cover_text = CoverText.from_meta(document["meta"])
         with tempfile.TemporaryDirectory(prefix="typeset-epub-") as workdir:
             cover = configured_cover(config)
@@ -86,8 +85,11 @@ class EpubWriter:
                     str(styles_dir(config) / "epub.css"),
                     "--epub-cover-image",
                     str(cover),
+                    # pandoc's --sandbox would refuse the stylesheet and the cover (3.9):
+                    # instead the document arrives sealed, images embedded, and pandoc
+                    # resolves anything relative in an empty folder.
                     "--resource-path",
-                    str(folder),
+                    workdir,
                     # EPUB 3 reading systems render MathML, and screen readers can speak
                     # it; pandoc's default turns formulas into styled text.
                     "--mathml",
@@ -99,7 +101,7 @@ class EpubWriter:
                     str(pandoc_epub),
                 ],
                 document_json(document),
-                cwd=folder,
+                cwd=Path(workdir),
                 source=resolved.source,
             )
             finish_epub(

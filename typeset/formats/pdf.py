@@ -136,6 +136,7 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
             str(styles_dir(config) / "print.html"),
             "--section-divs",
             *body_options,
+            "--sandbox",
             *structure_arguments(config),
         ],
         document_json(document),

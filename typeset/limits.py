@@ -1,0 +1,239 @@
+"""Bounds on what a build reads, so that no input can hang it or exhaust the machine.
+
+Every input file is read through `read_input`: regular files only (a FIFO would block
+forever, /dev/zero would fill memory), and no more than a size fit for its kind. Text a
+parser would recurse into is measured first: `refuse_deep_markdown` (pandoc backtracks
+exponentially on thousands of nested brackets, and its JSON is too deep to load) and
+`bounded_yaml` (alias bombs expand to gigabytes; deep nesting overflows the stack).
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from typeset.errors import TypesetError
+
+MEGABYTE = 1024 * 1024
+# Far above any real input of each kind (a 200,000-word manuscript is ~1.5 MB).
+MAX_MANUSCRIPT_BYTES = 32 * MEGABYTE
+MAX_BIBLIOGRAPHY_BYTES = 64 * MEGABYTE
+MAX_CONFIG_BYTES = 1 * MEGABYTE
+MAX_STYLE_BYTES = 8 * MEGABYTE
+MAX_IMAGE_BYTES = 64 * MEGABYTE
+MAX_FETCHED_BYTES = 16 * MEGABYTE
+# Decoded size of a raster image: 100 megapixels is a 10,000 x 10,000 scan (400 MB RGBA).
+MAX_IMAGE_PIXELS = 100_000_000
+
+# Markdown structure: a real manuscript nests a handful of levels deep.
+MAX_BRACKET_DEPTH = 32  # [ ... [ ... ] ... ] within one paragraph
+MAX_BLOCK_DEPTH = 64  # block quotes and list items opened on one line
+# YAML (front matter and config): nodes after expanding aliases, and nesting depth.
+MAX_YAML_NODES = 100_000
+MAX_YAML_DEPTH = 50
+
+
+def read_input(
+    path: Path, *, what: str, error: type[TypesetError], max_bytes: int, hint: str
+) -> bytes:
+    """The bytes of input `path`: a regular file of at most `max_bytes`, or `error`."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise error(f"{what} not found", path=path, hint=hint) from None
+    except OSError as failure:
+        raise error(f"cannot read the {what}: {failure.strerror}", path=path) from None
+    if stat.S_ISDIR(status.st_mode):
+        raise error(f"{what} path is a folder, not a file", path=path, hint=hint)
+    if not stat.S_ISREG(status.st_mode):
+        raise error(
+            f"{what} is not a regular file (a pipe, socket or device)",
+            path=path,
+            hint=f"{hint}; a build reads ordinary files only",
+        )
+    if status.st_size > max_bytes:
+        raise error(
+            f"{what} is {status.st_size // MEGABYTE} MB, more than the "
+            f"{max_bytes // MEGABYTE} MB a build reads",
+            path=path,
+            hint="check that this is the right file",
+        )
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)  # the file may grow between stat and read
+    except OSError as failure:
+        raise error(f"cannot read the {what}: {failure.strerror}", path=path) from None
+    if len(data) > max_bytes:
+        raise error(
+            f"{what} is larger than the {max_bytes // MEGABYTE} MB a build reads",
+            path=path,
+            hint="check that this is the right file",
+        )
+    return data
+
+
+_BLOCK_MARKERS = re.compile(r"[ \t]{0,3}(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])[ \t]*")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def refuse_deep_markdown(text: str, path: Path, error: type[TypesetError]) -> None:
+    """Refuse Markdown nested deeper than any manuscript needs, naming its line."""
+    for line_number, line in enumerate(text.split("\n"), start=1):
+        depth, position = 0, 0
+        while depth <= MAX_BLOCK_DEPTH:
+            marker = _BLOCK_MARKERS.match(line, position)
+            if marker is None or marker.end() == position:
+                break
+            depth, position = depth + 1, marker.end()
+        if depth > MAX_BLOCK_DEPTH:
+            raise error(
+                f"block quotes or lists nested more than {MAX_BLOCK_DEPTH} levels deep",
+                path=path,
+                line=line_number,
+                hint="remove the extra '>' or list markers at the start of that line",
+            )
+    for start, body in _paragraphs(text):
+        depth = 0
+        # Only brackets and backslashes matter: jump between them (a book is megabytes).
+        for found in _BRACKET_OR_ESCAPE.finditer(body):
+            token = found.group()
+            if token == "[":
+                depth += 1
+                if depth > MAX_BRACKET_DEPTH:
+                    raise error(
+                        f"square brackets nested more than {MAX_BRACKET_DEPTH} levels deep",
+                        path=path,
+                        line=text.count("\n", 0, start + found.start()) + 1,
+                        hint="remove the extra '[' (write \\[ for a literal bracket)",
+                    )
+            elif token == "]":
+                depth = max(0, depth - 1)
+
+
+_BRACKET_OR_ESCAPE = re.compile(r"\\.|\[|\]", re.DOTALL)
+
+
+def _paragraphs(text: str) -> list[tuple[int, str]]:
+    """(offset, text) of each stretch between blank lines: a link cannot span them."""
+    found, start = [], 0
+    for blank in _BLANK_LINE.finditer(text):
+        found.append((start, text[start : blank.start()]))
+        start = blank.end()
+    found.append((start, text[start:]))
+    return found
+
+
+def bounded_yaml(text: str, path: Path, error: type[TypesetError], *, first_line: int = 1) -> Any:
+    """`yaml.safe_load(text)`, refusing alias bombs, recursive aliases and deep nesting.
+
+    PyYAML shares an aliased node rather than copying it, so a bomb is small when loaded
+    and explodes only when something walks it (a JSON dump, pandoc's own YAML reader):
+    the node graph is measured as if every alias were expanded, before anything uses it.
+    `first_line` is the file line where `text` starts (front matter within a manuscript).
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise error(
+            "YAML nested too deeply to read",
+            path=path,
+            line=first_line,
+            hint=f"flatten the structure (at most {MAX_YAML_DEPTH} levels)",
+        ) from None
+    if root is not None:
+        _measure(root, path, error, first_line)
+    try:
+        return yaml.safe_load(text)
+    except RecursionError:
+        raise error(
+            "YAML nested too deeply to read", path=path, line=first_line, hint="flatten it"
+        ) from None
+
+
+def _measure(root: yaml.Node, path: Path, error: type[TypesetError], first_line: int) -> None:
+    expanded: dict[int, int] = {}  # node id -> size with aliases expanded
+    in_progress: set[int] = set()
+    # Iterative post-order walk: (node, depth, children visited?)
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, visited = stack.pop()
+        line = first_line + node.start_mark.line
+        if depth > MAX_YAML_DEPTH:
+            raise error(
+                f"YAML nested more than {MAX_YAML_DEPTH} levels deep",
+                path=path,
+                line=line,
+                hint="flatten the structure at that line",
+            )
+        children = _children(node)
+        if visited:
+            in_progress.discard(id(node))
+            size = 1 + sum(expanded[id(child)] for child in children)
+            if size > MAX_YAML_NODES:
+                raise error(
+                    f"YAML expands to more than {MAX_YAML_NODES:,} values "
+                    "(aliases repeated inside aliases)",
+                    path=path,
+                    line=line,
+                    hint="remove the nested '*alias' references (an alias bomb)",
+                )
+            expanded[id(node)] = size
+            continue
+        if id(node) in expanded:
+            continue
+        if id(node) in in_progress:
+            raise error(
+                "YAML alias refers to a value that contains it (a cycle)",
+                path=path,
+                line=line,
+                hint="remove the '*alias' inside its own anchor",
+            )
+        in_progress.add(id(node))
+        stack.append((node, depth, True))
+        for child in children:
+            if id(child) in in_progress:
+                raise error(
+                    "YAML alias refers to a value that contains it (a cycle)",
+                    path=path,
+                    line=first_line + child.start_mark.line,
+                    hint="remove the '*alias' inside its own anchor",
+                )
+            if id(child) not in expanded:
+                stack.append((child, depth + 1, False))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+_FRONT_MATTER_OPEN = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+
+
+def metadata_blocks(text: str) -> list[tuple[int, str]]:
+    """(first line, YAML text) of each YAML metadata block, found as pandoc finds them.
+
+    pandoc takes a `---` line at the top of the file, or after a blank line and followed
+    by a non-blank one, as the start of a block that ends at `---` or `...`.
+    """
+    blocks = []
+    for opening in _FRONT_MATTER_OPEN.finditer(text):
+        start = opening.start()
+        at_top = start == 0
+        after_blank = start >= 2 and text[start - 2 : start] == "\n\n"
+        body_start = opening.end() + 1
+        if not (at_top or after_blank) or text[body_start : body_start + 1] in ("\n", ""):
+            continue
+        closing = _FRONT_MATTER_CLOSE.search(text, body_start)
+        if closing is None:
+            continue
+        blocks.append((text.count("\n", 0, body_start) + 1, text[body_start : closing.start()]))
+    return blocks
