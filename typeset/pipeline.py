@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import typeset
+from typeset.timings import stage
 from typeset.cache import (
     BuildCache,
     cache_folder,
@@ -83,13 +84,14 @@ def build(
         warm_writers = background.submit(_import_writers, formats)
         bibliography_read = background.submit(read_bibliography, config.bibliography, cache=cache)
         style = _style_of(config)
-        manuscript = restrict_resources(
-            read_manuscript(
-                config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
-            ),
-            allowed_roots=[config.manuscript.parent, config.project_dir],
-            allowed_urls=config.allowed_urls,
-        )
+        with stage("parse"):
+            manuscript = restrict_resources(
+                read_manuscript(
+                    config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
+                ),
+                allowed_roots=[config.manuscript.parent, config.project_dir],
+                allowed_urls=config.allowed_urls,
+            )
         bibliography = bibliography_read.result()
         if config.missing_citations == "error":
             check_citations(manuscript, bibliography)
@@ -123,7 +125,10 @@ def build(
                 report(name, "cached", 0.0)
             to_write = [name for name in formats if name not in cached_outputs]
             if to_write:
-                resolved = _resolved(manuscript, bibliography, style, config, cache, resolved_key)
+                with stage("citeproc"):
+                    resolved = _resolved(
+                        manuscript, bibliography, style, config, cache, resolved_key
+                    )
                 documents = {
                     name: _with_back_matter(name, resolved, work, config) for name in to_write
                 }
@@ -406,7 +411,8 @@ def _write_inherited_format(name: str, temporary: Path, config: Config) -> float
 def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config: Config) -> float:
     started = time.perf_counter()
     try:
-        writer_for(name).write(resolved, temporary, config)
+        with stage(name):
+            writer_for(name).write(resolved, temporary, config)
     except TypesetError:
         raise
     except Exception as error:  # a library failure must not reach the user as a traceback

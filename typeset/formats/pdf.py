@@ -11,7 +11,7 @@ import pydyf
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetchingError
 
-from typeset import ast
+from typeset import ast, timings
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.formats.base import document_json, styles_dir
@@ -41,7 +41,8 @@ class PdfWriter:
     extension = "pdf"
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
-        html = render_print_html(resolved, config)
+        with timings.stage("html"):
+            html = render_print_html(resolved, config)
         folder = resolved.source.folder
         fetcher = LocalFilesOnly([folder, styles_dir(config)], allowed_urls=config.allowed_urls)
         options: dict[str, Any] = {
@@ -51,9 +52,10 @@ class PdfWriter:
             ],
             **WEASYPRINT_OPTIONS_BY_VARIANT[config.pdf_variant],
         }
-        document = weasyprint.HTML(
-            string=html.decode(), base_url=str(folder) + "/", url_fetcher=fetcher
-        ).render(**options)
+        with timings.stage("layout"):
+            document = weasyprint.HTML(
+                string=html.decode(), base_url=str(folder) + "/", url_fetcher=fetcher
+            ).render(**options)
 
         metadata = pdf_metadata(resolved.document["meta"])
         if not metadata.lang:
@@ -64,7 +66,8 @@ class PdfWriter:
                 resolved.source.path,
             )
         document.metadata = weasyprint_metadata(metadata, GENERATOR, document.metadata)
-        document.write_pdf(destination, finisher=_ensure_xmp_packet, **options)
+        with timings.stage("pdf-write"):
+            document.write_pdf(destination, finisher=_ensure_xmp_packet, **options)
 
 
 def page_setup_css(config: Config) -> str:
