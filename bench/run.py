@@ -221,8 +221,7 @@ def report(book: Book, style: str, rounds: list[dict[str, Timing]]) -> None:
     peak = max(r[step].peak_mb for r in rounds for step in STEPS)
     base_peak = max(r["baseline"].peak_mb for r in rounds)
     stages = {
-        name: statistics.median(r["full"].stages.get(name, 0.0) for r in rounds)
-        for name in STAGES
+        name: statistics.median(r["full"].stages.get(name, 0.0) for r in rounds) for name in STAGES
     }
     load = os.getloadavg()[0]
     print(
@@ -235,8 +234,11 @@ def report(book: Book, style: str, rounds: list[dict[str, Timing]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="essay,20k,50k,100k,200k",
-                        help="comma-separated: essay," + ",".join(SIZES))
+    parser.add_argument(
+        "--sizes",
+        default="essay,20k,50k,100k,200k",
+        help="comma-separated: essay," + ",".join(SIZES),
+    )
     parser.add_argument("--styles", default=",".join(STYLES))
     parser.add_argument("--rounds", type=int, help="default 3 (1 from 200k words)")
     parser.add_argument("--manuscript", type=Path, help="time this book instead")

@@ -50,8 +50,13 @@ MIN_WORDS_PER_PART = 6_000
 CROSS_PART_SCHEME = "typeset-part:"
 
 # Chapters of a book open on a new page; this is also what makes the parts independent.
-# The same rule applies to the one-pass render, so both give the same pages.
-CHAPTER_CSS = "section.level1 ~ section.level1 { break-before: page; }"
+# A note that does not fit takes its calling line to the next page (`footnote-policy:
+# line`) rather than running on to a later page, which at a chapter's end would be the
+# next chapter's first page, in another part. Both rules apply to the one-pass render
+# too, so both give the same pages.
+CHAPTER_CSS = (
+    "section.level1 ~ section.level1 { break-before: page; } .footnote { footnote-policy: line; }"
+)
 # The parts carry no folio: the whole book's are stamped on afterwards.
 NO_FOLIO_CSS = "@page { @bottom-center { content: none; } }"
 # Only the book's first page is `:first`; a later part's first page keeps its running head.
@@ -74,7 +79,7 @@ class Part:
 
 
 def is_worth_splitting(html: str) -> bool:
-    return "<nav id=\"TOC\"" not in html and len(_words(html)) >= MIN_WORDS_TO_SPLIT
+    return '<nav id="TOC"' not in html and len(_words(html)) >= MIN_WORDS_TO_SPLIT
 
 
 def write(
@@ -162,7 +167,8 @@ def _balanced(chunks: list[str], cores: int) -> list[list[str]]:
         groups[-1].append(chunk)
         size += words
     if len(groups) > 1 and sum(len(_words(c)) for c in groups[-1]) < target // 2:
-        groups[-2] += groups.pop()
+        last = groups.pop()
+        groups[-1] += last
     return groups
 
 
