@@ -11,6 +11,7 @@ inline and display math in plain TeX, CJK passages, and a citation about every 1
 always give the same bytes, so runs on different days time the same book.
 """
 
+# ruff: noqa: RUF001  (the CJK passages use CJK punctuation on purpose)
 from __future__ import annotations
 
 import random

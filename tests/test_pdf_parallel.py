@@ -30,7 +30,10 @@ def test_parts_carry_the_footnote_count_and_mark_links_to_other_parts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(pdf_parallel, "MIN_WORDS_PER_PART", 0)
-    chapter = '<section id="c{0}" class="level1"><h1>C{0}</h1><p>x<span class="footnote">n</span> <a href="#c{1}">see</a></p></section>'
+    chapter = (
+        '<section id="c{0}" class="level1"><h1>C{0}</h1>'
+        '<p>x<span class="footnote">n</span> <a href="#c{1}">see</a></p></section>'
+    )
     html = (
         '<html lang="en"><body><header id="title-block"><div class="running-title" '
         'aria-hidden="true">T</div></header><main>'

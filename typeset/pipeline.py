@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import typeset
-from typeset.timings import stage
 from typeset.cache import (
     BuildCache,
     cache_folder,
@@ -48,6 +47,7 @@ from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.references import Bibliography, read_bibliography
 from typeset.sanitize import restrict_resources
 from typeset.styles import CslStyle, resolve_style
+from typeset.timings import stage
 
 log = logging.getLogger(__name__)
 

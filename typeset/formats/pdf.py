@@ -13,9 +13,9 @@ import weasyprint
 from weasyprint.urls import URLFetcher, URLFetchingError
 
 from typeset import ast, timings
+from typeset.cache import cache_folder
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
-from typeset.cache import cache_folder
 from typeset.formats import pdf_parallel
 from typeset.formats.base import document_json, styles_dir
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata

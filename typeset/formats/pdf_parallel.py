@@ -127,7 +127,9 @@ def split(html: str, settings_key: str) -> list[Part]:
     starts = [match.start() for match in SECTION_START.finditer(html, main_start, main_end)]
     if len(starts) < 2:
         return []
-    chunks = [html[a:b] for a, b in zip([main_start, *starts[1:]], [*starts[1:], main_end])]
+    chunks = [
+        html[a:b] for a, b in zip([main_start, *starts[1:]], [*starts[1:], main_end], strict=True)
+    ]
     groups = _balanced(chunks, os.cpu_count() or 1)
     head, body_open = html[:main_start], html[main_end:]
     running = re.search(r'<div class="running-title".*?</div>', head, re.DOTALL)
@@ -259,7 +261,7 @@ def join(paths: list[Path], folios: pikepdf.Pdf, destination: Path) -> None:
             with warnings.catch_warnings():
                 # pikepdf warns that named destinations are not copied: _join_destinations
                 # does that, with the pages renumbered.
-                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)  # type: ignore[attr-defined]
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
                 joined.pages.extend(source.pages)
     page_of = {}  # (source number, page objgen) -> global page index
     for number, source in enumerate(sources):
@@ -282,7 +284,7 @@ def _detach_structure(source: pikepdf.Pdf) -> None:
         del kid["/P"]
 
 
-def _destinations(pdf: pikepdf.Pdf) -> dict[str, pikepdf.Array]:
+def _destinations(pdf: pikepdf.Pdf) -> dict[str, Any]:
     if "/Names" not in pdf.Root or "/Dests" not in pdf.Root.Names:
         return {}
     return dict(pikepdf.NameTree(pdf.Root.Names.Dests).items())
@@ -294,32 +296,31 @@ def _join_destinations(
     names: dict[str, tuple[int, list[Any]]] = {}
     for number, source in enumerate(sources):
         for name, target in _destinations(source).items():
-            page = page_of[number, target[0].objgen]
-            names.setdefault(name, (page, list(target[1:])))
+            names.setdefault(name, (page_of[number, target[0].objgen], list(target[1:])))
     tree = pikepdf.NameTree.new(joined)
     for name in sorted(names):
-        page, rest = names[name]
-        tree[name] = pikepdf.Array([joined.pages[page].obj, *rest])
+        page_index, rest = names[name]
+        tree[name] = pikepdf.Array([joined.pages[page_index].obj, *rest])
     if "/Names" not in joined.Root:
         joined.Root.Names = pikepdf.Dictionary()
     joined.Root.Names.Dests = tree.obj
-    for page in joined.pages:
-        for annotation in page.obj.get("/Annots", []):
+    for joined_page in joined.pages:
+        for annotation in joined_page.obj.get("/Annots", []):
             action = annotation.get("/A")
             uri = str(action.get("/URI", "")) if action is not None else ""
             if uri.startswith(CROSS_PART_SCHEME):
-                target = unquote(html_escaping.unescape(uri[len(CROSS_PART_SCHEME) :]))
+                anchor = unquote(html_escaping.unescape(uri[len(CROSS_PART_SCHEME) :]))
                 del annotation["/A"]
-                annotation.Dest = pikepdf.String(target)
+                annotation.Dest = pikepdf.String(anchor)
                 if "/Contents" in annotation:
-                    annotation.Contents = pikepdf.String(target)
+                    annotation.Contents = pikepdf.String(anchor)
 
 
 def _join_outline(
     joined: pikepdf.Pdf, sources: list[pikepdf.Pdf], page_of: dict[tuple[int, Any], int]
 ) -> None:
     def rebuilt(number: int, item: pikepdf.OutlineItem) -> pikepdf.OutlineItem:
-        target = item.destination
+        target: Any = item.destination
         page = page_of[number, target[0].objgen]
         copy = pikepdf.OutlineItem(
             item.title, page, "XYZ", left=float(target[2]), top=float(target[3]), zoom=0
@@ -418,4 +419,4 @@ def _words(html: str) -> list[str]:
 
 def _code_version() -> str:
     """This module and WeasyPrint shape the parts: a change must not serve old parts."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest() + weasyprint.__version__
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest() + str(weasyprint.__version__)
