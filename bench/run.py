@@ -50,7 +50,8 @@ from typeset.timings import TIMINGS_VARIABLE  # noqa: E402
 STYLES = ("chicago-author-date", "chicago-notes-bibliography")
 STEPS = ("full", "unchanged", "edit")
 # Stages in the order the critical path runs them (see typeset/timings.py).
-STAGES = ("parse", "citeproc", "html", "layout", "pdf-write", "pdf", "epub", "docx")
+STAGES = ("parse", "citeproc", "html", "layout", "pdf-write", "part-layout", "part-pdf-write",
+          "join", "pdf", "epub", "docx")  # fmt: skip
 
 
 @dataclass
