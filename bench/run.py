@@ -1,159 +1,75 @@
 #!/usr/bin/env python3
 """Benchmark: our build against the pipeline a user would otherwise script, same run.
 
-    python bench/run.py                  # all sizes (the 200k-word case takes minutes)
-    python bench/run.py --sizes 2k,20k   # a quick look
+    python bench/run.py                               # the essay and every book size
+    python bench/run.py --sizes essay,20k --rounds 3  # a quick look
+    python bench/run.py --manuscript book.md --bibliography refs.bib   # a given book
 
-For each synthetic manuscript (made from the essay, one citation per ~150 words) it times:
+The corpus is the essay itself plus generated books (bench/books.py: chapters, tables
+small and wide, footnotes, block quotations, lists, figures, math, CJK, a citation per
+~150 words), each built in an in-text style (chicago-author-date) and a note style
+(chicago-notes-bibliography). For each it times:
   baseline   separate `pandoc --citeproc` runs for HTML (then the `weasyprint` command),
              EPUB and DOCX, one after the other, with the same CSL style and stylesheets;
-  full       our build with a cold cache (`build.py --force`);
+  full       our build with a cold cache (`build.py --force`), with per-stage times;
   unchanged  our rebuild with nothing changed;
-  edit       our rebuild after a one-word edit;
-  restyle    our rebuild after switching the CSL style.
-Sizes up to 20k words run five rounds and report each step's median. Each of ours is
-printed as a ratio to the baseline measured in the same run, with peak
-memory (the largest single process of the tree), and the growth exponent of `full` over
-the sizes. Timings are wall-clock on a shared machine: compare ratios, not seconds.
+  edit       our rebuild after a one-word edit in the middle of the manuscript.
+Each step reports the median of `--rounds` rounds (one round from 200k words up unless
+`--rounds` says otherwise), as a ratio to the baseline of the same round; peak memory is
+the largest single process. Timings are wall-clock on a shared machine: compare ratios,
+and read them with the load average printed beside them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(PROJECT / "bench"))
+
+from books import SIZES, write_book  # noqa: E402
 
 from typeset.pandoc import pandoc_path  # noqa: E402
 from typeset.styles import resolve_style  # noqa: E402
+from typeset.timings import TIMINGS_VARIABLE  # noqa: E402
 
-SIZES = {
-    "2k": (2_000, 10),
-    "2k+math": (2_000, 10),
-    "20k": (20_000, 100),
-    "100k": (100_000, 500),
-    "200k": (200_000, 1_000),
-}
-# Sizes with equations: compare their `full` with the size without to see what math costs.
-EQUATIONS = {"2k+math": 500}
-WORDS_PER_CITATION = 150
-STYLE, SECOND_STYLE = "chicago-author-date", "apa"
-REPEATS = 5  # rounds for sizes up to 20k words; each step reports the median
+STYLES = ("chicago-author-date", "chicago-notes-bibliography")
+STEPS = ("full", "unchanged", "edit")
+# Stages in the order the critical path runs them (see typeset/timings.py).
+STAGES = ("parse", "citeproc", "html", "layout", "pdf-write", "part-layout", "part-pdf-write",
+          "join", "pdf", "epub", "docx")  # fmt: skip
 
 
 @dataclass
 class Timing:
     seconds: float
     peak_mb: float
+    stages: dict[str, float] = field(default_factory=dict)
 
 
-def essay_paragraphs() -> list[str]:
-    """The essay's prose without its citations, as raw material."""
-    body = (PROJECT / "manuscript" / "essay.md").read_text().split("---", 2)[2]
-    paragraphs = [p for p in body.split("\n") if p.strip() and not p.startswith("#")]
-    return [re.sub(r"\s*\[@[^\]]+\]|@\w+ ", "", p) for p in paragraphs]
+@dataclass(frozen=True)
+class Book:
+    name: str
+    manuscript: Path
+    bibliography: Path
+    words: int
 
 
-def synthetic_bibliography(entries: int) -> str:
-    """`entries` BibTeX records shaped like the essay's (articles, books, chapters)."""
-    records = []
-    for number in range(entries):
-        family = f"Author{number:04d}"
-        kind = ("article", "book", "incollection")[number % 3]
-        fields = {
-            "author": f"{family}, Given and Second{number % 37}, Other",
-            "title": f"Study number {number} of the {{Korean}} {{War}} and its aftermath",
-            "year": str(1950 + number % 70),
-        }
-        if kind == "article":
-            fields |= {
-                "journal": "Journal of Cold War Studies",
-                "volume": str(number % 40 + 1),
-                "number": str(number % 4 + 1),
-                "pages": f"{number % 300 + 1}--{number % 300 + 25}",
-            }
-        elif kind == "book":
-            fields |= {"publisher": "Routledge", "address": "London"}
-        else:
-            fields |= {
-                "booktitle": "The {Realism} Reader",
-                "publisher": "Routledge",
-                "editor": "Elman, Colin and Jensen, Michael A.",
-                "pages": "10--30",
-            }
-        body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields.items())
-        records.append(f"@{kind}{{ref{number},\n{body}\n}}\n")
-    return "\n".join(records)
-
-
-def synthetic_equations(count: int) -> list[str]:
-    """`count` different equations, four inline to one display, of everyday kinds."""
-    inline = [
-        r"$x_{{{n}}}^2 + y_{{{n}}}^2 = r^2$",
-        r"$\frac{{a_{{{n}}}}}{{b + {n}}}$",
-        r"$O(n^{{{n}}} \log n)$",
-        r"$\mathbb{{E}}[X_{{{n}}}] = \mu_{{{n}}}$",
-    ]
-    display = [
-        r"$$\sum_{{i=1}}^{{{n}}} \alpha_i \left( \frac{{x_i - \bar{{x}}}}{{\sigma}} \right)^2"
-        r" \le \int_0^{{{n}}} f(t)\,dt$$",
-        r"$$\begin{{aligned}} f_{{{n}}}(x) &= x^{{{n}}} + 1 \\ &\ge \sqrt{{x}} \end{{aligned}}$$",
-    ]
-    equations = []
-    for number in range(count):
-        if number % 5 == 4:
-            equations.append("\n" + display[number % 2].format(n=number) + "\n")
-        else:
-            equations.append(inline[number % 4].format(n=number))
-    return equations
-
-
-def synthetic_manuscript(words: int, entries: int, equations: int = 0) -> str:
-    paragraphs = essay_paragraphs()
-    maths = synthetic_equations(equations)
-    out = ['---\ntitle: "Synthetic manuscript"\nlang: en-US\ndate: 2026-11-29\n---\n']
-    count, cited, section = 0, 0, 0
-    while count < words:
-        for index, paragraph in enumerate(paragraphs):
-            if index % 4 == 0:
-                section += 1
-                out.append(f"## Section {section}\n")
-            sentences = paragraph.split(". ")
-            text = []
-            for sentence in sentences:
-                text.append(sentence)
-                count += len(sentence.split())
-                if count // WORDS_PER_CITATION > cited:
-                    cited += 1
-                    text[-1] += f" [@ref{cited % entries}]"
-            per_paragraph = -(-len(maths) // max(1, words // 60))  # ~60 words a paragraph
-            if maths[:per_paragraph]:
-                text[-1] += ", with " + " and ".join(maths[:per_paragraph])
-            del maths[:per_paragraph]
-            out.append(". ".join(text) + "\n")
-            if count >= words:
-                break
-    out.extend(maths)  # any left over
-    return "\n".join(out)
-
-
-def run(command: list[str], cwd: Path) -> None:
-    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{completed.stderr}")
-
-
-def timed(commands: list[list[str]], cwd: Path) -> Timing:
+def timed(commands: list[list[str]], cwd: Path, timings_file: Path | None = None) -> Timing:
     """Run commands one after another; wall time and the peak RSS of any child process."""
     # ru_maxrss of RUSAGE_CHILDREN is a high-water mark over all waited-for descendants,
     # so each measurement runs in a fresh helper process that reports its own children.
@@ -166,101 +82,107 @@ def timed(commands: list[list[str]], cwd: Path) -> Timing:
         "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
         "print(time.perf_counter() - start, peak)\n"
     )
-    import json
-
+    environment = dict(os.environ)
+    environment.pop(TIMINGS_VARIABLE, None)
+    if timings_file is not None:
+        timings_file.unlink(missing_ok=True)
+        environment[TIMINGS_VARIABLE] = str(timings_file)
     completed = subprocess.run(
         [sys.executable, "-c", script, json.dumps(commands), str(cwd)],
         capture_output=True,
         text=True,
         check=False,
+        env=environment,
     )
     if completed.returncode != 0:
         raise SystemExit(f"benchmark step failed:\n{completed.stderr[-3000:]}")
     seconds, peak_kb = completed.stdout.split()
-    return Timing(float(seconds), int(peak_kb) / 1024)
+    stages: dict[str, float] = defaultdict(float)
+    if timings_file is not None and timings_file.exists():
+        for line in timings_file.read_text().splitlines():
+            entry = json.loads(line)
+            stages[entry["stage"]] += entry["seconds"]
+    return Timing(float(seconds), int(peak_kb) / 1024, dict(stages))
 
 
-def baseline_commands(folder: Path, style_path: Path) -> list[list[str]]:
-    pandoc = pandoc_path()
+def baseline_commands(book: Book, style_path: Path, out: Path) -> list[list[str]]:
     common = [
-        pandoc,
-        "essay.md",
+        pandoc_path(),
+        book.manuscript.name,
         "--citeproc",
         "--bibliography",
-        "refs.bib",
+        str(book.bibliography),
         "--csl",
         str(style_path),
     ]
     styles = PROJECT / "styles"
+    html = out / "baseline.html"
     return [
-        [*common, "--standalone", "--template", str(styles / "print.html"), "-o", "essay.html"],
-        [
-            sys.executable,
-            "-m",
-            "weasyprint",
-            "-s",
-            str(styles / "print.css"),
-            "essay.html",
-            "essay-baseline.pdf",
-        ],
-        [*common, "--css", str(styles / "epub.css"), "-o", "essay-baseline.epub"],
-        [*common, "--reference-doc", str(_docx_reference()), "-o", "essay-baseline.docx"],
-    ]
+        [*common, "--standalone", "--template", str(styles / "print.html"), "-o", str(html)],
+        # run from the manuscript's folder so relative image paths resolve
+        [sys.executable, "-m", "weasyprint", "-s", str(styles / "print.css"), "-u",
+         str(book.manuscript.parent) + "/", str(html), str(out / "baseline.pdf")],
+        [*common, "--css", str(styles / "epub.css"), "-o", str(out / "baseline.epub")],
+        [*common, "--reference-doc", str(styles / "reference-finished.docx"),
+         "-o", str(out / "baseline.docx")],
+    ]  # fmt: skip
 
 
-def _docx_reference() -> Path:
-    for name in ("reference-finished.docx", "reference.docx"):
-        if (PROJECT / "styles" / name).is_file():
-            return PROJECT / "styles" / name
-    raise SystemExit("no reference .docx in styles/")
+def ours(config: Path, *extra: str) -> list[list[str]]:
+    return [[sys.executable, str(PROJECT / "build.py"), "--config", str(config), "-q", *extra]]
 
 
-def ours(folder: Path, *extra: str) -> list[list[str]]:
-    return [
-        [
-            sys.executable,
-            str(PROJECT / "build.py"),
-            "--config",
-            str(folder / "bench.yaml"),
-            "-q",
-            *extra,
-        ]
-    ]
+def one_word_edit(manuscript: Path) -> None:
+    """Add one word to a prose line in the middle of the book (not the first part)."""
+    lines = manuscript.read_text().split("\n")
+    middle = len(lines) // 2
+    for index in [*range(middle, len(lines)), *range(middle)]:
+        if re.match(r"[A-Z][a-z]+ .* the ", lines[index]):
+            lines[index] = lines[index].replace(" the ", " the very ", 1)
+            manuscript.write_text("\n".join(lines))
+            return
+    raise SystemExit(f"no prose line to edit in {manuscript}")
 
 
-def measure(size: str, words: int, entries: int, workdir: Path) -> dict[str, Timing]:
-    """Median of several rounds for the small sizes, where 0.1 s of jitter is 5%."""
-    rounds = [
-        measure_once(size, words, entries, workdir / f"{size}-{round_number}")
-        for round_number in range(REPEATS if words <= 20_000 else 1)
-    ]
-    return {
-        step: Timing(
-            statistics.median([r[step].seconds for r in rounds]),
-            max(r[step].peak_mb for r in rounds),
-        )
-        for step in rounds[0]
-    }
-
-
-def measure_once(size: str, words: int, entries: int, folder: Path) -> dict[str, Timing]:
-    folder.mkdir()
-    (folder / "essay.md").write_text(synthetic_manuscript(words, entries, EQUATIONS.get(size, 0)))
-    (folder / "refs.bib").write_text(synthetic_bibliography(entries))
-    (folder / "bench.yaml").write_text(
-        f"manuscript: essay.md\nbibliography: refs.bib\nstyle: {STYLE}\noutput_dir: out\n"
+def measure_once(book: Book, style: str, folder: Path) -> dict[str, Timing]:
+    """One round in a fresh copy of the book's folder with a cache of its own."""
+    source = folder / "book"
+    shutil.copytree(book.manuscript.parent, source, ignore=shutil.ignore_patterns(".*", "out*"))
+    copy = Book(book.name, source / book.manuscript.name, book.bibliography, book.words)
+    out = folder / "out"
+    out.mkdir()
+    config = folder / "bench.yaml"
+    config.write_text(
+        f"manuscript: {copy.manuscript}\nbibliography: {book.bibliography}\n"
+        f"style: {style}\noutput_dir: {out}\ncite_this_work: false\n"
     )
-    # A cache of its own per size: builds of earlier runs must not make this one warm.
+    # A cache of its own per round: builds of earlier runs must not make this one warm.
     os.environ["TYPESET_CACHE_DIR"] = str(folder / "cache")
-    style_path = resolve_style(STYLE, PROJECT).path
-    results = {"baseline": timed(baseline_commands(folder, style_path), folder)}
-    results["full"] = timed(ours(folder, "--force"), folder)
-    results["unchanged"] = timed(ours(folder), folder)
-    manuscript = folder / "essay.md"
-    manuscript.write_text(manuscript.read_text().replace("puzzling", "perplexing", 1))
-    results["edit"] = timed(ours(folder), folder)
-    results["restyle"] = timed(ours(folder, "--style", SECOND_STYLE), folder)
+    style_path = resolve_style(style, PROJECT).path
+    results = {"baseline": timed(baseline_commands(copy, style_path, out), source)}
+    results["full"] = timed(ours(config, "--force"), source, folder / "timings.jsonl")
+    results["unchanged"] = timed(ours(config), source)
+    one_word_edit(copy.manuscript)
+    results["edit"] = timed(ours(config), source, folder / "timings-edit.jsonl")
     return results
+
+
+def measure(book: Book, style: str, rounds: int, workdir: Path) -> list[dict[str, Timing]]:
+    results = []
+    for number in range(rounds):
+        folder = workdir / f"{book.name}-{style}-{number}"
+        folder.mkdir()
+        results.append(measure_once(book, style, folder))
+    return results
+
+
+def median_ratio(rounds: list[dict[str, Timing]], step: str) -> float:
+    """Median over rounds of step / baseline of the same round (the load drifts)."""
+    return statistics.median(r[step].seconds / r["baseline"].seconds for r in rounds)
+
+
+def median_seconds(rounds: list[dict[str, Timing]], step: str) -> float:
+    return statistics.median(r[step].seconds for r in rounds)
 
 
 def growth_exponent(points: list[tuple[int, float]]) -> float:
@@ -269,45 +191,87 @@ def growth_exponent(points: list[tuple[int, float]]) -> float:
     ys = [math.log(seconds) for _, seconds in points]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     numerator = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
-    denominator = sum((x - mean_x) ** 2 for x in xs)
-    return numerator / denominator
+    return numerator / sum((x - mean_x) ** 2 for x in xs)
+
+
+def corpus(sizes: list[str], workdir: Path) -> list[Book]:
+    books = []
+    for size in sizes:
+        if size == "essay":
+            folder = workdir / "corpus-essay"
+            folder.mkdir()
+            shutil.copy(PROJECT / "manuscript" / "essay.md", folder)
+            manuscript = folder / "essay.md"
+            books.append(Book("essay", manuscript, PROJECT / "refs.bib", 2_000))
+        else:
+            manuscript, bibliography = write_book(size, workdir / f"corpus-{size}")
+            books.append(Book(size, manuscript, bibliography, SIZES[size][0]))
+    return books
+
+
+def word_count(path: Path) -> int:
+    return len(path.read_text().split())
+
+
+def report(book: Book, style: str, rounds: list[dict[str, Timing]]) -> None:
+    base = median_seconds(rounds, "baseline")
+    cells = "  ".join(
+        f"{step} {median_ratio(rounds, step):.2f}x {median_seconds(rounds, step):6.1f}s"
+        for step in STEPS
+    )
+    peak = max(r[step].peak_mb for r in rounds for step in STEPS)
+    base_peak = max(r["baseline"].peak_mb for r in rounds)
+    stages = {
+        name: statistics.median(r["full"].stages.get(name, 0.0) for r in rounds) for name in STAGES
+    }
+    load = os.getloadavg()[0]
+    print(
+        f"{book.name:>6} {style:<27} rounds {len(rounds)}  baseline {base:6.1f}s  {cells}"
+        f"  peak {peak:5.0f} MB (baseline {base_peak:.0f})  load {load:.1f}",
+        flush=True,
+    )
+    print("        full-build stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in stages.items()))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--sizes", default=",".join(SIZES), help="comma-separated: " + ",".join(SIZES)
+        "--sizes",
+        default="essay,20k,50k,100k,200k",
+        help="comma-separated: essay," + ",".join(SIZES),
     )
-    arguments = parser.parse_args()
-    sizes = [size.strip() for size in arguments.sizes.split(",")]
+    parser.add_argument("--styles", default=",".join(STYLES))
+    parser.add_argument("--rounds", type=int, help="default 3 (1 from 200k words)")
+    parser.add_argument("--manuscript", type=Path, help="time this book instead")
+    parser.add_argument("--bibliography", type=Path, help="its bibliography")
+    arguments = parser.parse_args()  # fmt: skip
+    styles = [style.strip() for style in arguments.styles.split(",")]
     print(
         f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, "
-        f"{time.strftime('%Y-%m-%d')}"
+        f"{time.strftime('%Y-%m-%d %H:%M')}, load {os.getloadavg()[0]:.1f}"
     )
-    columns = " ".join(f"{name:>12}" for name in ("full", "unchanged", "edit", "restyle"))
-    header = f"{'size':>5} {'entries':>7} {'baseline':>9}  {columns}  peak MB"
-    print(header)
-    full_points = []
     with tempfile.TemporaryDirectory(prefix="typeset-bench-") as workdir:
-        for size in sizes:
-            words, entries = SIZES[size]
-            results = measure(size, words, entries, Path(workdir))
-            base = results["baseline"].seconds
-            cells = [
-                f"{results[k].seconds / base:5.2f}x {results[k].seconds:5.1f}s"
-                for k in ("full", "unchanged", "edit", "restyle")
-            ]
-            peak = max(results[k].peak_mb for k in ("full", "unchanged", "edit", "restyle"))
-            print(
-                f"{size:>5} {entries:>7} {base:8.1f}s  "
-                + " ".join(f"{c:>12}" for c in cells)
-                + f"  {peak:7.0f} (baseline {results['baseline'].peak_mb:.0f})",
-                flush=True,
-            )
-            if size not in EQUATIONS:
-                full_points.append((words, results["full"].seconds))
-    if len(full_points) > 1:
-        print(f"growth exponent of the full build over sizes: {growth_exponent(full_points):.2f}")
+        if arguments.manuscript:
+            if not arguments.bibliography:
+                parser.error("--manuscript needs --bibliography")
+            manuscript = arguments.manuscript.resolve()
+            books = [
+                Book(manuscript.stem, manuscript, arguments.bibliography.resolve(),
+                     word_count(manuscript))
+            ]  # fmt: skip
+        else:
+            books = corpus([s.strip() for s in arguments.sizes.split(",")], Path(workdir))
+        for style in styles:
+            full_points = []
+            for book in books:
+                rounds = arguments.rounds or (1 if book.words >= 200_000 else 3)
+                results = measure(book, style, rounds, Path(workdir))
+                report(book, style, results)
+                if book.name != "essay":
+                    full_points.append((book.words, median_seconds(results, "full")))
+            if len(full_points) > 1:
+                print(f"growth exponent of the full build ({style}): "
+                      f"{growth_exponent(full_points):.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":

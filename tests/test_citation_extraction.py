@@ -16,7 +16,7 @@ from typeset.references import Bibliography, read_bibliography
 from typeset.styles import resolve_style
 
 sys.path.insert(0, str(PROJECT / "bench"))
-from run import synthetic_bibliography, synthetic_manuscript
+from books import BookWriter, bibliography, write_figures
 
 STYLES = [
     "chicago-author-date",
@@ -50,8 +50,10 @@ def assert_extraction_changes_nothing(
 @pytest.fixture(scope="module")
 def long_manuscript(tmp_path_factory: pytest.TempPathFactory) -> tuple[Manuscript, Bibliography]:
     folder = tmp_path_factory.mktemp("long")
-    (folder / "book.md").write_text(synthetic_manuscript(6_000, 30))
-    (folder / "refs.bib").write_text(synthetic_bibliography(30))
+    # a benchmark book: notes, tables, quotations and math around the citations
+    write_figures(folder / "figures")
+    (folder / "book.md").write_text(BookWriter(6_000, 30, seed=3).manuscript())
+    (folder / "refs.bib").write_text(bibliography(30))
     return read_manuscript(folder / "book.md"), read_bibliography(folder / "refs.bib")
 
 

@@ -53,6 +53,7 @@ from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.presentation import for_readers
 from typeset.sanitize import seal_for_writers
 from typeset.styles import resolve_style
+from typeset.timings import stage
 
 # Called as (format, event, seconds) with event "start", "done" or "cached".
 ProgressCallback = Callable[[str, str, float], None]
@@ -90,7 +91,8 @@ def build(
     started = time.perf_counter()
     cache = BuildCache(cache_folder(config.project_dir), read=not force)
     writers = _import_writers_meanwhile(config.formats)
-    inputs = read_inputs(config, cache=cache, sources=sources)
+    with stage("parse"):
+        inputs = read_inputs(config, cache=cache, sources=sources)
     check_citation_keys(inputs)
     work = cached_cite_this_work(inputs.manuscript, config, cache)
     plan = _plan_outputs(inputs, work, writers.result(), config)
@@ -291,7 +293,8 @@ def _write_outputs(
             report(name, "cached", 0.0)
         to_write = [name for name in plan.formats if name not in cached]
         if to_write:
-            resolved = _resolved(inputs, config, cache, plan.resolved_key)
+            with stage("citeproc"):
+                resolved = _resolved(inputs, config, cache, plan.resolved_key)
             documents = {
                 name: _sealed(
                     _with_back_matter(plan.formats[name].writer, resolved, work, config), config
@@ -443,7 +446,8 @@ def _stop_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
 def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config: Config) -> float:
     started = time.perf_counter()
     try:
-        writer_for(name).write(resolved, temporary, config)
+        with stage(name):
+            writer_for(name).write(resolved, temporary, config)
     except TypesetError:
         raise
     except Exception as error:  # a library failure must not reach the user as a traceback

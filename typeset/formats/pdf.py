@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -11,10 +12,11 @@ import pydyf
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetchingError
 
-from typeset import ast
+from typeset import ast, timings
+from typeset.cache import cache_folder
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
-from typeset.formats import validators
+from typeset.formats import pdf_parallel, validators
 from typeset.formats.base import document_json, structure_arguments, styles_dir
 from typeset.formats.cache_inputs import (
     config_fields,
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 
 GENERATOR = "typeset (pandoc + WeasyPrint)"
+# TYPESET_PDF_SPLIT=0 sets every PDF in one pass (the tests compare the two).
+SPLIT_VARIABLE = "TYPESET_PDF_SPLIT"
 
 # What each Config.pdf_variant asks of WeasyPrint. The PDF/A variants are tagged too:
 # their "b"/"u" conformance levels don't require tags, but a reader using a screen
@@ -68,20 +72,18 @@ class PdfWriter:
     takes_cite_this_work_section = True
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
-        html = render_print_html(resolved, config)
+        with timings.stage("html"):
+            html = render_print_html(resolved, config)
         folder = resolved.source.folder
         fetcher = LocalFilesOnly([folder, styles_dir(config)], allowed_urls=config.allowed_urls)
+        book_length = pdf_parallel.is_worth_splitting(html.decode())
         options: dict[str, Any] = {
             "stylesheets": [
                 weasyprint.CSS(filename=str(styles_dir(config) / "print.css"), url_fetcher=fetcher),
-                weasyprint.CSS(string=page_setup_css(config)),
+                weasyprint.CSS(string=page_setup_css(config, book_length=book_length)),
             ],
             **WEASYPRINT_OPTIONS_BY_VARIANT[config.pdf_variant],
         }
-        document = weasyprint.HTML(
-            string=html.decode(), base_url=str(folder) + "/", url_fetcher=fetcher
-        ).render(**options)
-
         metadata = pdf_metadata(resolved.document["meta"])
         if not metadata.lang:
             log.warning(
@@ -90,14 +92,54 @@ class PdfWriter:
                 "add e.g. 'lang: en-US'",
                 resolved.source.path,
             )
+        if self.write_in_parts(html, destination, folder, fetcher, options, metadata, config):
+            mark_orphaned_content_as_artifacts(destination)
+            return
+        with timings.stage("layout"):
+            document = weasyprint.HTML(
+                string=html.decode(), base_url=str(folder) + "/", url_fetcher=fetcher
+            ).render(**options)
+
         document.metadata = weasyprint_metadata(metadata, GENERATOR, document.metadata)
-        document.write_pdf(destination, finisher=_ensure_xmp_packet, **options)
-        mark_orphaned_content_as_artifacts(destination)  # running heads, page numbers
+        with timings.stage("pdf-write"):
+            document.write_pdf(destination, finisher=_ensure_xmp_packet, **options)
+            mark_orphaned_content_as_artifacts(destination)  # running heads, page numbers
+
+    def write_in_parts(
+        self,
+        html: bytes,
+        destination: Path,
+        folder: Path,
+        fetcher: URLFetcher,
+        options: dict[str, Any],
+        metadata: Any,
+        config: Config,
+    ) -> bool:
+        """A book laid out in parts on every core (pdf_parallel); False if not worth it."""
+        if os.environ.get(SPLIT_VARIABLE) == "0":
+            return False
+        return pdf_parallel.write(
+            html.decode(),
+            destination,
+            base_url=str(folder) + "/",
+            url_fetcher=fetcher,
+            stylesheets=options["stylesheets"],
+            stylesheet_key=(styles_dir(config) / "print.css").read_text()
+            + page_setup_css(config, book_length=True),
+            options={k: v for k, v in options.items() if k != "stylesheets"},
+            prepare=lambda document: setattr(
+                document, "metadata", weasyprint_metadata(metadata, GENERATOR, document.metadata)
+            ),
+            finisher=_ensure_xmp_packet,
+            cache_dir=cache_folder(config.project_dir) / "pdf-parts",
+        )
 
 
-def page_setup_css(config: Config) -> str:
-    """Paper and margins from the config (the config validated `margins` as CSS lengths)."""
-    return f"@page {{ size: {PAGE_SIZES[config.paper]}; margin: {config.margins}; }}"
+def page_setup_css(config: Config, *, book_length: bool = False) -> str:
+    """Paper and margins from the config (the config validated `margins` as CSS lengths);
+    a book's chapters open on a new page."""
+    page = f"@page {{ size: {PAGE_SIZES[config.paper]}; margin: {config.margins}; }}"
+    return page + (pdf_parallel.CHAPTER_CSS if book_length else "")
 
 
 def _ensure_xmp_packet(document: weasyprint.Document, pdf: pydyf.PDF) -> None:

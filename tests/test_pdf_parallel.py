@@ -1,0 +1,196 @@
+"""A book laid out in parts (typeset/formats/pdf_parallel.py) is the book one pass makes.
+
+One generated book (bench/books.py: tables, footnotes, quotations, figures, CJK, math) in
+a note style, built as PDF/UA twice: in parts and in one pass (TYPESET_PDF_SPLIT=0). The
+split thresholds are lowered so a 10k-word book splits into three parts.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+
+from typeset import build, load_config
+from typeset.formats import pdf_parallel
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT / "bench"))
+
+from books import BookWriter, bibliography, write_figures  # noqa: E402
+
+
+def test_parts_carry_the_footnote_count_and_mark_links_to_other_parts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pdf_parallel, "MIN_WORDS_PER_PART", 0)
+    chapter = (
+        '<section id="c{0}" class="level1"><h1>C{0}</h1>'
+        '<p>x<span class="footnote">n</span> <a href="#c{1}">see</a></p></section>'
+    )
+    html = (
+        '<html lang="en"><body><header id="title-block"><div class="running-title" '
+        'aria-hidden="true">T</div></header><main>'
+        + "".join(chapter.format(n, (n + 1) % 3) for n in range(3))
+        + "</main></body></html>"
+    )
+    parts = pdf_parallel.split(html, "settings")
+    assert len(parts) == 3
+    assert "counter-reset: footnote 2" in " ".join(parts[2].stylesheets)
+    assert 'href="typeset-part:c1"' in parts[0].html
+    assert 'class="running-title"' in parts[1].html
+
+
+def _build(folder: Path, cache: Path, *, split: bool) -> Path:
+    config = load_config(
+        None,
+        overrides={
+            "manuscript": str(folder / "book.md"),
+            "bibliography": str(folder / "refs.bib"),
+            "style": "chicago-notes-bibliography",
+            "formats": "pdf",
+            "output_dir": str(folder / ("split" if split else "single")),
+            "cite_this_work": False,
+        },
+        project_dir=PROJECT,
+    )
+    os.environ["TYPESET_CACHE_DIR"] = str(cache)
+    os.environ["TYPESET_PDF_SPLIT"] = "1" if split else "0"
+    try:
+        return build(config, force=True).outputs["pdf"]
+    finally:
+        del os.environ["TYPESET_CACHE_DIR"], os.environ["TYPESET_PDF_SPLIT"]
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("book")
+    write_figures(folder / "figures")
+    (folder / "book.md").write_text(BookWriter(10_000, 50, seed=3).manuscript())
+    (folder / "refs.bib").write_text(bibliography(50))
+    saved = pdf_parallel.MIN_WORDS_TO_SPLIT, pdf_parallel.MIN_WORDS_PER_PART
+    pdf_parallel.MIN_WORDS_TO_SPLIT, pdf_parallel.MIN_WORDS_PER_PART = 3_000, 1_000
+    try:
+        single = _build(folder, folder / "cache-single", split=False)
+        split = _build(folder, folder / "cache-split", split=True)
+        yield {"folder": folder, "single": single, "split": split}
+    finally:
+        pdf_parallel.MIN_WORDS_TO_SPLIT, pdf_parallel.MIN_WORDS_PER_PART = saved
+
+
+def _pages_text(path: Path) -> list[list[str]]:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [page.split() for page in text.split("\f")]
+
+
+def _page_index(pdf: pikepdf.Pdf) -> dict[Any, int]:
+    return {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+
+
+def _outline(path: Path) -> list[tuple[int, str, int, float]]:
+    pdf = pikepdf.open(path)
+    pages = _page_index(pdf)
+    found: list[tuple[int, str, int, float]] = []
+
+    def walk(items: list[pikepdf.OutlineItem], depth: int) -> None:
+        for item in items:
+            target = item.destination
+            found.append((depth, item.title, pages[target[0].objgen], round(float(target[3]))))
+            walk(item.children, depth + 1)
+
+    with pdf.open_outline() as outline:
+        walk(outline.root, 0)
+    return found
+
+
+def _links(path: Path) -> list[tuple[int, str, int, float]]:
+    pdf = pikepdf.open(path)
+    pages = _page_index(pdf)
+    destinations = dict(pikepdf.NameTree(pdf.Root.Names.Dests).items())
+    found = []
+    for index, page in enumerate(pdf.pages):
+        for annotation in page.obj.get("/Annots", []):
+            if "/Dest" in annotation:
+                target = destinations[str(annotation.Dest)]
+                name = str(annotation.Dest)
+                found.append((index, name, pages[target[0].objgen], round(float(target[3]))))
+    return found
+
+
+def _structure(path: Path) -> list[tuple[int, str, int | None]]:
+    pdf = pikepdf.open(path)
+    pages = _page_index(pdf)
+    found: list[tuple[int, str, int | None]] = []
+
+    def walk(element: Any, depth: int) -> None:
+        if isinstance(element, pikepdf.Dictionary) and "/S" in element:
+            page = pages.get(element.Pg.objgen) if "/Pg" in element else None
+            found.append((depth, str(element.S), page))
+            kids = element.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                walk(kid, depth + 1)
+
+    walk(pdf.Root.StructTreeRoot.K[0], 0)
+    return found
+
+
+@pytest.mark.slow
+def test_split_book_has_the_pages_and_text_of_the_one_pass_book(book: dict[str, Any]) -> None:
+    split, single = _pages_text(book["split"]), _pages_text(book["single"])
+    assert len(split) == len(single) > 10
+    assert [i for i, (a, b) in enumerate(zip(split, single, strict=True)) if a != b] == []
+
+
+@pytest.mark.slow
+def test_split_book_has_the_same_outline_and_link_targets(book: dict[str, Any]) -> None:
+    assert _outline(book["split"]) == _outline(book["single"])
+    links = _links(book["split"])
+    assert links == _links(book["single"])
+    # citations on the first pages link to the bibliography, in the last part
+    assert min(page for page, _, _, _ in links) < 5 < min(target for *_, target, _ in links)
+
+
+@pytest.mark.slow
+def test_split_book_has_the_same_valid_tag_tree(book: dict[str, Any]) -> None:
+    assert _structure(book["split"]) == _structure(book["single"])
+    pdf = pikepdf.open(book["split"])
+    nums = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
+    parent_tree = dict(zip((int(key) for key in nums[::2]), nums[1::2], strict=True))
+    for index, page in enumerate(pdf.pages):
+        assert int(page.obj.StructParents) == index
+        assert isinstance(parent_tree[index], pikepdf.Array)
+        for annotation in page.obj.get("/Annots", []):
+            element = parent_tree[int(annotation.StructParent)]
+            objects = [
+                kid.Obj
+                for kid in element.K
+                if isinstance(kid, pikepdf.Dictionary) and "/Obj" in kid
+            ]
+            assert annotation in objects
+    assert int(pdf.Root.StructTreeRoot.ParentTreeNextKey) == max(parent_tree) + 1
+    subprocess.run(["qpdf", "--check", str(book["split"])], check=True, capture_output=True)
+
+
+@pytest.mark.slow
+def test_one_word_edit_lays_out_one_part_again(book: dict[str, Any]) -> None:
+    folder = book["folder"]
+    parts = folder / "cache-split" / "pdf-parts"
+    before = set(parts.iterdir())
+    manuscript = folder / "book.md"
+    text = manuscript.read_text()
+    middle = text.index(" the ", len(text) // 2)
+    manuscript.write_text(text[:middle] + " the very " + text[middle + 5 :])
+    pdf_parallel.MIN_WORDS_TO_SPLIT, pdf_parallel.MIN_WORDS_PER_PART = 3_000, 1_000
+    try:
+        _build(folder, folder / "cache-split", split=True)
+    finally:
+        manuscript.write_text(text)
+    assert len(set(parts.iterdir()) - before) == 1

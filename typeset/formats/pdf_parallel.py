@@ -1,0 +1,425 @@
+"""A long PDF laid out in parts on every core, joined into the document one pass would make.
+
+WeasyPrint lays a document out on one core, and for a book that is the build's critical
+path. A book's chapters (pandoc's level-1 sections) start on a new page, so the layout of
+one chapter never depends on the one before, except through three counters:
+
+- footnote numbers: known before layout (the footnotes of the earlier parts are counted
+  in the HTML), so each part starts its `footnote` counter where the previous one ended;
+- page numbers: known only after the earlier parts are laid out. The parts are therefore
+  laid out without the folio, and the folios of the whole book are set afterwards in one
+  cheap render of empty pages, stamped on each page as an artifact (page furniture);
+- contents pages (`toc`): not handled, such a document is set in one pass.
+
+Links from one part to an anchor in another are written as `typeset-part:ID` so WeasyPrint
+keeps them, and turned back into named destinations when the parts are joined with pikepdf;
+the named destinations, bookmarks (outline) and the tag tree (WeasyPrint builds it page by
+page, so the Document element's kids and the parent tree concatenate) are joined likewise.
+Parts are cached by content: a one-word edit lays out again only the part it falls in.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import html as html_escaping
+import io
+import logging
+import multiprocessing
+import os
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pikepdf
+import weasyprint
+
+from typeset import timings
+
+log = logging.getLogger(__name__)
+
+# Below this many words a book gains less from two cores than the split costs (each part
+# parses the stylesheet and loads fonts again, and the join takes its share).
+MIN_WORDS_TO_SPLIT = 15_000
+# A part of fewer words than this is merged with the next: a part has a fixed cost.
+MIN_WORDS_PER_PART = 6_000
+CROSS_PART_SCHEME = "typeset-part:"
+
+# Chapters of a book open on a new page; this is also what makes the parts independent.
+# A note that does not fit takes its calling line to the next page (`footnote-policy:
+# line`) rather than running on to a later page, which at a chapter's end would be the
+# next chapter's first page, in another part. Both rules apply to the one-pass render
+# too, so both give the same pages.
+CHAPTER_CSS = (
+    "section.level1 ~ section.level1 { break-before: page; } .footnote { footnote-policy: line; }"
+)
+# The parts carry no folio: the whole book's are stamped on afterwards.
+NO_FOLIO_CSS = "@page { @bottom-center { content: none; } }"
+# Only the book's first page is `:first`; a later part's first page keeps its running head.
+LATER_PART_CSS = "@page :first { @top-center { content: element(running-title); } }"
+# The folio pages: the stylesheet's page boxes and nothing else.
+FOLIO_CSS = "@page { @top-center { content: none; } } body { visibility: hidden; }"
+
+SECTION_START = re.compile(r'<section\b[^>]*\bclass="(?:[^"]*\s)?level1[\s"]')
+ID_ATTRIBUTE = re.compile(r'\bid="([^"]+)"')
+INTERNAL_HREF = re.compile(r'\bhref="#([^"]+)"')
+FOOTNOTE_SPAN = re.compile(r'<span class="footnote"')
+TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Part:
+    html: str
+    stylesheets: tuple[str, ...]  # CSS text added for this part
+    key: str
+
+
+def is_worth_splitting(html: str) -> bool:
+    return '<nav id="TOC"' not in html and len(_words(html)) >= MIN_WORDS_TO_SPLIT
+
+
+def write(
+    html: str,
+    destination: Path,
+    *,
+    base_url: str,
+    url_fetcher: Any,
+    stylesheets: list[weasyprint.CSS],
+    stylesheet_key: str,
+    options: dict[str, Any],
+    prepare: Callable[[weasyprint.Document], None],
+    finisher: Callable[..., None] | None,
+    cache_dir: Path,
+    workers: int | None = None,
+) -> bool:
+    """Write `html` as a PDF laid out in parts; False (nothing written) if not worth it."""
+    if not is_worth_splitting(html):
+        return False
+    parts = split(html, stylesheet_key + repr(sorted(options.items())))
+    if len(parts) < 2:
+        return False
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    paths = [cache_dir / f"{part.key}.pdf" for part in parts]
+    missing = [index for index, path in enumerate(paths) if not path.exists()]
+    log.info("PDF in %d parts, %d to lay out", len(parts), len(missing))
+    global _JOB
+    _JOB = _Job(parts, paths, base_url, url_fetcher, stylesheets, options, prepare, finisher)
+    try:
+        with timings.stage("layout"):
+            _lay_out(missing, workers or os.cpu_count() or 1)
+        with timings.stage("join"):
+            page_counts = [len(pikepdf.open(path).pages) for path in paths]
+            folios = _folio_pages(html, sum(page_counts), base_url, stylesheets, options)
+            join(paths, folios, destination)
+    finally:
+        _JOB = None
+    return True
+
+
+def split(html: str, settings_key: str) -> list[Part]:
+    """The document's level-1 sections in contiguous parts balanced by size."""
+    main_start = html.index("<main>") + len("<main>")
+    main_end = html.rindex("</main>")
+    starts = [match.start() for match in SECTION_START.finditer(html, main_start, main_end)]
+    if len(starts) < 2:
+        return []
+    chunks = [
+        html[a:b] for a, b in zip([main_start, *starts[1:]], [*starts[1:], main_end], strict=True)
+    ]
+    groups = _balanced(chunks, os.cpu_count() or 1)
+    head, body_open = html[:main_start], html[main_end:]
+    running = re.search(r'<div class="running-title".*?</div>', head, re.DOTALL)
+    body_start = head.index("<body>") + len("<body>")
+    later_head = head[:body_start] + (running.group(0) if running else "") + "<main>"
+    bodies = ["".join(group) for group in groups]
+    ids = [set(map(unquote, ID_ATTRIBUTE.findall(body))) for body in bodies]
+    ids[0] |= set(map(unquote, ID_ATTRIBUTE.findall(head)))
+    parts = []
+    footnotes_before = 0
+    for index, body in enumerate(bodies):
+        body = _cross_part_links(body, ids[index])
+        document = (head if index == 0 else later_head) + body + body_open
+        css = [CHAPTER_CSS, NO_FOLIO_CSS]
+        if index > 0:
+            css += [LATER_PART_CSS, f"html {{ counter-reset: footnote {footnotes_before}; }}"]
+        footnotes_before += len(FOOTNOTE_SPAN.findall(body))
+        key = hashlib.sha256(
+            "\0".join([document, *css, settings_key, _code_version()]).encode()
+        ).hexdigest()
+        parts.append(Part(document, tuple(css), key))
+    return parts
+
+
+def _balanced(chunks: list[str], cores: int) -> list[list[str]]:
+    """Contiguous groups of chunks: at least MIN_WORDS_PER_PART words each, and about
+    twice as many groups as cores, so a one-word edit re-lays-out a fraction of the book
+    while the cores stay busy."""
+    sizes = [len(_words(chunk)) for chunk in chunks]
+    target = max(MIN_WORDS_PER_PART, sum(sizes) // max(2, 2 * cores))
+    groups: list[list[str]] = [[]]
+    size = 0
+    for chunk, words in zip(chunks, sizes, strict=True):
+        if size >= target:
+            groups.append([])
+            size = 0
+        groups[-1].append(chunk)
+        size += words
+    if len(groups) > 1 and sum(len(_words(c)) for c in groups[-1]) < target // 2:
+        last = groups.pop()
+        groups[-1] += last
+    return groups
+
+
+def _cross_part_links(body: str, local_ids: set[str]) -> str:
+    def rewrite(match: re.Match[str]) -> str:
+        target = match.group(1)
+        if unquote(html_escaping.unescape(target)) in local_ids:
+            return match.group(0)
+        return f'href="{CROSS_PART_SCHEME}{target}"'
+
+    return INTERNAL_HREF.sub(rewrite, body)
+
+
+@dataclass
+class _Job:
+    parts: list[Part]
+    paths: list[Path]
+    base_url: str
+    url_fetcher: Any
+    stylesheets: list[weasyprint.CSS]
+    options: dict[str, Any]
+    prepare: Callable[[weasyprint.Document], None]
+    finisher: Callable[..., None] | None
+
+
+# The job reaches forked workers through this global (inherited, never pickled).
+_JOB: _Job | None = None
+
+
+def _lay_out(indexes: list[int], workers: int) -> None:
+    if not indexes:
+        return
+    # Largest parts first, so the last one to start is a short one.
+    indexes = sorted(indexes, key=lambda i: -len(_JOB.parts[i].html))  # type: ignore[union-attr]
+    if workers == 1 or len(indexes) == 1:
+        for index in indexes:
+            _lay_out_part(index)
+        return
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(min(workers, len(indexes)), context) as pool:
+        for future in [pool.submit(_lay_out_part, index) for index in indexes]:
+            future.result()
+
+
+def _lay_out_part(index: int) -> None:
+    job = _JOB
+    assert job is not None
+    part, path = job.parts[index], job.paths[index]
+    stylesheets = [*job.stylesheets, *(weasyprint.CSS(string=css) for css in part.stylesheets)]
+    # Per part, in the part's process: their sum is CPU time, not the wall time of "layout".
+    with timings.stage("part-layout"):
+        document = weasyprint.HTML(
+            string=part.html, base_url=job.base_url, url_fetcher=job.url_fetcher
+        ).render(**{**job.options, "stylesheets": stylesheets})
+    job.prepare(document)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    with timings.stage("part-pdf-write"):
+        document.write_pdf(
+            temporary, finisher=job.finisher, **{**job.options, "stylesheets": stylesheets}
+        )
+    os.replace(temporary, path)
+
+
+def _folio_pages(
+    html: str,
+    pages: int,
+    base_url: str,
+    stylesheets: list[weasyprint.CSS],
+    options: dict[str, Any],
+) -> pikepdf.Pdf:
+    """`pages` empty pages of the book's page style carrying only their folios."""
+    lang = re.search(r'<html[^>]*\blang="([^"]*)"', html)
+    breaks = '<p style="break-after: page">.</p>' * (pages - 1)
+    document = weasyprint.HTML(
+        string=f'<html lang="{lang.group(1) if lang else ""}"><body>{breaks}<p>.</p></body></html>',
+        base_url=base_url,
+    ).render(stylesheets=[*stylesheets, weasyprint.CSS(string=FOLIO_CSS)])
+    return pikepdf.open(io.BytesIO(document.write_pdf()))
+
+
+def join(paths: list[Path], folios: pikepdf.Pdf, destination: Path) -> None:
+    """One PDF from the parts: pages, named destinations, links, outline, tag tree."""
+    joined = pikepdf.open(paths[0])
+    sources = [joined] + [pikepdf.open(path) for path in paths[1:]]
+    offsets = []
+    page_counts = [len(source.pages) for source in sources]
+    for source in sources:
+        offsets.append(len(joined.pages) if source is not joined else 0)
+        if source is not joined:
+            _detach_structure(source)
+            with warnings.catch_warnings():
+                # pikepdf warns that named destinations are not copied: _join_destinations
+                # does that, with the pages renumbered.
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                joined.pages.extend(source.pages)
+    page_of = {}  # (source number, page objgen) -> global page index
+    for number, source in enumerate(sources):
+        for index, page in enumerate(source.pages[: page_counts[number]]):
+            page_of[number, page.obj.objgen] = offsets[number] + index
+    _join_destinations(joined, sources, page_of)
+    _join_outline(joined, sources, page_of)
+    if "/StructTreeRoot" in joined.Root:
+        _join_structure(joined, sources, offsets, page_counts)
+    _stamp_folios(joined, folios)
+    joined.save(destination)
+
+
+def _detach_structure(source: pikepdf.Pdf) -> None:
+    """Cut the links from a part's top-level structure elements to its own root, so
+    copying them does not copy that part's whole structure tree again."""
+    if "/StructTreeRoot" not in source.Root:
+        return
+    for kid in source.Root.StructTreeRoot.K[0].K:
+        del kid["/P"]
+
+
+def _destinations(pdf: pikepdf.Pdf) -> dict[str, Any]:
+    if "/Names" not in pdf.Root or "/Dests" not in pdf.Root.Names:
+        return {}
+    return dict(pikepdf.NameTree(pdf.Root.Names.Dests).items())
+
+
+def _join_destinations(
+    joined: pikepdf.Pdf, sources: list[pikepdf.Pdf], page_of: dict[tuple[int, Any], int]
+) -> None:
+    names: dict[str, tuple[int, list[Any]]] = {}
+    for number, source in enumerate(sources):
+        for name, target in _destinations(source).items():
+            names.setdefault(name, (page_of[number, target[0].objgen], list(target[1:])))
+    tree = pikepdf.NameTree.new(joined)
+    for name in sorted(names):
+        page_index, rest = names[name]
+        tree[name] = pikepdf.Array([joined.pages[page_index].obj, *rest])
+    if "/Names" not in joined.Root:
+        joined.Root.Names = pikepdf.Dictionary()
+    joined.Root.Names.Dests = tree.obj
+    for joined_page in joined.pages:
+        for annotation in joined_page.obj.get("/Annots", []):
+            action = annotation.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if uri.startswith(CROSS_PART_SCHEME):
+                anchor = unquote(html_escaping.unescape(uri[len(CROSS_PART_SCHEME) :]))
+                del annotation["/A"]
+                annotation.Dest = pikepdf.String(anchor)
+                if "/Contents" in annotation:
+                    annotation.Contents = pikepdf.String(anchor)
+
+
+def _join_outline(
+    joined: pikepdf.Pdf, sources: list[pikepdf.Pdf], page_of: dict[tuple[int, Any], int]
+) -> None:
+    def rebuilt(number: int, item: pikepdf.OutlineItem) -> pikepdf.OutlineItem:
+        target: Any = item.destination
+        page = page_of[number, target[0].objgen]
+        copy = pikepdf.OutlineItem(
+            item.title, page, "XYZ", left=float(target[2]), top=float(target[3]), zoom=0
+        )
+        copy.is_closed = item.is_closed
+        copy.children.extend(rebuilt(number, child) for child in item.children)
+        return copy
+
+    items = []
+    for number, source in enumerate(sources):
+        with source.open_outline() as outline:
+            items += [rebuilt(number, item) for item in outline.root]
+    with joined.open_outline() as outline:
+        outline.root[:] = items
+
+
+def _join_structure(
+    joined: pikepdf.Pdf, sources: list[pikepdf.Pdf], offsets: list[int], page_counts: list[int]
+) -> None:
+    """WeasyPrint's tag tree is built page by page: a Document element whose kids are each
+    page's elements in order, and a parent tree numbered by page, then by annotation.
+    So the joined tree is the parts' kids in order and a parent tree renumbered."""
+    root = joined.Root.StructTreeRoot
+    document = root.K[0]
+    total_pages = len(joined.pages)
+    page_entries: list[tuple[int, Any]] = []
+    annotation_entries: list[Any] = []
+    for number, source in enumerate(sources):
+        part_root = source.Root.StructTreeRoot
+        nums = list(part_root.ParentTree.Nums)
+        pages_in_part = page_counts[number]
+        if source is not joined:
+            for kid in part_root.K[0].K:
+                copied = _copied(joined, kid)
+                copied.P = document
+                document.K.append(copied)
+        for key, value in zip(nums[::2], nums[1::2], strict=True):
+            value = value if source is joined else _copied(joined, value)
+            if int(key) < pages_in_part:
+                page_entries.append((offsets[number] + int(key), value))
+            else:
+                annotation_entries.append(value)
+    parent_of_annotation = {
+        kid.Obj.objgen: element
+        for element in annotation_entries
+        for kid in element.get("/K", [])
+        if isinstance(kid, pikepdf.Dictionary) and "/Obj" in kid
+    }
+    # The annotations themselves: renumber their StructParent in page order.
+    numbered = total_pages
+    entries: list[Any] = []
+    for _, value in sorted(page_entries, key=lambda entry: entry[0]):
+        entries += [len(entries) // 2, value]
+    for index, page in enumerate(joined.pages):
+        page.obj.StructParents = index
+    for page in joined.pages:
+        for annotation in page.obj.get("/Annots", []):
+            if "/StructParent" in annotation:
+                element = parent_of_annotation[annotation.objgen]
+                annotation.StructParent = numbered
+                entries += [numbered, element]
+                numbered += 1
+    root.ParentTree = joined.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(entries)))
+    root.ParentTreeNextKey = numbered
+
+
+def _copied(joined: pikepdf.Pdf, value: Any) -> Any:
+    """`value` from another PDF: its indirect objects copied (once: pikepdf keeps one
+    copy per foreign object, so the pages copied before are the pages referred to)."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        return joined.copy_foreign(value)
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([_copied(joined, item) for item in value])
+    return value
+
+
+def _stamp_folios(joined: pikepdf.Pdf, folios: pikepdf.Pdf) -> None:
+    """Each page's folio, drawn as pagination artifact (PDF/UA: furniture is no content)."""
+    for index, page in enumerate(joined.pages):
+        form = joined.copy_foreign(folios.pages[index].as_form_xobject())
+        name = page.add_resource(form, pikepdf.Name.XObject, prefix="Folio")
+        # The page's own content leaves its coordinate transform in force: enclose it.
+        page.contents_add(joined.make_stream(b"q\n"), prepend=True)
+        page.contents_add(
+            joined.make_stream(
+                b"\nQ /Artifact <</Type /Pagination /Subtype /Footer>> BDC q "
+                + bytes(str(name), "ascii")
+                + b" Do Q EMC"
+            )
+        )
+
+
+def _words(html: str) -> list[str]:
+    return TAG.sub(" ", html).split()
+
+
+def _code_version() -> str:
+    """This module and WeasyPrint shape the parts: a change must not serve old parts."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest() + str(weasyprint.__version__)
