@@ -279,6 +279,38 @@ def test_fifo_as_manuscript(tmp_path: Path) -> None:
     assert_clean_error(tmp_path, folder, names="paper.md", words=("regular file",), seconds=5)
 
 
+def test_fifo_as_style(tmp_path: Path) -> None:
+    folder = project(tmp_path, "Text\n")
+    os.mkfifo(folder / "house.csl")
+    assert_clean_error(
+        tmp_path,
+        folder,
+        "--style",
+        str(folder / "house.csl"),
+        names="house.csl",
+        words=("regular file",),
+        seconds=5,
+    )
+
+
+def test_style_with_entity_declarations_is_refused(tmp_path: Path) -> None:
+    bomb = (
+        '<?xml version="1.0"?>\n<!DOCTYPE style [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+        '<style xmlns="http://purl.org/net/xbiblio/csl" version="1.0">&b;</style>\n'
+    )
+    folder = project(tmp_path, "Text\n", {"house.csl": bomb})
+    assert_clean_error(
+        tmp_path,
+        folder,
+        "--style",
+        str(folder / "house.csl"),
+        names="house.csl",
+        words=("entity",),
+        seconds=10,
+    )
+
+
 BIB_CASES = {
     "crossref-cycle": (
         "@book{doe2001, title={A}, crossref={roe2002}}\n"

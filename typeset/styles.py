@@ -25,9 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import defusedxml.ElementTree as defused_tree
+from defusedxml import DefusedXmlException
+
 from typeset.cache import BuildCache, cache_folder, fingerprint
 from typeset.config import looks_like_path
 from typeset.errors import StyleError
+from typeset.limits import MAX_STYLE_BYTES, read_input
 from typeset.locale import term
 
 CSL_NAMESPACE = "{http://purl.org/net/xbiblio/csl}"
@@ -126,6 +130,14 @@ def resolve_style(name_or_path: str, project_dir: Path) -> CslStyle:
     """Return the style `name_or_path` names, or raise StyleError suggesting names."""
     if looks_like_path(name_or_path):
         path = Path(name_or_path)
+        if path.exists() and not path.is_file():
+            read_input(  # says what it is instead (a folder, a pipe, a device)
+                path,
+                what="CSL style",
+                error=StyleError,
+                max_bytes=MAX_STYLE_BYTES,
+                hint="pass a .csl file, or pick a style by name with --style",
+            )
         if not path.is_file():
             raise StyleError(
                 "CSL style file not found",
@@ -350,8 +362,23 @@ def _debian_version() -> str:
 def _read_style(
     path: Path, name: str, project_dir: Path, *, parents_seen: frozenset[Path] = frozenset()
 ) -> CslStyle:
+    # A style may come from a stranger: an ordinary file of bounded size (a pipe would
+    # block), parsed without DTDs or entities (defusedxml).
+    data = read_input(
+        path,
+        what="CSL style",
+        error=StyleError,
+        max_bytes=MAX_STYLE_BYTES,
+        hint="pass a .csl file, or pick a style by name with --style",
+    )
     try:
-        root = ElementTree.parse(path).getroot()
+        root = defused_tree.fromstring(data)
+    except DefusedXmlException as error:
+        raise StyleError(
+            f"CSL style uses XML features a style never needs ({type(error).__name__})",
+            path=path,
+            hint="remove the DOCTYPE and entity declarations, or pick another style",
+        ) from None
     except ElementTree.ParseError as error:
         raise StyleError(
             f"CSL style is not well-formed XML: {error.msg if hasattr(error, 'msg') else error}",
