@@ -500,6 +500,7 @@ def test_one_citeproc_run_per_style(
     essay: Manuscript, references: Bibliography, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from typeset.citations import pandoc_citeproc
+    from typeset.citethis import fragments
 
     runs: list[list[str]] = []
     real_run_pandoc = pandoc_citeproc.run_pandoc
@@ -510,7 +511,7 @@ def test_one_citeproc_run_per_style(
 
     # Every citeproc run goes through the engine module's one pandoc call.
     monkeypatch.setattr(pandoc_citeproc, "run_pandoc", counting)
-    monkeypatch.setattr(citethis, "run_pandoc", counting)
+    monkeypatch.setattr(fragments, "run_pandoc", counting)
     write_style_preview(essay, references, ["apa", "ieee", "nature"], tmp_path, PROJECT)
     assert sum("--citeproc" in args for args in runs) == 3
 

@@ -1,0 +1,84 @@
+"""The citeproc-py engine: `CiteprocPy.resolve`, the steps in order."""
+
+from __future__ import annotations
+
+import copy
+import importlib.metadata
+from pathlib import Path
+from typing import ClassVar
+
+from typeset.citations.base import (
+    ResolvedDocument,
+    has_own_bibliography_heading,
+    match_heading_levels,
+)
+from typeset.citations.citeproc_py.assembly import _cite_content, _insert_bibliography
+from typeset.citations.citeproc_py.notes import _place_note_citations
+from typeset.citations.citeproc_py.occurrences import (
+    _bibliography_keys,
+    _cite_occurrences,
+    _locale,
+    _wants_bibliography,
+)
+from typeset.citations.citeproc_py.rendering import _HtmlFragments, _link_urls
+from typeset.citations.citeproc_py.session import _CiteprocPySession
+from typeset.manuscript import Manuscript
+from typeset.pandoc import pandoc_fingerprint
+from typeset.references import Bibliography
+from typeset.styles import CslStyle
+
+
+class CiteprocPy:
+    name: ClassVar[str] = "citeproc-py"
+
+    def version_fingerprint(self) -> str:
+        # pandoc parses citeproc-py's HTML back into the document
+        return f"citeproc-py {importlib.metadata.version('citeproc-py')}; {pandoc_fingerprint()}"
+
+    def resolve(
+        self,
+        manuscript: Manuscript,
+        bibliography: Bibliography,
+        style: CslStyle,
+        workdir: Path,
+    ) -> ResolvedDocument:
+        document = copy.deepcopy(manuscript.document)
+        meta = document["meta"]
+        # pandoc reads citations in the metadata (an abstract, say) before the body.
+        cited_meta = {key: value for key, value in meta.items() if key != "nocite"}
+        occurrences = [
+            *_cite_occurrences(cited_meta, style.is_note_style),
+            *_cite_occurrences(document["blocks"], style.is_note_style),
+        ]
+        session = _CiteprocPySession(bibliography, style, _locale(meta))
+        session.register(_bibliography_keys(occurrences, manuscript, bibliography))
+        rendered = [session.render(occurrence) for occurrence in occurrences]
+        entries = session.bibliography_entries() if _wants_bibliography(meta) else []
+
+        fragments = _HtmlFragments()
+        citation_ids = [fragments.add(cite.citation_html) for cite in rendered]
+        author_ids = [
+            None if cite.author_html is None else fragments.add(cite.author_html)
+            for cite in rendered
+        ]
+        entry_ids = [fragments.add(entry_html) for _, entry_html in entries]
+        parsed = fragments.parse()
+
+        for occurrence, citation_id, author_id in zip(
+            occurrences, citation_ids, author_ids, strict=True
+        ):
+            citation = session.splice_affixes(parsed[citation_id])
+            author = None if author_id is None else parsed[author_id]
+            occurrence.node["c"][1] = _cite_content(citation, author, occurrence.placement)
+        if style.is_note_style:
+            for part in ("meta", "blocks"):
+                document[part] = _place_note_citations(document[part], session.punctuation_in_quote)
+        if entries:
+            formatted_entries = [
+                (key, _link_urls(parsed[entry_id]))
+                for (key, _), entry_id in zip(entries, entry_ids, strict=True)
+            ]
+            _insert_bibliography(document, formatted_entries, session.bibliography_layout, style)
+        if not has_own_bibliography_heading(manuscript.document["blocks"]):
+            document = match_heading_levels(document)
+        return ResolvedDocument(document, style, manuscript)

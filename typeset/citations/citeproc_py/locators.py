@@ -1,0 +1,129 @@
+"""Locators: reading `p. 12` off the front of a citation suffix, as pandoc does."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Sequence
+from pathlib import Path
+
+from citeproc import LOCALES_PATH as CITEPROC_LOCALES_PATH
+from citeproc import (
+    PRIMARY_DIALECTS,
+)
+
+from typeset.citations.citeproc_py.rendering import Inlines
+from typeset.styles import CSL_NAMESPACE
+
+# The CSL 1.0.2 locator types.
+_LOCATOR_TERMS = (
+    "act",
+    "appendix",
+    "article-locator",
+    "book",
+    "canon",
+    "chapter",
+    "column",
+    "elocation",
+    "equation",
+    "figure",
+    "folio",
+    "issue",
+    "line",
+    "note",
+    "opus",
+    "page",
+    "paragraph",
+    "part",
+    "rule",
+    "scene",
+    "section",
+    "sub-verbo",
+    "supplement",
+    "table",
+    "timestamp",
+    "title-locator",
+    "verse",
+    "version",
+    "volume",
+)
+_LOCATOR_VALUE = re.compile(
+    r"(?P<value>(?:\d+[a-z]*|[ivxlcdm]+\b)(?:\s*[-\u2013\u2014,&]\s*(?:\d+[a-z]*|[ivxlcdm]+\b))*)"
+    r"(?P<rest>.*)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _locator_labels(locale: str) -> list[tuple[str, str]]:
+    """(label as written, CSL locator type), longest first: every form of every locator
+    term in the document's locale and in English, as pandoc accepts them."""
+    labels: dict[str, str] = {}
+    for path in _locale_files(locale):
+        root = ElementTree.parse(path).getroot()
+        for term in root.iter(f"{CSL_NAMESPACE}term"):
+            name = term.get("name")
+            if name not in _LOCATOR_TERMS:
+                continue
+            forms = [term.text or ""] + [child.text or "" for child in term]
+            for form in forms:
+                if form.strip():
+                    labels.setdefault(form.strip().lower(), str(name))
+    return sorted(labels.items(), key=lambda label: -len(label[0]))
+
+
+def _locale_files(locale: str) -> list[Path]:
+    folder = Path(CITEPROC_LOCALES_PATH)
+    language = locale.split("-")[0]
+    names = [locale, PRIMARY_DIALECTS.get(language, ""), "en-US"]
+    paths = [folder / f"locales-{name}.xml" for name in dict.fromkeys(names) if name]
+    return [path for path in paths if path.is_file()]
+
+
+def _split_locator(
+    suffix: Inlines, labels: Sequence[tuple[str, str]]
+) -> tuple[tuple[str, str] | None, Inlines]:
+    """Read a locator off the front of a citation suffix, as pandoc does.
+
+    `[@key, p. 12]` has the suffix ", p. 12": locator (page, 12), nothing left over.
+    `[@key, chap. 3 and passim]` leaves " and passim"; a bare number is a page.
+    """
+    leading, others = _leading_text(suffix)
+    text = leading.lstrip()
+    if text.startswith(","):
+        text = text[1:].lstrip()
+    label_type = None
+    for label, locator_type in labels:
+        if text.lower().startswith(label) and (
+            not label[-1].isalpha() or not text[len(label) : len(label) + 1].isalpha()
+        ):
+            label_type = locator_type
+            text = text[len(label) :].lstrip()
+            break
+    match = _LOCATOR_VALUE.match(text)
+    if match is None or (label_type is None and not text[:1].isdigit()):
+        return None, suffix
+    rest = match.group("rest")
+    return (label_type or "page", match.group("value")), _text_inlines(rest) + others
+
+
+def _leading_text(inlines: Inlines) -> tuple[str, Inlines]:
+    """The plain text of the leading run of Str/Space inlines, and the inlines after it."""
+    parts: list[str] = []
+    for index, node in enumerate(inlines):
+        if node["t"] == "Str":
+            parts.append(node["c"])
+        elif node["t"] in ("Space", "SoftBreak"):
+            parts.append(" ")
+        else:
+            return "".join(parts), inlines[index:]
+    return "".join(parts), []
+
+
+def _text_inlines(text: str) -> Inlines:
+    inlines: Inlines = []
+    for index, word in enumerate(re.split(r"\s+", text)):
+        if index:
+            inlines.append({"t": "Space"})
+        if word:
+            inlines.append({"t": "Str", "c": word})
+    return inlines

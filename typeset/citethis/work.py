@@ -1,0 +1,60 @@
+"""The work's reference: its CSL item formatted in each requested style."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from typeset import ast
+from typeset.citethis.formatting import FormattedReference, format_references
+from typeset.citethis.item import CslItem, csl_markup_to_text, essay_item
+from typeset.styles import resolve_style
+
+DEFAULT_CITE_STYLES: tuple[str, ...] = (
+    "apa",
+    "modern-language-association",
+    "chicago-author-date",
+    "chicago-notes-bibliography",
+    "harvard-cite-them-right",
+    "ieee",
+    # The catalog has no plain "vancouver": NLM's Citing Medicine is the Vancouver style.
+    "nlm-citation-sequence",
+    # The catalog has no Turabian style; Turabian's 9th edition follows the Chicago
+    # Manual's 17th, notes and bibliography.
+    "chicago-notes-bibliography-17th-edition",
+)
+
+
+@dataclass(frozen=True)
+class CiteThisWork:
+    """The essay as a CSL item, formatted in each requested style."""
+
+    item: CslItem
+    references: tuple[FormattedReference, ...]
+    lang: str
+
+    @property
+    def key(self) -> str:
+        return str(self.item["id"])
+
+    @property
+    def title_text(self) -> str:
+        return csl_markup_to_text(str(self.item.get("title", "")))
+
+
+def cite_this_work(
+    meta: Mapping[str, Any],
+    project_dir: Path,
+    styles: Sequence[str] = DEFAULT_CITE_STYLES,
+) -> CiteThisWork:
+    """Build the essay's CSL item from pandoc `meta` and format it in every style.
+
+    Raises StyleError for an unknown style (before any formatting), ManuscriptError for
+    metadata that cannot make a reference (no title, a URL that is not http(s)).
+    """
+    resolved = [resolve_style(name, project_dir) for name in dict.fromkeys(styles)]
+    item = essay_item(meta)
+    lang = ast.plain_text(meta.get("lang")) or "en-US"
+    return CiteThisWork(item, tuple(format_references(item, resolved, lang)), lang)
