@@ -656,17 +656,15 @@ def test_plain_variant_is_untagged_but_keeps_its_metadata(sample_pdf: PdfBuilder
     assert xmp_values(xmp_packet(reader), "dc", "title")
 
 
-def test_creation_date_comes_from_source_date_epoch_and_builds_are_byte_identical(
+def test_creation_date_comes_from_source_date_epoch(
     sample_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # (Byte-identical rebuilds of every format: tests/test_robustness.py.)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13:20 UTC
-    first = build_pdf(sample_folder / "sample.md", tmp_path / "first")
-    second = build_pdf(sample_folder / "sample.md", tmp_path / "second")
-    info = PdfReader(first).metadata
+    info = PdfReader(build_pdf(sample_folder / "sample.md", tmp_path / "first")).metadata
     assert info is not None
     assert info["/CreationDate"] == "D:20231114221320Z"
     assert info["/ModDate"] == "D:20231114221320Z"
-    assert first.read_bytes() == second.read_bytes()
 
 
 def test_missing_language_is_reported(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
