@@ -2,7 +2,9 @@
 
 One generated book (bench/books.py: tables, footnotes, quotations, figures, CJK, math) in
 a note style, built as PDF/UA twice: in parts and in one pass (TYPESET_PDF_SPLIT=0). The
-split thresholds are lowered so a 10k-word book splits into three parts.
+split thresholds are lowered so a 10k-word book (two chapters and the bibliography) splits
+into two parts; the tests check the parts were laid out, so they cannot pass on two
+one-pass renders.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 
 from typeset import build, load_config
 from typeset.formats import pdf_parallel
+from typeset.pdf_audit import audit_pdf
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "bench"))
@@ -30,9 +33,12 @@ def test_parts_carry_the_footnote_count_and_mark_links_to_other_parts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(pdf_parallel, "MIN_WORDS_PER_PART", 0)
+    # Top-level sections carry <h2> in the print HTML (the title is the <h1>); a section
+    # inside a <div> is no split point.
     chapter = (
-        '<section id="c{0}" class="level1"><h1>C{0}</h1>'
-        '<p>x<span class="footnote">n</span> <a href="#c{1}">see</a></p></section>'
+        '<section id="c{0}" class="level2"><h2>C{0}</h2>'
+        '<p>x<span class="footnote">n</span> <a href="#c{1}">see</a><br></p>'
+        '<div><section id="d{0}" class="level2"><h2>D</h2></section></div></section>'
     )
     html = (
         '<html lang="en"><body><header id="title-block"><div class="running-title" '
@@ -79,7 +85,8 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     try:
         single = _build(folder, folder / "cache-single", split=False)
         split = _build(folder, folder / "cache-split", split=True)
-        yield {"folder": folder, "single": single, "split": split}
+        parts = sorted((folder / "cache-split" / "pdf-parts").glob("*.pdf"))
+        yield {"folder": folder, "single": single, "split": split, "parts": parts}
     finally:
         pdf_parallel.MIN_WORDS_TO_SPLIT, pdf_parallel.MIN_WORDS_PER_PART = saved
 
@@ -143,6 +150,13 @@ def _structure(path: Path) -> list[tuple[int, str, int | None]]:
 
 
 @pytest.mark.slow
+def test_book_is_laid_out_in_parts_that_make_up_its_pages(book: dict[str, Any]) -> None:
+    page_counts = [len(pikepdf.open(part).pages) for part in book["parts"]]
+    assert len(page_counts) == 2
+    assert sum(page_counts) == len(pikepdf.open(book["split"]).pages)
+
+
+@pytest.mark.slow
 def test_split_book_has_the_pages_and_text_of_the_one_pass_book(book: dict[str, Any]) -> None:
     split, single = _pages_text(book["split"]), _pages_text(book["single"])
     assert len(split) == len(single) > 10
@@ -184,6 +198,7 @@ def test_one_word_edit_lays_out_one_part_again(book: dict[str, Any]) -> None:
     folder = book["folder"]
     parts = folder / "cache-split" / "pdf-parts"
     before = set(parts.iterdir())
+    assert len(before) == 2
     manuscript = folder / "book.md"
     text = manuscript.read_text()
     middle = text.index(" the ", len(text) // 2)
@@ -194,3 +209,23 @@ def test_one_word_edit_lays_out_one_part_again(book: dict[str, Any]) -> None:
     finally:
         manuscript.write_text(text)
     assert len(set(parts.iterdir()) - before) == 1
+
+
+def _audit_errors(path: Path) -> list[str]:
+    return [f.message for f in audit_pdf(path) if f.level == "error"]
+
+
+@pytest.mark.slow
+def test_split_adds_no_structure_audit_finding(book: dict[str, Any]) -> None:
+    assert _audit_errors(book["split"]) == _audit_errors(book["single"])
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="links inside page footnotes (print_notes) are tagged under Span/NonStruct, "
+    "not Link [28-011], in the one-pass render too: not the split's doing",
+)
+def test_split_and_one_pass_books_pass_the_structure_audit(book: dict[str, Any]) -> None:
+    for path in (book["split"], book["single"]):
+        assert _audit_errors(path) == []

@@ -1,8 +1,10 @@
 """A long PDF laid out in parts on every core, joined into the document one pass would make.
 
 WeasyPrint lays a document out on one core, and for a book that is the build's critical
-path. A book's chapters (pandoc's level-1 sections) start on a new page, so the layout of
-one chapter never depends on the one before, except through three counters:
+path. A book's chapters (the top-level sections of the body, `<section>` children of
+<main>, whatever heading level they carry: the print HTML shifts the manuscript's top level
+to <h2>) start on a new page, so the layout of one chapter never depends on the one before,
+except through three counters:
 
 - footnote numbers: known before layout (the footnotes of the earlier parts are counted
   in the HTML), so each part starts its `footnote` counter where the previous one ended;
@@ -54,9 +56,8 @@ CROSS_PART_SCHEME = "typeset-part:"
 # line`) rather than running on to a later page, which at a chapter's end would be the
 # next chapter's first page, in another part. Both rules apply to the one-pass render
 # too, so both give the same pages.
-CHAPTER_CSS = (
-    "section.level1 ~ section.level1 { break-before: page; } .footnote { footnote-policy: line; }"
-)
+# The selector is the split's own rule (top-level sections), not a heading level.
+CHAPTER_CSS = "main > section ~ section { break-before: page; } .footnote { footnote-policy: line; }"
 # The parts carry no folio: the whole book's are stamped on afterwards.
 NO_FOLIO_CSS = "@page { @bottom-center { content: none; } }"
 # Only the book's first page is `:first`; a later part's first page keeps its running head.
@@ -64,7 +65,11 @@ LATER_PART_CSS = "@page :first { @top-center { content: element(running-title); 
 # The folio pages: the stylesheet's page boxes and nothing else.
 FOLIO_CSS = "@page { @top-center { content: none; } } body { visibility: hidden; }"
 
-SECTION_START = re.compile(r'<section\b[^>]*\bclass="(?:[^"]*\s)?level1[\s"]')
+# Start and end tags in pandoc's HTML (attribute values have `>` escaped as `&gt;`).
+ELEMENT_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*?(/?)>")
+VOID_ELEMENTS = frozenset(
+    "area base br col embed hr img input link meta param source track wbr".split()
+)
 ID_ATTRIBUTE = re.compile(r'\bid="([^"]+)"')
 INTERNAL_HREF = re.compile(r'\bhref="#([^"]+)"')
 FOOTNOTE_SPAN = re.compile(r'<span class="footnote"')
@@ -121,10 +126,10 @@ def write(
 
 
 def split(html: str, settings_key: str) -> list[Part]:
-    """The document's level-1 sections in contiguous parts balanced by size."""
+    """The document's top-level sections in contiguous parts balanced by size."""
     main_start = html.index("<main>") + len("<main>")
     main_end = html.rindex("</main>")
-    starts = [match.start() for match in SECTION_START.finditer(html, main_start, main_end)]
+    starts = _top_level_section_starts(html, main_start, main_end)
     if len(starts) < 2:
         return []
     chunks = [
@@ -152,6 +157,24 @@ def split(html: str, settings_key: str) -> list[Part]:
         ).hexdigest()
         parts.append(Part(document, tuple(css), key))
     return parts
+
+
+def _top_level_section_starts(html: str, start: int, end: int) -> list[int]:
+    """Where each <section> that is a child of <main> opens; none if the tags between
+    `start` and `end` do not balance (a split there could cut an element in two)."""
+    depth = 0
+    starts = []
+    for match in ELEMENT_TAG.finditer(html, start, end):
+        closing, name, self_closing = match.groups()
+        if closing:
+            depth -= 1
+            if depth < 0:
+                return []
+        elif not self_closing and name.lower() not in VOID_ELEMENTS:
+            if depth == 0 and name.lower() == "section":
+                starts.append(match.start())
+            depth += 1
+    return starts if depth == 0 else []
 
 
 def _balanced(chunks: list[str], cores: int) -> list[list[str]]:
