@@ -314,7 +314,7 @@ def test_bibtex_without_doi_or_venue_is_a_plain_entry_that_reads_back(
     assert "doi" not in record.lower() and "howpublished" not in record.lower()
     back = json.loads(run_pandoc(["--from", "bibtex", "--to", "csljson"], record.encode()))[0]
     assert (back["id"], back["title"]) == (unpublished.item["id"], TITLE)
-    assert back["author"] == unpublished.item["author"]
+    assert back.get("author") == unpublished.item.get("author")
 
 
 def test_ris_reads_back_to_the_same_item(online: CiteThisWork, written: dict[str, Path]) -> None:
