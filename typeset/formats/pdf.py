@@ -165,7 +165,9 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
     # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced breaks;
     # one line per paragraph avoids ragged notes.
     body_options = ["--wrap=none"]
-    document = notes_as_footnote_spans(document, body_options)
+    document = notes_as_footnote_spans(
+        document, body_options, tagged=config.pdf_variant != "plain"
+    )
     document = {**document, "meta": print_meta(document["meta"])}
     return run_pandoc(
         [

@@ -57,7 +57,9 @@ CROSS_PART_SCHEME = "typeset-part:"
 # next chapter's first page, in another part. Both rules apply to the one-pass render
 # too, so both give the same pages.
 # The selector is the split's own rule (top-level sections), not a heading level.
-CHAPTER_CSS = "main > section ~ section { break-before: page; } .footnote { footnote-policy: line; }"
+CHAPTER_CSS = (
+    "main > section ~ section { break-before: page; } .footnote { footnote-policy: line; }"
+)
 # The parts carry no folio: the whole book's are stamped on afterwards.
 NO_FOLIO_CSS = "@page { @bottom-center { content: none; } }"
 # Only the book's first page is `:first`; a later part's first page keeps its running head.
@@ -68,7 +70,22 @@ FOLIO_CSS = "@page { @top-center { content: none; } } body { visibility: hidden;
 # Start and end tags in pandoc's HTML (attribute values have `>` escaped as `&gt;`).
 ELEMENT_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*?(/?)>")
 VOID_ELEMENTS = frozenset(
-    "area base br col embed hr img input link meta param source track wbr".split()
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
 )
 ID_ATTRIBUTE = re.compile(r'\bid="([^"]+)"')
 INTERNAL_HREF = re.compile(r'\bhref="#([^"]+)"')

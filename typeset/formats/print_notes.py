@@ -67,13 +67,23 @@ KEPT_ATTRIBUTES = frozenset({"id", "lang", "dir", "style", "title", "role", "col
 NOTE_MARKER = "typeset-note-"
 
 
-def notes_as_footnote_spans(document: dict[str, Any], pandoc_options: list[str]) -> Any:
+def notes_as_footnote_spans(
+    document: dict[str, Any], pandoc_options: list[str], *, tagged: bool = True
+) -> Any:
     """The document with each Note replaced by raw `<span class="footnote">` HTML.
 
     All notes are written by one pandoc run (with the options of the main HTML run), so
-    a note reads exactly as the same blocks would in the body.
+    a note reads exactly as the same blocks would in the body. In a tagged PDF a link in
+    a note is kept as its text: WeasyPrint 70 tags the links of the footnote area under
+    Span or NonStruct rather than a Link element, which PDF/UA forbids (Matterhorn 28-011)
+    and screen readers then skip; the citation still names the work, and the DOI or URL
+    is still printed.
     """
-    notes = [node["c"] for node in ast.walk(document["blocks"]) if node["t"] == "Note"]
+    notes = [
+        _without_links(node["c"]) if tagged else node["c"]
+        for node in ast.walk(document["blocks"])
+        if node["t"] == "Note"
+    ]
     if not notes:
         return document
     rendered = iter(_notes_as_html(notes, document, pandoc_options))
@@ -85,6 +95,15 @@ def notes_as_footnote_spans(document: dict[str, Any], pandoc_options: list[str])
 
     # ast.transform visits bottom-up in document order, the order ast.walk found them.
     return {**document, "blocks": ast.transform(document["blocks"], footnote_span)}
+
+
+def _without_links(blocks: list[Any]) -> Any:
+    def unlinked(node: ast.Node) -> ast.Node | None:
+        if node["t"] != "Link":
+            return None
+        return {"t": "Span", "c": [node["c"][0], node["c"][1]]}
+
+    return ast.transform(blocks, unlinked)
 
 
 def _notes_as_html(
