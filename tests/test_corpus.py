@@ -89,6 +89,14 @@ def size_of(pdf: Path, text: str) -> float:
     return sizes[0]
 
 
+def heading_size(pdf: Path, text: str) -> float:
+    """The size `text` prints at where it heads its section (the largest occurrence): a
+    contents list names the heading first, at the size of the text."""
+    sizes = font_sizes(pdf, text)
+    assert sizes, f"{text!r} not found in {pdf.name}"
+    return max(sizes)
+
+
 def epub_chapters(epub: Path) -> list[str]:
     with zipfile.ZipFile(epub) as archive:
         return sorted(name for name in archive.namelist() if re.search(r"ch\d+\.xhtml$", name))
@@ -99,9 +107,7 @@ def epub_chapters(epub: Path) -> list[str]:
 
 @pytest.mark.parametrize(
     "name",
-    [
-        name for name in MANUSCRIPTS
-    ],
+    [name for name in MANUSCRIPTS],
 )
 def test_corpus_epub_has_no_epubcheck_errors_or_warnings(
     corpus_build: Callable[[str], Outputs], name: str
@@ -116,6 +122,7 @@ def test_corpus_heading_hierarchy_is_title_then_sections_then_body(
     pdf = corpus_build(name)["pdf"]
     headings = {
         "stem": ("Introduction", "Damped iteration", "Coupled heat and moisture models"),
+        "stem-crossref": ("Introduction", "Damped iteration", "Coupled heat and moisture"),
         "humanities": ("A county without Speenhamland", None, "Historians of the Old"),
         "german": ("Einleitung", "Stichprobe", "Die Lokalzeitung galt"),
         "french": ("Introduction", None, "Les historiens se sont"),
@@ -126,9 +133,9 @@ def test_corpus_heading_hierarchy_is_title_then_sections_then_body(
     }[name]
     section, subsection, body = headings
     title = max(font_sizes(pdf, pdf_first_words(pdf)))
-    assert title > size_of(pdf, section) > size_of(pdf, body)
+    assert title > heading_size(pdf, section) > size_of(pdf, body)
     if subsection is not None:
-        assert size_of(pdf, section) > size_of(pdf, subsection) >= size_of(pdf, body)
+        assert heading_size(pdf, section) > heading_size(pdf, subsection) >= size_of(pdf, body)
 
 
 def pdf_first_words(pdf: Path) -> str:
@@ -141,8 +148,10 @@ def test_a_manuscript_with_hash_sections_gets_one_epub_chapter_per_section(
     corpus_build: Callable[[str], Outputs], name: str
 ) -> None:
     chapters = epub_chapters(corpus_build(name)["epub"])
-    # title page + one per `#` section (+ the bibliography)
-    assert len(chapters) >= 5
+    # one per `#` section, the author's own `# References` heading included (the title
+    # page is title_page.xhtml; the bibliography does not get a second heading)
+    sections = re.findall(r"^# ", (CORPUS / MANUSCRIPTS[name][0]).read_text(), re.MULTILINE)
+    assert len(chapters) == len(sections)
 
 
 def test_a_manuscript_starting_at_level_two_splits_its_epub_at_level_two(
@@ -150,9 +159,11 @@ def test_a_manuscript_starting_at_level_two_splits_its_epub_at_level_two(
 ) -> None:
     epub = corpus_build("level2")["epub"]
     xhtml = epub_xhtml(epub)
-    assert len(epub_chapters(epub)) >= 4  # title page, Introduction, Withholding, Conclusion
+    # Introduction, Withholding, Conclusion, Works Cited (the title page is not a chNNN)
+    assert len(epub_chapters(epub)) == 4
     assert re.search(r"<h1[^>]*>Introduction</h1>", xhtml)
-    assert re.search(r"<h6[^>]*>Abbreviations</h6>", xhtml)
+    # `######` is the fifth rank below `##`: levels keep their distances (headings.py)
+    assert re.search(r"<h5[^>]*>Abbreviations</h5>", xhtml)
 
 
 def test_all_six_heading_levels_are_distinct_in_the_pdf(
@@ -191,8 +202,14 @@ def test_notes_print_in_call_order(corpus_build: Callable[[str], Outputs]) -> No
     with pdfplumber.open(pdf) as document:
         numbers = []
         for page in document.pages:
-            lines = (page.extract_text() or "").splitlines()
-            numbers += [int(m.group(1)) for line in lines if (m := re.match(r"(\d)\. \S", line))]
+            lines = page.extract_text_lines()
+            left = min(line["x0"] for line in lines)
+            # a note's number is at the margin; a numbered list inside a note is indented
+            numbers += [
+                int(m.group(1))
+                for line in lines
+                if line["x0"] < left + 2 and (m := re.match(r"(\d)\. \S", line["text"]))
+            ]
     footnote_numbers = [n for n in numbers if n >= 1]
     assert footnote_numbers == sorted(footnote_numbers)
     assert set(range(1, 9)) <= set(footnote_numbers)
@@ -258,10 +275,22 @@ def test_superscripts_do_not_open_the_line_spacing(corpus_build: Callable[[str],
     pdf = corpus_build("showcase")["pdf"]
     with pdfplumber.open(pdf) as document:
         page = document.pages[0]
-        lines = sorted({round(w["bottom"], 1) for w in page.extract_words() if w["size"] > 10.5})
-    body = [b for a, b in itertools.pairwise(lines) if 10 < b - a < 25]
-    gaps = [round(b - a, 1) for a, b in itertools.pairwise(lines) if 10 < b - a < 25]
-    assert body and max(gaps) - min(gaps) < 1.0, gaps
+        lines = page.extract_text_lines()
+        words = page.extract_words(extra_attrs=["size"])
+    # the paragraph with a note call, H~2~O and 1^st^: the baselines of its full-size words
+    first = next(line for line in lines if line["text"].startswith("The orchard lies"))
+    last = next(line for line in lines if "grafting day" in line["text"])
+    baselines = sorted(
+        {
+            round(w["bottom"], 1)
+            for w in words
+            if w["size"] > 10.5
+            and first["top"] - 1 <= w["top"]
+            and w["bottom"] <= last["bottom"] + 1
+        }
+    )
+    gaps = [round(b - a, 1) for a, b in itertools.pairwise(baselines)]
+    assert len(gaps) >= 3 and max(gaps) - min(gaps) < 0.5, gaps
 
 
 def test_task_list_box_and_text_share_a_line(corpus_build: Callable[[str], Outputs]) -> None:
@@ -370,12 +399,15 @@ def test_stem_cross_references_are_numbered_links_in_every_format(
 ) -> None:
     outputs = corpus_build("stem-crossref")
     text = pdf_text(outputs["pdf"])
-    for words in ("Figure 1", "Table 1", "Section 2"):
+    for words in ("Figure 1 shows", "Table 1 summarises", "(Equation 1)"):
         assert words in text
-    assert "@fig-" not in text and "@tbl-" not in text
+    # no number-sections: as in Quarto, a section is referred to by its title
+    assert "The model of Model is otherwise unchanged" in text and "Section" not in text
+    assert "@fig-" not in text and "@tbl-" not in text and "@sec-" not in text
     xhtml = epub_xhtml(outputs["epub"])
     assert re.search(r'href="[^"]*#fig-conv"', xhtml)
     assert re.search(r'href="[^"]*#tbl-cases"', xhtml)
+    assert re.search(r'href="[^"]*#sec-model"[^>]*>Model</a>', xhtml)
     assert "Figure" in docx_text(outputs["docx"])
 
 
@@ -383,5 +415,15 @@ def test_stem_math_is_typeset_not_printed_as_tex(corpus_build: Callable[[str], O
     outputs = corpus_build("stem-crossref")
     text = pdf_text(outputs["pdf"])
     assert "\\frac" not in text and "\\begin" not in text and "$$" not in text
+    import pikepdf
+
+    with pikepdf.open(outputs["pdf"]) as pdf:
+        alts = [
+            str(obj.get("/Alt"))
+            for obj in pdf.objects
+            if isinstance(obj, pikepdf.Dictionary) and "/Alt" in obj
+        ]
+    # an amsmath environment written straight into the Markdown is typeset too
+    assert any("\\begin{align}" in alt for alt in alts), alts
     assert "<math" in epub_xhtml(outputs["epub"])
     assert "<m:oMath" in docx_part(outputs["docx"])

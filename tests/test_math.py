@@ -232,3 +232,15 @@ def test_a_rebuild_renders_only_the_new_equation(
     build(config_for(manuscript, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
     messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("math:")]
     assert messages == ["math: 3 equations cached, 1 to render"]
+
+
+def test_an_amsmath_environment_in_the_markdown_is_display_math_for_the_pdf() -> None:
+    from typeset.formats.math_svg import _environment_as_math
+
+    align = "\\begin{align}\nx &= 1, \\\\\ny &= 2.\n\\end{align}"
+    assert _environment_as_math({"t": "RawInline", "c": ["tex", align]}) == {
+        "t": "Math",
+        "c": [{"t": "DisplayMath"}, align],
+    }
+    assert _environment_as_math({"t": "RawInline", "c": ["tex", "\\newpage"]}) is None
+    assert _environment_as_math({"t": "RawInline", "c": ["html", align]}) is None

@@ -68,7 +68,7 @@ FILE_READING_FIELDS = (
 # always kept. Everything else (on*, style with anything loading, src, href, formaction,
 # xlink:href, ...) is dropped.
 ALLOWED_ATTRIBUTES = frozenset(
-    {"width", "height", "lang", "dir", "alt", "title", "custom-style", "label", "style"}
+    {"width", "height", "lang", "dir", "alt", "fig-alt", "title", "custom-style", "label", "style"}
 )
 ALLOWED_ATTRIBUTE_PREFIXES = ("data-",)
 LENGTH = re.compile(r"^\s*\d+(\.\d+)?\s*(px|em|rem|ex|%|cm|mm|in|pt|pc)?\s*$")

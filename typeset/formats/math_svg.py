@@ -64,8 +64,29 @@ def prepare(tex: str, display: bool) -> PreparedMath:
     )
 
 
+# amsmath environments written straight into Markdown (`\begin{align}...\end{align}`)
+# reach the AST as raw TeX; pandoc's HTML, EPUB and DOCX writers set them as display math,
+# and so must the PDF (its HTML writer has no MathJax to hand them to, and drops them).
+_MATH_ENVIRONMENT = re.compile(
+    r"\s*\\begin\{(align|alignat|aligned|eqnarray|equation|flalign|gather|multline|split)"
+    r"\*?\}.*\\end\{\1\*?\}\s*",
+    re.DOTALL,
+)
+
+
+def _environment_as_math(node: dict[str, Any]) -> dict[str, Any] | None:
+    if node["t"] not in ("RawInline", "RawBlock"):
+        return None
+    raw_format, text = node["c"]
+    if raw_format.lower() not in ("tex", "latex") or not _MATH_ENVIRONMENT.fullmatch(text):
+        return None
+    math = {"t": "Math", "c": [{"t": "DisplayMath"}, text.strip()]}
+    return math if node["t"] == "RawInline" else {"t": "Para", "c": [math]}
+
+
 def typeset_math(document: dict[str, Any], manuscript: Manuscript, config: Config) -> Any:
     """`document` with every Math node replaced by raw HTML: its SVG, or a boxed error."""
+    document = ast.transform(document, _environment_as_math)
     prepared = {
         (node["c"][1], node["c"][0]["t"] == "DisplayMath"): None
         for node in ast.walk(document["blocks"])
