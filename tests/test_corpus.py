@@ -21,6 +21,7 @@ import pytest
 from tests.conftest import PROJECT, docx_part, docx_text, epub_xhtml, pdf_text
 from tests.test_epub import epubcheck_problems
 from typeset import build, load_config
+from typeset.formats.validators import daisy_ace, docx_accessibility, pdf_ua_structure
 
 pytestmark = pytest.mark.slow
 
@@ -427,3 +428,28 @@ def test_stem_math_is_typeset_not_printed_as_tex(corpus_build: Callable[[str], O
     assert any("\\begin{align}" in alt for alt in alts), alts
     assert "<math" in epub_xhtml(outputs["epub"])
     assert "<m:oMath" in docx_part(outputs["docx"])
+
+
+# -- accessibility, as stores and the law check it (issue 15) -------------------------------
+
+
+@pytest.mark.parametrize("name", list(MANUSCRIPTS))
+def test_corpus_epub_passes_daisy_ace(corpus_build: Callable[[str], Outputs], name: str) -> None:
+    findings = daisy_ace(corpus_build(name)["epub"])
+    assert [str(f) for f in findings if f.level != "info"] == []
+
+
+@pytest.mark.parametrize("name", list(MANUSCRIPTS))
+def test_corpus_pdf_passes_the_structure_audit(
+    corpus_build: Callable[[str], Outputs], name: str
+) -> None:
+    findings = pdf_ua_structure(corpus_build(name)["pdf"])
+    assert [str(f) for f in findings if f.level == "error"] == []
+
+
+@pytest.mark.parametrize("name", list(MANUSCRIPTS))
+def test_corpus_docx_passes_the_accessibility_checks(
+    corpus_build: Callable[[str], Outputs], name: str
+) -> None:
+    findings = docx_accessibility(corpus_build(name)["docx"])
+    assert [str(f) for f in findings if f.level == "error"] == []

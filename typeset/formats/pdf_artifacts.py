@@ -11,6 +11,12 @@ artifact (ISO 32000-1, 14.8.2.2), so this pass turns every such sequence into
 `/Artifact <</Type /Pagination>> BDC`, renumbers the page's remaining MCIDs so they stay
 dense, and rebuilds the ParentTree without the orphans.
 
+The same pass files each link annotation under its Link element. When a link's text has
+inline children of its own (a citation whose author is in small caps, an italic title),
+WeasyPrint 70 writes one annotation per child box and makes each the object of the
+child's Span, under the Link; PDF/UA wants the annotation in the Link itself (Matterhorn
+28-011), so the annotation's object reference moves up to the nearest Link ancestor.
+
 It runs on every tagged variant, after WeasyPrint has written the file, and leaves a
 PDF without a structure tree (`plain`) alone.
 """
@@ -57,7 +63,8 @@ def mark_orphaned_content_as_artifacts(path: Path) -> int:
             assert key is not None  # owners was found under it above
             owners_by_key[int(key)] = pikepdf.Array([owners[mcid] for mcid in kept])
             converted += len(orphaned)
-        if converted:
+        relinked = _attach_annotations_to_their_links(pdf, owners_by_key)
+        if converted or relinked:
             _write_parent_tree(pdf, owners_by_key)
             # deterministic_id: equal inputs still give equal bytes (qpdf would otherwise
             # make up a new second file identifier); WeasyPrint's XMP is left as written.
@@ -108,6 +115,56 @@ def _renumber_claims(
                 new_kids.append(kid)
         if changed:
             element.K = pikepdf.Array(new_kids)
+
+
+def _attach_annotations_to_their_links(
+    pdf: pikepdf.Pdf, owners_by_key: dict[int, pikepdf.Object]
+) -> int:
+    """Move each link annotation claimed by an element inside a Link up to that Link."""
+    moved = 0
+    for page in pdf.pages:
+        for annotation in page.obj.get("/Annots", pikepdf.Array()):
+            key = annotation.get("/StructParent")
+            if annotation.get("/Subtype") != pikepdf.Name.Link or key is None:
+                continue
+            element = owners_by_key.get(int(key))
+            if not isinstance(element, pikepdf.Dictionary) or element.get("/S") == "/Link":
+                continue
+            link = element.get("/P")
+            while isinstance(link, pikepdf.Dictionary) and link.get("/S") != pikepdf.Name.Link:
+                link = link.get("/P")
+            if not isinstance(link, pikepdf.Dictionary):
+                continue  # no Link above it: the audit reports it
+            claim = _take_object_reference(element, annotation)
+            if claim is None:
+                continue
+            kids = link.get("/K")
+            if isinstance(kids, pikepdf.Array):
+                kids.append(claim)
+            else:
+                link.K = pikepdf.Array([kids, claim] if kids is not None else [claim])
+            owners_by_key[int(key)] = link
+            moved += 1
+    return moved
+
+
+def _take_object_reference(
+    element: pikepdf.Dictionary, annotation: pikepdf.Object
+) -> pikepdf.Object | None:
+    """Remove and return `element`'s OBJR kid that refers to `annotation`."""
+    kids = element.get("/K")
+    listed = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+    for index, kid in enumerate(listed):
+        if (
+            isinstance(kid, pikepdf.Dictionary)
+            and kid.get("/Type") == pikepdf.Name.OBJR
+            and kid.get("/Obj") is not None
+            and kid.Obj.objgen == annotation.objgen
+        ):
+            rest = listed[:index] + listed[index + 1 :]
+            element.K = pikepdf.Array(rest)
+            return kid
+    return None
 
 
 def _write_parent_tree(pdf: pikepdf.Pdf, entries: dict[int, pikepdf.Object]) -> None:
