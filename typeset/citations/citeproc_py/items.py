@@ -14,7 +14,7 @@ from citeproc.string import MixedString, NoCase, String
 
 from typeset import ast
 from typeset.pandoc import PandocFailure, run_pandoc
-from typeset.references import Bibliography, CslItem
+from typeset.references import NAME_VARIABLES, Bibliography, CslItem
 
 log = logging.getLogger(__name__)
 
@@ -34,36 +34,6 @@ _NUMERIC_VARIABLES = frozenset(
         "number-of-volumes",
         "volume",
         "citation-number",
-    }
-)
-_NAME_VARIABLES = frozenset(
-    {
-        "author",
-        "chair",
-        "collection-editor",
-        "compiler",
-        "composer",
-        "container-author",
-        "contributor",
-        "curator",
-        "director",
-        "editor",
-        "editorial-director",
-        "executive-producer",
-        "guest",
-        "host",
-        "illustrator",
-        "interviewer",
-        "narrator",
-        "organizer",
-        "original-author",
-        "performer",
-        "producer",
-        "recipient",
-        "reviewed-author",
-        "script-writer",
-        "series-creator",
-        "translator",
     }
 )
 _RICH_TEXT_TOKEN = re.compile(
@@ -92,7 +62,7 @@ def _items_for_citeproc_py(bibliography: Bibliography, locale: str = "") -> list
         english = _is_english(str(item.get("language") or locale or "en"))
         converted: CslItem = {}
         for variable, value in item.items():
-            if variable in _NAME_VARIABLES and isinstance(value, list):
+            if variable in NAME_VARIABLES and isinstance(value, list):
                 converted[variable] = [_escaped_name(name) for name in value]
             elif isinstance(value, str) and variable not in _NUMERIC_VARIABLES | {"id", "type"}:
                 value = _protect_words(value, words.get(variable, frozenset()))
