@@ -407,6 +407,8 @@ class _Guard:
             return None
         if attribute == "style":
             return _clean_css(value)
+        if _without_control_characters(value).strip().lower().startswith("file:"):
+            return None  # any other URL attribute: no local file by its path
         return value  # nh3's per-element allow-list already chose it
 
 
@@ -430,7 +432,9 @@ def clean_html(text: str, attribute_filter: Callable[[str, str, str], str | None
         clean_content_tags={"script", "style", "template", "noscript", "textarea", "title"},
         attributes=HTML_ATTRIBUTES,
         attribute_filter=attribute_filter,
-        url_schemes=set(LINK_SCHEMES),
+        # file: is let through to `attribute_filter`, which refuses it by name ("image
+        # file:///etc/hostname not fetched"); nh3 would drop it without a word.
+        url_schemes=set(LINK_SCHEMES) | {"file"},
         strip_comments=True,
         link_rel=None,
     )
