@@ -391,7 +391,20 @@ class _Guard:
                 self.warn(f"raw {raw_format} removed", text.strip()[:40])
                 return {"t": node["t"], "c": ["html", ""]}
             return None
-        cleaned = clean_html(text, self._html_attribute)
+        # nh3 calls the filter from Rust, which swallows any exception it raises (printed
+        # as "Exception ignored"): an error such as a missing image is kept and raised here.
+        refused: list[TypesetError] = []
+
+        def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+            try:
+                return self._html_attribute(tag, attribute, value)
+            except TypesetError as error:
+                refused.append(error)
+                return None
+
+        cleaned = clean_html(text, attribute_filter)
+        if refused:
+            raise refused[0]
         if _visible_difference(cleaned, text):
             self.warn(
                 "raw HTML cleaned (scripts, handlers, styles or links removed)", text.strip()[:40]
