@@ -500,7 +500,7 @@ def test_title_block_shows_title_subtitle_authors_date_and_abstract(
         "Jürgen Müller",
         "University of Hanoi",
         "Universität Wien",
-        "2026-11-29",
+        "29 November 2026",  # an ISO date prints in the document's language (en-GB)
         "Abstract",
         "Names printed as empty boxes",
         "Introduction",

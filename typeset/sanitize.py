@@ -391,7 +391,20 @@ class _Guard:
                 self.warn(f"raw {raw_format} removed", text.strip()[:40])
                 return {"t": node["t"], "c": ["html", ""]}
             return None
-        cleaned = clean_html(text, self._html_attribute)
+        # nh3 calls the filter from Rust, which swallows any exception it raises (printed
+        # as "Exception ignored"): an error such as a missing image is kept and raised here.
+        refused: list[TypesetError] = []
+
+        def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+            try:
+                return self._html_attribute(tag, attribute, value)
+            except TypesetError as error:
+                refused.append(error)
+                return None
+
+        cleaned = clean_html(text, attribute_filter)
+        if refused:
+            raise refused[0]
         if _visible_difference(cleaned, text):
             self.warn(
                 "raw HTML cleaned (scripts, handlers, styles or links removed)", text.strip()[:40]
@@ -407,6 +420,8 @@ class _Guard:
             return None
         if attribute == "style":
             return _clean_css(value)
+        if _without_control_characters(value).strip().lower().startswith("file:"):
+            return None  # any other URL attribute: no local file by its path
         return value  # nh3's per-element allow-list already chose it
 
 
@@ -430,7 +445,9 @@ def clean_html(text: str, attribute_filter: Callable[[str, str, str], str | None
         clean_content_tags={"script", "style", "template", "noscript", "textarea", "title"},
         attributes=HTML_ATTRIBUTES,
         attribute_filter=attribute_filter,
-        url_schemes=set(LINK_SCHEMES),
+        # file: is let through to `attribute_filter`, which refuses it by name ("image
+        # file:///etc/hostname not fetched"); nh3 would drop it without a word.
+        url_schemes=set(LINK_SCHEMES) | {"file"},
         strip_comments=True,
         link_rel=None,
     )

@@ -155,6 +155,10 @@ def _ensure_xmp_packet(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
 # Tables with this many columns are set smaller (print.css `table.wide`) to fit the text
 # block without breaking words.
 WIDE_TABLE_COLUMNS = 6
+# A "word" in a table cell longer than this (a hash, an identifier, a run of letters) is
+# wider than any column can be; print.css lets it alone break anywhere (`.unbreakable`),
+# so the table still fits the text block while real words break only at hyphens.
+LONGEST_TABLE_WORD = 30
 
 
 def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
@@ -196,7 +200,20 @@ def print_document(document: dict[str, Any]) -> dict[str, Any]:
     tables are marked so print.css can set them smaller.
     """
     document = with_top_heading_level(document, 2)
-    return {**document, "blocks": ast.transform(document["blocks"], _mark_wide_table)}
+    blocks = ast.transform(document["blocks"], _mark_wide_table)
+    return {**document, "blocks": ast.transform(blocks, _mark_overlong_cell_words)}
+
+
+def _mark_overlong_cell_words(node: dict[str, Any]) -> dict[str, Any] | None:
+    if node["t"] != "Table":
+        return None
+    return ast.transform(node, _overlong_word_span)  # type: ignore[no-any-return]
+
+
+def _overlong_word_span(node: dict[str, Any]) -> dict[str, Any] | None:
+    if node["t"] != "Str" or len(node["c"]) <= LONGEST_TABLE_WORD:
+        return None
+    return {"t": "Span", "c": [["", ["unbreakable"], []], [node]]}
 
 
 def _mark_wide_table(node: dict[str, Any]) -> dict[str, Any] | None:
