@@ -360,12 +360,16 @@ def _write_formats(
     config: Config,
     report: ProgressCallback,
 ) -> dict[str, float]:
-    """Write each format to its staged path in writer processes, in parallel when there
-    are several: a process of its own also puts each writer under a memory limit, which
-    the build itself cannot be (WeasyPrint runs in Python, not as a tool of its own)."""
+    """Write each format to its staged path, in parallel processes when there are several."""
     for name in names:
         report(name, "start", 0.0)
-    workers = max(1, min(len(names), os.cpu_count() or 1))
+    if len(names) == 1 or (os.cpu_count() or 1) == 1:
+        timings = {}
+        for name in names:
+            timings[name] = _write_format(name, documents[name], staged[name], config)
+            report(name, "done", timings[name])
+        return timings
+    workers = min(len(names), os.cpu_count() or 1)
     # fork: the workers inherit the imported modules, and the documents through this
     # global, instead of having a book-sized AST pickled to each of them.
     global _DOCUMENTS_FOR_WORKERS
@@ -373,7 +377,7 @@ def _write_formats(
     context = multiprocessing.get_context("fork")
     timings = {}
     with concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_writer
+        workers, mp_context=context, initializer=_stop_on_signal
     ) as pool:
         futures = {
             pool.submit(_write_inherited_format, name, staged[name], config): name
@@ -382,14 +386,7 @@ def _write_formats(
         try:
             for future in concurrent.futures.as_completed(futures):
                 name = futures[future]
-                try:
-                    timings[name] = future.result()
-                except concurrent.futures.process.BrokenProcessPool:
-                    raise ToolError(
-                        f"the {name.upper()} writer was killed (out of memory, or a signal)",
-                        hint="a figure, table or title far larger than usual is the likely "
-                        "cause; run again with --verbose to see which stage it reached",
-                    ) from None
+                timings[name] = future.result()
                 report(name, "done", timings[name])
         except BaseException:
             for future in futures:
@@ -416,23 +413,6 @@ def _write_inherited_format(name: str, temporary: Path, config: Config) -> float
         os._exit(stop.code if isinstance(stop.code, int) else 1)
     finally:
         _WORKER_BUSY = False
-
-
-# The most one writer process may map: a 200,000-word book peaks well under 1 GB, so this
-# stops only a runaway layout, before it takes the machine down.
-WRITER_MEMORY_BYTES = 8 * 1024**3
-
-
-def _start_writer() -> None:
-    """Set up a forked writer process: a memory limit, and clean stops on signals."""
-    import resource
-
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = (
-        WRITER_MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(hard, WRITER_MEMORY_BYTES)
-    )
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    _stop_on_signal()
 
 
 def _stop_on_signal() -> None:

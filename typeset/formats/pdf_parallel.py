@@ -23,6 +23,7 @@ Parts are cached by content: a one-word edit lays out again only the part it fal
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import hashlib
 import html as html_escaping
 import io
@@ -250,9 +251,19 @@ def _lay_out(indexes: list[int], workers: int) -> None:
             _lay_out_part(index)
         return
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(min(workers, len(indexes)), context) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(min(workers, len(indexes)), context)
+    try:
         for future in [pool.submit(_lay_out_part, index) for index in indexes]:
             future.result()
+    except BaseException:
+        # A signal or a failed part: stop the other parts now. Leaving the pool's `with`
+        # would wait for every part to finish its layout, minutes for a book.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(Exception):
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _lay_out_part(index: int) -> None:
