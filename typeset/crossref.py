@@ -201,16 +201,9 @@ def with_cross_references(
 
 def missing_label_error(manuscript: Manuscript, missing: tuple[str, ...]) -> CitationError:
     first = missing[0]
-    others = ""
-    if len(missing) > 1:
-        others = (
-            " (also missing: "
-            + ", ".join(f"{label} at line {manuscript.line_of_key(label)}" for label in missing[1:])
-            + ")"
-        )
     return CitationError(
         f"cross-reference '@{first}' names no label in the manuscript and no entry in the "
-        f"bibliography{others}",
+        f"bibliography{manuscript.also_missing(missing)}",
         path=manuscript.path,
         line=manuscript.line_of_key(first),
         hint=f"label the {KIND_TERMS[kind_of(first) or 'fig']} with {{#{_lowered(first)}}}, "

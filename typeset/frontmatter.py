@@ -16,6 +16,7 @@ typeset/locale.py in the document's language, unless the front matter sets them
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -76,7 +77,17 @@ def leading_front_matter(path: Path) -> FrontMatter:
 
     The config is settled before pandoc parses the manuscript, and the bibliography is
     converted while it does; pandoc's own parse stays the authority for the document.
+    Both ask for it: the file is read once per version of it (path, size, mtime).
     """
+    try:
+        status = path.stat()
+    except OSError:
+        return FrontMatter({}, {})
+    return _front_matter_of(path, status.st_size, status.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _front_matter_of(path: Path, size: int, mtime_ns: int) -> FrontMatter:
     # Whatever is wrong with the file (a pipe, too large, not UTF-8, an alias bomb) is
     # reported by the manuscript's own read; here it only means "no options".
     try:

@@ -92,6 +92,14 @@ class Manuscript:
                 return number
         return None
 
+    def also_missing(self, keys: list[str] | tuple[str, ...]) -> str:
+        """" (also missing: a at line 3, b at line 9)" for an error about the first of
+        several missing keys or labels; empty when there is one."""
+        if len(keys) < 2:
+            return ""
+        where = ", ".join(f"{key} at line {self.line_of_key(key)}" for key in keys[1:])
+        return f" (also missing: {where})"
+
     def line_of_key(self, key: str) -> int | None:
         """The first source line that cites `key` (pandoc's AST has no positions)."""
         pattern = re.compile(r"@\{?" + re.escape(key) + r"(?![\w:.#$%&+?<>~/-]*\w)")

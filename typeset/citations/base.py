@@ -143,15 +143,9 @@ def check_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
     if not missing:
         return
     first = missing[0]
-    others = ""
-    if len(missing) > 1:
-        others = (
-            " (also missing: "
-            + ", ".join(f"{key} at line {manuscript.line_of_key(key)}" for key in missing[1:])
-            + ")"
-        )
     raise CitationError(
-        f"citation key '@{first}' is not in the bibliography {bibliography.source}{others}",
+        f"citation key '@{first}' is not in the bibliography {bibliography.source}"
+        f"{manuscript.also_missing(missing)}",
         path=manuscript.path,
         line=manuscript.line_of_key(first),
         hint="fix the key's spelling, or add the entry to the .bib file",
