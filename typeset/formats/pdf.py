@@ -93,7 +93,8 @@ class PdfWriter:
                 resolved.source.path,
             )
         if self.write_in_parts(html, destination, folder, fetcher, options, metadata, config):
-            mark_orphaned_content_as_artifacts(destination)
+            with timings.stage("artifacts"):
+                mark_orphaned_content_as_artifacts(destination)
             return
         with timings.stage("layout"):
             document = weasyprint.HTML(
@@ -103,6 +104,7 @@ class PdfWriter:
         document.metadata = weasyprint_metadata(metadata, GENERATOR, document.metadata)
         with timings.stage("pdf-write"):
             document.write_pdf(destination, finisher=_ensure_xmp_packet, **options)
+        with timings.stage("artifacts"):
             mark_orphaned_content_as_artifacts(destination)  # running heads, page numbers
 
     def write_in_parts(

@@ -42,6 +42,7 @@ def mark_orphaned_content_as_artifacts(path: Path) -> int:
             return 0
         reachable = [element for element in structure_elements(pdf) if element.is_indirect]
         reachable_ids = {element.objgen for element in reachable}
+        claimants = _elements_by_page(reachable)
         owners_by_key = parent_tree(pdf)
         converted = 0
         for page in pdf.pages:
@@ -59,7 +60,7 @@ def mark_orphaned_content_as_artifacts(path: Path) -> int:
             kept = [mcid for mcid in range(len(owners)) if mcid not in orphaned]
             renumbered = {old: new for new, old in enumerate(kept)}
             _rewrite_page_content(pdf, page, orphaned, renumbered)
-            _renumber_claims(reachable, page.obj.objgen, renumbered)
+            _renumber_claims(claimants.get(page.obj.objgen, []), page.obj.objgen, renumbered)
             assert key is not None  # owners was found under it above
             owners_by_key[int(key)] = pikepdf.Array([owners[mcid] for mcid in kept])
             converted += len(orphaned)
@@ -92,6 +93,29 @@ def _rewrite_page_content(
                 instruction = pikepdf.ContentStreamInstruction(operands, instruction.operator)
         instructions.append(instruction)
     page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+
+
+def _elements_by_page(
+    elements: list[pikepdf.Dictionary],
+) -> dict[ObjectId, list[pikepdf.Dictionary]]:
+    """The elements that claim marked content on each page (by their `/Pg` or an MCR's),
+    so renumbering a page visits its own elements rather than the whole tree: a book has
+    hundreds of pages and tens of thousands of elements."""
+    by_page: dict[ObjectId, list[pikepdf.Dictionary]] = {}
+    for element in elements:
+        element_page = element.get("/Pg")
+        pages = set()
+        for kid in element_kids(element):
+            if isinstance(kid, int):
+                if element_page is not None:
+                    pages.add(element_page.objgen)
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                kid_page = kid.get("/Pg", element_page)
+                if kid_page is not None:
+                    pages.add(kid_page.objgen)
+        for page in pages:
+            by_page.setdefault(page, []).append(element)
+    return by_page
 
 
 def _renumber_claims(
