@@ -46,11 +46,40 @@ def test_parts_carry_the_footnote_count_and_mark_links_to_other_parts(
         + "".join(chapter.format(n, (n + 1) % 3) for n in range(3))
         + "</main></body></html>"
     )
-    parts = pdf_parallel.split(html, "settings")
+    parts = pdf_parallel.split(html, "settings", cores=3)
     assert len(parts) == 3
     assert "counter-reset: footnote 2" in " ".join(parts[2].stylesheets)
     assert 'href="typeset-part:c1"' in parts[0].html
     assert 'class="running-title"' in parts[1].html
+
+
+@pytest.mark.parametrize(
+    ("chapter_words", "cores", "expected"),
+    [
+        # ten equal chapters, two cores: four parts, each core's two parts the same total
+        ([5_000] * 10, 2, [15_000, 10_000, 15_000, 10_000]),
+        # three chapters cannot make four parts: one part per core
+        ([9_000, 9_000, 9_000], 2, [18_000, 9_000]),
+        # one huge chapter stays whole; the small ones share the other core
+        ([3_000] * 5 + [20_000], 2, [9_000, 6_000, 20_000]),
+        # a short book is not cut below MIN_WORDS_PER_PART
+        ([4_000, 4_000, 4_000], 2, [8_000, 4_000]),
+        ([2_000] * 12, 4, [6_000] * 4),
+    ],
+)
+def test_parts_are_even_and_a_multiple_of_the_cores(
+    chapter_words: list[int], cores: int, expected: list[int]
+) -> None:
+    chunks = ["word " * words for words in chapter_words]
+    groups = pdf_parallel._balanced(chunks, cores)
+    assert [sum(len(chunk.split()) for chunk in group) for group in groups] == expected
+    assert [chunk for group in groups for chunk in group] == chunks  # contiguous, all kept
+
+
+def test_many_chapters_are_partitioned_in_linear_time() -> None:
+    # a hostile manuscript of 100,000 one-word `#` sections: bisection, not a quadratic DP
+    ranges = pdf_parallel._even_partition([1] * 100_000, 4)
+    assert ranges == [(0, 25_000), (25_000, 50_000), (50_000, 75_000), (75_000, 100_000)]
 
 
 def _build(folder: Path, cache: Path, *, split: bool) -> Path:

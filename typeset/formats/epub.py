@@ -8,7 +8,6 @@ document, never from the config, so an anonymised document makes an anonymous bo
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import logging
 import tempfile
@@ -34,7 +33,12 @@ from typeset.formats.cache_inputs import (
     style_files,
 )
 from typeset.formats.cover import CoverText, render_cover
-from typeset.formats.epub_accessibility import accessibility_metadata, conforms_to, survey
+from typeset.formats.epub_accessibility import (
+    ContentSurvey,
+    accessibility_metadata,
+    conforms_to,
+    survey,
+)
 from typeset.formats.epub_package import finish_epub
 from typeset.formats.title_block import epub_meta
 from typeset.headings import with_top_heading_level
@@ -67,7 +71,8 @@ class EpubWriter:
     takes_cite_this_work_section = True
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
-        document = epub_document(resolved)
+        contents = survey(resolved.document)  # the EPUB's blocks differ only in levels
+        document = epub_document(resolved, contents)
         cover_text = CoverText.from_meta(document["meta"])
         with tempfile.TemporaryDirectory(prefix="typeset-epub-") as workdir:
             cover = configured_cover(config)
@@ -110,20 +115,24 @@ class EpubWriter:
                 cover_label=cover_text.label,
                 lang=ast.plain_text(document["meta"]["lang"]),
                 conforms_to=conforms_to(
-                    survey(document), ast.plain_text(resolved.document["meta"].get("lang"))
+                    contents, ast.plain_text(resolved.document["meta"].get("lang"))
                 ),
             )
 
 
-def epub_document(resolved: ResolvedDocument) -> dict[str, Any]:
+def epub_document(
+    resolved: ResolvedDocument, contents: ContentSurvey | None = None
+) -> dict[str, Any]:
     """A copy of the resolved document with the metadata an EPUB package needs.
 
     The manuscript's top heading level, `#` or `##`, becomes <h1>: pandoc starts a new
     chapter file at each <h1> (its default --split-level), so chapters follow the
     manuscript's own sections whatever level it starts at.
     """
-    document = with_top_heading_level(copy.deepcopy(resolved.document), 1)
-    meta = document["meta"]
+    # Copied where it changes only (a book's AST is large): the blocks by the heading
+    # shift, the metadata here.
+    document = dict(with_top_heading_level(resolved.document, 1))
+    meta = dict(document["meta"])
     if not ast.plain_text(meta.get("title")):
         log.warning(
             "%s has no title; the EPUB is titled after the file (add title: to the front matter)",
@@ -144,7 +153,8 @@ def epub_document(resolved: ResolvedDocument) -> dict[str, Any]:
     # random per build.
     meta.setdefault("identifier", ast.meta_value(stable_identifier(document)))
     lang = ast.plain_text(meta["lang"])
-    for key, value in accessibility_metadata(survey(document), lang).items():
+    contents = contents or survey(document)
+    for key, value in accessibility_metadata(contents, lang).items():
         meta.setdefault(key, value)
     return document
 

@@ -93,9 +93,7 @@ class PdfWriter:
                 resolved.source.path,
             )
         if self.write_in_parts(html, destination, folder, fetcher, options, metadata, config):
-            with timings.stage("artifacts"):
-                mark_orphaned_content_as_artifacts(destination)
-            return
+            return  # each part has had the artifacts pass
         with timings.stage("layout"):
             document = weasyprint.HTML(
                 string=html.decode(), base_url=str(folder) + "/", url_fetcher=fetcher
@@ -134,6 +132,8 @@ class PdfWriter:
             ),
             finisher=_ensure_xmp_packet,
             cache_dir=cache_folder(config.project_dir) / "pdf-parts",
+            # running heads are per part; the folios the join stamps are artifacts already
+            postprocess=mark_orphaned_content_as_artifacts,
         )
 
 
@@ -171,9 +171,7 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
     # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced breaks;
     # one line per paragraph avoids ragged notes.
     body_options = ["--wrap=none"]
-    document = notes_as_footnote_spans(
-        document, body_options, tagged=config.pdf_variant != "plain"
-    )
+    document = notes_as_footnote_spans(document, body_options, tagged=config.pdf_variant != "plain")
     document = {**document, "meta": print_meta(document["meta"])}
     return run_pandoc(
         [

@@ -31,6 +31,7 @@ import logging
 import multiprocessing
 import os
 import re
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,12 +118,19 @@ def write(
     prepare: Callable[[weasyprint.Document], None],
     finisher: Callable[..., None] | None,
     cache_dir: Path,
+    postprocess: Callable[[Path], object] | None = None,
     workers: int | None = None,
 ) -> bool:
-    """Write `html` as a PDF laid out in parts; False (nothing written) if not worth it."""
+    """Write `html` as a PDF laid out in parts; False (nothing written) if not worth it.
+
+    `postprocess` rewrites each part's PDF in place in the part's own process (so on every
+    core, and cached with the part) before the parts are joined.
+    """
     if not is_worth_splitting(html):
         return False
-    parts = split(html, stylesheet_key + repr(sorted(options.items())))
+    parts = split(
+        html, stylesheet_key + repr(sorted(options.items())) + _postprocess_version(postprocess)
+    )
     if len(parts) < 2:
         return False
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -130,7 +138,9 @@ def write(
     missing = [index for index, path in enumerate(paths) if not path.exists()]
     log.info("PDF in %d parts, %d to lay out", len(parts), len(missing))
     global _JOB
-    _JOB = _Job(parts, paths, base_url, url_fetcher, stylesheets, options, prepare, finisher)
+    _JOB = _Job(
+        parts, paths, base_url, url_fetcher, stylesheets, options, prepare, finisher, postprocess
+    )
     try:
         with timings.stage("layout"):
             _lay_out(missing, workers or os.cpu_count() or 1)
@@ -143,7 +153,7 @@ def write(
     return True
 
 
-def split(html: str, settings_key: str) -> list[Part]:
+def split(html: str, settings_key: str, cores: int | None = None) -> list[Part]:
     """The document's top-level sections in contiguous parts balanced by size."""
     main_start = html.index("<main>") + len("<main>")
     main_end = html.rindex("</main>")
@@ -153,7 +163,7 @@ def split(html: str, settings_key: str) -> list[Part]:
     chunks = [
         html[a:b] for a, b in zip([main_start, *starts[1:]], [*starts[1:], main_end], strict=True)
     ]
-    groups = _balanced(chunks, os.cpu_count() or 1)
+    groups = _balanced(chunks, cores or os.cpu_count() or 1)
     head, body_open = html[:main_start], html[main_end:]
     running = re.search(r'<div class="running-title".*?</div>', head, re.DOTALL)
     body_start = head.index("<body>") + len("<body>")
@@ -196,23 +206,63 @@ def _top_level_section_starts(html: str, start: int, end: int) -> list[int]:
 
 
 def _balanced(chunks: list[str], cores: int) -> list[list[str]]:
-    """Contiguous groups of chunks: at least MIN_WORDS_PER_PART words each, and about
-    twice as many groups as cores, so a one-word edit re-lays-out a fraction of the book
-    while the cores stay busy."""
+    """Contiguous groups of chunks, as even in words as the chunk boundaries allow.
+
+    Twice as many groups as cores, so a one-word edit re-lays-out a fraction of the book
+    while the cores stay busy, and a multiple of the cores, so no core idles through a
+    last round; fewer where a group would have fewer than MIN_WORDS_PER_PART words.
+    """
     sizes = [len(_words(chunk)) for chunk in chunks]
-    target = max(MIN_WORDS_PER_PART, sum(sizes) // max(2, 2 * cores))
-    groups: list[list[str]] = [[]]
-    size = 0
-    for chunk, words in zip(chunks, sizes, strict=True):
-        if size >= target:
-            groups.append([])
-            size = 0
-        groups[-1].append(chunk)
-        size += words
-    if len(groups) > 1 and sum(len(_words(c)) for c in groups[-1]) < target // 2:
-        last = groups.pop()
-        groups[-1] += last
+    count = max(1, min(2 * cores, len(chunks), sum(sizes) // max(1, MIN_WORDS_PER_PART)))
+    if count <= cores:
+        return [chunks[a:b] for a, b in _even_partition(sizes, count)]
+    # Even shares for the cores first, then each share in even parts: the parts one core
+    # lays out one after the other add up to what every other core does.
+    groups = []
+    for start, end in _even_partition(sizes, cores):
+        for a, b in _even_partition(sizes[start:end], count // cores):
+            groups.append(chunks[start + a : start + b])
     return groups
+
+
+def _even_partition(sizes: list[int], count: int) -> list[tuple[int, int]]:
+    """About `count` contiguous ranges of `sizes` whose largest sum is as small as it can
+    be: the smallest capacity that `count` greedy ranges can hold, found by bisection
+    (linear in the chunks, which a hostile manuscript can make many)."""
+
+    def greedy(capacity: int) -> list[tuple[int, int]]:
+        ranges, start, total = [], 0, 0
+        for index, size in enumerate(sizes):
+            if total + size > capacity and index > start:
+                ranges.append((start, index))
+                start, total = index, 0
+            total += size
+        return [*ranges, (start, len(sizes))]
+
+    low, high = max(sizes, default=0), sum(sizes)
+    while low < high:
+        middle = (low + high) // 2
+        if len(greedy(middle)) <= count:
+            high = middle
+        else:
+            low = middle + 1
+    ranges = greedy(low)
+    # Fewer ranges than asked for can hold the same largest sum: split the largest ones,
+    # so every core still has a part to lay out.
+    while len(ranges) < count:
+        splittable = [r for r in ranges if r[1] - r[0] > 1]
+        if not splittable:
+            break
+        start, end = max(splittable, key=lambda r: sum(sizes[r[0] : r[1]]))
+        half, running, middle = sum(sizes[start:end]) / 2, 0, start + 1
+        for index in range(start, end - 1):
+            running += sizes[index]
+            middle = index + 1
+            if running >= half:
+                break
+        position = ranges.index((start, end))
+        ranges[position : position + 1] = [(start, middle), (middle, end)]
+    return ranges
 
 
 def _cross_part_links(body: str, local_ids: set[str]) -> str:
@@ -235,6 +285,7 @@ class _Job:
     options: dict[str, Any]
     prepare: Callable[[weasyprint.Document], None]
     finisher: Callable[..., None] | None
+    postprocess: Callable[[Path], object] | None
 
 
 # The job reaches forked workers through this global (inherited, never pickled).
@@ -282,6 +333,9 @@ def _lay_out_part(index: int) -> None:
         document.write_pdf(
             temporary, finisher=job.finisher, **{**job.options, "stylesheets": stylesheets}
         )
+    if job.postprocess is not None:
+        with timings.stage("part-postprocess"):
+            job.postprocess(temporary)
     os.replace(temporary, path)
 
 
@@ -469,6 +523,17 @@ def _stamp_folios(joined: pikepdf.Pdf, folios: pikepdf.Pdf) -> None:
 
 def _words(html: str) -> list[str]:
     return TAG.sub(" ", html).split()
+
+
+def _postprocess_version(postprocess: Callable[[Path], object] | None) -> str:
+    """The post-pass's module shapes the cached parts too."""
+    if postprocess is None:
+        return ""
+    module = sys.modules[postprocess.__module__]
+    return (
+        postprocess.__qualname__
+        + hashlib.sha256(Path(module.__file__ or "").read_bytes()).hexdigest()
+    )
 
 
 def _code_version() -> str:
