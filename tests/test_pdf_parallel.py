@@ -82,7 +82,7 @@ def test_many_chapters_are_partitioned_in_linear_time() -> None:
     assert ranges == [(0, 25_000), (25_000, 50_000), (50_000, 75_000), (75_000, 100_000)]
 
 
-def _build(folder: Path, cache: Path, *, split: bool) -> Path:
+def _build(folder: Path, cache: Path, *, split: bool, force: bool = True) -> Path:
     config = load_config(
         None,
         overrides={
@@ -98,7 +98,7 @@ def _build(folder: Path, cache: Path, *, split: bool) -> Path:
     os.environ["TYPESET_CACHE_DIR"] = str(cache)
     os.environ["TYPESET_PDF_SPLIT"] = "1" if split else "0"
     try:
-        return build(config, force=True).outputs["pdf"]
+        return build(config, force=force).outputs["pdf"]
     finally:
         del os.environ["TYPESET_CACHE_DIR"], os.environ["TYPESET_PDF_SPLIT"]
 
@@ -233,21 +233,42 @@ def test_split_book_has_the_same_valid_tag_tree(book: dict[str, Any]) -> None:
 
 
 @pytest.mark.slow
-def test_one_word_edit_lays_out_one_part_again(book: dict[str, Any]) -> None:
+def test_one_word_edit_lays_out_one_part_again(
+    book: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = book["folder"]
     parts = folder / "cache-split" / "pdf-parts"
-    before = set(parts.iterdir())
+    before = {path: path.stat().st_mtime_ns for path in parts.iterdir()}
     assert len(before) == 2
     manuscript = folder / "book.md"
     text = manuscript.read_text()
     middle = text.index(" the ", len(text) // 2)
     manuscript.write_text(text[:middle] + " the very " + text[middle + 5 :])
-    pdf_parallel.MIN_WORDS_TO_SPLIT, pdf_parallel.MIN_WORDS_PER_PART = 3_000, 1_000
+    monkeypatch.setattr(pdf_parallel, "MIN_WORDS_TO_SPLIT", 3_000)
+    monkeypatch.setattr(pdf_parallel, "MIN_WORDS_PER_PART", 1_000)
     try:
-        _build(folder, folder / "cache-split", split=True)
+        _build(folder, folder / "cache-split", split=True, force=False)
     finally:
         manuscript.write_text(text)
-    assert len(set(parts.iterdir()) - before) == 1
+    assert len(set(parts.iterdir()) - set(before)) == 1
+    # the part without the edit was served from the cache, not laid out again (a part
+    # laid out is written to its path anew)
+    assert all(path.stat().st_mtime_ns == time for path, time in before.items())
+
+
+@pytest.mark.slow
+def test_forced_build_lays_out_every_part_again(
+    book: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --force recomputes everything: the parts in the cache are laid out again too
+    folder = book["folder"]
+    parts = folder / "cache-split" / "pdf-parts"
+    before = {path: path.stat().st_mtime_ns for path in parts.iterdir()}
+    monkeypatch.setattr(pdf_parallel, "MIN_WORDS_TO_SPLIT", 3_000)
+    monkeypatch.setattr(pdf_parallel, "MIN_WORDS_PER_PART", 1_000)
+    _build(folder, folder / "cache-split", split=True, force=True)
+    rewritten = [path for path, time in before.items() if path.stat().st_mtime_ns != time]
+    assert len(rewritten) == 2  # both parts of the book (an edit test may leave an old one)
 
 
 def _audit_errors(path: Path) -> list[str]:

@@ -180,4 +180,3 @@ def alt_text(image: Node) -> str:
     if "alt" in attributes:
         return str(attributes["alt"]).strip()
     return plain_text(image["c"][1])
-

@@ -14,6 +14,8 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -81,12 +83,34 @@ def fonts_fingerprint() -> str:
     return fingerprint([folder_fingerprint(folder) for folder in FONT_FOLDERS])
 
 
+# False while a `--force` build runs: every cache a stage opens is then written, never
+# read (the writers open their own caches: equations, covers, the parts of a book).
+# A module global rather than a parameter so forked writer processes inherit it.
+_reads_allowed = True
+
+
+@contextmanager
+def reads_allowed(allowed: bool) -> Iterator[None]:
+    """Within the block, caches opened without an explicit `read` read only if `allowed`."""
+    global _reads_allowed
+    saved, _reads_allowed = _reads_allowed, allowed
+    try:
+        yield
+    finally:
+        _reads_allowed = saved
+
+
+def cache_reads_allowed() -> bool:
+    return _reads_allowed
+
+
 class BuildCache:
     """Cached JSON values and files, each under a kind ('parse', 'pdf'...) and a key."""
 
-    def __init__(self, folder: Path, *, read: bool = True) -> None:
+    def __init__(self, folder: Path, *, read: bool | None = None) -> None:
         self.folder = folder
-        self.read = read  # --force: recompute everything, but refresh the entries
+        # --force: recompute everything, but refresh the entries
+        self.read = _reads_allowed if read is None else read
 
     def _entry(self, kind: str, key: str, suffix: str) -> Path:
         return self.folder / kind / f"{key}{suffix}"

@@ -93,7 +93,7 @@ class Manuscript:
         return None
 
     def also_missing(self, keys: list[str] | tuple[str, ...]) -> str:
-        """" (also missing: a at line 3, b at line 9)" for an error about the first of
+        """ " (also missing: a at line 3, b at line 9)" for an error about the first of
         several missing keys or labels; empty when there is one."""
         if len(keys) < 2:
             return ""

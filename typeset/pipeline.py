@@ -28,6 +28,7 @@ from typeset.cache import (
     file_fingerprint,
     fingerprint,
     folder_fingerprint,
+    reads_allowed,
 )
 from typeset.citations import engine_named
 from typeset.citations.base import (
@@ -89,6 +90,17 @@ def build(
     `force` ignores cached results (they are still refreshed). `sources` are the
     manuscript and bibliography already read for this config (several profiles, one read).
     """
+    with reads_allowed(not force):
+        return _build(config, force=force, progress=progress, sources=sources)
+
+
+def _build(
+    config: Config,
+    *,
+    force: bool,
+    progress: ProgressCallback | None,
+    sources: SourceReads | None,
+) -> BuildResult:
     started = time.perf_counter()
     cache = BuildCache(cache_folder(config.project_dir), read=not force)
     writers = _import_writers_meanwhile(config.formats)

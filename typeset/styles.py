@@ -208,7 +208,9 @@ def _catalog_index(cache_dir: Path) -> dict[str, StyleEntry]:
 
 @functools.cache
 def _cached_catalog_index(cache_dir: Path, key: str) -> dict[str, StyleEntry]:
-    cache = BuildCache(cache_dir)
+    # read even under --force: the index is keyed by the catalogues' folders and times,
+    # a lookup table rather than a build result
+    cache = BuildCache(cache_dir, read=True)
     stored = cache.get_json("style-index", key)
     if isinstance(stored, list):
         try:

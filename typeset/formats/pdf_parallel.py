@@ -43,6 +43,7 @@ import pikepdf
 import weasyprint
 
 from typeset import timings
+from typeset.cache import cache_reads_allowed
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def write(
         return False
     cache_dir.mkdir(parents=True, exist_ok=True)
     paths = [cache_dir / f"{part.key}.pdf" for part in parts]
-    missing = [index for index, path in enumerate(paths) if not path.exists()]
+    missing = [i for i, path in enumerate(paths) if not (cache_reads_allowed() and path.exists())]
     log.info("PDF in %d parts, %d to lay out", len(parts), len(missing))
     global _JOB
     _JOB = _Job(
