@@ -50,8 +50,8 @@ from typeset.timings import TIMINGS_VARIABLE  # noqa: E402
 STYLES = ("chicago-author-date", "chicago-notes-bibliography")
 STEPS = ("full", "unchanged", "edit")
 # Stages in the order the critical path runs them (see typeset/timings.py).
-STAGES = ("parse", "citeproc", "html", "layout", "pdf-write", "part-layout", "part-pdf-write",
-          "join", "pdf", "epub", "docx")  # fmt: skip
+STAGES = ("parse", "citeproc", "html", "layout", "pdf-write", "artifacts", "part-layout",
+          "part-pdf-write", "part-postprocess", "join", "pdf", "epub", "docx")  # fmt: skip
 
 
 @dataclass

@@ -147,8 +147,14 @@ def write(
             _lay_out(missing, workers or os.cpu_count() or 1)
         with timings.stage("join"):
             page_counts = [len(pikepdf.open(path).pages) for path in paths]
-            folios = _folio_pages(html, sum(page_counts), base_url, stylesheets, options)
-            join(paths, folios, destination)
+            # The folios are set in a process of their own while this one joins the parts:
+            # at the end of a build the other core has nothing else to do.
+            with concurrent.futures.ProcessPoolExecutor(
+                1, multiprocessing.get_context("fork")
+            ) as pool:
+                lang = re.search(r'<html[^>]*\blang="([^"]*)"', html)
+                folios = pool.submit(_folio_pages, lang.group(1) if lang else "", sum(page_counts))
+                join(paths, lambda: pikepdf.open(io.BytesIO(folios.result())), destination)
     finally:
         _JOB = None
     return True
@@ -340,25 +346,23 @@ def _lay_out_part(index: int) -> None:
     os.replace(temporary, path)
 
 
-def _folio_pages(
-    html: str,
-    pages: int,
-    base_url: str,
-    stylesheets: list[weasyprint.CSS],
-    options: dict[str, Any],
-) -> pikepdf.Pdf:
-    """`pages` empty pages of the book's page style carrying only their folios."""
-    lang = re.search(r'<html[^>]*\blang="([^"]*)"', html)
+def _folio_pages(lang: str, pages: int) -> bytes:
+    """A PDF of `pages` empty pages of the book's page style carrying only their folios
+    (in a forked process: the stylesheets come with the job)."""
+    assert _JOB is not None
+    base_url, stylesheets = _JOB.base_url, _JOB.stylesheets
     breaks = '<p style="break-after: page">.</p>' * (pages - 1)
     document = weasyprint.HTML(
-        string=f'<html lang="{lang.group(1) if lang else ""}"><body>{breaks}<p>.</p></body></html>',
+        string=f'<html lang="{lang}"><body>{breaks}<p>.</p></body></html>',
         base_url=base_url,
     ).render(stylesheets=[*stylesheets, weasyprint.CSS(string=FOLIO_CSS)])
-    return pikepdf.open(io.BytesIO(document.write_pdf()))
+    pdf: bytes = document.write_pdf()
+    return pdf
 
 
-def join(paths: list[Path], folios: pikepdf.Pdf, destination: Path) -> None:
-    """One PDF from the parts: pages, named destinations, links, outline, tag tree."""
+def join(paths: list[Path], folios: Callable[[], pikepdf.Pdf], destination: Path) -> None:
+    """One PDF from the parts: pages, named destinations, links, outline, tag tree, and
+    the folios (asked for last: they may still be being set)."""
     joined = pikepdf.open(paths[0])
     sources = [joined] + [pikepdf.open(path) for path in paths[1:]]
     offsets = []
@@ -380,7 +384,7 @@ def join(paths: list[Path], folios: pikepdf.Pdf, destination: Path) -> None:
     _join_outline(joined, sources, page_of)
     if "/StructTreeRoot" in joined.Root:
         _join_structure(joined, sources, offsets, page_counts)
-    _stamp_folios(joined, folios)
+    _stamp_folios(joined, folios())
     joined.save(destination)
 
 
