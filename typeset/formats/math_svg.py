@@ -14,15 +14,19 @@ the PDF writer.
 from __future__ import annotations
 
 import base64
+import fcntl
 import html
 import logging
 import re
+import threading
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from typeset import ast
 from typeset.cache import BuildCache, cache_folder, file_fingerprint, fingerprint
 from typeset.config import Config
+from typeset.formats import flat_svg
 from typeset.manuscript import Manuscript
 from typeset.mathjax import SCRIPT, Equation, RenderedEquation, mathjax_version, render_equations
 
@@ -84,17 +88,61 @@ def _environment_as_math(node: dict[str, Any]) -> dict[str, Any] | None:
     return math if node["t"] == "RawInline" else {"t": "Para", "c": [math]}
 
 
-def typeset_math(document: dict[str, Any], manuscript: Manuscript, config: Config) -> Any:
-    """`document` with every Math node replaced by raw HTML: its SVG, or a boxed error."""
-    document = ast.transform(document, _environment_as_math)
-    prepared = {
+def _prepared_maths(document: dict[str, Any]) -> dict[tuple[str, bool], PreparedMath]:
+    """Each distinct equation of `document` (TeX, display?), once however often it occurs."""
+    keys = {
         (node["c"][1], node["c"][0]["t"] == "DisplayMath"): None
         for node in ast.walk(document["blocks"])
         if node["t"] == "Math"
     }
-    if not prepared:
+    return {key: prepare(*key) for key in keys}
+
+
+def render_meanwhile(document: dict[str, Any], config: Config) -> None:
+    """Start MathJax on the equations of the parsed manuscript in a background thread.
+
+    The PDF writer needs the SVGs only after citations are formatted; started here, node
+    runs meanwhile (about 1 s for 500 equations) and puts the SVGs in the cache. The writer,
+    in this process or a forked one, waits on the cache folder's math lock (held from this
+    call until the cache is filled) and then finds them there. A failure here is only
+    logged: the writer renders what is missing itself and reports the error there.
+    """
+    maths = list(_prepared_maths(ast.transform(document, _environment_as_math)).values())
+    if not maths:
+        return
+    lock = _math_lock(config, fcntl.LOCK_EX)
+
+    def render() -> None:
+        try:
+            _rendered(maths, config)
+        except Exception as error:
+            log.debug("math: rendering ahead failed (%s); the PDF writer retries", error)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
+
+    threading.Thread(target=render, name="mathjax-ahead", daemon=True).start()
+
+
+def _math_lock(config: Config, operation: int) -> IO[bytes]:
+    """The cache folder's math lock, taken: exclusive while equations are being rendered
+    ahead, shared by a writer waiting for them. A new open file per call, so that a forked
+    process waits for its parent's thread like any other process would."""
+    folder = cache_folder(config.project_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = open(folder / f"{CACHE_KIND}.lock", "ab")  # noqa: SIM115 (released by the caller)
+    fcntl.flock(lock, operation)
+    return lock
+
+
+def typeset_math(document: dict[str, Any], manuscript: Manuscript, config: Config) -> Any:
+    """`document` with every Math node replaced by raw HTML: its SVG, or a boxed error."""
+    document = ast.transform(document, _environment_as_math)
+    by_source = _prepared_maths(document)
+    if not by_source:
         return document
-    by_source = {key: prepare(*key) for key in prepared}
+    with _math_lock(config, fcntl.LOCK_SH):  # equations rendered ahead are in the cache
+        pass
     rendered = _rendered(list(by_source.values()), config)
     for math in by_source.values():
         error = rendered[math.equation].error
@@ -148,7 +196,11 @@ def math_html(math: PreparedMath, rendered: RenderedEquation) -> str:
 def _rendered(maths: list[PreparedMath], config: Config) -> dict[Equation, RenderedEquation]:
     """Each equation's SVG or error: from the cache, the rest from one MathJax run."""
     cache = BuildCache(cache_folder(config.project_dir))
-    version = fingerprint(mathjax_version(config.project_dir), file_fingerprint(SCRIPT))
+    version = fingerprint(
+        mathjax_version(config.project_dir),
+        file_fingerprint(SCRIPT),
+        file_fingerprint(Path(flat_svg.__file__)),
+    )
     keys = {
         math.equation: fingerprint(CACHE_KIND, math.equation.tex, math.equation.display, version)
         for math in maths
@@ -163,6 +215,8 @@ def _rendered(maths: list[PreparedMath], config: Config) -> dict[Equation, Rende
     for equation, result in zip(
         missing, render_equations(missing, config.project_dir), strict=True
     ):
+        if result.svg is not None:
+            result = RenderedEquation(svg=flat_svg.flattened(result.svg))
         results[equation] = result
         cache.put_json(CACHE_KIND, keys[equation], {"svg": result.svg, "error": result.error})
     return results
