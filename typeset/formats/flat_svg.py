@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape, quoteattr
 
-_SVG_NAMESPACE = "http://www.w3.org/2000/svg"
-_SVG = "{" + _SVG_NAMESPACE + "}"
-ET.register_namespace("", _SVG_NAMESPACE)  # kept nested <svg>s serialise without "ns0:"
+_SVG = "{http://www.w3.org/2000/svg}"
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _PATH_TOKEN = re.compile(rf"([A-Za-z])|({_NUMBER})|([\s,]+)|(.)")
 _TRANSFORM = re.compile(r"\s*(translate|scale)\(\s*([^)]*)\)\s*")
@@ -76,7 +75,7 @@ def _collect(group: ET.Element, outer: Scaling, outlines: list[str], rules: list
             # A clipped window on a glyph (stretched delimiters, rules): kept as it is,
             # at its place.
             a, d, e, f = scaling
-            nested = ET.tostring(child, encoding="unicode")
+            nested = _serialised(child)
             rules.append(f'<g transform="matrix({a:g} 0 0 {d:g} {e:g} {f:g})">{nested}</g>')
         else:
             raise _NotFlat
@@ -152,3 +151,18 @@ def _mapped_rect(rect: ET.Element, scaling: Scaling) -> str:
         f'<rect x="{_number(left)}" y="{_number(bottom)}" '
         f'width="{_number(right - left)}" height="{_number(top - bottom)}"/>'
     )
+
+
+def _serialised(element: ET.Element) -> str:
+    """`element` as SVG markup in the default namespace (ElementTree's own serialiser
+    names it by a process-wide prefix registry that other modules may change)."""
+    tag = element.tag.removeprefix(_SVG)
+    if tag == element.tag and element.tag.startswith("{"):
+        raise _NotFlat  # an element of another namespace
+    if any(name.startswith("{") for name in element.keys()):
+        raise _NotFlat  # xlink:href and the like
+    attributes = "".join(f" {name}={quoteattr(value)}" for name, value in element.items())
+    if element.tag.endswith("}svg"):
+        attributes += ' xmlns="http://www.w3.org/2000/svg"'
+    children = "".join(_serialised(child) + escape(child.tail or "") for child in element)
+    return f"<{tag}{attributes}>{escape(element.text or '')}{children}</{tag}>"
