@@ -335,3 +335,17 @@ def test_equations_rendered_ahead_are_in_the_cache_when_the_writer_asks(
     assert messages == ["math: 0 equations cached, 3 to render", "math: 3 equations cached, 0 to render"]
     html = json.dumps(document)
     assert html.count("data:image/svg+xml") == 3
+
+
+def test_the_faster_svg_length_parser_gives_weasyprints_own_results() -> None:
+    import weasyprint.svg
+    from weasyprint.svg import utils
+
+    from typeset.formats.weasyprint_svg import faster_svg_lengths
+
+    assert faster_svg_lengths()
+    assert faster_svg_lengths()  # once: no wrapper around the wrapper
+    faster = weasyprint.svg.size
+    assert faster is not utils.size
+    for value in ["12", "-3.5", "1e3", " 4 ", "", None, "2em", "3ex", "50%", "3px", "1in", "x"]:
+        assert faster(value, 10, 200) == utils.size(value, 10, 200), value

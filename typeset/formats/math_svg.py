@@ -27,6 +27,7 @@ from typeset import ast
 from typeset.cache import BuildCache, cache_folder, file_fingerprint, fingerprint
 from typeset.config import Config
 from typeset.formats import flat_svg
+from typeset.formats.weasyprint_svg import faster_svg_lengths
 from typeset.manuscript import Manuscript
 from typeset.mathjax import SCRIPT, Equation, RenderedEquation, mathjax_version, render_equations
 
@@ -137,6 +138,7 @@ def _math_lock(config: Config, operation: int) -> IO[bytes]:
 
 def typeset_math(document: dict[str, Any], manuscript: Manuscript, config: Config) -> Any:
     """`document` with every Math node replaced by raw HTML: its SVG, or a boxed error."""
+    faster_svg_lengths()  # in the PDF writer's process, before WeasyPrint draws the SVGs
     document = ast.transform(document, _environment_as_math)
     by_source = _prepared_maths(document)
     if not by_source:
