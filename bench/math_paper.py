@@ -78,27 +78,45 @@ def _display(rng: random.Random, number: int) -> str:
     n = rng.choice(["n", "N", "T", "K"])
     k = rng.randint(2, 9)
     kinds = [
-        lambda: rf"\min_{{\theta \in \Theta}} \frac{{1}}{{{n}}} \sum_{{i=1}}^{{{n}}}"
-        rf" \ell\left(f_\theta({a}_i), {b}_i\right) + {g} \|\theta\|_2^2",
-        lambda: rf"\begin{{aligned}} {a}_{{t+1}} &= {a}_t - \eta \nabla f({a}_t) \\"
-        rf" &= {a}_t - \eta \left( A {a}_t - {b} \right) \\"
-        rf" &\le (1 - \eta \mu)^{{{k}}} \|{a}_0 - {a}^\star\| \end{{aligned}}",
-        lambda: rf"f({a}) = \begin{{cases}} {a}^{k} & \text{{if }} {a} \ge 0, \\"
-        rf" -{g} {a} & \text{{otherwise.}} \end{{cases}}",
-        lambda: rf"A = \begin{{pmatrix}} {g} & {k} & 0 \\ 1 & {g}^2 & {a} \\"
-        rf" 0 & {b} & 1 \end{{pmatrix}}, \quad \det A = {g}^3 - {k} {b}",
-        lambda: rf"\mathbb{{E}}\left[ \sup_{{t \le {n}}} |{a}_t| \right]"
-        rf" \le \frac{{C}}{{\sqrt{{{n}}}}} \sum_{{k=1}}^{{\infty}} \frac{{1}}{{k^{k}}}",
-        lambda: rf"\int_{{-\infty}}^{{\infty}} e^{{-{a}^2 / 2 \sigma^2}}\,d{a}"
-        rf" = \sigma \sqrt{{2\pi}}",
-        lambda: rf"\operatorname{{KL}}(P \parallel Q) = \sum_{{{a} \in \mathcal{{X}}}}"
-        rf" P({a}) \log \frac{{P({a})}}{{Q({a})}}",
-        lambda: rf"\begin{{bmatrix}} {a}_1 \\ \vdots \\ {a}_{n} \end{{bmatrix}}"
-        rf" = \begin{{bmatrix}} {g} & \cdots & 0 \\ \vdots & \ddots & \vdots \\"
-        rf" 0 & \cdots & {g} \end{{bmatrix}} \begin{{bmatrix}} {b}_1 \\ \vdots \\"
-        rf" {b}_{n} \end{{bmatrix}}",
-        lambda: rf"P({a} \mid {b}) = \frac{{P({b} \mid {a})\,P({a})}}"
-        rf"{{\sum_{{{a}'}} P({b} \mid {a}')\,P({a}')}}",
+        lambda: (
+            rf"\min_{{\theta \in \Theta}} \frac{{1}}{{{n}}} \sum_{{i=1}}^{{{n}}}"
+            rf" \ell\left(f_\theta({a}_i), {b}_i\right) + {g} \|\theta\|_2^2"
+        ),
+        lambda: (
+            rf"\begin{{aligned}} {a}_{{t+1}} &= {a}_t - \eta \nabla f({a}_t) \\"
+            rf" &= {a}_t - \eta \left( A {a}_t - {b} \right) \\"
+            rf" &\le (1 - \eta \mu)^{{{k}}} \|{a}_0 - {a}^\star\| \end{{aligned}}"
+        ),
+        lambda: (
+            rf"f({a}) = \begin{{cases}} {a}^{k} & \text{{if }} {a} \ge 0, \\"
+            rf" -{g} {a} & \text{{otherwise.}} \end{{cases}}"
+        ),
+        lambda: (
+            rf"A = \begin{{pmatrix}} {g} & {k} & 0 \\ 1 & {g}^2 & {a} \\"
+            rf" 0 & {b} & 1 \end{{pmatrix}}, \quad \det A = {g}^3 - {k} {b}"
+        ),
+        lambda: (
+            rf"\mathbb{{E}}\left[ \sup_{{t \le {n}}} |{a}_t| \right]"
+            rf" \le \frac{{C}}{{\sqrt{{{n}}}}} \sum_{{k=1}}^{{\infty}} \frac{{1}}{{k^{k}}}"
+        ),
+        lambda: (
+            rf"\int_{{-\infty}}^{{\infty}} e^{{-{a}^2 / 2 \sigma^2}}\,d{a}"
+            rf" = \sigma \sqrt{{2\pi}}"
+        ),
+        lambda: (
+            rf"\operatorname{{KL}}(P \parallel Q) = \sum_{{{a} \in \mathcal{{X}}}}"
+            rf" P({a}) \log \frac{{P({a})}}{{Q({a})}}"
+        ),
+        lambda: (
+            rf"\begin{{bmatrix}} {a}_1 \\ \vdots \\ {a}_{n} \end{{bmatrix}}"
+            rf" = \begin{{bmatrix}} {g} & \cdots & 0 \\ \vdots & \ddots & \vdots \\"
+            rf" 0 & \cdots & {g} \end{{bmatrix}} \begin{{bmatrix}} {b}_1 \\ \vdots \\"
+            rf" {b}_{n} \end{{bmatrix}}"
+        ),
+        lambda: (
+            rf"P({a} \mid {b}) = \frac{{P({b} \mid {a})\,P({a})}}"
+            rf"{{\sum_{{{a}'}} P({b} \mid {a}')\,P({a}')}}"
+        ),
     ]
     return rng.choice(kinds)()
 

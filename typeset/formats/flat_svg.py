@@ -47,7 +47,7 @@ def flattened(svg: str) -> str:
         top = root[0]
         if any(top.get(name) != value for name, value in _ROOT_GROUP.items()):
             raise _NotFlat
-        if set(top.keys()) - {*_ROOT_GROUP, "transform"}:
+        if set(top.attrib) - {*_ROOT_GROUP, "transform"}:
             raise _NotFlat
         outlines: list[str] = []
         rules: list[str] = []
@@ -63,13 +63,17 @@ def flattened(svg: str) -> str:
 def _collect(group: ET.Element, outer: Scaling, outlines: list[str], rules: list[str]) -> None:
     for child in group:
         tag = child.tag.removeprefix(_SVG)
-        attributes = {k for k in child.keys() if not k.startswith("data-")}
+        attributes = {k for k in child.attrib if not k.startswith("data-")}
         scaling = _then(outer, _parsed_transform(child.get("transform", "")))
         if tag == "g" and attributes <= {"transform"}:
             _collect(child, scaling, outlines, rules)
         elif tag == "path" and attributes <= {"d", "transform"} and len(child) == 0:
             outlines.append(_mapped_path(child.get("d", ""), scaling))
-        elif tag == "rect" and attributes <= {"x", "y", "width", "height", "transform"} and not len(child):
+        elif (
+            tag == "rect"
+            and attributes <= {"x", "y", "width", "height", "transform"}
+            and not len(child)
+        ):
             rules.append(_mapped_rect(child, scaling))
         elif tag == "svg" and "transform" not in attributes:
             # A clipped window on a glyph (stretched delimiters, rules): kept as it is,
@@ -159,7 +163,7 @@ def _serialised(element: ET.Element) -> str:
     tag = element.tag.removeprefix(_SVG)
     if tag == element.tag and element.tag.startswith("{"):
         raise _NotFlat  # an element of another namespace
-    if any(name.startswith("{") for name in element.keys()):
+    if any(name.startswith("{") for name in element.attrib):
         raise _NotFlat  # xlink:href and the like
     attributes = "".join(f" {name}={quoteattr(value)}" for name, value in element.items())
     if element.tag.endswith("}svg"):

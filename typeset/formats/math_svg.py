@@ -13,7 +13,6 @@ the PDF writer.
 
 from __future__ import annotations
 
-import base64
 import fcntl
 import html
 import logging
@@ -183,7 +182,7 @@ def math_html(math: PreparedMath, rendered: RenderedEquation) -> str:
         f"width: {attributes.get('width', 'auto')}; height: {attributes.get('height', 'auto')}; "
         + attributes.get("style", "")
     )
-    source = "data:image/svg+xml;base64," + base64.b64encode(rendered.svg.encode()).decode()
+    source = _image_url(rendered.svg)
     svg = (
         f'<img src="{source}" alt="{html.escape(_one_line(math.equation.tex), quote=True)}" '
         f'style="{html.escape(style, quote=True)}">'
@@ -193,6 +192,34 @@ def math_html(math: PreparedMath, rendered: RenderedEquation) -> str:
         return element
     number = f'<span class="equation-number">{html.escape(math.number)}</span>'
     return f'<span class="display-equation">{element}{number}</span>'
+
+
+# The PDF's HTML names each equation's SVG by a short URL that the PDF writer's URL
+# fetcher answers from here (formats/pdf.py LocalFilesOnly), not by a data: URI: a paper
+# repeats its equations, and 500 base64 SVGs made a 2 MB HTML that WeasyPrint's HTML
+# parser took 0.3 s and its layout another 0.3 s to read. The URL is the SVG's digest, so
+# equal equations share one URL (one image parsed) and forked layout processes, which
+# inherit this table, resolve the same URLs.
+MATH_URL_SCHEME = "typeset-math"
+_IMAGES_BY_URL: dict[str, bytes] = {}
+
+
+def _image_url(svg: str) -> str:
+    data = svg.encode()
+    url = f"{MATH_URL_SCHEME}:{fingerprint(data)[:40]}.svg"
+    _IMAGES_BY_URL[url] = data
+    return url
+
+
+def math_image(url: str) -> Any:
+    """The fetcher's answer for a MATH_URL_SCHEME URL: the SVG of an equation this
+    process typeset (a weasyprint.urls.URLFetcherResponse)."""
+    from weasyprint.urls import URLFetcherResponse, URLFetchingError
+
+    data = _IMAGES_BY_URL.get(url)
+    if data is None:
+        raise URLFetchingError(f"refused: {url} is no equation of this build")
+    return URLFetcherResponse(url, data, {"Content-Type": "image/svg+xml"})
 
 
 def _rendered(maths: list[PreparedMath], config: Config) -> dict[Equation, RenderedEquation]:

@@ -33,9 +33,7 @@ def faster_svg_lengths() -> bool:
 
 
 def _float_first(size: Callable[..., Any]) -> Callable[..., Any]:
-    def float_first(
-        string: Any, font_size: Any = None, percentage_reference: Any = None
-    ) -> Any:
+    def float_first(string: Any, font_size: Any = None, percentage_reference: Any = None) -> Any:
         try:
             return float(string)  # what `size` itself returns first for a plain number
         except (TypeError, ValueError):
