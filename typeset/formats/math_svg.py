@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from typeset import ast
+from typeset import ast, timings
 from typeset.cache import BuildCache, cache_folder, file_fingerprint, fingerprint
 from typeset.config import Config
 from typeset.formats import flat_svg
@@ -142,7 +142,8 @@ def typeset_math(document: dict[str, Any], manuscript: Manuscript, config: Confi
     by_source = _prepared_maths(document)
     if not by_source:
         return document
-    with _math_lock(config, fcntl.LOCK_SH):  # equations rendered ahead are in the cache
+    # The equations rendered ahead are in the cache once the lock is free.
+    with timings.stage("math-wait"), _math_lock(config, fcntl.LOCK_SH):
         pass
     rendered = _rendered(list(by_source.values()), config)
     for math in by_source.values():
