@@ -19,7 +19,7 @@ from tests.conftest import PROJECT, epub_xhtml, pdf_text
 from typeset import ast, build, load_config
 from typeset.errors import ToolError
 from typeset.formats.math_svg import prepare
-from typeset.mathjax import Equation, render_equations
+from typeset.mathjax import Equation, RenderedEquation, render_equations
 from typeset.pandoc import run_pandoc
 
 MATH_DATA = PROJECT / "tests" / "data" / "math"
@@ -231,7 +231,9 @@ def test_a_rebuild_renders_only_the_new_equation(
     caplog.set_level(logging.DEBUG, logger="typeset.formats.math_svg")
     build(config_for(manuscript, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
     messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("math:")]
-    assert messages == ["math: 3 equations cached, 1 to render"]
+    # rendered once, ahead of the writer (typeset/formats/math_svg.py render_meanwhile)
+    assert messages[0] == "math: 3 equations cached, 1 to render"
+    assert all(message.endswith(" 0 to render") for message in messages[1:])
 
 
 def test_an_amsmath_environment_in_the_markdown_is_display_math_for_the_pdf() -> None:
@@ -244,3 +246,125 @@ def test_an_amsmath_environment_in_the_markdown_is_display_math_for_the_pdf() ->
     }
     assert _environment_as_math({"t": "RawInline", "c": ["tex", "\\newpage"]}) is None
     assert _environment_as_math({"t": "RawInline", "c": ["html", align]}) is None
+
+
+def _page_pixels(html: str, folder: Path) -> list[bytes]:
+    """Each page of `html` as WeasyPrint draws it, rasterised at 150 dpi (grey bytes)."""
+    import subprocess
+
+    import weasyprint
+    from PIL import Image
+
+    pdf = folder / "pages.pdf"
+    weasyprint.HTML(string=html).write_pdf(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", str(pdf), str(folder / "p")],
+                   check=True)  # fmt: skip
+    return [Image.open(png).tobytes() for png in sorted(folder.glob("p-*.png"))]
+
+
+@pytest.mark.slow
+def test_a_flattened_svg_draws_the_same_picture_with_one_path(tmp_path: Path) -> None:
+    import base64
+
+    from typeset.formats.flat_svg import flattened
+
+    tex = [
+        (r"\hat{\theta}_n \in \mathbb{R}^d", False),
+        (r"\frac{1}{\sqrt{K}} \sum_{i=1}^{n} x_i^{2}", False),
+        (r"f(x) = \begin{cases} x^2 & \text{if } x \ge 0, \\ -x \end{cases}", True),
+        (r"A = \begin{pmatrix} \lambda & 5 \\ 1 & \lambda^2 \end{pmatrix} \overline{xy}", True),
+        (r"\left[ \int_0^1 e^{-t^2/2} \, dt \right]^{1/2}", True),
+    ]  # fmt: skip
+    rendered = render_equations([Equation(t, d) for t, d in tex], PROJECT)
+    svgs = [r.svg or "" for r in rendered]
+    flat = [flattened(svg) for svg in svgs]
+    for svg in flat:
+        outside_windows = re.sub(r'<g transform="matrix[^"]*"><svg.*?</svg></g>', "", svg)
+        # one path and the root flip, besides the clipped windows on stretched glyphs
+        assert outside_windows.count("<path") == 1 and outside_windows.count("transform=") == 1
+
+    def page(images: list[str]) -> str:
+        return "".join(
+            f'<p style="margin: 0 0 1cm; font-size: 20pt"><img style="height: 8ex" '
+            f'src="data:image/svg+xml;base64,{base64.b64encode(s.encode()).decode()}"></p>'
+            for s in images
+        )
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    before, after = (
+        _page_pixels(page(svgs), tmp_path / "a"),
+        _page_pixels(page(flat), tmp_path / "b"),
+    )
+    assert len(before) == len(after) == 1
+    differing = sum(abs(x - y) > 64 for x, y in zip(before[0], after[0], strict=True))
+    inked = sum(x < 128 for x in before[0])
+    assert inked > 1000  # the equations are drawn at all
+    assert differing < inked / 100  # antialiasing at the edges, at most
+
+
+def test_an_svg_flattening_does_not_handle_is_left_as_it_is() -> None:
+    from typeset.formats.flat_svg import flattened
+
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 -500 500 600"><g stroke="currentColor"'
+        ' fill="currentColor" stroke-width="0" transform="scale(1,-1)"><g fill="red">'
+        '<path d="M0 0L100 0L100 100Z"/></g><use href="#x"/></g></svg>'
+    )
+    assert flattened(svg) == svg  # colour and <use>: drawn as MathJax made them
+    relative = svg.replace('<g fill="red">', "<g>").replace('<use href="#x"/>', "")
+    assert flattened(relative) != relative
+    assert flattened(relative.replace("L100 0L100 100Z", "l100 0l0 100z")) == relative.replace(
+        "L100 0L100 100Z", "l100 0l0 100z"
+    )
+
+
+@pytest.mark.slow
+def test_equations_rendered_ahead_are_in_the_cache_when_the_writer_asks(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typeset.formats.math_svg import render_meanwhile, typeset_math
+    from typeset.manuscript import read_manuscript
+
+    monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
+    manuscript_path = tmp_path / "ahead.md"
+    manuscript_path.write_text("---\ntitle: Ahead\nlang: en\n---\n\n$a^2$, $b_1$ and $$c$$\n")
+    config = config_for(manuscript_path, tmp_path / "out", "pdf")
+    manuscript = read_manuscript(manuscript_path, {})
+    caplog.set_level(logging.DEBUG, logger="typeset.formats.math_svg")
+    render_meanwhile(manuscript.document, config)  # type: ignore[arg-type]
+    document = typeset_math(manuscript.document, manuscript, config)  # type: ignore[arg-type]
+    messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("math:")]
+    assert messages == [
+        "math: 0 equations cached, 3 to render",
+        "math: 3 equations cached, 0 to render",
+    ]
+    html = json.dumps(document)
+    assert html.count("typeset-math:") == 3
+
+
+def test_the_faster_svg_length_parser_gives_weasyprints_own_results() -> None:
+    import weasyprint.svg
+    from weasyprint.svg import utils
+
+    from typeset.formats.weasyprint_svg import faster_svg_lengths
+
+    assert faster_svg_lengths()
+    assert faster_svg_lengths()  # once: no wrapper around the wrapper
+    faster = weasyprint.svg.size
+    assert faster is not utils.size
+    for value in ["12", "-3.5", "1e3", " 4 ", "", None, "2em", "3ex", "50%", "3px", "1in", "x"]:
+        assert faster(value, 10, 200) == utils.size(value, 10, 200), value
+
+
+def test_the_pdf_fetcher_serves_only_equations_this_build_typeset() -> None:
+    from weasyprint.urls import URLFetchingError
+
+    from typeset.formats.math_svg import MATH_URL_SCHEME, math_html, math_image
+
+    html = math_html(prepare("x^2", display=False), RenderedEquation(svg="<svg/>"))
+    url = re.search(r'src="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    assert url.startswith(f"{MATH_URL_SCHEME}:")
+    assert math_image(url).read() == b"<svg/>"
+    with pytest.raises(URLFetchingError):
+        math_image(f"{MATH_URL_SCHEME}:0000.svg")

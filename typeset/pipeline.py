@@ -48,6 +48,7 @@ from typeset.config import Config
 from typeset.errors import ToolError, TypesetError
 from typeset.formats import format_names, writer_for
 from typeset.formats.base import FormatWriter, structure_arguments
+from typeset.formats.math_svg import render_meanwhile
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
 from typeset.manuscript import Manuscript
 from typeset.output import staged_outputs
@@ -106,6 +107,8 @@ def _build(
     writers = _import_writers_meanwhile(config.formats)
     with stage("parse"):
         inputs = read_inputs(config, cache=cache, sources=sources)
+    if "pdf" in config.formats:  # MathJax runs while citations are formatted
+        render_meanwhile(inputs.manuscript.document, config)
     check_citation_keys(inputs)
     work = cached_cite_this_work(inputs.manuscript, config, cache)
     resolved_key = _resolved_key(inputs, config)

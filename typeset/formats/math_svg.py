@@ -13,16 +13,20 @@ the PDF writer.
 
 from __future__ import annotations
 
-import base64
+import fcntl
 import html
 import logging
 import re
+import threading
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
-from typeset import ast
+from typeset import ast, timings
 from typeset.cache import BuildCache, cache_folder, file_fingerprint, fingerprint
 from typeset.config import Config
+from typeset.formats import flat_svg
+from typeset.formats.weasyprint_svg import faster_svg_lengths
 from typeset.manuscript import Manuscript
 from typeset.mathjax import SCRIPT, Equation, RenderedEquation, mathjax_version, render_equations
 
@@ -84,17 +88,63 @@ def _environment_as_math(node: dict[str, Any]) -> dict[str, Any] | None:
     return math if node["t"] == "RawInline" else {"t": "Para", "c": [math]}
 
 
-def typeset_math(document: dict[str, Any], manuscript: Manuscript, config: Config) -> Any:
-    """`document` with every Math node replaced by raw HTML: its SVG, or a boxed error."""
-    document = ast.transform(document, _environment_as_math)
-    prepared = {
+def _prepared_maths(document: dict[str, Any]) -> dict[tuple[str, bool], PreparedMath]:
+    """Each distinct equation of `document` (TeX, display?), once however often it occurs."""
+    keys = {
         (node["c"][1], node["c"][0]["t"] == "DisplayMath"): None
         for node in ast.walk(document["blocks"])
         if node["t"] == "Math"
     }
-    if not prepared:
+    return {key: prepare(*key) for key in keys}
+
+
+def render_meanwhile(document: dict[str, Any], config: Config) -> None:
+    """Start MathJax on the equations of the parsed manuscript in a background thread.
+
+    The PDF writer needs the SVGs only after citations are formatted; started here, node
+    runs meanwhile (about 1 s for 500 equations) and puts the SVGs in the cache. The writer,
+    in this process or a forked one, waits on the cache folder's math lock (held from this
+    call until the cache is filled) and then finds them there. A failure here is only
+    logged: the writer renders what is missing itself and reports the error there.
+    """
+    maths = list(_prepared_maths(ast.transform(document, _environment_as_math)).values())
+    if not maths:
+        return
+    lock = _math_lock(config, fcntl.LOCK_EX)
+
+    def render() -> None:
+        try:
+            _rendered(maths, config)
+        except Exception as error:
+            log.debug("math: rendering ahead failed (%s); the PDF writer retries", error)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
+
+    threading.Thread(target=render, name="mathjax-ahead", daemon=True).start()
+
+
+def _math_lock(config: Config, operation: int) -> IO[bytes]:
+    """The cache folder's math lock, taken: exclusive while equations are being rendered
+    ahead, shared by a writer waiting for them. A new open file per call, so that a forked
+    process waits for its parent's thread like any other process would."""
+    folder = cache_folder(config.project_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = open(folder / f"{CACHE_KIND}.lock", "ab")  # noqa: SIM115 (released by the caller)
+    fcntl.flock(lock, operation)
+    return lock
+
+
+def typeset_math(document: dict[str, Any], manuscript: Manuscript, config: Config) -> Any:
+    """`document` with every Math node replaced by raw HTML: its SVG, or a boxed error."""
+    faster_svg_lengths()  # in the PDF writer's process, before WeasyPrint draws the SVGs
+    document = ast.transform(document, _environment_as_math)
+    by_source = _prepared_maths(document)
+    if not by_source:
         return document
-    by_source = {key: prepare(*key) for key in prepared}
+    # The equations rendered ahead are in the cache once the lock is free.
+    with timings.stage("math-wait"), _math_lock(config, fcntl.LOCK_SH):
+        pass
     rendered = _rendered(list(by_source.values()), config)
     for math in by_source.values():
         error = rendered[math.equation].error
@@ -133,7 +183,7 @@ def math_html(math: PreparedMath, rendered: RenderedEquation) -> str:
         f"width: {attributes.get('width', 'auto')}; height: {attributes.get('height', 'auto')}; "
         + attributes.get("style", "")
     )
-    source = "data:image/svg+xml;base64," + base64.b64encode(rendered.svg.encode()).decode()
+    source = _image_url(rendered.svg)
     svg = (
         f'<img src="{source}" alt="{html.escape(_one_line(math.equation.tex), quote=True)}" '
         f'style="{html.escape(style, quote=True)}">'
@@ -145,10 +195,42 @@ def math_html(math: PreparedMath, rendered: RenderedEquation) -> str:
     return f'<span class="display-equation">{element}{number}</span>'
 
 
+# The PDF's HTML names each equation's SVG by a short URL that the PDF writer's URL
+# fetcher answers from here (formats/pdf.py LocalFilesOnly), not by a data: URI: a paper
+# repeats its equations, and 500 base64 SVGs made a 2 MB HTML that WeasyPrint's HTML
+# parser took 0.3 s and its layout another 0.3 s to read. The URL is the SVG's digest, so
+# equal equations share one URL (one image parsed) and forked layout processes, which
+# inherit this table, resolve the same URLs.
+MATH_URL_SCHEME = "typeset-math"
+_IMAGES_BY_URL: dict[str, bytes] = {}
+
+
+def _image_url(svg: str) -> str:
+    data = svg.encode()
+    url = f"{MATH_URL_SCHEME}:{fingerprint(data)[:40]}.svg"
+    _IMAGES_BY_URL[url] = data
+    return url
+
+
+def math_image(url: str) -> Any:
+    """The fetcher's answer for a MATH_URL_SCHEME URL: the SVG of an equation this
+    process typeset (a weasyprint.urls.URLFetcherResponse)."""
+    from weasyprint.urls import URLFetcherResponse, URLFetchingError
+
+    data = _IMAGES_BY_URL.get(url)
+    if data is None:
+        raise URLFetchingError(f"refused: {url} is no equation of this build")
+    return URLFetcherResponse(url, data, {"Content-Type": "image/svg+xml"})
+
+
 def _rendered(maths: list[PreparedMath], config: Config) -> dict[Equation, RenderedEquation]:
     """Each equation's SVG or error: from the cache, the rest from one MathJax run."""
     cache = BuildCache(cache_folder(config.project_dir))
-    version = fingerprint(mathjax_version(config.project_dir), file_fingerprint(SCRIPT))
+    version = fingerprint(
+        mathjax_version(config.project_dir),
+        file_fingerprint(SCRIPT),
+        file_fingerprint(Path(flat_svg.__file__)),
+    )
     keys = {
         math.equation: fingerprint(CACHE_KIND, math.equation.tex, math.equation.display, version)
         for math in maths
@@ -163,6 +245,8 @@ def _rendered(maths: list[PreparedMath], config: Config) -> dict[Equation, Rende
     for equation, result in zip(
         missing, render_equations(missing, config.project_dir), strict=True
     ):
+        if result.svg is not None:
+            result = RenderedEquation(svg=flat_svg.flattened(result.svg))
         results[equation] = result
         cache.put_json(CACHE_KIND, keys[equation], {"svg": result.svg, "error": result.error})
     return results

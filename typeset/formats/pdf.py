@@ -25,7 +25,7 @@ from typeset.formats.cache_inputs import (
     package_version,
     style_files,
 )
-from typeset.formats.math_svg import typeset_math
+from typeset.formats.math_svg import MATH_URL_SCHEME, math_image, typeset_math
 from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.formats.print_notes import notes_as_footnote_spans
@@ -231,7 +231,8 @@ def _mark_wide_table(node: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
-    """Fetch data: URLs, files inside `roots`, and URLs under `allowed_urls`; nothing else.
+    """Fetch data: URLs, the equations' SVGs (math_svg), files inside `roots`, and URLs
+    under `allowed_urls`; nothing else.
 
     A manuscript may come from someone else: it must not be able to pull /etc/passwd
     into the PDF (an <img>, or a <link rel="attachment"> that embeds any file), nor
@@ -259,6 +260,8 @@ class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
                     url,
                 )
                 raise URLFetchingError(f"refused: {url} (not under an allowed URL prefix)")
+        elif parsed.scheme == MATH_URL_SCHEME:
+            return math_image(url)
         elif parsed.scheme != "data":
             log.warning("refused to fetch %s: unsupported URL scheme", url)
             raise URLFetchingError(f"refused: {url} (unsupported scheme)")
