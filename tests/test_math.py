@@ -368,3 +368,23 @@ def test_the_pdf_fetcher_serves_only_equations_this_build_typeset() -> None:
     assert math_image(url).read() == b"<svg/>"
     with pytest.raises(URLFetchingError):
         math_image(f"{MATH_URL_SCHEME}:0000.svg")
+
+
+@pytest.mark.slow
+def test_a_forced_build_renders_every_equation_again_and_only_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --force ignores the cached equations, but the writer reads the ones this same build
+    # rendered ahead instead of starting MathJax a second time
+    monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
+    manuscript = tmp_path / "forced.md"
+    shutil.copy(MATH_DATA / "refs.bib", tmp_path / "refs.bib")
+    manuscript.write_text("---\ntitle: Forced\nlang: en\n---\n\n$x^2$ and $y^2$ and $$z$$\n")
+    build(config_for(manuscript, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
+    caplog.set_level(logging.DEBUG, logger="typeset.formats.math_svg")
+    build(config_for(manuscript, tmp_path / "out", "pdf"), force=True)  # type: ignore[arg-type]
+    messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("math:")]
+    assert messages == [
+        "math: 0 equations cached, 3 to render",
+        "math: 3 equations cached, 0 to render",
+    ]

@@ -111,6 +111,8 @@ def render_meanwhile(document: dict[str, Any], config: Config) -> None:
     if not maths:
         return
     lock = _math_lock(config, fcntl.LOCK_EX)
+    # Set before the thread starts, so a writer forked meanwhile inherits it too.
+    _RENDERED_AHEAD.update(math.equation for math in maths)
 
     def render() -> None:
         try:
@@ -122,6 +124,10 @@ def render_meanwhile(document: dict[str, Any], config: Config) -> None:
             lock.close()
 
     threading.Thread(target=render, name="mathjax-ahead", daemon=True).start()
+
+
+# Equations whose rendering this process started ahead of the PDF writer.
+_RENDERED_AHEAD: set[Equation] = set()
 
 
 def _math_lock(config: Config, operation: int) -> IO[bytes]:
@@ -145,7 +151,7 @@ def typeset_math(document: dict[str, Any], manuscript: Manuscript, config: Confi
     # The equations rendered ahead are in the cache once the lock is free.
     with timings.stage("math-wait"), _math_lock(config, fcntl.LOCK_SH):
         pass
-    rendered = _rendered(list(by_source.values()), config)
+    rendered = _rendered(list(by_source.values()), config, ahead=frozenset(_RENDERED_AHEAD))
     for math in by_source.values():
         error = rendered[math.equation].error
         if error is not None:
@@ -223,9 +229,16 @@ def math_image(url: str) -> Any:
     return URLFetcherResponse(url, data, {"Content-Type": "image/svg+xml"})
 
 
-def _rendered(maths: list[PreparedMath], config: Config) -> dict[Equation, RenderedEquation]:
-    """Each equation's SVG or error: from the cache, the rest from one MathJax run."""
+def _rendered(
+    maths: list[PreparedMath], config: Config, *, ahead: frozenset[Equation] = frozenset()
+) -> dict[Equation, RenderedEquation]:
+    """Each equation's SVG or error: from the cache, the rest from one MathJax run.
+
+    `ahead` are equations this build rendered ahead (render_meanwhile): the cache holds
+    them fresh, so they are read from it even when the build reads no cache (--force).
+    """
     cache = BuildCache(cache_folder(config.project_dir))
+    fresh = BuildCache(cache_folder(config.project_dir), read=True)
     version = fingerprint(
         mathjax_version(config.project_dir),
         file_fingerprint(SCRIPT),
@@ -237,7 +250,7 @@ def _rendered(maths: list[PreparedMath], config: Config) -> dict[Equation, Rende
     }
     results: dict[Equation, RenderedEquation] = {}
     for equation, key in keys.items():
-        cached = cache.get_json(CACHE_KIND, key)
+        cached = (fresh if equation in ahead else cache).get_json(CACHE_KIND, key)
         if isinstance(cached, dict):
             results[equation] = RenderedEquation(cached.get("svg"), cached.get("error"))
     missing = [equation for equation in keys if equation not in results]
