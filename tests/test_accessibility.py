@@ -381,3 +381,57 @@ def test_essay_epub_claims_wcag_aa_as_its_content_backs_it(essay: dict[str, Path
         '<meta property="dcterms:conformsTo">EPUB Accessibility 1.1 - WCAG 2.1 Level AA</meta>'
         in opf
     )
+
+
+def test_the_artifacts_pass_on_weasyprint_bytes_matches_the_full_tokeniser(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The post-pass rewrites WeasyPrint's streams as bytes (pdf_artifacts._PYDYF_MARKED_CONTENT);
+    # it must take that path on a real tagged PDF and give what tokenising the stream gives.
+    import shutil
+
+    import pikepdf
+    import weasyprint
+
+    from typeset.formats import pdf_artifacts
+
+    html = (
+        '<html lang="en"><head><style>@page { @top-center { content: "Running head" }'
+        " @bottom-center { content: counter(page) } }</style></head><body>"
+        + "".join(f"<h2>Part {n}</h2><p>Text <a href='#p{n}'>link</a> {n}.</p>" for n in range(40))
+        + "</body></html>"
+    )
+    raw = tmp_path / "raw.pdf"
+    weasyprint.HTML(string=html).write_pdf(raw, pdf_variant="pdf/ua-1")
+    fast, slow = tmp_path / "fast.pdf", tmp_path / "slow.pdf"
+    shutil.copy(raw, fast)
+    shutil.copy(raw, slow)
+    taken = []
+    original = pdf_artifacts._rewrite_pydyf_content
+    monkeypatch.setattr(
+        pdf_artifacts,
+        "_rewrite_pydyf_content",
+        lambda *arguments: taken.append(original(*arguments)) or taken[-1],
+    )
+    converted = pdf_artifacts.mark_orphaned_content_as_artifacts(fast)
+    assert converted > 0 and taken and all(taken)
+    monkeypatch.setattr(pdf_artifacts, "_rewrite_pydyf_content", lambda *arguments: False)
+    assert pdf_artifacts.mark_orphaned_content_as_artifacts(slow) == converted
+
+    def operators(path: Path) -> list[list[tuple[list[str], str]]]:
+        with pikepdf.open(path) as pdf:
+            return [
+                [
+                    (list(map(str, i.operands)), str(i.operator))
+                    for i in pikepdf.parse_content_stream(page)
+                ]
+                for page in pdf.pages
+            ]
+
+    assert operators(fast) == operators(slow)
+    assert any(
+        "/Artifact" in operands
+        for page in operators(fast)
+        for operands, operator in page
+        if operator == "BDC"
+    )
