@@ -47,7 +47,7 @@ from typeset.pandoc import run_pandoc
 log = logging.getLogger(__name__)
 
 # Bump when cover.py draws differently: cached covers are keyed by it.
-COVER_DESIGN_VERSION = 1
+COVER_DESIGN_VERSION = 2
 
 # The image types EPUB 3 reading systems must support that pandoc can size for its cover
 # page.
