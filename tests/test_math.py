@@ -218,15 +218,21 @@ def test_a_bad_equation_warns_with_its_line_and_prints_boxed_source(
     assert boxes, "the bad equation has a visible box around it"
 
 
-@pytest.mark.slow
-def test_a_rebuild_renders_only_the_new_equation(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _built_three_equations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A manuscript of three equations, built once as PDF into a cache of its own."""
     monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
     manuscript = tmp_path / "cached.md"
     shutil.copy(MATH_DATA / "refs.bib", tmp_path / "refs.bib")
     manuscript.write_text("---\ntitle: Cache\nlang: en\n---\n\n$x^2$ and $y^2$ and $$z$$\n")
     build(config_for(manuscript, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
+    return manuscript
+
+
+@pytest.mark.slow
+def test_a_rebuild_renders_only_the_new_equation(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manuscript = _built_three_equations(tmp_path, monkeypatch)
     manuscript.write_text(manuscript.read_text() + "\nNew: $w^3$.\n")
     caplog.set_level(logging.DEBUG, logger="typeset.formats.math_svg")
     build(config_for(manuscript, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
@@ -376,11 +382,7 @@ def test_a_forced_build_renders_every_equation_again_and_only_once(
 ) -> None:
     # --force ignores the cached equations, but the writer reads the ones this same build
     # rendered ahead instead of starting MathJax a second time
-    monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
-    manuscript = tmp_path / "forced.md"
-    shutil.copy(MATH_DATA / "refs.bib", tmp_path / "refs.bib")
-    manuscript.write_text("---\ntitle: Forced\nlang: en\n---\n\n$x^2$ and $y^2$ and $$z$$\n")
-    build(config_for(manuscript, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
+    manuscript = _built_three_equations(tmp_path, monkeypatch)
     caplog.set_level(logging.DEBUG, logger="typeset.formats.math_svg")
     build(config_for(manuscript, tmp_path / "out", "pdf"), force=True)  # type: ignore[arg-type]
     messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("math:")]

@@ -232,25 +232,35 @@ def test_split_book_has_the_same_valid_tag_tree(book: dict[str, Any]) -> None:
     subprocess.run(["qpdf", "--check", str(book["split"])], check=True, capture_output=True)
 
 
+def _part_times(folder: Path) -> dict[Path, int]:
+    """Each cached part of the split book, with when it was last written."""
+    parts = folder / "cache-split" / "pdf-parts"
+    return {path: path.stat().st_mtime_ns for path in parts.iterdir()}
+
+
+def _split_the_small_book(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thresholds the `book` fixture is built with: its 10k words in two parts."""
+    monkeypatch.setattr(pdf_parallel, "MIN_WORDS_TO_SPLIT", 3_000)
+    monkeypatch.setattr(pdf_parallel, "MIN_WORDS_PER_PART", 1_000)
+
+
 @pytest.mark.slow
 def test_one_word_edit_lays_out_one_part_again(
     book: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = book["folder"]
-    parts = folder / "cache-split" / "pdf-parts"
-    before = {path: path.stat().st_mtime_ns for path in parts.iterdir()}
+    before = _part_times(folder)
     assert len(before) == 2
     manuscript = folder / "book.md"
     text = manuscript.read_text()
     middle = text.index(" the ", len(text) // 2)
     manuscript.write_text(text[:middle] + " the very " + text[middle + 5 :])
-    monkeypatch.setattr(pdf_parallel, "MIN_WORDS_TO_SPLIT", 3_000)
-    monkeypatch.setattr(pdf_parallel, "MIN_WORDS_PER_PART", 1_000)
+    _split_the_small_book(monkeypatch)
     try:
         _build(folder, folder / "cache-split", split=True, force=False)
     finally:
         manuscript.write_text(text)
-    assert len(set(parts.iterdir()) - set(before)) == 1
+    assert len(set(_part_times(folder)) - set(before)) == 1
     # the part without the edit was served from the cache, not laid out again (a part
     # laid out is written to its path anew)
     assert all(path.stat().st_mtime_ns == time for path, time in before.items())
@@ -262,10 +272,8 @@ def test_forced_build_lays_out_every_part_again(
 ) -> None:
     # --force recomputes everything: the parts in the cache are laid out again too
     folder = book["folder"]
-    parts = folder / "cache-split" / "pdf-parts"
-    before = {path: path.stat().st_mtime_ns for path in parts.iterdir()}
-    monkeypatch.setattr(pdf_parallel, "MIN_WORDS_TO_SPLIT", 3_000)
-    monkeypatch.setattr(pdf_parallel, "MIN_WORDS_PER_PART", 1_000)
+    before = _part_times(folder)
+    _split_the_small_book(monkeypatch)
     _build(folder, folder / "cache-split", split=True, force=True)
     rewritten = [path for path, time in before.items() if path.stat().st_mtime_ns != time]
     assert len(rewritten) == 2  # both parts of the book (an edit test may leave an old one)

@@ -92,18 +92,14 @@ def build(
     manuscript and bibliography already read for this config (several profiles, one read).
     """
     with reads_allowed(not force):
-        return _build(config, force=force, progress=progress, sources=sources)
+        return _build(config, progress=progress, sources=sources)
 
 
 def _build(
-    config: Config,
-    *,
-    force: bool,
-    progress: ProgressCallback | None,
-    sources: SourceReads | None,
+    config: Config, *, progress: ProgressCallback | None, sources: SourceReads | None
 ) -> BuildResult:
     started = time.perf_counter()
-    cache = BuildCache(cache_folder(config.project_dir), read=not force)
+    cache = BuildCache(cache_folder(config.project_dir))  # reads unless `build` was forced
     writers = _import_writers_meanwhile(config.formats)
     with stage("parse"):
         inputs = read_inputs(config, cache=cache, sources=sources)

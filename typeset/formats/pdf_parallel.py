@@ -43,7 +43,7 @@ import pikepdf
 import weasyprint
 
 from typeset import timings
-from typeset.cache import cache_reads_allowed
+from typeset.cache import cache_reads_allowed, file_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -534,13 +534,10 @@ def _postprocess_version(postprocess: Callable[[Path], object] | None) -> str:
     """The post-pass's module shapes the cached parts too."""
     if postprocess is None:
         return ""
-    module = sys.modules[postprocess.__module__]
-    return (
-        postprocess.__qualname__
-        + hashlib.sha256(Path(module.__file__ or "").read_bytes()).hexdigest()
-    )
+    module_file = sys.modules[postprocess.__module__].__file__
+    return postprocess.__qualname__ + file_fingerprint(Path(module_file) if module_file else None)
 
 
 def _code_version() -> str:
     """This module and WeasyPrint shape the parts: a change must not serve old parts."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest() + str(weasyprint.__version__)
+    return file_fingerprint(Path(__file__)) + str(weasyprint.__version__)
