@@ -29,6 +29,7 @@ from typeset.formats.math_svg import MATH_URL_SCHEME, math_image, typeset_math
 from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.formats.print_notes import notes_as_footnote_spans
+from typeset.formats.weasyprint_footnotes import measure_footnotes_one_by_one
 from typeset.formats.title_block import print_meta
 from typeset.headings import with_top_heading_level
 from typeset.pandoc import run_pandoc
@@ -72,6 +73,7 @@ class PdfWriter:
     takes_cite_this_work_section = True
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
+        measure_footnotes_one_by_one()  # before any layout here or in the forked parts
         with timings.stage("html"):
             html = render_print_html(resolved, config)
         folder = resolved.source.folder

@@ -1,0 +1,104 @@
+"""Footnote areas measured note by note: WeasyPrint's page breaks, without its quadratic cost.
+
+Each time a note is called on a page, WeasyPrint 70 (`LayoutContext._update_footnote_area`)
+copies the page's whole footnote area and lays it out again, to learn how much of the page
+the notes take. A page with k notes lays out 1 + 2 + ... + k notes: in a note-style book
+(a footnote per citation, three or four a page) that was over a quarter of the layout.
+
+The height of a stack of notes is the sum of their heights when nothing can pass between
+them: each note is a block with no vertical margins that starts its own formatting context
+(our print.css gives `.footnote` `overflow: hidden`), so no margin inside one collapses with
+its neighbour. Then each note is laid out once, alone in a copy of the area, for each width
+it is measured at, and the area's height is the sum, clamped as WeasyPrint clamps it
+(`min-height`, `max-height`). Where any note on the page is not such a block (another
+stylesheet, `footnote-display: inline`), WeasyPrint's own method runs, so the result is
+always WeasyPrint's. The final footnote area of each page is still laid out by WeasyPrint as
+before; only the measuring is replaced, and the PDFs are byte-identical (tests compare).
+Installed once per process, only on the WeasyPrint version checked here.
+"""
+
+from __future__ import annotations
+
+from math import inf
+from typing import Any
+
+CHECKED_VERSIONS = ("70.",)
+_MEASURED = "_typeset_note_heights"
+
+
+def measure_footnotes_one_by_one() -> bool:
+    """Install the measuring (once per process); False where the WeasyPrint is not one this
+    was checked against."""
+    import weasyprint
+    from weasyprint.layout import LayoutContext
+
+    original = LayoutContext._update_footnote_area
+    if getattr(original, "typeset_wrapper", False):
+        return True
+    if not weasyprint.__version__.startswith(CHECKED_VERSIONS):
+        return False
+    LayoutContext._update_footnote_area = _one_by_one(original)
+    return True
+
+
+def _one_by_one(original: Any) -> Any:
+    from weasyprint.formatting_structure import build
+    from weasyprint.layout.block import block_level_layout
+
+    def alone(context: Any, area: Any, note: Any) -> Any:
+        """The area laid out with `note` as its only child, once per note and width."""
+        page = area.page
+        key = (id(note), page.width, page.height, area.position_y)
+        measured = context.__dict__.setdefault(_MEASURED, {})
+        if key not in measured:
+            children = area.children
+            area.children = [note]
+            try:
+                copy = build.create_anonymous_boxes(area.deepcopy())
+            finally:
+                area.children = children
+            # The note itself is kept too: its id must not be reused while it is a key.
+            measured[key] = (block_level_layout(context, copy, -inf, None, page)[0], note)
+        return measured[key][0]
+
+    def update_footnote_area(context: Any) -> bool:
+        notes = context.current_page_footnotes
+        if not notes or not all(_stacks_exactly(note) for note in notes):
+            return bool(original(context))
+        area = context.current_footnote_area
+        laid_out = [alone(context, area, note) for note in notes]
+        if any(len(one.children) != 1 for one in laid_out):
+            return bool(original(context))
+        if area.height != "auto" and not context.in_column:
+            context.page_bottom += area.margin_height()
+        area.children = notes
+        last = laid_out[-1]
+        # The notes stacked in order from the top of the content box, as block layout adds.
+        bottom = last.content_box_y()
+        for one in laid_out:
+            bottom += one.children[-1].margin_height()
+        measured = last.copy()
+        measured.height = max(
+            min(max(0, bottom - measured.content_box_y()), measured.max_height),
+            measured.min_height,
+        )
+        area.height = measured.height
+        if not context.in_column:
+            context.page_bottom -= measured.margin_height()
+        area_bottom = measured.position_y + measured.margin_height() - measured.margin_bottom
+        return bool(bottom > area_bottom)
+
+    update_footnote_area.typeset_wrapper = True  # type: ignore[attr-defined]
+    update_footnote_area.weasyprint_original = original  # type: ignore[attr-defined]
+    return update_footnote_area
+
+
+def _stacks_exactly(note: Any) -> bool:
+    """A block note whose height is its own: no vertical margins, nothing collapsing out."""
+    style = note.style
+    return (
+        style["footnote_display"] == "block"
+        and getattr(style["margin_top"], "value", None) == 0
+        and getattr(style["margin_bottom"], "value", None) == 0
+        and note.establishes_formatting_context()
+    )
