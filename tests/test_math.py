@@ -3,6 +3,7 @@ the DOCX; alt text on every equation; a bad equation boxed with a warning; the c
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import os
@@ -10,6 +11,7 @@ import re
 import shutil
 import zipfile
 from pathlib import Path
+from random import Random
 
 import pdfplumber
 import pikepdf
@@ -390,3 +392,107 @@ def test_a_forced_build_renders_every_equation_again_and_only_once(
         "math: 0 equations cached, 3 to render",
         "math: 3 equations cached, 0 to render",
     ]
+
+
+class _PathNode(dict[str, str]):
+    """What WeasyPrint's path drawer reads of an SVG node."""
+
+    def __init__(self, data: str) -> None:
+        super().__init__(d=data)
+        self.attrib = self
+        self.vertices: collections.deque[object] = collections.deque()
+
+
+def _weasyprints_path_operators(data: str) -> bytes:
+    import pydyf
+    from weasyprint.svg.path import path
+    from weasyprint.svg.utils import size
+
+    class Drawer:
+        stream = pydyf.Stream()
+
+        def point(self, x: str, y: str, font_size: float) -> tuple[float, float]:
+            return size(x, font_size, 100), size(y, font_size, 100)
+
+    drawer = Drawer()
+    path(drawer, _PathNode(data), 12)
+    return b"\n".join(pydyf._to_bytes(item) for item in drawer.stream.stream)
+
+
+def _random_flat_path(random: Random) -> str:
+    pieces = []
+    for _ in range(random.randint(1, 12)):
+        letter = random.choice("MLCHVZZ")
+        count = {"M": 2, "L": 2, "C": 6, "H": 1, "V": 1, "Z": 0}[letter]
+        numbers = [str(random.choice([0, random.randint(-900, 900)])) for _ in range(count)]
+        if count and random.random() < 0.3:  # implicit repetition: more of the same
+            numbers += [str(random.randint(-50, 50)) for _ in range(count)]
+        # flat_svg writes no space before a minus sign; spaces elsewhere may vary
+        separated = "".join(n if n.startswith("-") else " " + n for n in numbers).lstrip()
+        pieces.append(letter + random.choice(["", " "]) + separated)
+    return random.choice(["", " "]).join(pieces)
+
+
+def test_flat_paths_are_written_with_the_operators_weasyprint_writes() -> None:
+    from typeset.formats.weasyprint_svg import flat_path_operators
+
+    random = Random(13)
+    paths = [_random_flat_path(random) for _ in range(400)] + [
+        "M685 410C685 545 611 669 430 669C215 669 60 487 60 249Z",
+        "M1 2 3 4 5 6Z",  # pairs after M are lines
+        "M0 0L10 0H20V-30ZZ",  # a second Z closes nothing
+        "L5 5Z M1 1",  # a path that does not start with M
+        "M1-2L3-4ZL5 5Z",  # a line after Z starts from the closed subpath's start
+        "M5 5Z",  # Z with no segment
+    ]
+    for data in paths:
+        assert flat_path_operators(data) == _weasyprints_path_operators(data), data
+    for data in ["m1 2", "M1.5 2", "M1e3 2", "M-0 1", "M01 2", "A1 1 0 0 1 2 2", "M1 2 3",
+                 "M1 2Z3", "", "1 2", "M1 2,3 4"]:  # fmt: skip
+        assert flat_path_operators(data) is None, data
+
+
+@pytest.mark.slow
+def test_equations_drawn_once_and_written_directly_print_the_same_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from weasyprint import svg as drawer
+    from weasyprint.images import SVGImage
+
+    from typeset.formats import math_svg, weasyprint_svg
+
+    monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert weasyprint_svg.equations_drawn_once(f"{math_svg.MATH_URL_SCHEME}:")
+    assert weasyprint_svg.flat_paths_written_directly()
+    fast = build(config_for(TORTURE, tmp_path / "fast", "pdf")).outputs["pdf"]  # type: ignore[arg-type]
+    with monkeypatch.context() as own:
+        own.setattr(SVGImage, "draw", SVGImage.draw.weasyprint_original)  # type: ignore[attr-defined]
+        own.setitem(drawer.TAGS, "path", drawer.TAGS["path"].weasyprint_original)  # type: ignore[attr-defined]
+        own.setattr(math_svg, "equations_drawn_once", lambda prefix: True)
+        own.setattr(math_svg, "flat_paths_written_directly", lambda: True)
+        slow = build(config_for(TORTURE, tmp_path / "own", "pdf"), force=True).outputs["pdf"]  # type: ignore[arg-type]
+
+    def forms(path: Path) -> tuple[int, int]:
+        """Form XObjects (in the resources all pages share) and calls of them."""
+        with pikepdf.open(path) as pdf:
+            x_objects = pdf.pages[0].Resources.get("/XObject", {}).values()
+            count = sum(1 for x_object in x_objects if x_object.get("/Subtype") == "/Form")
+            calls = sum(page.Contents.read_bytes().count(b" Do") for page in pdf.pages)
+            return count, calls
+
+    (fast_forms, fast_calls), (own_forms, own_calls) = forms(fast), forms(slow)
+    distinct = len(set(torture_equations()))
+    # each distinct equation (a size of it) is drawn once, and called where it occurs
+    assert fast_forms - own_forms >= distinct * 0.9
+    assert fast_calls - own_calls >= len(torture_equations())
+
+    def pages(path: Path, folder: Path) -> list[bytes]:
+        folder.mkdir()
+        subprocess.run(["pdftoppm", "-r", "100", "-gray", str(path), str(folder / "p")],
+                       check=True)  # fmt: skip
+        return [page.read_bytes() for page in sorted(folder.glob("p-*"))]
+
+    assert pages(fast, tmp_path / "fast-pages") == pages(slow, tmp_path / "own-pages")

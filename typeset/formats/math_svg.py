@@ -26,7 +26,11 @@ from typeset import ast, timings
 from typeset.cache import BuildCache, cache_folder, file_fingerprint, fingerprint
 from typeset.config import Config
 from typeset.formats import flat_svg
-from typeset.formats.weasyprint_svg import faster_svg_lengths
+from typeset.formats.weasyprint_svg import (
+    equations_drawn_once,
+    faster_svg_lengths,
+    flat_paths_written_directly,
+)
 from typeset.manuscript import Manuscript
 from typeset.mathjax import SCRIPT, Equation, RenderedEquation, mathjax_version, render_equations
 
@@ -144,6 +148,8 @@ def _math_lock(config: Config, operation: int) -> IO[bytes]:
 def typeset_math(document: dict[str, Any], manuscript: Manuscript, config: Config) -> Any:
     """`document` with every Math node replaced by raw HTML: its SVG, or a boxed error."""
     faster_svg_lengths()  # in the PDF writer's process, before WeasyPrint draws the SVGs
+    equations_drawn_once(f"{MATH_URL_SCHEME}:")
+    flat_paths_written_directly()
     document = ast.transform(document, _environment_as_math)
     by_source = _prepared_maths(document)
     if not by_source:
