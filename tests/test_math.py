@@ -496,3 +496,40 @@ def test_equations_drawn_once_and_written_directly_print_the_same_pages(
         return [page.read_bytes() for page in sorted(folder.glob("p-*"))]
 
     assert pages(fast, tmp_path / "fast-pages") == pages(slow, tmp_path / "own-pages")
+
+
+def test_mathjax_started_early_renders_the_equations_and_is_stopped_if_unused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typeset import mathjax
+
+    mathjax.warm_up(PROJECT)
+    warm, _ = mathjax._WARM[PROJECT]
+    results = list(
+        mathjax.stream_equations([Equation("x^2", False), Equation("\\frac", False)], PROJECT)
+    )
+    assert results[0].svg is not None and results[1].error  # streamed in order, errors kept
+    assert PROJECT not in mathjax._WARM and warm.process.poll() == 0  # that node did them
+    mathjax.warm_up(PROJECT)
+    unused, _ = mathjax._WARM[PROJECT]
+    mathjax.discard_warm()
+    assert unused.process.poll() is not None and not mathjax._WARM
+    # a node that outlives the limit is stopped, and the build says so
+    monkeypatch.setattr(mathjax, "MATHJAX_TIMEOUT_SECONDS", 0.01)
+    with pytest.raises(ToolError, match="did not finish 1 equations"):
+        list(mathjax.stream_equations([Equation("y", False)], PROJECT))
+
+
+def test_a_manuscript_with_no_dollar_starts_no_mathjax(tmp_path: Path) -> None:
+    from typeset import mathjax
+    from typeset.formats.math_svg import start_mathjax_early
+
+    prose = tmp_path / "prose.md"
+    prose.write_text("---\ntitle: Prose\n---\n\nNo math here at all.\n")
+    start_mathjax_early(config_for(prose, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
+    assert not mathjax._WARM
+    maths = tmp_path / "maths.md"
+    maths.write_text("---\ntitle: Maths\n---\n\nSome $x$.\n")
+    start_mathjax_early(config_for(maths, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
+    assert mathjax._WARM
+    mathjax.discard_warm()

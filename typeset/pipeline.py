@@ -48,9 +48,10 @@ from typeset.config import Config
 from typeset.errors import ToolError, TypesetError
 from typeset.formats import format_names, writer_for
 from typeset.formats.base import FormatWriter, structure_arguments
-from typeset.formats.math_svg import render_meanwhile
+from typeset.formats.math_svg import render_meanwhile, start_mathjax_early
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
 from typeset.manuscript import Manuscript
+from typeset.mathjax import discard_warm
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.presentation import for_readers
@@ -92,7 +93,10 @@ def build(
     manuscript and bibliography already read for this config (several profiles, one read).
     """
     with reads_allowed(not force):
-        return _build(config, progress=progress, sources=sources)
+        try:
+            return _build(config, progress=progress, sources=sources)
+        finally:
+            discard_warm()  # a node started for math that no equation needed
 
 
 def _build(
@@ -101,6 +105,8 @@ def _build(
     started = time.perf_counter()
     cache = BuildCache(cache_folder(config.project_dir))  # reads unless `build` was forced
     writers = _import_writers_meanwhile(config.formats)
+    if "pdf" in config.formats:
+        start_mathjax_early(config)
     with stage("parse"):
         inputs = read_inputs(config, cache=cache, sources=sources)
     if "pdf" in config.formats:  # MathJax runs while citations are formatted

@@ -32,7 +32,15 @@ from typeset.formats.weasyprint_svg import (
     flat_paths_written_directly,
 )
 from typeset.manuscript import Manuscript
-from typeset.mathjax import SCRIPT, Equation, RenderedEquation, mathjax_version, render_equations
+from typeset.mathjax import (
+    SCRIPT,
+    Equation,
+    RenderedEquation,
+    discard_warm,
+    mathjax_version,
+    stream_equations,
+    warm_up,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +110,21 @@ def _prepared_maths(document: dict[str, Any]) -> dict[tuple[str, bool], Prepared
     return {key: prepare(*key) for key in keys}
 
 
+# Something in the Markdown that may be math: `$`, `\begin{`, `\(` or `\[`.
+_MAYBE_MATH = re.compile(rb"\$|\\begin\{|\\\(|\\\[")
+
+
+def start_mathjax_early(config: Config) -> None:
+    """Start node and MathJax before the manuscript is parsed, when it may hold math: the
+    0.3 s MathJax takes to load then passes beside pandoc. No `$` (the essay): no node."""
+    try:
+        text = config.manuscript.read_bytes()
+    except OSError:
+        return  # reading the inputs reports it
+    if _MAYBE_MATH.search(text):
+        warm_up(config.project_dir)
+
+
 def render_meanwhile(document: dict[str, Any], config: Config) -> None:
     """Start MathJax on the equations of the parsed manuscript in a background thread.
 
@@ -113,6 +136,7 @@ def render_meanwhile(document: dict[str, Any], config: Config) -> None:
     """
     maths = list(_prepared_maths(ast.transform(document, _environment_as_math)).values())
     if not maths:
+        discard_warm()  # a `$` in the manuscript was no math
         return
     lock = _math_lock(config, fcntl.LOCK_EX)
     # Set before the thread starts, so a writer forked meanwhile inherits it too.
@@ -262,7 +286,7 @@ def _rendered(
     missing = [equation for equation in keys if equation not in results]
     log.debug("math: %d equations cached, %d to render", len(results), len(missing))
     for equation, result in zip(
-        missing, render_equations(missing, config.project_dir), strict=True
+        missing, stream_equations(missing, config.project_dir), strict=True
     ):
         if result.svg is not None:
             result = RenderedEquation(svg=flat_svg.flattened(result.svg))

@@ -29,8 +29,8 @@ from typeset.formats.math_svg import MATH_URL_SCHEME, math_image, typeset_math
 from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.formats.print_notes import notes_as_footnote_spans
-from typeset.formats.weasyprint_footnotes import measure_footnotes_one_by_one
 from typeset.formats.title_block import print_meta
+from typeset.formats.weasyprint_footnotes import measure_footnotes_one_by_one
 from typeset.headings import with_top_heading_level
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under

@@ -1,19 +1,20 @@
 // TeX to SVG with MathJax 4 and the STIX Two font, for the PDF writer (typeset/mathjax.py
 // runs it, once per build, with every equation not already in the cache).
 //
-//   stdin:  {"node_modules": "/path/to/node_modules",
-//            "equations": [{"tex": "a^2", "display": false}, ...]}
-//   stdout: [{"svg": "<svg ...>...</svg>"} | {"error": "Missing close brace"}, ...]
+//   node tex2svg.mjs /path/to/node_modules
+//   stdin:  [{"tex": "a^2", "display": false}, ...]
+//   stdout: one line per equation, in order, as each is done:
+//           {"svg": "<svg ...>...</svg>"} or {"error": "Missing close brace"}
 //
-// One result per equation, in order: a TeX error in one equation is reported for that
-// equation and the others are still rendered.
+// MathJax is loaded before stdin is read, so the build can start this process early and
+// send the equations once the manuscript is parsed. A TeX error in one equation is
+// reported for that equation and the others are still rendered.
 
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 
-const request = JSON.parse(readFileSync(0, 'utf8'));
-const nodeModules = request.node_modules;
+const nodeModules = process.argv[2];
 const {default: MathJax} = await import(
   pathToFileURL(join(nodeModules, 'mathjax', 'node-main.mjs')).href
 );
@@ -52,14 +53,16 @@ const adaptor = MathJax.startup.adaptor;
 // kind) that a static picture does not need; they only make the HTML bigger.
 const DATA_ATTRIBUTE = / data-[a-z-]+="[^"]*"/g;
 
-const results = [];
-for (const {tex, display} of request.equations) {
+const equations = JSON.parse(readFileSync(0, 'utf8'));
+for (const {tex, display} of equations) {
+  let result;
   try {
     const container = await MathJax.tex2svgPromise(tex, {display});
     const svg = adaptor.serializeXML(adaptor.firstChild(container));
-    results.push({svg: svg.replace(DATA_ATTRIBUTE, '')});
+    result = {svg: svg.replace(DATA_ATTRIBUTE, '')};
   } catch (error) {
-    results.push({error: String(error && error.message ? error.message : error)});
+    result = {error: String(error && error.message ? error.message : error)};
   }
+  // JSON.stringify escapes newlines inside strings: one result is one line.
+  process.stdout.write(JSON.stringify(result) + '\n');
 }
-process.stdout.write(JSON.stringify(results));
