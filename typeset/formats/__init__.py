@@ -22,6 +22,11 @@ WRITERS: dict[str, str] = {
     "epub": "typeset.formats.epub:EpubWriter",
     "docx": "typeset.formats.docx:DocxWriter",
 }
+# format name -> "module:function" called before the writer's module is imported
+BEFORE_IMPORT: dict[str, str] = {
+    # WeasyPrint's start with its C declarations and library lookups done once
+    "pdf": "typeset.formats.weasyprint_startup:imported_weasyprint",
+}
 
 
 def format_names() -> tuple[str, ...]:
@@ -30,7 +35,15 @@ def format_names() -> tuple[str, ...]:
 
 
 def writer_for(format_name: str) -> FormatWriter:
+    if format_name in BEFORE_IMPORT:
+        _call(BEFORE_IMPORT[format_name])
     return _writer_class(WRITERS[format_name])()
+
+
+@functools.cache
+def _call(target: str) -> None:
+    module_name, _, function_name = target.partition(":")
+    getattr(importlib.import_module(module_name), function_name)()
 
 
 @functools.cache
@@ -44,4 +57,4 @@ def extension_of(format_name: str) -> str:
     return writer_for(format_name).extension
 
 
-__all__ = ["WRITERS", "extension_of", "format_names", "writer_for"]
+__all__ = ["BEFORE_IMPORT", "WRITERS", "extension_of", "format_names", "writer_for"]

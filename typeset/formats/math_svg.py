@@ -25,12 +25,14 @@ from typing import IO, Any
 from typeset import ast, timings
 from typeset.cache import BuildCache, cache_folder, file_fingerprint, fingerprint
 from typeset.config import Config
+from typeset.errors import ManuscriptError
 from typeset.formats import flat_svg
 from typeset.formats.weasyprint_svg import (
     equations_drawn_once,
     faster_svg_lengths,
     flat_paths_written_directly,
 )
+from typeset.limits import MAX_MANUSCRIPT_BYTES, read_input
 from typeset.manuscript import Manuscript
 from typeset.mathjax import (
     SCRIPT,
@@ -117,9 +119,12 @@ _MAYBE_MATH = re.compile(rb"\$|\\begin\{|\\\(|\\\[")
 def start_mathjax_early(config: Config) -> None:
     """Start node and MathJax before the manuscript is parsed, when it may hold math: the
     0.3 s MathJax takes to load then passes beside pandoc. No `$` (the essay): no node."""
-    try:
-        text = config.manuscript.read_bytes()
-    except OSError:
+    try:  # bounded, regular files only: a FIFO or a huge file must not stall this
+        text = read_input(
+            config.manuscript, what="manuscript", error=ManuscriptError,
+            max_bytes=MAX_MANUSCRIPT_BYTES, hint="",
+        )  # fmt: skip
+    except ManuscriptError:
         return  # reading the inputs reports it
     if _MAYBE_MATH.search(text):
         warm_up(config.project_dir)
