@@ -533,3 +533,19 @@ def test_a_manuscript_with_no_dollar_starts_no_mathjax(tmp_path: Path) -> None:
     start_mathjax_early(config_for(maths, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
     assert mathjax._WARM
     mathjax.discard_warm()
+
+
+@pytest.mark.slow
+def test_math_in_the_title_and_abstract_is_typeset_beside_math_in_the_body(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
+    manuscript = tmp_path / "front.md"
+    manuscript.write_text(
+        '---\ntitle: "On $x^2$"\nabstract: "We show $y_1 \\\\le 2$."\nlang: en\n---\n\n'
+        "The body has $z$ and $x^2$.\n"
+    )
+    pdf = build(config_for(manuscript, tmp_path / "out", "pdf")).outputs["pdf"]  # type: ignore[arg-type]
+    alts = {element["Alt"] for element in structure_elements(pdf, ("/Formula", "/Figure"))}
+    assert {"x^2", "y_1 \\le 2", "z"} <= alts
+    assert "\\le" not in pdf_text(pdf)

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 Node = dict[str, Any]
+# What ast.transform applies to each node: a new node, or None to keep it.
+Rewrite = Callable[[Node], Node | None]
 
 
 def walk(value: Any) -> Iterator[Node]:
@@ -91,6 +93,22 @@ def transform(
                 return replaced
         return node
     return value
+
+
+def first_of(*rewrites: Rewrite | None) -> Rewrite:
+    """One rewrite made of several that each handle their own node types: a node gets the
+    first one's answer that is not None. One transform pass instead of one per rewrite
+    (a pass over a book's AST is a tenth of a second or more)."""
+    present = [rewrite for rewrite in rewrites if rewrite is not None]
+
+    def first(node: Node) -> Node | None:
+        for rewrite in present:
+            replaced = rewrite(node)
+            if replaced is not None:
+                return replaced
+        return None
+
+    return first
 
 
 def cite_keys(value: Any) -> list[str]:

@@ -24,9 +24,18 @@ def with_top_heading_level(document: dict[str, Any], top: int) -> dict[str, Any]
 
     Levels keep their distances; a level that would pass 6 (HTML's last) stays at 6.
     """
+    shifted = heading_shift(document, top)
+    if shifted is None:
+        return document
+    return {**document, "blocks": ast.transform(document["blocks"], shifted)}
+
+
+def heading_shift(document: dict[str, Any], top: int) -> ast.Rewrite | None:
+    """The rewrite (for ast.transform) that shifts headings so the document's top level
+    becomes `top`; None when it is already there."""
     shift = top - top_heading_level(document)
     if shift == 0:
-        return document
+        return None
 
     def shifted(node: ast.Node) -> ast.Node | None:
         if node["t"] != "Header":
@@ -34,4 +43,4 @@ def with_top_heading_level(document: dict[str, Any], top: int) -> dict[str, Any]
         level, attr, inlines = node["c"]
         return {"t": "Header", "c": [max(1, min(6, level + shift)), attr, inlines]}
 
-    return {**document, "blocks": ast.transform(document["blocks"], shifted)}
+    return shifted

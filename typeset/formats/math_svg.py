@@ -103,12 +103,18 @@ def _environment_as_math(node: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _prepared_maths(document: dict[str, Any]) -> dict[tuple[str, bool], PreparedMath]:
-    """Each distinct equation of `document` (TeX, display?), once however often it occurs."""
-    keys = {
-        (node["c"][1], node["c"][0]["t"] == "DisplayMath"): None
-        for node in ast.walk(document["blocks"])
-        if node["t"] == "Math"
-    }
+    """Each distinct equation of `document` (TeX, display?), once however often it occurs:
+    in its body and its front matter (a title or abstract with math), and the amsmath
+    environments written as raw TeX."""
+    keys: dict[tuple[str, bool], None] = {}
+    for node in ast.walk(document):
+        if node["t"] in ("RawInline", "RawBlock"):
+            as_math = _environment_as_math(node)
+            if as_math is None:
+                continue
+            node = as_math if as_math["t"] == "Math" else as_math["c"][0]
+        if node["t"] == "Math":
+            keys[(node["c"][1], node["c"][0]["t"] == "DisplayMath")] = None
     return {key: prepare(*key) for key in keys}
 
 
@@ -139,7 +145,7 @@ def render_meanwhile(document: dict[str, Any], config: Config) -> None:
     call until the cache is filled) and then finds them there. A failure here is only
     logged: the writer renders what is missing itself and reports the error there.
     """
-    maths = list(_prepared_maths(ast.transform(document, _environment_as_math)).values())
+    maths = list(_prepared_maths(document).values())
     if not maths:
         discard_warm()  # a `$` in the manuscript was no math
         return
@@ -176,13 +182,23 @@ def _math_lock(config: Config, operation: int) -> IO[bytes]:
 
 def typeset_math(document: dict[str, Any], manuscript: Manuscript, config: Config) -> Any:
     """`document` with every Math node replaced by raw HTML: its SVG, or a boxed error."""
+    rewrite = math_rewrite(document, manuscript, config)
+    return document if rewrite is None else ast.transform(document, rewrite)
+
+
+def math_rewrite(
+    document: dict[str, Any], manuscript: Manuscript, config: Config
+) -> ast.Rewrite | None:
+    """The rewrite (for ast.transform) that replaces each Math node of `document`, and each
+    amsmath environment written as raw TeX, by raw HTML: its SVG, or a boxed error; None
+    when there is no math. The equations are typeset (or read from the cache) here, and
+    each TeX error is a warning naming its line."""
     faster_svg_lengths()  # in the PDF writer's process, before WeasyPrint draws the SVGs
     equations_drawn_once(f"{MATH_URL_SCHEME}:")
     flat_paths_written_directly()
-    document = ast.transform(document, _environment_as_math)
     by_source = _prepared_maths(document)
     if not by_source:
-        return document
+        return None
     # The equations rendered ahead are in the cache once the lock is free.
     with timings.stage("math-wait"), _math_lock(config, fcntl.LOCK_SH):
         pass
@@ -198,13 +214,22 @@ def typeset_math(document: dict[str, Any], manuscript: Manuscript, config: Confi
                 error,
             )
 
-    def replace(node: dict[str, Any]) -> dict[str, Any] | None:
-        if node["t"] != "Math":
-            return None
+    def typeset(node: dict[str, Any]) -> dict[str, Any]:
         math = by_source[(node["c"][1], node["c"][0]["t"] == "DisplayMath")]
         return {"t": "RawInline", "c": ["html", math_html(math, rendered[math.equation])]}
 
-    return ast.transform(document, replace)
+    def replace(node: dict[str, Any]) -> dict[str, Any] | None:
+        if node["t"] == "Math":
+            return typeset(node)
+        if node["t"] in ("RawInline", "RawBlock"):
+            as_math = _environment_as_math(node)
+            if as_math is not None and as_math["t"] == "Math":
+                return typeset(as_math)
+            if as_math is not None:  # a Para holding the environment's Math
+                return {"t": "Para", "c": [typeset(as_math["c"][0])]}
+        return None
+
+    return replace
 
 
 def math_html(math: PreparedMath, rendered: RenderedEquation) -> str:

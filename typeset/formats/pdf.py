@@ -25,13 +25,13 @@ from typeset.formats.cache_inputs import (
     package_version,
     style_files,
 )
-from typeset.formats.math_svg import MATH_URL_SCHEME, math_image, typeset_math
+from typeset.formats.math_svg import MATH_URL_SCHEME, math_image, math_rewrite
 from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
-from typeset.formats.print_notes import notes_as_footnote_spans
+from typeset.formats.print_notes import print_notes
 from typeset.formats.title_block import print_meta
 from typeset.formats.weasyprint_footnotes import measure_footnotes_one_by_one
-from typeset.headings import with_top_heading_level
+from typeset.headings import heading_shift
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
 
@@ -168,14 +168,18 @@ LONGEST_TABLE_WORD = 30
 def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
     """The HTML WeasyPrint lays out: math as SVG, footnotes moved inline so they float to
     the page foot."""
-    document = typeset_math(resolved.document, resolved.source, config)
-    document = print_document(document)
+    document = resolved.document
+    maths = math_rewrite(document, resolved.source, config)
+    body = ast.first_of(maths, print_rewrite(document))
     # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced breaks;
     # one line per paragraph avoids ragged notes.
     body_options = ["--wrap=none"]
-    document = notes_as_footnote_spans(document, body_options, tagged=config.pdf_variant != "plain")
-    document = {**document, "meta": print_meta(document["meta"])}
-    return run_pandoc(
+    notes = print_notes(document, body, body_options, tagged=config.pdf_variant != "plain")
+    # One pass over the blocks for all of it (each pass over a book costs a few tenths).
+    meta = document["meta"] if maths is None else ast.transform(document["meta"], maths)
+    blocks = ast.transform(document["blocks"], ast.first_of(body, notes.rewrite if notes else None))
+    document = {**document, "meta": print_meta(meta), "blocks": blocks}
+    page = run_pandoc(
         [
             "--from",
             "json",
@@ -192,24 +196,25 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
         document_json(document),
         source=resolved.source,
     )
+    return page if notes is None else notes.filled(page)
 
 
-def print_document(document: dict[str, Any]) -> dict[str, Any]:
-    """The document as the printed page shows it.
+def print_rewrite(document: dict[str, Any]) -> ast.Rewrite:
+    """The body as the printed page shows it.
 
     The title is the page's <h1>, so the manuscript's top heading level, `#` or `##`,
     becomes <h2> and the levels below follow (styled by print.css for h2 to h6); wide
-    tables are marked so print.css can set them smaller.
+    tables are marked so print.css can set them smaller, and overlong words in a table's
+    cells kept whole.
     """
-    document = with_top_heading_level(document, 2)
-    blocks = ast.transform(document["blocks"], _mark_wide_table)
-    return {**document, "blocks": ast.transform(blocks, _mark_overlong_cell_words)}
+    return ast.first_of(heading_shift(document, 2), _printed_table)
 
 
-def _mark_overlong_cell_words(node: dict[str, Any]) -> dict[str, Any] | None:
+def _printed_table(node: dict[str, Any]) -> dict[str, Any] | None:
     if node["t"] != "Table":
         return None
-    return ast.transform(node, _overlong_word_span)  # type: ignore[no-any-return]
+    table = _mark_wide_table(node) or node
+    return ast.transform(table, _overlong_word_span)  # type: ignore[no-any-return]
 
 
 def _overlong_word_span(node: dict[str, Any]) -> dict[str, Any] | None:

@@ -10,9 +10,12 @@ the block it was (paragraphs, quotations, lists, code, tables).
 
 from __future__ import annotations
 
+import concurrent.futures
 import html
 import json
 import re
+import secrets
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
@@ -67,43 +70,70 @@ KEPT_ATTRIBUTES = frozenset({"id", "lang", "dir", "style", "title", "role", "col
 NOTE_MARKER = "typeset-note-"
 
 
-def notes_as_footnote_spans(
-    document: dict[str, Any], pandoc_options: list[str], *, tagged: bool = True
-) -> Any:
-    """The document with each Note replaced by raw `<span class="footnote">` HTML.
+@dataclass(frozen=True)
+class PrintNotes:
+    """A document's notes as page footnotes. `rewrite` (for ast.transform) puts a
+    placeholder where each Note was; `filled` puts each note's HTML in its place in the
+    page's HTML. The notes are written by pandoc in a thread of their own while the body
+    is written by another pandoc run."""
+
+    rewrite: ast.Rewrite
+    _written: concurrent.futures.Future[list[str]]
+    _placeholder: re.Pattern[bytes]
+
+    def filled(self, page: bytes) -> bytes:
+        notes = self._written.result()
+        return self._placeholder.sub(lambda match: notes[int(match[1])].encode(), page)
+
+
+def print_notes(
+    document: dict[str, Any],
+    body: ast.Rewrite,
+    pandoc_options: list[str],
+    *,
+    tagged: bool = True,
+) -> PrintNotes | None:
+    """The document's notes as `<span class="footnote">` HTML; None when it has none.
 
     All notes are written by one pandoc run (with the options of the main HTML run), so
-    a note reads exactly as the same blocks would in the body. In a tagged PDF a link in
-    a note is kept as its text: WeasyPrint 70 tags the links of the footnote area under
+    a note reads exactly as the same blocks would in the body: `body` is the rewrite the
+    body gets (math, headings, tables), applied to each note first. In a tagged PDF a link
+    in a note is kept as its text: WeasyPrint 70 tags the links of the footnote area under
     Span or NonStruct rather than a Link element, which PDF/UA forbids (Matterhorn 28-011)
     and screen readers then skip; the citation still names the work, and the DOI or URL
     is still printed.
     """
+    in_notes = ast.first_of(body, _unlinked if tagged else None)
     notes = [
-        _without_links(node["c"]) if tagged else node["c"]
+        ast.transform(node["c"], in_notes)
         for node in ast.walk(document["blocks"])
         if node["t"] == "Note"
     ]
     if not notes:
-        return document
-    rendered = iter(_notes_as_html(notes, document, pandoc_options))
+        return None
+    executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="print-notes")
+    written = executor.submit(_notes_as_html, notes, document, pandoc_options)
+    executor.shutdown(wait=False)  # the thread ends with its one task
+    # A token no manuscript holds: the placeholders are found again by it alone.
+    token = f"typeset-note-{secrets.token_hex(8)}-"
+    numbers = iter(range(len(notes)))
 
     def footnote_span(node: ast.Node) -> ast.Node | None:
         if node["t"] != "Note":
             return None
-        return {"t": "RawInline", "c": ["html", f'<span class="footnote">{next(rendered)}</span>']}
+        placeholder = f"{token}{next(numbers)}-"
+        return {"t": "RawInline", "c": ["html", f'<span class="footnote">{placeholder}</span>']}
 
-    # ast.transform visits bottom-up in document order, the order ast.walk found them.
-    return {**document, "blocks": ast.transform(document["blocks"], footnote_span)}
+    # ast.transform visits bottom-up in document order, the order ast.walk found them;
+    # the rewrite serves one transform of the document's blocks.
+    pattern = re.compile(re.escape(token.encode()) + rb"(\d+)-")
+    return PrintNotes(footnote_span, written, pattern)
 
 
-def _without_links(blocks: list[Any]) -> Any:
-    def unlinked(node: ast.Node) -> ast.Node | None:
-        if node["t"] != "Link":
-            return None
-        return {"t": "Span", "c": [node["c"][0], node["c"][1]]}
-
-    return ast.transform(blocks, unlinked)
+def _unlinked(node: ast.Node) -> ast.Node | None:
+    if node["t"] != "Link":
+        return None
+    return {"t": "Span", "c": [node["c"][0], node["c"][1]]}
 
 
 def _notes_as_html(
