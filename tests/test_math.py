@@ -549,3 +549,22 @@ def test_math_in_the_title_and_abstract_is_typeset_beside_math_in_the_body(
     alts = {element["Alt"] for element in structure_elements(pdf, ("/Formula", "/Figure"))}
     assert {"x^2", "y_1 \\le 2", "z"} <= alts
     assert "\\le" not in pdf_text(pdf)
+
+
+def test_mathjax_does_not_wait_for_the_end_of_a_pipe_a_forked_writer_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typeset import mathjax
+
+    mathjax.warm_up(PROJECT)
+    warm, _ = mathjax._WARM[PROJECT]
+    assert warm.process.stdin is not None
+    # A process forked while node is warm holds a copy of its stdin: the pipe then has no
+    # end until that process ends, so the request must not be read to its end.
+    held = os.dup(warm.process.stdin.fileno())
+    monkeypatch.setattr(mathjax, "MATHJAX_TIMEOUT_SECONDS", 30)
+    try:
+        results = list(mathjax.stream_equations([Equation("a+b", False)], PROJECT))
+    finally:
+        os.close(held)
+    assert results[0].svg is not None

@@ -123,7 +123,7 @@ def stream_equations(equations: list[Equation], project_dir: Path) -> Iterator[R
         assert process.stdin is not None and process.stdout is not None
         request = [{"tex": e.tex, "display": e.display} for e in equations]
         with contextlib.suppress(BrokenPipeError):  # node failed: its exit says why
-            process.stdin.write(json.dumps(request).encode())
+            process.stdin.write(json.dumps(request).encode() + b"\n")  # one line
             process.stdin.close()
         for line in process.stdout:
             try:

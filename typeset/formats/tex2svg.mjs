@@ -2,15 +2,17 @@
 // runs it, once per build, with every equation not already in the cache).
 //
 //   node tex2svg.mjs /path/to/node_modules
-//   stdin:  [{"tex": "a^2", "display": false}, ...]
+//   stdin:  one line: [{"tex": "a^2", "display": false}, ...]
 //   stdout: one line per equation, in order, as each is done:
 //           {"svg": "<svg ...>...</svg>"} or {"error": "Missing close brace"}
 //
 // MathJax is loaded before stdin is read, so the build can start this process early and
-// send the equations once the manuscript is parsed. A TeX error in one equation is
-// reported for that equation and the others are still rendered.
+// send the equations once the manuscript is parsed. The request is one line, not all of
+// stdin: a process the build forks meanwhile holds a copy of the pipe, so its end would
+// not come until that process ends. A TeX error in one equation is reported for that
+// equation and the others are still rendered.
 
-import {readFileSync} from 'node:fs';
+import {createInterface} from 'node:readline';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 
@@ -53,7 +55,17 @@ const adaptor = MathJax.startup.adaptor;
 // kind) that a static picture does not need; they only make the HTML bigger.
 const DATA_ATTRIBUTE = / data-[a-z-]+="[^"]*"/g;
 
-const equations = JSON.parse(readFileSync(0, 'utf8'));
+async function firstLine() {
+  const lines = createInterface({input: process.stdin, crlfDelay: Infinity});
+  for await (const line of lines) {
+    lines.close();
+    process.stdin.destroy();
+    return line;
+  }
+  return '[]';
+}
+
+const equations = JSON.parse(await firstLine());
 for (const {tex, display} of equations) {
   let result;
   try {
