@@ -1,13 +1,14 @@
-"""A page's notes measured one by one (typeset/formats/weasyprint_footnotes.py) give the PDF
-WeasyPrint's own measuring gives, byte for byte.
+"""A page's notes measured one by one, and its note area made of the notes as measured
+(typeset/formats/weasyprint_footnotes.py), give the PDF WeasyPrint's own layout gives,
+byte for byte.
 
 Each manuscript is built as a one-pass PDF twice, with the measuring and with WeasyPrint's
 own `_update_footnote_area`, and the two PDFs must be the same bytes. The manuscripts are
 the notes-heavy humanities article of the corpus, a generated note-style book, and notes
 made to be hard: eight to a paragraph, notes that open or close with a list or a quotation
 (whose margins are the ones that could collapse between neighbours), multi-paragraph
-notes, and a note too long for the page's note area, which WeasyPrint moves on. A spy
-checks the fast path was taken, so the test cannot pass on two builds of the same code.
+notes, and a note too long for the page's note area, which WeasyPrint moves on. Spies
+check the fast paths were taken, so the test cannot pass on two builds of the same code.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,7 +124,7 @@ def _pdf(manuscript: Path, references: Path, out: Path, cache: Path) -> bytes:
 def test_notes_measured_one_by_one_make_the_same_pdf(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from weasyprint.layout import LayoutContext
+    from weasyprint.layout import LayoutContext, page
 
     assert weasyprint_footnotes.measure_footnotes_one_by_one()
     measured = LayoutContext._update_footnote_area
@@ -135,13 +137,28 @@ def test_notes_measured_one_by_one_make_the_same_pdf(
         exact_pages.append(stacks_exactly(note))
         return exact_pages[-1]
 
+    stacked_areas: list[object] = []
+    stacked_notes = weasyprint_footnotes._stacked_notes
+
+    def stacked_spy(context: object, box: Any) -> object:
+        stacked = stacked_notes(context, box)
+        if box.children:  # a page with notes
+            stacked_areas.append(stacked)
+        return stacked
+
     monkeypatch.setattr(weasyprint_footnotes, "_stacks_exactly", spy)
+    monkeypatch.setattr(weasyprint_footnotes, "_stacked_notes", stacked_spy)
     for index, (manuscript, references) in enumerate(_manuscripts(tmp_path)):
         exact_pages.clear()
+        stacked_areas.clear()
         fast = _pdf(manuscript, references, tmp_path / f"fast{index}", tmp_path / "cache")
         assert exact_pages and all(exact_pages), manuscript  # every note took the fast path
+        # the pages' note areas are made of the measured notes, except where a note holds
+        # boxes out of the flow (a list's outside markers): WeasyPrint lays those out
+        assert any(stacked_areas), manuscript
         with monkeypatch.context() as own:
             own.setattr(LayoutContext, "_update_footnote_area", weasyprints_own)
+            own.setattr(page, "block_level_layout", page.block_level_layout.weasyprint_original)
             own.setattr(pdf_writer, "measure_footnotes_one_by_one", lambda: True)
             slow = _pdf(manuscript, references, tmp_path / f"own{index}", tmp_path / "cache")
         assert fast == slow, f"{manuscript.name}: the PDFs differ"

@@ -38,7 +38,69 @@ def measure_footnotes_one_by_one() -> bool:
     if not weasyprint.__version__.startswith(CHECKED_VERSIONS):
         return False
     LayoutContext._update_footnote_area = _one_by_one(original)
+    _final_areas_from_measured_notes()
     return True
+
+
+def _final_areas_from_measured_notes() -> None:
+    """The note area a page ends with, made of the notes as they were measured.
+
+    When the page is done, WeasyPrint 70 lays its note area out once more (in
+    `layout.page.make_page`). Each note was laid out alone, at the top of the same area,
+    when it was measured: stacked and moved down by the heights above it, those are the
+    notes the final layout makes. Only where every note of the page was measured that way
+    and holds nothing placed out of the flow (floats, absolute or fixed boxes, whose
+    layout has effects beyond the note); any other area is laid out by WeasyPrint.
+    """
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout import page
+
+    layout = page.block_level_layout
+
+    def final_area(
+        context: Any, box: Any, bottom_space: float, skip_stack: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        if isinstance(box, boxes.FootnoteAreaBox) and bottom_space == -inf and not skip_stack:
+            stacked = _stacked_notes(context, box)
+            if stacked is not None:
+                return stacked, None, {"break": "any", "page": None}, [], False, None
+        return layout(context, box, bottom_space, skip_stack, *args, **kwargs)
+
+    final_area.weasyprint_original = layout  # type: ignore[attr-defined]
+    page.block_level_layout = final_area
+
+
+def _stacked_notes(context: Any, box: Any) -> Any:
+    area = context.current_footnote_area
+    notes = area.children
+    if not notes or len(box.children) != len(notes):
+        return None
+    if any(
+        copy.element is not note.element for copy, note in zip(box.children, notes, strict=True)
+    ):
+        return None  # not the copy of the page's notes the measuring saw
+    measured = context.__dict__.get(_MEASURED, {})
+    page = area.page
+    alone = []
+    for note in notes:
+        entry = measured.get((id(note), page.width, page.height, area.position_y))
+        if entry is None or not entry[2]:
+            return None
+        alone.append(entry[0])
+    stacked = alone[-1].copy()
+    bottom = stacked.content_box_y()
+    children = []
+    for one in alone:
+        laid_out = one.children[0]
+        note = laid_out.deepcopy()
+        note.translate(dy=bottom - laid_out.position_y)
+        children.append(note)
+        bottom += note.margin_height()
+    stacked.children = children
+    stacked.height = max(
+        min(max(0, bottom - stacked.content_box_y()), stacked.max_height), stacked.min_height
+    )
+    return stacked
 
 
 def _one_by_one(original: Any) -> Any:
@@ -58,7 +120,8 @@ def _one_by_one(original: Any) -> Any:
             finally:
                 area.children = children
             # The note itself is kept too: its id must not be reused while it is a key.
-            measured[key] = (block_level_layout(context, copy, -inf, None, page)[0], note)
+            laid_out = block_level_layout(context, copy, -inf, None, page)[0]
+            measured[key] = (laid_out, note, _in_flow_only(note))
         return measured[key][0]
 
     def update_footnote_area(context: Any) -> bool:
@@ -101,4 +164,13 @@ def _stacks_exactly(note: Any) -> bool:
         and getattr(style["margin_top"], "value", None) == 0
         and getattr(style["margin_bottom"], "value", None) == 0
         and note.establishes_formatting_context()
+    )
+
+
+def _in_flow_only(note: Any) -> bool:
+    """Nothing in the note is floated or positioned out of the flow."""
+    return all(
+        box.style["position"] in ("static", "relative") and box.style["float"] == "none"
+        for box in note.descendants()
+        if box is not note
     )
