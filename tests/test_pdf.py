@@ -529,6 +529,25 @@ def test_each_footnote_sits_on_the_page_that_calls_it(essay_build: Builder) -> N
     assert all_calls == list(range(1, len(all_calls) + 1)) and len(all_calls) >= 10
 
 
+def test_a_note_keeps_the_space_between_two_of_its_elements(essay_build: Builder) -> None:
+    from typeset.formats.print_notes import _NoteSplitter
+
+    splitter = _NoteSplitter(1)
+    splitter.feed(
+        '<div id="typeset-note-0"><p><span>Hao, “Revisited,”</span> <em>The China '
+        "Quarterly</em> 121.</p>\n<p>Next.</p>\n</div>"
+    )
+    splitter.close()
+    assert splitter.notes == [
+        '<span class="note-p"><span>Hao, “Revisited,”</span> <em>The China '
+        'Quarterly</em> 121.</span><span class="note-p">Next.</span>'
+    ]
+    # In the notes of the essay: a closing quotation mark is never glued to a word.
+    text = pdf_text(essay_build("chicago-notes-bibliography")["pdf"])
+    assert "Revisited,” The China Quarterly" in text
+    assert not re.search(r"”[^\W\d_]", text)
+
+
 def test_figure_keeps_its_caption_and_alternative_text(sample_pdf: PdfBuilder) -> None:
     pdf = sample_pdf()
     assert image_count(pdf) == 1

@@ -200,8 +200,10 @@ class _NoteSplitter(HTMLParser):
             return
         if not self._in_pre:
             # The newlines pandoc puts between blocks are not text; inside a paragraph
-            # WeasyPrint 70 would keep them as forced breaks in the floated note.
-            if not data.strip():
+            # WeasyPrint 70 would keep them as forced breaks in the floated note. A space
+            # between two inline elements (`</span> <em>`) is text: pandoc writes a
+            # paragraph on one line (--wrap=none), so it holds no newline.
+            if not data.strip() and "\n" in data:
                 return
             data = data.replace("\n", " ")
         self._emit(data)
