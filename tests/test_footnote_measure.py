@@ -13,7 +13,6 @@ check the fast paths were taken, so the test cannot pass on two builds of the sa
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -98,7 +97,7 @@ def _manuscripts(folder: Path) -> list[tuple[Path, Path]]:
     ]
 
 
-def _pdf(manuscript: Path, references: Path, out: Path, cache: Path) -> bytes:
+def _pdf(manuscript: Path, references: Path, out: Path) -> bytes:
     config = load_config(
         None,
         overrides={
@@ -111,14 +110,7 @@ def _pdf(manuscript: Path, references: Path, out: Path, cache: Path) -> bytes:
         },
         project_dir=PROJECT,
     )
-    os.environ["TYPESET_CACHE_DIR"] = str(cache)
-    os.environ["TYPESET_PDF_SPLIT"] = "0"
-    os.environ["SOURCE_DATE_EPOCH"] = "1700000000"  # the same dates in both PDFs
-    try:
-        return build(config, force=True).outputs["pdf"].read_bytes()
-    finally:
-        for name in ("TYPESET_CACHE_DIR", "TYPESET_PDF_SPLIT", "SOURCE_DATE_EPOCH"):
-            del os.environ[name]
+    return build(config, force=True).outputs["pdf"].read_bytes()
 
 
 def test_notes_measured_one_by_one_make_the_same_pdf(
@@ -146,12 +138,15 @@ def test_notes_measured_one_by_one_make_the_same_pdf(
             stacked_areas.append(stacked)
         return stacked
 
+    monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TYPESET_PDF_SPLIT", "0")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the same dates in both PDFs
     monkeypatch.setattr(weasyprint_footnotes, "_stacks_exactly", spy)
     monkeypatch.setattr(weasyprint_footnotes, "_stacked_notes", stacked_spy)
     for index, (manuscript, references) in enumerate(_manuscripts(tmp_path)):
         exact_pages.clear()
         stacked_areas.clear()
-        fast = _pdf(manuscript, references, tmp_path / f"fast{index}", tmp_path / "cache")
+        fast = _pdf(manuscript, references, tmp_path / f"fast{index}")
         assert exact_pages and all(exact_pages), manuscript  # every note took the fast path
         # the pages' note areas are made of the measured notes, except where a note holds
         # boxes out of the flow (a list's outside markers): WeasyPrint lays those out
@@ -160,5 +155,5 @@ def test_notes_measured_one_by_one_make_the_same_pdf(
             own.setattr(LayoutContext, "_update_footnote_area", weasyprints_own)
             own.setattr(page, "block_level_layout", page.block_level_layout.weasyprint_original)
             own.setattr(pdf_writer, "measure_footnotes_one_by_one", lambda: True)
-            slow = _pdf(manuscript, references, tmp_path / f"own{index}", tmp_path / "cache")
+            slow = _pdf(manuscript, references, tmp_path / f"own{index}")
         assert fast == slow, f"{manuscript.name}: the PDFs differ"

@@ -95,12 +95,18 @@ def _build(folder: Path, cache: Path, *, split: bool, force: bool = True) -> Pat
         },
         project_dir=PROJECT,
     )
+    # Set for this build only: the suite's own cache folder is restored after it.
+    saved = {name: os.environ.get(name) for name in ("TYPESET_CACHE_DIR", "TYPESET_PDF_SPLIT")}
     os.environ["TYPESET_CACHE_DIR"] = str(cache)
     os.environ["TYPESET_PDF_SPLIT"] = "1" if split else "0"
     try:
         return build(config, force=force).outputs["pdf"]
     finally:
-        del os.environ["TYPESET_CACHE_DIR"], os.environ["TYPESET_PDF_SPLIT"]
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @pytest.fixture(scope="module")
