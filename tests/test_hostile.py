@@ -536,7 +536,9 @@ def test_a_signal_stops_everything_and_keeps_the_previous_outputs(
     tmp_path: Path, signum: int, code: int
 ) -> None:
     words = " ".join(["word"] * 40)
-    body = "".join(f"# Section {n}\n\n{words} [@doe2001].\n\n" for n in range(400))
+    # About 60k words: still building when the signal comes after 4 s, on a fast machine
+    # too (16k words used to be enough, until the builds got faster).
+    body = "".join(f"# Section {n}\n\n{words} [@doe2001].\n\n" for n in range(1500))
     folder = project(tmp_path, "---\ntitle: Long\nlang: en\n---\n\n" + body)
     before_out = digest(tmp_path / "out")
     before_tmp = typeset_temporaries()
@@ -565,6 +567,7 @@ def test_a_signal_stops_everything_and_keeps_the_previous_outputs(
         start_new_session=True,
     )
     time.sleep(4)
+    assert process.poll() is None, "the build ended before the signal: make it longer"
     os.kill(process.pid, signum)
     started = time.monotonic()
     _, stderr = process.communicate(timeout=30)
