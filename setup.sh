@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 SYSTEM_PACKAGES=(
+  # prlimit and setpriv: pandoc's memory and CPU caps, and its death with the build
+  util-linux
   # WeasyPrint's text layout
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
   # Fonts the print stylesheet names (both SIL Open Font License)

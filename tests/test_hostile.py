@@ -28,6 +28,7 @@ from PIL import Image
 
 from tests.conftest import PROJECT
 from typeset.cli import main
+from typeset.interrupts import signals_deferred
 
 SECRET = "S3CRET-BYTES-0451"
 BIB = "@book{doe2001, title={A Book}, author={Doe, Jane}, year=2001}\n"
@@ -587,6 +588,18 @@ def test_a_signal_stops_everything_and_keeps_the_previous_outputs(
     assert digest(tmp_path / "out") == before_out
     assert not list((tmp_path / "out").glob(".*.partial"))
     assert typeset_temporaries() <= before_tmp
+
+
+def test_a_signal_while_forking_is_acted_on_once_the_forks_are_done() -> None:
+    finished_forking = False
+    with pytest.raises(KeyboardInterrupt), signals_deferred():
+        signal.raise_signal(signal.SIGINT)
+        finished_forking = True
+    assert finished_forking
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with signals_deferred():
+        pass  # no signal: nothing raised
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 # --- fuzzing: the metadata and the output stage ---------------------------------------------------

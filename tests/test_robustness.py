@@ -98,3 +98,62 @@ def test_docx_properties_carry_no_local_paths(tmp_path: Path) -> None:
             archive.read(n) for n in archive.namelist() if n.startswith("docProps/")
         )
     assert b"/tmp/" not in properties and b"site-packages" not in properties
+
+
+def _pandoc_children(parent: int) -> list[int]:
+    """The build's children that have exec'd pandoc (not yet prlimit or setpriv)."""
+    listed = subprocess.run(
+        ["pgrep", "-P", str(parent)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    found = []
+    for pid in map(int, listed):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+        except OSError:
+            continue  # already gone
+        if Path(os.fsdecode(command)).name == "pandoc":
+            found.append(pid)
+    return found
+
+
+def test_pandoc_runs_capped_and_dies_with_a_build_killed_hard(tmp_path: Path) -> None:
+    words = " ".join(["word"] * 40)
+    body = "".join(f"# Section {n}\n\n{words} [@doe2001].\n\n" for n in range(3000))
+    (tmp_path / "paper.md").write_text("---\ntitle: Long\n---\n\n" + body)
+    (tmp_path / "refs.bib").write_text("@book{doe2001, author={Doe, J.}, title={T}, year=2001}\n")
+    build = start_build(
+        tmp_path / "out",
+        "--manuscript",
+        str(tmp_path / "paper.md"),
+        "--bibliography",
+        str(tmp_path / "refs.bib"),
+        env={"TYPESET_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    pandoc: list[int] = []
+    deadline = time.monotonic() + 60
+    while not pandoc and build.poll() is None and time.monotonic() < deadline:
+        pandoc = _pandoc_children(build.pid)
+        time.sleep(0.005)
+    assert pandoc, "no pandoc seen while the build ran"
+    try:
+        limits = Path(f"/proc/{pandoc[0]}/limits").read_text()
+    except OSError:
+        pytest.fail("pandoc ended before its limits were read: make the manuscript longer")
+    assert f"Max address space         {3 * 1024**3}" in limits, limits
+    assert "Max cpu time              240" in limits, limits
+    # SIGKILL to the build alone (not its group): its pandoc must not be left orphaned.
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pandoc[0]}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{pandoc[0]}").exists() or "Z" in _state(pandoc[0]), (
+        "pandoc outlived the build"
+    )
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

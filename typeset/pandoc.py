@@ -6,12 +6,11 @@ logged with its exact command line and its exit code is checked.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import logging
 import os
 import re
-import resource
+import shutil
 import signal
 import subprocess
 from dataclasses import dataclass
@@ -52,11 +51,30 @@ PANDOC_MEMORY_BYTES = 3 * 1024**3  # address space; pandoc's GHC runtime reserve
 # pandoc's own heap cap, lower than the address-space limit so it fails with a message.
 PANDOC_HEAP = "-M2g"
 
-_PR_SET_PDEATHSIG = 1
-try:  # loaded here, not in the forked child, where loading a library is not safe
-    _LIBC: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
-except OSError:
-    _LIBC = None
+
+@functools.cache
+def _limits_prefix() -> tuple[str, ...]:
+    """util-linux's `prlimit` and `setpriv`, which cap the memory and CPU of the pandoc
+    they exec and let it die with us.
+
+    Exec wrappers rather than a `preexec_fn`: with one, Python runs its fork hooks around
+    each pandoc start, and a Ctrl-C landing in logging's after-fork hook was swallowed
+    there and left logging's lock held, so the build hung at its next pandoc start instead
+    of stopping. Without one, subprocess starts pandoc with no Python code between fork and
+    exec (and by vfork, cheaper for a large build process). The death
+    signal matters when the build is killed hard (SIGKILL, OOM): otherwise an orphaned
+    pandoc would keep running for minutes. Where the tools are missing (not Linux), the
+    timeout and pandoc's own heap cap still hold.
+    """
+    prefix: list[str] = []
+    prlimit = shutil.which("prlimit")
+    if prlimit:
+        memory, cpu = PANDOC_MEMORY_BYTES, PANDOC_CPU_SECONDS
+        prefix += [prlimit, f"--as={memory}:{memory}", f"--cpu={cpu}:{cpu + 5}", "--"]
+    setpriv = shutil.which("setpriv")
+    if setpriv:
+        prefix += [setpriv, "--pdeathsig", "KILL", "--"]
+    return tuple(prefix)
 
 
 class PandocFailure(ToolError):
@@ -71,19 +89,6 @@ class PandocFailure(ToolError):
 
 class PandocLimitExceeded(ToolError):
     """pandoc hit a time or memory limit: the input is pathological, not the tool broken."""
-
-
-def _limit_child() -> None:
-    """Runs in the child before exec: cap its memory and CPU, and let it die with us.
-
-    The death signal matters when the build is killed hard (SIGKILL, OOM): otherwise an
-    orphaned pandoc would keep running for minutes.
-    """
-    resource.setrlimit(resource.RLIMIT_AS, (PANDOC_MEMORY_BYTES, PANDOC_MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (PANDOC_CPU_SECONDS, PANDOC_CPU_SECONDS + 5))
-    prctl = getattr(_LIBC, "prctl", None)
-    if prctl is not None:  # Linux; elsewhere the limits above still hold
-        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
 def run_pandoc(
@@ -101,7 +106,7 @@ def run_pandoc(
     a limit hit blames its file, and pandoc's warnings are logged naming its file and,
     for a text source, the line where the message leads back to one.
     """
-    command = [pandoc_path(), "+RTS", PANDOC_HEAP, "-RTS", *args]
+    command = [*_limits_prefix(), pandoc_path(), "+RTS", PANDOC_HEAP, "-RTS", *args]
     blamed = source if isinstance(source, Path) or source is None else source.path
     log.debug("running %s", " ".join(command))
     try:
@@ -113,7 +118,6 @@ def run_pandoc(
             env={**os.environ, **environment} if environment else None,
             check=False,
             timeout=PANDOC_TIMEOUT_SECONDS,
-            preexec_fn=_limit_child,
         )
     except subprocess.TimeoutExpired:
         raise PandocLimitExceeded(

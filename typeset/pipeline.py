@@ -14,6 +14,7 @@ import importlib.util
 import multiprocessing
 import os
 import pickle
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -50,6 +51,7 @@ from typeset.formats import format_names, writer_for
 from typeset.formats.base import FormatWriter, structure_arguments
 from typeset.formats.math_svg import render_meanwhile, start_mathjax_early
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
+from typeset.interrupts import signals_deferred
 from typeset.manuscript import Manuscript
 from typeset.mathjax import discard_warm
 from typeset.output import staged_outputs
@@ -407,11 +409,13 @@ def _write_formats(
     with concurrent.futures.ProcessPoolExecutor(
         workers, mp_context=context, initializer=_stop_on_signal
     ) as pool:
-        futures = {
-            pool.submit(_write_inherited_format, name, staged[name], config): name
-            for name in names  # submitted in build order: PDF first
-        }
+        futures: dict[concurrent.futures.Future[float], str] = {}
         try:
+            with signals_deferred():  # the first submit forks the workers
+                futures = {
+                    pool.submit(_write_inherited_format, name, staged[name], config): name
+                    for name in names  # submitted in build order: PDF first
+                }
             for future in concurrent.futures.as_completed(futures):
                 name = futures[future]
                 timings[name] = future.result()
@@ -446,7 +450,6 @@ def _write_inherited_format(name: str, temporary: Path, config: Config) -> float
 def _stop_on_signal() -> None:
     """In each forked writer: SIGINT/SIGTERM unwind the task (killing its pandoc, removing
     its temporary folders) and end the process, without a traceback."""
-    import signal
 
     def stop(signum: int, frame: object) -> None:
         if _WORKER_BUSY:

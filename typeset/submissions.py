@@ -31,6 +31,7 @@ from typeset.config import Config
 from typeset.errors import TypesetError, UsageError
 from typeset.formats import writer_for
 from typeset.inputs import SourceReads, read_sources
+from typeset.interrupts import signals_deferred
 from typeset.pipeline import build, cached_cite_this_work
 
 if TYPE_CHECKING:
@@ -93,9 +94,10 @@ def build_profiles(
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
             # Most formats first: a long build left for last would run alone.
             order = sorted(configs, key=lambda name: -len(configs[name].formats))
-            futures = {
-                pool.submit(_run_inherited_profile, name, force, check): name for name in order
-            }
+            with signals_deferred():
+                futures = {
+                    pool.submit(_run_inherited_profile, name, force, check): name for name in order
+                }
             for future in concurrent.futures.as_completed(futures):
                 name = futures[future]
                 try:

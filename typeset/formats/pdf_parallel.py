@@ -44,6 +44,7 @@ import weasyprint
 
 from typeset import timings
 from typeset.cache import cache_reads_allowed, file_fingerprint
+from typeset.interrupts import signals_deferred
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,10 @@ def write(
                 1, multiprocessing.get_context("fork")
             ) as pool:
                 lang = re.search(r'<html[^>]*\blang="([^"]*)"', html)
-                folios = pool.submit(_folio_pages, lang.group(1) if lang else "", sum(page_counts))
+                with signals_deferred():
+                    folios = pool.submit(
+                        _folio_pages, lang.group(1) if lang else "", sum(page_counts)
+                    )
                 join(paths, lambda: pikepdf.open(io.BytesIO(folios.result())), destination)
     finally:
         _JOB = None
@@ -311,7 +315,9 @@ def _lay_out(indexes: list[int], workers: int) -> None:
     context = multiprocessing.get_context("fork")
     pool = concurrent.futures.ProcessPoolExecutor(min(workers, len(indexes)), context)
     try:
-        for future in [pool.submit(_lay_out_part, index) for index in indexes]:
+        with signals_deferred():
+            futures = [pool.submit(_lay_out_part, index) for index in indexes]
+        for future in futures:
             future.result()
     except BaseException:
         # A signal or a failed part: stop the other parts now. Leaving the pool's `with`
