@@ -331,7 +331,8 @@ def test_an_svg_flattening_does_not_handle_is_left_as_it_is() -> None:
 def test_equations_rendered_ahead_are_in_the_cache_when_the_writer_asks(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from typeset.formats.math_svg import render_meanwhile, typeset_math
+    from typeset import ast
+    from typeset.formats.math_svg import math_rewrite, render_meanwhile
     from typeset.manuscript import read_manuscript
 
     monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
@@ -341,7 +342,9 @@ def test_equations_rendered_ahead_are_in_the_cache_when_the_writer_asks(
     manuscript = read_manuscript(manuscript_path, {})
     caplog.set_level(logging.DEBUG, logger="typeset.formats.math_svg")
     render_meanwhile(manuscript.document, config)  # type: ignore[arg-type]
-    document = typeset_math(manuscript.document, manuscript, config)  # type: ignore[arg-type]
+    rewrite = math_rewrite(manuscript.document, manuscript, config)  # type: ignore[arg-type]
+    assert rewrite is not None
+    document = ast.transform(manuscript.document, rewrite)
     messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("math:")]
     assert messages == [
         "math: 0 equations cached, 3 to render",

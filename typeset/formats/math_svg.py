@@ -180,12 +180,6 @@ def _math_lock(config: Config, operation: int) -> IO[bytes]:
     return lock
 
 
-def typeset_math(document: dict[str, Any], manuscript: Manuscript, config: Config) -> Any:
-    """`document` with every Math node replaced by raw HTML: its SVG, or a boxed error."""
-    rewrite = math_rewrite(document, manuscript, config)
-    return document if rewrite is None else ast.transform(document, rewrite)
-
-
 def math_rewrite(
     document: dict[str, Any], manuscript: Manuscript, config: Config
 ) -> ast.Rewrite | None:

@@ -22,27 +22,22 @@ from __future__ import annotations
 from math import inf
 from typing import Any
 
-CHECKED_VERSIONS = ("70.",)
+from typeset.formats.weasyprint_patching import replaced_once
+
 _MEASURED = "_typeset_note_heights"
 
 
 def measure_footnotes_one_by_one() -> bool:
     """Install the measuring (once per process); False where the WeasyPrint is not one this
     was checked against."""
-    import weasyprint
-    from weasyprint.layout import LayoutContext
+    from weasyprint.layout import LayoutContext, page
 
-    original = LayoutContext._update_footnote_area
-    if getattr(original, "typeset_wrapper", False):
-        return True
-    if not weasyprint.__version__.startswith(CHECKED_VERSIONS):
+    if not replaced_once(LayoutContext, "_update_footnote_area", _one_by_one):
         return False
-    LayoutContext._update_footnote_area = _one_by_one(original)
-    _final_areas_from_measured_notes()
-    return True
+    return replaced_once(page, "block_level_layout", _final_area)
 
 
-def _final_areas_from_measured_notes() -> None:
+def _final_area(layout: Any) -> Any:
     """The note area a page ends with, made of the notes as they were measured.
 
     When the page is done, WeasyPrint 70 lays its note area out once more (in
@@ -53,9 +48,6 @@ def _final_areas_from_measured_notes() -> None:
     layout has effects beyond the note); any other area is laid out by WeasyPrint.
     """
     from weasyprint.formatting_structure import boxes
-    from weasyprint.layout import page
-
-    layout = page.block_level_layout
 
     def final_area(
         context: Any, box: Any, bottom_space: float, skip_stack: Any, *args: Any, **kwargs: Any
@@ -66,8 +58,7 @@ def _final_areas_from_measured_notes() -> None:
                 return stacked, None, {"break": "any", "page": None}, [], False, None
         return layout(context, box, bottom_space, skip_stack, *args, **kwargs)
 
-    final_area.weasyprint_original = layout  # type: ignore[attr-defined]
-    page.block_level_layout = final_area
+    return final_area
 
 
 def _stacked_notes(context: Any, box: Any) -> Any:
@@ -151,8 +142,6 @@ def _one_by_one(original: Any) -> Any:
         area_bottom = measured.position_y + measured.margin_height() - measured.margin_bottom
         return bool(bottom > area_bottom)
 
-    update_footnote_area.typeset_wrapper = True  # type: ignore[attr-defined]
-    update_footnote_area.weasyprint_original = original  # type: ignore[attr-defined]
     return update_footnote_area
 
 

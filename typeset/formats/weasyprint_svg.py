@@ -15,22 +15,18 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-CHECKED_VERSIONS = ("70.",)
+from typeset.formats.weasyprint_patching import replaced_once
 
 
 def faster_svg_lengths() -> bool:
     """Install the wrapper (once per process); False where the WeasyPrint is not one this
     was checked against, or its SVG drawer does not look `size` up where expected."""
-    import weasyprint
     import weasyprint.svg as drawer
     from weasyprint.svg import utils
 
-    if getattr(drawer.size, "typeset_wrapper", False):
-        return True
-    if not weasyprint.__version__.startswith(CHECKED_VERSIONS) or drawer.size is not utils.size:
+    if drawer.size is not utils.size and not getattr(drawer.size, "typeset_wrapper", False):
         return False
-    drawer.size = _float_first(utils.size)
-    return True
+    return replaced_once(drawer, "size", _float_first)
 
 
 def _float_first(size: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,7 +36,6 @@ def _float_first(size: Callable[..., Any]) -> Callable[..., Any]:
         except (TypeError, ValueError):
             return size(string, font_size, percentage_reference)
 
-    float_first.typeset_wrapper = True  # type: ignore[attr-defined]
     return float_first
 
 
@@ -55,16 +50,9 @@ def equations_drawn_once(url_prefix: str) -> bool:
     appears in a document, and every occurrence, that one included, calls the form.
     Other images are drawn by WeasyPrint as before. Installed once per process, only on
     the WeasyPrint version checked here; False otherwise."""
-    import weasyprint
     from weasyprint.images import SVGImage
 
-    draw = SVGImage.draw
-    if getattr(draw, "typeset_wrapper", False):
-        return True
-    if not weasyprint.__version__.startswith(CHECKED_VERSIONS):
-        return False
-    SVGImage.draw = _drawn_once(draw, url_prefix)
-    return True
+    return replaced_once(SVGImage, "draw", lambda draw: _drawn_once(draw, url_prefix))
 
 
 def _drawn_once(draw: Callable[..., Any], url_prefix: str) -> Callable[..., Any]:
@@ -90,8 +78,6 @@ def _drawn_once(draw: Callable[..., Any], url_prefix: str) -> Callable[..., Any]
             forms[key] = (form.id, resources)
         stream.draw_x_object(forms[key][0])
 
-    draw_once.typeset_wrapper = True  # type: ignore[attr-defined]
-    draw_once.weasyprint_original = draw  # type: ignore[attr-defined]
     return draw_once
 
 
@@ -115,15 +101,12 @@ def flat_paths_written_directly() -> bool:
     byte, in one piece (tests compare it with WeasyPrint's own on many paths); any other
     path is drawn by WeasyPrint. Installed once per process, only on the WeasyPrint
     version checked here; False otherwise."""
-    import weasyprint
     from weasyprint import svg as drawer
 
-    path = drawer.TAGS["path"]
-    if getattr(path, "typeset_wrapper", False):
-        return True
-    if not weasyprint.__version__.startswith(CHECKED_VERSIONS):
-        return False
+    return replaced_once(drawer.TAGS, "path", _written_directly)
 
+
+def _written_directly(path: Callable[..., Any]) -> Callable[..., Any]:
     def flat_path(svg: Any, node: Any, font_size: float) -> None:
         operators = None
         if not any(marker in node.attrib for marker in _MARKERS):
@@ -133,10 +116,7 @@ def flat_paths_written_directly() -> bool:
         else:
             svg.stream.stream.append(operators)
 
-    flat_path.typeset_wrapper = True  # type: ignore[attr-defined]
-    flat_path.weasyprint_original = path  # type: ignore[attr-defined]
-    drawer.TAGS["path"] = flat_path
-    return True
+    return flat_path
 
 
 def flat_path_operators(data: str) -> bytes | None:
