@@ -571,3 +571,32 @@ def test_mathjax_does_not_wait_for_the_end_of_a_pipe_a_forked_writer_holds(
     finally:
         os.close(held)
     assert results[0].svg is not None
+
+
+NOTES_WITH_MATH = """---
+title: Notes
+lang: en
+---
+
+First claim.^[Where $\\lambda^2 = \\frac{1}{T}$ holds, and $x_1$ too.] Second
+claim.^[A second note, plain.] Third claim.^[A third, with $$y = 2$$ shown.] Fourth
+claim.^[The fourth note.]
+"""
+
+
+@pytest.mark.slow
+def test_equations_in_notes_leave_every_note_in_its_own_footnote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An equation is an `<img ...>` without the slash: it must not swallow the notes after
+    it (they were all printed inside the first note holding math)."""
+    monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
+    manuscript = tmp_path / "notes.md"
+    manuscript.write_text(NOTES_WITH_MATH)
+    pdf = build(config_for(manuscript, tmp_path / "out", "pdf")).outputs["pdf"]  # type: ignore[arg-type]
+    text = " ".join(pdf_text(pdf).split())
+    notes = ["1. Where", "2. A second note, plain.", "3. A third, with", "4. The fourth note."]
+    assert all(text.count(note) == 1 for note in notes), text
+    assert [text.index(note) for note in notes] == sorted(text.index(note) for note in notes)
+    with pikepdf.open(pdf) as document:
+        assert len(document.pages) == 1

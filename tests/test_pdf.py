@@ -548,6 +548,23 @@ def test_a_note_keeps_the_space_between_two_of_its_elements(essay_build: Builder
     assert not re.search(r"”[^\W\d_]", text)
 
 
+def test_a_void_element_in_a_note_opens_nothing() -> None:
+    from typeset.formats.print_notes import _NoteSplitter
+
+    splitter = _NoteSplitter(2)
+    splitter.feed(
+        '<div id="typeset-note-0"><p>An <img src="typeset-math:a.svg" alt="x"> and<br>a'
+        '<wbr>b.</p>\n<table><colgroup><col style="width: 50%"></colgroup></table>\n</div>\n'
+        '<div id="typeset-note-1"><p>Second.</p>\n</div>'
+    )
+    splitter.close()
+    assert splitter.notes == [
+        '<span class="note-p">An <img src="typeset-math:a.svg" alt="x" /> and<br />a<wbr />'
+        'b.</span><span class="note-table"></span>',
+        '<span class="note-p">Second.</span>',
+    ]
+
+
 def test_figure_keeps_its_caption_and_alternative_text(sample_pdf: PdfBuilder) -> None:
     pdf = sample_pdf()
     assert image_count(pdf) == 1

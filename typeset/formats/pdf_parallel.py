@@ -44,6 +44,7 @@ import weasyprint
 
 from typeset import timings
 from typeset.cache import cache_reads_allowed, file_fingerprint
+from typeset.formats.html_elements import VOID_ELEMENTS
 from typeset.interrupts import signals_deferred
 
 log = logging.getLogger(__name__)
@@ -73,24 +74,6 @@ FOLIO_CSS = "@page { @top-center { content: none; } } body { visibility: hidden;
 
 # Start and end tags in pandoc's HTML (attribute values have `>` escaped as `&gt;`).
 ELEMENT_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*?(/?)>")
-VOID_ELEMENTS = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
 ID_ATTRIBUTE = re.compile(r'\bid="([^"]+)"')
 INTERNAL_HREF = re.compile(r'\bhref="#([^"]+)"')
 FOOTNOTE_SPAN = re.compile(r'<span class="footnote"')

@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from typeset import ast
+from typeset.formats.html_elements import VOID_ELEMENTS
 from typeset.pandoc import run_pandoc
 
 # Elements HTML does not allow inside a paragraph, as pandoc writes them for a note's
@@ -165,6 +166,9 @@ class _NoteSplitter(HTMLParser):
         self._in_pre = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID_ELEMENTS:  # `<img ...>` without the slash (our equations) opens nothing
+            self.handle_startendtag(tag, attrs)
+            return
         if self._current is None:
             identifier = dict(attrs).get("id") or ""
             if tag == "div" and identifier.startswith(NOTE_MARKER):
