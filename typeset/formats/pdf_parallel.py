@@ -11,7 +11,11 @@ except through three counters:
 - page numbers: known only after the earlier parts are laid out. The parts are therefore
   laid out without the folio, and the folios of the whole book are set afterwards in one
   cheap render of empty pages, stamped on each page as an artifact (page furniture);
-- contents pages (`toc`): not handled, such a document is set in one pass.
+- contents pages (`toc`, `lof`, `lot`): their page numbers point into later parts. The
+  front matter that holds them (title block, abstract, the lists: all before the first
+  chapter, which then opens on a new page) is a part of its own. It is laid out with
+  placeholder numbers beside the chapters, then once more with the numbers the chapters'
+  named destinations give; if that changes its own page count, again with the new count.
 
 Links from one part to an anchor in another are written as `typeset-part:ID` so WeasyPrint
 keeps them, and turned back into named destinations when the parts are joined with pikepdf;
@@ -64,7 +68,20 @@ CROSS_PART_SCHEME = "typeset-part:"
 # The selector is the split's own rule (top-level sections), not a heading level.
 CHAPTER_CSS = (
     "main > section ~ section { break-before: page; } .footnote { footnote-policy: line; }"
+    # after the contents lists, the first chapter too (the front matter is a part)
+    " nav#TOC ~ main > section:first-of-type, main > .list-of-figures ~ section,"
+    " main > .list-of-tables ~ section { break-before: page; }"
 )
+# A contents entry pointing into a later part prints the page number it is given, with
+# the leader print.css gives the entries (`nav#TOC a::after`, `.list-of-figures a::after`).
+CONTENTS_PAGE_CSS = (
+    "nav#TOC a[data-typeset-page]::after, .list-of-figures a[data-typeset-page]::after,"
+    " .list-of-tables a[data-typeset-page]::after"
+    ' { content: leader(". ") attr(data-typeset-page); }'
+)
+# Where the front matter's numbers are not known yet: about as wide as a book's.
+PLACEHOLDER_PAGE = "000"
+CONTENTS_LISTS = re.compile(r'<nav id="TOC"|<div id="list-of-(?:figures|tables)"')
 # The parts carry no folio: the whole book's are stamped on afterwards.
 NO_FOLIO_CSS = "@page { @bottom-center { content: none; } }"
 # Only the book's first page is `:first`; a later part's first page keeps its running head.
@@ -76,6 +93,9 @@ FOLIO_CSS = "@page { @top-center { content: none; } } body { visibility: hidden;
 ELEMENT_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*?(/?)>")
 ID_ATTRIBUTE = re.compile(r'\bid="([^"]+)"')
 INTERNAL_HREF = re.compile(r'\bhref="#([^"]+)"')
+NUMBERED_HREF = re.compile(
+    r'\bhref="' + re.escape(CROSS_PART_SCHEME) + r'([^"]+)" data-typeset-page="[^"]*"'
+)
 FOOTNOTE_SPAN = re.compile(r'<span class="footnote"')
 TAG = re.compile(r"<[^>]+>")
 
@@ -85,10 +105,12 @@ class Part:
     html: str
     stylesheets: tuple[str, ...]  # CSS text added for this part
     key: str
+    # The front matter with contents lists: its page numbers are filled in after layout.
+    numbered_contents: bool = False
 
 
 def is_worth_splitting(html: str) -> bool:
-    return '<nav id="TOC"' not in html and len(_words(html)) >= MIN_WORDS_TO_SPLIT
+    return len(_words(html)) >= MIN_WORDS_TO_SPLIT
 
 
 def write(
@@ -113,9 +135,10 @@ def write(
     """
     if not is_worth_splitting(html):
         return False
-    parts = split(
-        html, stylesheet_key + repr(sorted(options.items())) + _postprocess_version(postprocess)
+    settings_key = (
+        stylesheet_key + repr(sorted(options.items())) + _postprocess_version(postprocess)
     )
+    parts = split(html, settings_key)
     if len(parts) < 2:
         return False
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -123,12 +146,26 @@ def write(
     missing = [i for i, path in enumerate(paths) if not (cache_reads_allowed() and path.exists())]
     log.info("PDF in %d parts, %d to lay out", len(parts), len(missing))
     global _JOB
-    _JOB = _Job(
-        parts, paths, base_url, url_fetcher, stylesheets, options, prepare, finisher, postprocess
+    _JOB = _Job(  # its own lists: the numbered front matter is added to them
+        [*parts],
+        [*paths],
+        base_url,
+        url_fetcher,
+        stylesheets,
+        options,
+        prepare,
+        finisher,
+        postprocess,
     )
     try:
         with timings.stage("layout"):
             _lay_out(missing, workers or os.cpu_count() or 1)
+        if parts[0].numbered_contents:
+            with timings.stage("contents"):
+                numbered = _numbered_front(parts, paths, settings_key, cache_dir)
+            if numbered is None:
+                return False
+            paths = [numbered, *paths[1:]]
         with timings.stage("join"):
             page_counts = [len(pikepdf.open(path).pages) for path in paths]
             # The folios are set in a process of their own while this one joins the parts:
@@ -148,16 +185,24 @@ def write(
 
 
 def split(html: str, settings_key: str, cores: int | None = None) -> list[Part]:
-    """The document's top-level sections in contiguous parts balanced by size."""
+    """The document's top-level sections in contiguous parts balanced by size; first, on
+    its own, the front matter when it holds contents lists."""
     main_start = html.index("<main>") + len("<main>")
     main_end = html.rindex("</main>")
     starts = _top_level_section_starts(html, main_start, main_end)
-    if len(starts) < 2:
+    contents = bool(starts) and CONTENTS_LISTS.search(html, 0, starts[0]) is not None
+    if len(starts) < (1 if contents else 2):
         return []
-    chunks = [
-        html[a:b] for a, b in zip([main_start, *starts[1:]], [*starts[1:], main_end], strict=True)
-    ]
-    groups = _balanced(chunks, cores or os.cpu_count() or 1)
+    cores = cores or os.cpu_count() or 1
+    if contents:
+        chapters = [html[a:b] for a, b in zip(starts, [*starts[1:], main_end], strict=True)]
+        groups = [[html[main_start : starts[0]]], *_balanced(chapters, cores)]
+    else:
+        chunks = [
+            html[a:b]
+            for a, b in zip([main_start, *starts[1:]], [*starts[1:], main_end], strict=True)
+        ]
+        groups = _balanced(chunks, cores)
     head, body_open = html[:main_start], html[main_end:]
     running = re.search(r'<div class="running-title".*?</div>', head, re.DOTALL)
     body_start = head.index("<body>") + len("<body>")
@@ -168,17 +213,86 @@ def split(html: str, settings_key: str, cores: int | None = None) -> list[Part]:
     parts = []
     footnotes_before = 0
     for index, body in enumerate(bodies):
-        body = _cross_part_links(body, ids[index])
-        document = (head if index == 0 else later_head) + body + body_open
+        front = index == 0
+        numbered = front and contents
+        if front:
+            body = head + body
+        body = _cross_part_links(body, ids[index], numbered=numbered)
+        document = (body if front else later_head + body) + body_open
         css = [CHAPTER_CSS, NO_FOLIO_CSS]
-        if index > 0:
+        if numbered:
+            css.append(CONTENTS_PAGE_CSS)
+        if not front:
             css += [LATER_PART_CSS, f"html {{ counter-reset: footnote {footnotes_before}; }}"]
         footnotes_before += len(FOOTNOTE_SPAN.findall(body))
-        key = hashlib.sha256(
-            "\0".join([document, *css, settings_key, _code_version()]).encode()
-        ).hexdigest()
-        parts.append(Part(document, tuple(css), key))
+        parts.append(_part(document, css, settings_key, numbered_contents=numbered))
     return parts
+
+
+def _part(
+    document: str, css: list[str], settings_key: str, *, numbered_contents: bool = False
+) -> Part:
+    key = hashlib.sha256(
+        "\0".join([document, *css, settings_key, _code_version()]).encode()
+    ).hexdigest()
+    return Part(document, tuple(css), key, numbered_contents)
+
+
+def _numbered_front(
+    parts: list[Part], paths: list[Path], settings_key: str, cache_dir: Path
+) -> Path | None:
+    """The front matter laid out with its contents lists' page numbers (a cached part);
+    None if its page count does not settle (the book is then set in one pass)."""
+    assert _JOB is not None
+    counts = [len(pikepdf.open(path).pages) for path in paths]
+    pages = _anchor_pages(paths[1:])
+    front_pages = counts[0]
+    for _ in range(3):
+        first = front_pages + 1  # the first chapter's page number
+        numbers: dict[str, int] = {}
+        offset = first
+        for part_pages, count in zip(pages, counts[1:], strict=True):
+            for anchor, index in part_pages.items():
+                numbers.setdefault(anchor, offset + index)
+            offset += count
+        html = _with_page_numbers(parts[0].html, numbers)
+        front = _part(html, list(parts[0].stylesheets), settings_key)
+        path = cache_dir / f"{front.key}.pdf"
+        if not (cache_reads_allowed() and path.exists()):
+            _JOB.parts.append(front)
+            _JOB.paths.append(path)
+            _lay_out_part(len(_JOB.parts) - 1)
+        laid_out = len(pikepdf.open(path).pages)
+        if laid_out == front_pages:
+            return path
+        front_pages = laid_out
+    log.info("the front matter's page count did not settle: the PDF is set in one pass")
+    return None
+
+
+def _with_page_numbers(html: str, numbers: dict[str, int]) -> str:
+    def numbered(match: re.Match[str]) -> str:
+        target = match.group(1)
+        number = numbers.get(unquote(html_escaping.unescape(target)), "")
+        return f'href="{CROSS_PART_SCHEME}{target}" data-typeset-page="{number}"'
+
+    return NUMBERED_HREF.sub(numbered, html)
+
+
+def _anchor_pages(paths: list[Path]) -> list[dict[str, int]]:
+    """For each part's PDF, the page (counted in the part) of each named destination."""
+    found = []
+    for path in paths:
+        with pikepdf.open(path) as pdf:
+            index_of = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+            found.append(
+                {
+                    name: index_of[target[0].objgen]
+                    for name, target in _destinations(pdf).items()
+                    if target[0].objgen in index_of
+                }
+            )
+    return found
 
 
 def _top_level_section_starts(html: str, start: int, end: int) -> list[int]:
@@ -259,12 +373,16 @@ def _even_partition(sizes: list[int], count: int) -> list[tuple[int, int]]:
     return ranges
 
 
-def _cross_part_links(body: str, local_ids: set[str]) -> str:
+def _cross_part_links(body: str, local_ids: set[str], *, numbered: bool = False) -> str:
+    """Links to other parts as `typeset-part:ID`; `numbered`: with a placeholder page
+    number, filled in by `_numbered_front`."""
+    page = f' data-typeset-page="{PLACEHOLDER_PAGE}"' if numbered else ""
+
     def rewrite(match: re.Match[str]) -> str:
         target = match.group(1)
         if unquote(html_escaping.unescape(target)) in local_ids:
             return match.group(0)
-        return f'href="{CROSS_PART_SCHEME}{target}"'
+        return f'href="{CROSS_PART_SCHEME}{target}"{page}'
 
     return INTERNAL_HREF.sub(rewrite, body)
 
