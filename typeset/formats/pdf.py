@@ -30,6 +30,7 @@ from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.formats.print_notes import print_notes
 from typeset.formats.title_block import print_meta
+from typeset.formats.weasyprint_cffi import arrays_parsed_once
 from typeset.formats.weasyprint_footnotes import measure_footnotes_one_by_one
 from typeset.headings import heading_shift
 from typeset.pandoc import run_pandoc
@@ -74,6 +75,7 @@ class PdfWriter:
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
         measure_footnotes_one_by_one()  # before any layout here or in the forked parts
+        arrays_parsed_once()
         with timings.stage("html"):
             html = render_print_html(resolved, config)
         folder = resolved.source.folder

@@ -492,7 +492,7 @@ def join(paths: list[Path], folios: Callable[[], pikepdf.Pdf], destination: Path
     if "/StructTreeRoot" in joined.Root:
         _join_structure(joined, sources, offsets, page_counts)
     _stamp_folios(joined, folios())
-    joined.save(destination)
+    joined.save(destination, deterministic_id=True)  # the same book, the same bytes
 
 
 def _detach_structure(source: pikepdf.Pdf) -> None:
@@ -621,7 +621,9 @@ def _stamp_folios(joined: pikepdf.Pdf, folios: pikepdf.Pdf) -> None:
     """Each page's folio, drawn as pagination artifact (PDF/UA: furniture is no content)."""
     for index, page in enumerate(joined.pages):
         form = joined.copy_foreign(folios.pages[index].as_form_xobject())
-        name = page.add_resource(form, pikepdf.Name.XObject, prefix="Folio")
+        # Named by page, not pikepdf's random prefix: the same book gives the same bytes.
+        # The pages share one resources dictionary, so each page needs a name of its own.
+        name = page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name(f"/TypesetFolio{index}"))
         # The page's own content leaves its coordinate transform in force: enclose it.
         page.contents_add(joined.make_stream(b"q\n"), prepend=True)
         page.contents_add(
