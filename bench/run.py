@@ -51,7 +51,8 @@ STYLES = ("chicago-author-date", "chicago-notes-bibliography")
 STEPS = ("full", "unchanged", "edit")
 # Stages in the order the critical path runs them (see typeset/timings.py).
 STAGES = ("parse", "citeproc", "html", "layout", "pdf-write", "artifacts", "part-layout",
-          "part-pdf-write", "part-postprocess", "join", "pdf", "epub", "docx")  # fmt: skip
+          "part-pdf-write", "part-postprocess", "contents", "join",
+          "pdf", "epub", "docx")  # fmt: skip
 
 
 @dataclass
