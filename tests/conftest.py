@@ -41,6 +41,25 @@ def fresh_build_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         os.environ["TYPESET_CACHE_DIR"] = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+def interruptible() -> Iterator[None]:
+    """Ctrl-C as a terminal delivers it, for this process and the builds it starts.
+
+    A suite started in the background by a shell without job control (`sh -c 'cmd &'`,
+    some CI runners) inherits SIGINT ignored, and so would every build it starts: as a
+    program should, the build then keeps ignoring it, and the Ctrl-C tests would see a
+    build that does not stop. With Python's handler installed here, a child starts with
+    the default disposition (exec resets a handled signal, not an ignored one)."""
+    import signal
+
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_cli(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]:
     """Run `python build.py ARGS` as a user would, capturing its output."""
     return subprocess.run(

@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.conftest import PROJECT
+from typeset.manuscript import MARKDOWN_FORMAT
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
 
@@ -100,18 +101,20 @@ def test_docx_properties_carry_no_local_paths(tmp_path: Path) -> None:
     assert b"/tmp/" not in properties and b"site-packages" not in properties
 
 
-def _pandoc_children(parent: int) -> list[int]:
-    """The build's children that have exec'd pandoc (not yet prlimit or setpriv)."""
+def _parsing_pandoc(parent: int) -> list[int]:
+    """The build's child that has exec'd pandoc (not still prlimit or setpriv) to parse
+    the manuscript (not a quick run such as the BibTeX read)."""
     listed = subprocess.run(
         ["pgrep", "-P", str(parent)], capture_output=True, text=True, check=False
     ).stdout.split()
     found = []
     for pid in map(int, listed):
         try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue  # already gone
-        if Path(os.fsdecode(command)).name == "pandoc":
+        parses = MARKDOWN_FORMAT.encode() in arguments and b"--sandbox" in arguments
+        if Path(os.fsdecode(arguments[0])).name == "pandoc" and parses:
             found.append(pid)
     return found
 
@@ -132,7 +135,7 @@ def test_pandoc_runs_capped_and_dies_with_a_build_killed_hard(tmp_path: Path) ->
     pandoc: list[int] = []
     deadline = time.monotonic() + 60
     while not pandoc and build.poll() is None and time.monotonic() < deadline:
-        pandoc = _pandoc_children(build.pid)
+        pandoc = _parsing_pandoc(build.pid)
         time.sleep(0.005)
     assert pandoc, "no pandoc seen while the build ran"
     try:
