@@ -234,16 +234,16 @@ def test_book_is_laid_out_in_parts_that_make_up_its_pages(book: dict[str, Any]) 
     assert sum(page_counts) == len(pikepdf.open(book["split"]).pages)
 
 
-BOOKS = ["book", "contents_book"]
+@pytest.fixture(params=["book", "contents_book"])
+def compared(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The one-pass comparisons run on both books."""
+    book: dict[str, Any] = request.getfixturevalue(request.param)
+    return {**book, "which": request.param}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", BOOKS)
-def test_split_book_has_the_pages_and_text_of_the_one_pass_book(
-    which: str, request: pytest.FixtureRequest
-) -> None:
-    book = request.getfixturevalue(which)
-    split, single = _pages_text(book["split"]), _pages_text(book["single"])
+def test_split_book_has_the_pages_and_text_of_the_one_pass_book(compared: dict[str, Any]) -> None:
+    split, single = _pages_text(compared["split"]), _pages_text(compared["single"])
     assert len(split) == len(single) > 10
     assert [i for i, (a, b) in enumerate(zip(split, single, strict=True)) if a != b] == []
 
@@ -260,26 +260,20 @@ def test_contents_pages_number_entries_in_later_parts(contents_book: dict[str, A
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", BOOKS)
-def test_split_book_has_the_same_outline_and_link_targets(
-    which: str, request: pytest.FixtureRequest
-) -> None:
-    book = request.getfixturevalue(which)
-    assert _outline(book["split"]) == _outline(book["single"])
-    links = _links(book["split"])
-    assert links == _links(book["single"])
-    if which == "book":  # the first pages link to the bibliography, in the last part
+def test_split_book_has_the_same_outline_and_link_targets(compared: dict[str, Any]) -> None:
+    assert _outline(compared["split"]) == _outline(compared["single"])
+    links = _links(compared["split"])
+    assert links == _links(compared["single"])
+    if compared["which"] == "book":  # the first pages link to the bibliography, in the last part
         assert min(page for page, _, _, _ in links) < 5 < min(target for *_, target, _ in links)
     else:  # the contents pages link into every part
         assert len({target for *_, target, _ in links}) > 10
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", BOOKS)
-def test_split_book_has_the_same_valid_tag_tree(which: str, request: pytest.FixtureRequest) -> None:
-    book = request.getfixturevalue(which)
-    assert _structure(book["split"]) == _structure(book["single"])
-    pdf = pikepdf.open(book["split"])
+def test_split_book_has_the_same_valid_tag_tree(compared: dict[str, Any]) -> None:
+    assert _structure(compared["split"]) == _structure(compared["single"])
+    pdf = pikepdf.open(compared["split"])
     nums = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
     parent_tree = dict(zip((int(key) for key in nums[::2]), nums[1::2], strict=True))
     for index, page in enumerate(pdf.pages):
@@ -294,7 +288,7 @@ def test_split_book_has_the_same_valid_tag_tree(which: str, request: pytest.Fixt
             ]
             assert annotation in objects
     assert int(pdf.Root.StructTreeRoot.ParentTreeNextKey) == max(parent_tree) + 1
-    subprocess.run(["qpdf", "--check", str(book["split"])], check=True, capture_output=True)
+    subprocess.run(["qpdf", "--check", str(compared["split"])], check=True, capture_output=True)
 
 
 def _part_times(folder: Path) -> dict[Path, int]:
@@ -351,10 +345,6 @@ def _audit_errors(path: Path) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", BOOKS)
-def test_split_and_one_pass_books_pass_the_structure_audit(
-    which: str, request: pytest.FixtureRequest
-) -> None:
-    book = request.getfixturevalue(which)
-    for path in (book["split"], book["single"]):
+def test_split_and_one_pass_books_pass_the_structure_audit(compared: dict[str, Any]) -> None:
+    for path in (compared["split"], compared["single"]):
         assert _audit_errors(path) == []

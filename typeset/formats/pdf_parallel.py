@@ -244,17 +244,11 @@ def _numbered_front(
     """The front matter laid out with its contents lists' page numbers (a cached part);
     None if its page count does not settle (the book is then set in one pass)."""
     assert _JOB is not None
-    counts = [len(pikepdf.open(path).pages) for path in paths]
-    pages = _anchor_pages(paths[1:])
-    front_pages = counts[0]
+    in_body = _pages_in_body(paths[1:])
+    front_pages = len(pikepdf.open(paths[0]).pages)
     for _ in range(3):
         first = front_pages + 1  # the first chapter's page number
-        numbers: dict[str, int] = {}
-        offset = first
-        for part_pages, count in zip(pages, counts[1:], strict=True):
-            for anchor, index in part_pages.items():
-                numbers.setdefault(anchor, offset + index)
-            offset += count
+        numbers = {anchor: first + index for anchor, index in in_body.items()}
         html = _with_page_numbers(parts[0].html, numbers)
         front = _part(html, list(parts[0].stylesheets), settings_key)
         path = cache_dir / f"{front.key}.pdf"
@@ -279,19 +273,18 @@ def _with_page_numbers(html: str, numbers: dict[str, int]) -> str:
     return NUMBERED_HREF.sub(numbered, html)
 
 
-def _anchor_pages(paths: list[Path]) -> list[dict[str, int]]:
-    """For each part's PDF, the page (counted in the part) of each named destination."""
-    found = []
+def _pages_in_body(paths: list[Path]) -> dict[str, int]:
+    """Each named destination of the chapters' parts, with its page counted from the
+    first chapter's first page (the first part to name it wins, as in the join)."""
+    found: dict[str, int] = {}
+    offset = 0
     for path in paths:
         with pikepdf.open(path) as pdf:
             index_of = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
-            found.append(
-                {
-                    name: index_of[target[0].objgen]
-                    for name, target in _destinations(pdf).items()
-                    if target[0].objgen in index_of
-                }
-            )
+            for name, target in _destinations(pdf).items():
+                if target[0].objgen in index_of:
+                    found.setdefault(name, offset + index_of[target[0].objgen])
+            offset += len(pdf.pages)
     return found
 
 
