@@ -25,6 +25,7 @@ from typeset.formats.cache_inputs import (
     package_version,
     style_files,
 )
+from typeset.formats.cssselect2_walks import sibling_walks_iterative
 from typeset.formats.math_svg import MATH_URL_SCHEME, math_image, math_rewrite
 from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
@@ -76,6 +77,7 @@ class PdfWriter:
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
         measure_footnotes_one_by_one()  # before any layout here or in the forked parts
         arrays_parsed_once()
+        sibling_walks_iterative()
         with timings.stage("html"):
             html = render_print_html(resolved, config)
         folder = resolved.source.folder

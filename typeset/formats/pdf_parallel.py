@@ -65,12 +65,17 @@ CROSS_PART_SCHEME = "typeset-part:"
 # line`) rather than running on to a later page, which at a chapter's end would be the
 # next chapter's first page, in another part. Both rules apply to the one-pass render
 # too, so both give the same pages.
-# The selector is the split's own rule (top-level sections), not a heading level.
+# The selector is the split's own rule (top-level sections), not a heading level. A
+# section that is not the first of its type is one with a section before it (`section ~
+# section`), but `:first-of-type` is tested on the element alone, without a walk over the
+# previous siblings for every chapter.
 CHAPTER_CSS = (
-    "main > section ~ section { break-before: page; } .footnote { footnote-policy: line; }"
+    "main > section:not(:first-of-type) { break-before: page; }"
+    " .footnote { footnote-policy: line; }"
     # after the contents lists, the first chapter too (the front matter is a part)
-    " nav#TOC ~ main > section:first-of-type, main > .list-of-figures ~ section,"
-    " main > .list-of-tables ~ section { break-before: page; }"
+    " nav#TOC ~ main > section:first-of-type,"
+    " main > .list-of-figures ~ section:first-of-type,"
+    " main > .list-of-tables ~ section:first-of-type { break-before: page; }"
 )
 # A contents entry pointing into a later part prints the page number it is given, with
 # the leader print.css gives the entries (`nav#TOC a::after`, `.list-of-figures a::after`).
