@@ -56,7 +56,7 @@ fi
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test,tools]'
+.venv/bin/python -m pip install -q -e '.[test,tools,dev]'
 # An editable install is not byte-compiled, and where PYTHONDONTWRITEBYTECODE is set no
 # .pyc is ever written: every build would compile the package again (0.1 s of each start).
 .venv/bin/python -m compileall -q typeset >/dev/null

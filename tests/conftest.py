@@ -148,8 +148,17 @@ def project_copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
+# Fixtures that make any test using them slow: real builds of the essay, a browser.
+SLOW_FIXTURES = {"essay_build", "project_copy", "chromium_profile"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that builds the essay is slow wherever it lives."""
+    """A test that builds the essay or opens a browser is slow wherever it lives, and so is
+    a property-based test: hypothesis's example budget belongs to the full run, not to the
+    one-minute inner loop (`-m "not slow"`)."""
     for item in items:
-        if {"essay_build", "project_copy"} & set(getattr(item, "fixturenames", ())):
+        function = getattr(item, "obj", None)
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or getattr(
+            function, "is_hypothesis_test", False
+        ):
             item.add_marker(pytest.mark.slow)

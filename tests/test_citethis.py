@@ -76,8 +76,8 @@ def unpublished() -> CiteThisWork:
 
 
 @pytest.fixture
-def profile(tmp_path: Path) -> Path:
-    return tmp_path / "chromium-profile"
+def chromium_profile(tmp_path: Path) -> Path:
+    return tmp_path / "chromium-chromium_profile"
 
 
 @pytest.fixture(scope="module")
@@ -383,9 +383,9 @@ def test_a_failed_write_leaves_earlier_files_as_they_were(
 
 
 def test_cite_page_runs_in_chromium_and_every_copy_button_copies_its_reference(
-    online: CiteThisWork, written: dict[str, Path], profile: Path
+    online: CiteThisWork, written: dict[str, Path], chromium_profile: Path
 ) -> None:
-    dom, console = browser_dom(written["html"], profile)
+    dom, console = browser_dom(written["html"], chromium_profile)
     assert console == []
     report = selftest_report(dom)
     assert report["errors"] == []
@@ -409,10 +409,10 @@ def test_cite_page_runs_in_chromium_and_every_copy_button_copies_its_reference(
 
 @pytest.mark.parametrize("hide_clipboard_api", [False, True], ids=["clipboard-api", "fallback"])
 def test_real_clicks_put_each_reference_on_the_clipboard(
-    written: dict[str, Path], profile: Path, hide_clipboard_api: bool
+    written: dict[str, Path], chromium_profile: Path, hide_clipboard_api: bool
 ) -> None:
     results, errors = copy_buttons_with_real_clicks(
-        written["html"], profile, hide_clipboard_api=hide_clipboard_api
+        written["html"], chromium_profile, hide_clipboard_api=hide_clipboard_api
     )
     assert errors == []
     assert len(results) == len(DEFAULT_CITE_STYLES) + 3
@@ -422,9 +422,9 @@ def test_real_clicks_put_each_reference_on_the_clipboard(
         assert result["clipboard"] == result["expected"]
 
 
-def test_cite_page_screenshot(written: dict[str, Path], profile: Path) -> None:
+def test_cite_page_screenshot(written: dict[str, Path], chromium_profile: Path) -> None:
     png = ARTIFACTS / "cite-this-work.png"
-    browser_screenshot(written["html"], png, profile)
+    browser_screenshot(written["html"], png, chromium_profile)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
