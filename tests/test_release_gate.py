@@ -112,3 +112,22 @@ def test_a_damaged_docx_or_epub_is_reported(tmp_path: Path) -> None:
     broken_epub = tmp_path / "broken.epub"
     broken_epub.write_bytes(b"PK\x03\x04 not really a zip")
     assert any(f.level == "error" and f.check == "epubcheck" for f in epubcheck(broken_epub))
+
+
+def test_check_and_build_apply_one_missing_key_rule_front_matter_included(project: Path) -> None:
+    """A key cited only in the abstract is missing to `--check` as it is to the build, and
+    an entry cited only there is cited (one rule: citations.base.missing_citation_keys)."""
+    from typeset import load_config
+    from typeset.check import check
+
+    manuscript = project / "manuscript" / "essay.md"
+    text = manuscript.read_text()
+    text = text.replace("[@hao1990]", "", 1).replace("[@hao1990]", "")  # cited nowhere else
+    abstract = 'abstract: "As @hao1990 and @nosuchkey2001 argued, the war was a choice."\n'
+    manuscript.write_text(text.replace("lang: en-US\n", "lang: en-US\n" + abstract, 1))
+    config = load_config(project / "typeset.yaml", profile="draft", project_dir=project)
+    findings = check(config).findings
+    missing = [f for f in findings if f.check == "missing-citation"]
+    assert [f.message for f in missing] == [f"'@nosuchkey2001' is not in {config.bibliography}"]
+    assert missing[0].level == "warning"
+    assert not any(f.check == "uncited-entry" and "hao1990" in f.message for f in findings)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from typeset import ast
+from typeset.citations.base import cited_keys, missing_citation_keys
 from typeset.config import Config
 from typeset.errors import TypesetError
 from typeset.findings import CheckReport, Finding
@@ -80,20 +81,19 @@ def check(config: Config) -> CheckReport:
 
 def _check_citations(inputs: Inputs, report: CheckReport) -> None:
     manuscript, bibliography = inputs.manuscript, inputs.bibliography
-    cited = manuscript.cited_keys()
+    cited = cited_keys(manuscript)
     nocite = manuscript.nocite_keys()
     level = "warning" if inputs.draft else "error"
-    for key in [*cited, *nocite]:
-        if key != "*" and key not in bibliography.keys:
-            report.findings.append(
-                Finding(
-                    level,
-                    "missing-citation",
-                    f"'@{key}' is not in {bibliography.source}",
-                    str(manuscript.path),
-                    manuscript.line_of_key(key),
-                )
+    for key in missing_citation_keys(manuscript, bibliography):
+        report.findings.append(
+            Finding(
+                level,
+                "missing-citation",
+                f"'@{key}' is not in {bibliography.source}",
+                str(manuscript.path),
+                manuscript.line_of_key(key),
             )
+        )
     if "*" in nocite:
         return
     lines = entry_lines(_text_or_empty(bibliography.source))

@@ -129,17 +129,28 @@ def _meta_cited_keys(manuscript: Manuscript) -> list[str]:
     )
 
 
+def cited_keys(manuscript: Manuscript) -> list[str]:
+    """Every key the manuscript cites, in the body or the front matter, in order."""
+    return manuscript.cited_keys() + _meta_cited_keys(manuscript)
+
+
+def missing_citation_keys(manuscript: Manuscript, bibliography: Bibliography) -> list[str]:
+    """The cited and nocite keys the bibliography lacks, in the manuscript's order: the one
+    rule the build and `--check` both apply."""
+    known = bibliography.keys
+    return [
+        key
+        for key in cited_keys(manuscript) + manuscript.nocite_keys()
+        if key not in known and key != "*"
+    ]
+
+
 def check_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
     """Fail on any cited or nocite key the bibliography lacks.
 
     pandoc only warns and prints '???' in the output; a submission must never carry one.
     """
-    known = bibliography.keys
-    missing = [
-        key
-        for key in manuscript.cited_keys() + manuscript.nocite_keys() + _meta_cited_keys(manuscript)
-        if key not in known and key != "*"
-    ]
+    missing = missing_citation_keys(manuscript, bibliography)
     if not missing:
         return
     first = missing[0]
