@@ -70,6 +70,36 @@ FILE_READING_FIELDS = (
 ALLOWED_ATTRIBUTES = frozenset(
     {"width", "height", "lang", "dir", "alt", "fig-alt", "title", "custom-style", "label", "style"}
 )
+# Quarto's presentation attributes: read by typeset/quarto/ (layouts, captions, widths) or
+# print-neutral; plain values, never loaded or run, so kept without a warning.
+QUARTO_PRESENTATION_ATTRIBUTES = frozenset(
+    {
+        "fig-cap",
+        "tbl-cap",
+        "fig-scap",
+        "fig-align",
+        "fig-width",
+        "fig-height",
+        "fig-pos",
+        "fig-env",
+        "fig-cap-location",
+        "tbl-cap-location",
+        "cap-location",
+        "tbl-colwidths",
+        "layout",
+        "layout-ncol",
+        "layout-nrow",
+        "layout-align",
+        "layout-valign",
+        "collapse",
+        "appearance",
+        "icon",
+        "reference-location",
+        "code-fold",
+        "code-summary",
+        "code-line-numbers",
+    }
+)
 ALLOWED_ATTRIBUTE_PREFIXES = ("data-",)
 LENGTH = re.compile(r"^\s*\d+(\.\d+)?\s*(px|em|rem|ex|%|cm|mm|in|pt|pc)?\s*$")
 DIRECTIONS = frozenset({"ltr", "rtl", "auto"})
@@ -471,6 +501,8 @@ def _attribute_value(name: str, value: str) -> str | None:
     name = name.lower()
     if name.startswith(ALLOWED_ATTRIBUTE_PREFIXES) and re.fullmatch(r"data-[a-z0-9_.-]+", name):
         return value
+    if name in QUARTO_PRESENTATION_ATTRIBUTES:
+        return value if len(value) <= 200 else None
     if name not in ALLOWED_ATTRIBUTES:
         return None
     if name in ("width", "height"):

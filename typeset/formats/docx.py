@@ -14,6 +14,7 @@ from typeset.formats.cache_inputs import config_files
 from typeset.formats.docx_accessibility import complete_core_title
 from typeset.formats.title_block import docx_document
 from typeset.pandoc import run_pandoc
+from typeset.quarto.page_breaks import page_breaks
 
 
 class DocxWriter:
@@ -47,7 +48,9 @@ class DocxWriter:
                 "--output",
                 str(destination),
             ],
-            document_json(docx_document(equation_numbers_in_math(resolved.document))),
+            document_json(
+                docx_document(page_breaks(equation_numbers_in_math(resolved.document)))
+            ),
             cwd=resolved.source.folder,
             source=resolved.source,
         )
