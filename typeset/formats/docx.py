@@ -48,9 +48,7 @@ class DocxWriter:
                 "--output",
                 str(destination),
             ],
-            document_json(
-                docx_document(page_breaks(equation_numbers_in_math(resolved.document)))
-            ),
+            document_json(docx_document(page_breaks(equation_numbers_in_math(resolved.document)))),
             cwd=resolved.source.folder,
             source=resolved.source,
         )

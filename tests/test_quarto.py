@@ -1,0 +1,308 @@
+"""Quarto Markdown (typeset/quarto/): cells, frozen outputs, shortcodes, includes, callouts,
+panel layouts and Quarto's front-matter habits, read as Quarto reads them.
+
+The corpus under tests/data/quarto/ holds a Quarto project with Python cells and a crafted
+frozen result (`python-cells/`), and a knitr report in Spanish without `lang` and without
+frozen results (`knitr-spanish/`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, PROJECT, docx_part, docx_text, epub_text, epub_xhtml, pdf_text
+from tests.test_epub import epubcheck_problems
+from typeset.config import load_config
+from typeset.errors import ManuscriptError
+from typeset.language_detection import detected_language
+from typeset.pipeline import build
+from typeset.quarto import expand_quarto
+from typeset.quarto.freeze import frozen_cells
+from typeset.quarto.layout import _rows
+
+QUARTO = DATA / "quarto"
+
+
+def expanded(tmp_path: Path, text: str, name: str = "paper.qmd") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return expand_quarto(path, text, allowed_roots=[tmp_path]).text
+
+
+def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+# --- cells -----------------------------------------------------------------------------------
+
+
+def test_a_cell_becomes_a_highlighted_listing_without_its_options(tmp_path: Path) -> None:
+    text = expanded(tmp_path, "Text.\n\n```{python}\n#| echo: true\nx = 1\n```\n\nAfter.\n")
+    assert "``` {.python .cell-code}\nx = 1\n```" in text
+    assert "#|" not in text and "{python}" not in text
+
+
+def test_echo_false_and_include_false_hide_the_code(tmp_path: Path) -> None:
+    text = expanded(
+        tmp_path,
+        "```{r}\n#| echo: false\nsecret_a()\n```\n\n```{r setup, include=FALSE}\nsecret_b()\n```\n",
+    )
+    assert "secret_a" not in text and "secret_b" not in text
+
+
+def test_the_document_execute_option_is_every_cells_default(tmp_path: Path) -> None:
+    text = expanded(
+        tmp_path,
+        "---\nexecute:\n  echo: false\n---\n\n```{python}\nhidden()\n```\n\n"
+        "```{python}\n#| echo: true\nshown()\n```\n",
+    )
+    assert "hidden()" not in text and "shown()" in text
+
+
+def test_a_figure_cell_without_output_is_a_labelled_placeholder_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = expanded(
+        tmp_path,
+        'Intro.\n\n```{python}\n#| label: fig-plot\n#| fig-cap: "The plot."\nplot()\n```\n',
+    )
+    assert "::: {#fig-plot}" in text and "**fig-plot**" in text and "The plot." in text
+    cell_warnings = [message for message in warnings_of(caplog) if "fig-plot" in message]
+    assert len(cell_warnings) == 1 and "paper.qmd:3:" in cell_warnings[0]
+
+
+def test_knitr_header_options_are_read(tmp_path: Path) -> None:
+    text = expanded(
+        tmp_path, '```{r fig-a, echo=FALSE, fig.cap="A caption, with a comma"}\nplot(1)\n```\n'
+    )
+    assert "::: {#fig-a}" in text and "A caption, with a comma" in text and "plot(1)" not in text
+
+
+def test_a_displayed_cell_shows_its_fences_and_is_not_a_cell(tmp_path: Path) -> None:
+    text = expanded(tmp_path, "```{{python}}\n#| echo: false\nprint(1)\n```\n")
+    assert "```{python}" in text and "#| echo: false" in text and "print(1)" in text
+
+
+def test_frozen_cells_are_found_with_their_outputs_and_without_hidden_code() -> None:
+    markdown = json.loads(
+        (QUARTO / "python-cells/_freeze/paper/execute-results/html.json").read_text()
+    )
+    cells = frozen_cells(markdown["result"]["markdown"])
+    assert [cell.identifier for cell in cells] == ["setup", "cell-fig-decay", ""]
+    assert "fig-decay" in cells[1].labels
+    assert any("half-life: 4.6 days" in line for line in cells[2].outputs)
+    assert not any("loadtxt" in line for cell in cells for line in cell.outputs)
+
+
+# --- shortcodes and includes -----------------------------------------------------------------
+
+
+def test_meta_var_kbd_and_escaped_shortcodes(tmp_path: Path) -> None:
+    (tmp_path / "_variables.yml").write_text("site:\n  name: Delta Station\n")
+    text = expanded(
+        tmp_path,
+        "---\ntitle: Tides\n---\n\n{{< meta title >}} at {{< var site.name >}}; "
+        "{{< kbd Ctrl-C >}}; {{{< var site.name >}}}; `{{< meta title >}}`.\n",
+    )
+    assert "Tides at Delta Station; [Ctrl-C]{.kbd}; {{< var site.name >}};" in text
+    assert "`{{< meta title >}}`" in text  # inline code is code
+
+
+def test_an_unknown_shortcode_is_left_out_with_its_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = expanded(tmp_path, "One.\n\nTwo {{< lipsum 2 >}} three.\n")
+    assert "lipsum" not in text
+    assert any("paper.qmd:3:" in message and "lipsum" in message for message in warnings_of(caplog))
+
+
+def test_env_is_refused(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    text = expanded(tmp_path, "Home is {{< env HOME >}}.\n")
+    assert str(Path.home()) not in text
+    assert any("refused" in message for message in warnings_of(caplog))
+
+
+def test_includes_are_recursive_and_warnings_name_the_included_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts/a.qmd").write_text("Part A.\n\n{{< include b.qmd >}}\n")
+    (tmp_path / "parts/b.qmd").write_text("Part B.\n\nBad {{< nope >}} here.\n")
+    text = expanded(tmp_path, "Start.\n\n{{< include parts/a.qmd >}}\n")
+    assert "Part A." in text and "Part B." in text
+    assert any(f"{tmp_path / 'parts/b.qmd'}:3:" in message for message in warnings_of(caplog))
+
+
+def test_an_include_cycle_is_an_error_naming_the_line(tmp_path: Path) -> None:
+    (tmp_path / "a.qmd").write_text("A\n\n{{< include b.qmd >}}\n")
+    (tmp_path / "b.qmd").write_text("B\n{{< include a.qmd >}}\n")
+    with pytest.raises(ManuscriptError, match="cycle") as raised:
+        expanded(tmp_path, "{{< include a.qmd >}}\n")
+    assert raised.value.path == (tmp_path / "b.qmd").resolve() and raised.value.line == 2
+
+
+def test_an_include_outside_the_folder_is_refused(tmp_path: Path) -> None:
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (tmp_path / "secret.md").write_text("secret")
+    path = inner / "paper.qmd"
+    text = "{{< include ../secret.md >}}\n"
+    path.write_text(text)
+    with pytest.raises(ManuscriptError, match="outside"):
+        expand_quarto(path, text, allowed_roots=[inner])
+
+
+def test_a_missing_include_names_the_including_line(tmp_path: Path) -> None:
+    with pytest.raises(ManuscriptError) as raised:
+        expanded(tmp_path, "Text.\n\n{{< include nowhere.qmd >}}\n")
+    assert raised.value.line == 3 and "nowhere.qmd" in str(raised.value)
+
+
+# --- layouts and language --------------------------------------------------------------------
+
+
+def test_layout_rows_follow_ncol_nrow_and_a_layout_matrix() -> None:
+    cells = [{"t": "Para", "c": []} for _ in range(5)]
+    assert [len(row) for row, _ in _rows(cells, {"layout-ncol": "2"})] == [2, 2, 1]
+    assert [len(row) for row, _ in _rows(cells, {"layout-nrow": "1"})] == [5]
+    rows = _rows(cells[:3], {"layout": "[[2,1],[1]]"})
+    assert [len(row) for row, _ in rows] == [2, 1]
+    assert rows[0][1] == pytest.approx([2 / 3, 1 / 3])
+
+
+def test_the_language_of_a_text_is_detected() -> None:
+    german = (
+        "Die Messungen an den drei Stationen zeigen, dass der Abfluss im Sommer deutlich "
+        "zurückgegangen ist. Wir vergleichen die Werte mit der langen Reihe seit 1960 und "
+        "beschreiben die Verfahren, mit denen die Lücken gefüllt wurden."
+    )
+    assert detected_language(german) is not None and detected_language(german)[0] == "de"  # type: ignore[index]
+    assert detected_language("Too short.") is None
+
+
+# --- whole builds ----------------------------------------------------------------------------
+
+Outputs = dict[str, Path]
+
+
+@pytest.fixture(scope="module")
+def quarto_build(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[str, str], Outputs]]:
+    built: dict[str, Outputs] = {}
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path_factory.mktemp("quarto-cache")))
+
+    def build_one(folder: str, manuscript: str) -> Outputs:
+        if folder not in built:
+            config = load_config(
+                None,
+                project_dir=PROJECT,
+                overrides={
+                    "manuscript": str(QUARTO / folder / manuscript),
+                    "bibliography": str(QUARTO / folder / "refs.bib"),
+                    "output_dir": str(tmp_path_factory.mktemp(f"quarto-{folder}")),
+                    "formats": "pdf,epub,docx",
+                },
+            )
+            built[folder] = dict(build(config).outputs)
+        return built[folder]
+
+    yield build_one
+    monkeypatch.undo()
+
+
+@pytest.fixture(scope="module")
+def python_cells(quarto_build: Callable[[str, str], Outputs]) -> Outputs:
+    return quarto_build("python-cells", "paper.qmd")
+
+
+@pytest.fixture(scope="module")
+def knitr_spanish(quarto_build: Callable[[str, str], Outputs]) -> Outputs:
+    return quarto_build("knitr-spanish", "informe.qmd")
+
+
+@pytest.mark.slow
+def test_frozen_outputs_and_shortcodes_reach_the_pdf(python_cells: Outputs) -> None:
+    text = pdf_text(python_cells["pdf"])
+    assert "Salinity decay at Saltmarsh Creek" in text  # var inside the title
+    assert "TX-40 logger running firmware 2.1" in text
+    assert "half-life: 4.6 days" in text  # a frozen stdout output
+    assert "Figure 1: Salinity after the storm" in text  # a frozen figure, numbered
+    assert "Figure 2 sets Figure 2 (a) beside Figure 2 (b)" in text  # a lettered panel
+    assert "Table 1: Monthly means" in text and "tbl-summary" in text  # placeholder
+    assert "Keywords: estuary; salinity; sensor drift" in text
+    assert "loadtxt" not in text  # echo: false
+    assert "{{< var station >}}" in text and text.count("{{<") == 1  # only the escaped one
+    assert "Reading the panels" in text and "Sensor drift" in text  # callout titles
+    assert "The logger at Saltmarsh Creek" in text  # included file
+
+
+@pytest.mark.slow
+def test_a_panel_is_a_grid_and_callouts_are_titled_in_the_epub(python_cells: Outputs) -> None:
+    xhtml = epub_xhtml(python_cells["epub"])
+    grid = re.search(r'<table class="layout-grid">.*?</table>', xhtml, re.S)
+    assert grid and grid.group(0).count("<td") == 2 and "(a)" in grid.group(0)
+    assert re.search(r'callout-title">\s*<p><strong>Note</strong>', xhtml)
+    assert not re.search(r"<h\d[^>]*>\s*(<span[^>]*>[^<]*</span>\s*)?Reading the panels", xhtml)
+    assert "<kbd>Ctrl-S</kbd>" in xhtml
+    assert 'alt="A falling curve of salinity' in xhtml  # fig-alt is the description
+    with zipfile.ZipFile(python_cells["epub"]) as archive:
+        opf = archive.read("EPUB/content.opf").decode()
+    assert "dc:format" not in opf  # the `format:` key does not leak
+    assert epubcheck_problems(python_cells["epub"]) == []
+
+
+@pytest.mark.slow
+def test_the_docx_has_the_page_break_the_grid_and_the_keywords(python_cells: Outputs) -> None:
+    xml = docx_part(python_cells["docx"])
+    assert '<w:br w:type="page"/>' in xml
+    text = re.sub(r"\s+", " ", docx_text(python_cells["docx"]))
+    assert "Keywords: estuary; salinity; sensor drift" in text
+    assert "half-life: 4.6 days" in text and "Figure 2 (a)" in text
+    assert "{{<" not in text.replace("{{< var station >}}", "")
+
+
+@pytest.mark.slow
+def test_a_knitr_report_without_lang_or_freeze_builds_in_its_language(
+    knitr_spanish: Outputs,
+) -> None:
+    text = pdf_text(knitr_spanish["pdf"])
+    assert "Figura 1" in text and "Tabla 1" in text  # detected Spanish, references resolve
+    assert "fig-minimos" in text and "tbl-estaciones" in text  # placeholders name the cells
+    assert "knitr::kable(estaciones)" in text and "read_csv" not in text  # echo, include
+    assert "flowchart LR" in text  # an undrawn diagram shows its source
+    assert "Video: Aforo en Río Alto" in text
+    assert "lipsum" not in text and "{{<" not in text and str(Path.home()) not in text
+    assert "Importante" in text and "Datos provisionales" in text  # callout titles
+    assert "Palabras clave: hidrología; estiaje; series temporales" in text
+    assert "summary(caudales)" in text and "```{r}" in text  # a displayed cell
+
+
+@pytest.mark.slow
+def test_the_detected_language_and_math_in_a_heading_keep_the_epub_valid(
+    knitr_spanish: Outputs,
+) -> None:
+    with zipfile.ZipFile(knitr_spanish["epub"]) as archive:
+        opf = archive.read("EPUB/content.opf").decode()
+    assert "<dc:language>es</dc:language>" in opf and "dc:format" not in opf
+    assert re.search(r'href="nav.xhtml"[^>]*properties="[^"]*mathml', opf)
+    assert "Importante" in epub_text(knitr_spanish["epub"])
+    assert epubcheck_problems(knitr_spanish["epub"]) == []
+
+
+@pytest.mark.slow
+def test_the_docx_of_the_knitr_report_has_the_column_widths(knitr_spanish: Outputs) -> None:
+    xml = docx_part(knitr_spanish["docx"])
+    widths = [int(width) for width in re.findall(r'<w:gridCol w:w="(\d+)"', xml)]
+    assert any(
+        abs(widths[index] - 2 * widths[index + 1]) <= 2 and widths[index + 1] == widths[index + 2]
+        for index in range(len(widths) - 2)
+    )
