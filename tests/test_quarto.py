@@ -109,9 +109,10 @@ def test_meta_var_kbd_and_escaped_shortcodes(tmp_path: Path) -> None:
     text = expanded(
         tmp_path,
         "---\ntitle: Tides\n---\n\n{{< meta title >}} at {{< var site.name >}}; "
-        "{{< kbd Ctrl-C >}}; {{{< var site.name >}}}; `{{< meta title >}}`.\n",
+        "{{< kbd Ctrl-C >}}; {{{< var site.name >}}}; `{{< meta title >}}`; {{< latex >}}.\n",
     )
     assert "Tides at Delta Station; [Ctrl-C]{.kbd}; {{< var site.name >}};" in text
+    assert "; LaTeX." in text  # a journal extension's logo shortcode
     assert "`{{< meta title >}}`" in text  # inline code is code
 
 

@@ -26,6 +26,7 @@ _SHORTCODE = re.compile(
     r"\{\{\{<\s*(.*?)\s*>\}\}\}|\{\{</\*\s*(.*?)\s*\*/>\}\}|\{\{<\s*(.*?)\s*>\}\}"
 )
 MAX_VALUE_DEPTH = 4
+LOGO_WORDS = {"latex": "LaTeX", "tex": "TeX", "bibtex": "BibTeX", "context": "ConTeXt"}
 _INLINE_CODE = re.compile(r"(`+)(.+?)\1")
 
 
@@ -55,6 +56,8 @@ def expand_shortcodes(
         "kbd": _kbd,
         "video": _video,
         "env": _env,
+        # Journal extensions' logo shortcodes (the JSS template's): the name they typeset.
+        **{name: _word(word) for name, word in LOGO_WORDS.items()},
     }
     result = []
     for line in lines:
@@ -140,6 +143,10 @@ def _video(arguments: list[str], origin: Origin) -> str:
         return f"[{label}]({url})"
     # a local file: no reader of a printed page can open it; its name says what it was
     return f"{label} ({_escaped(url)})"
+
+
+def _word(word: str) -> Callable[[list[str], Origin], str]:
+    return lambda arguments, origin: word
 
 
 def _env(arguments: list[str], origin: Origin) -> str:
