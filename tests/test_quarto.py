@@ -8,6 +8,7 @@ frozen results (`knitr-spanish/`).
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import re
@@ -19,9 +20,11 @@ import pytest
 
 from tests.conftest import DATA, PROJECT, docx_part, docx_text, epub_text, epub_xhtml, pdf_text
 from tests.test_epub import epubcheck_problems
+from typeset.ast import plain_text
 from typeset.config import load_config
 from typeset.errors import ManuscriptError
 from typeset.language_detection import detected_language
+from typeset.manuscript import read_manuscript
 from typeset.pipeline import build
 from typeset.quarto import expand_quarto
 from typeset.quarto.freeze import frozen_cells
@@ -307,3 +310,61 @@ def test_the_docx_of_the_knitr_report_has_the_column_widths(knitr_spanish: Outpu
         abs(widths[index] - 2 * widths[index + 1]) <= 2 and widths[index + 1] == widths[index + 2]
         for index in range(len(widths) - 2)
     )
+
+
+# --- front matter ------------------------------------------------------------------------------
+
+
+def read(tmp_path: Path, text: str) -> dict[str, object]:
+    path = tmp_path / "paper.qmd"
+    path.write_text(text, encoding="utf-8")
+    document: dict[str, object] = read_manuscript(path).document
+    return document
+
+
+def test_quarto_only_keys_are_consumed_and_dates_resolved(tmp_path: Path) -> None:
+    document = read(
+        tmp_path,
+        "---\ntitle: T\nlang: en\nformat:\n  html: default\nexecute:\n  echo: false\n"
+        "jupyter: python3\ndate: today\ndate-modified: last-modified\n---\n\nText.\n",
+    )
+    meta = document["meta"]
+    assert isinstance(meta, dict)
+    assert not {"format", "execute", "jupyter"} & set(meta)
+    today = datetime.date.today().isoformat()
+    assert plain_text(meta["date"]) == today
+    modified = datetime.date.fromtimestamp((tmp_path / "paper.qmd").stat().st_mtime)
+    assert plain_text(meta["date-modified"]) == modified.isoformat()
+
+
+def test_keywords_without_an_abstract_open_the_text_in_its_language(tmp_path: Path) -> None:
+    document = read(tmp_path, "---\nlang: de\nkeywords: [Abfluss, Pegel]\n---\n\nText.\n")
+    first = document["blocks"][0]  # type: ignore[index]
+    assert plain_text(first) == "Schlüsselwörter: Abfluss; Pegel"
+
+
+def test_a_missing_lang_is_detected_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = (
+        "Les mesures des trois stations montrent que le débit d'étiage a nettement baissé "
+        "depuis les années soixante. Nous comparons les valeurs avec la longue série et "
+        "décrivons la méthode employée pour combler les lacunes des enregistrements."
+    )
+    document = read(tmp_path, f"---\ntitle: Étiages\n---\n\n{body}\n")
+    assert plain_text(document["meta"]["lang"]) == "fr"  # type: ignore[index]
+    assert any("French (fr" in message for message in warnings_of(caplog))
+
+
+def test_a_bare_callout_gets_no_invented_title_and_a_typed_one_its_word(tmp_path: Path) -> None:
+    document = read(
+        tmp_path,
+        "---\nlang: it\n---\n\n::: callout\nPlain.\n:::\n\n::: {.callout-tip}\nA tip.\n:::\n",
+    )
+    text = plain_text(document["blocks"])
+    assert text.startswith("Plain.") and "Suggerimento A tip." in text
+
+
+def test_echo_fenced_shows_the_cell_as_written(tmp_path: Path) -> None:
+    text = expanded(tmp_path, "```{python}\n#| echo: fenced\nx = 1\n```\n")
+    assert "```{python}\n#| echo: fenced\nx = 1\n```" in text

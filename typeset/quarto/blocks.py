@@ -50,7 +50,8 @@ def callout_kind(classes: list[str]) -> str | None:
     for name in classes:
         if name.startswith("callout-") and name.removeprefix("callout-") in CALLOUT_KINDS:
             return name.removeprefix("callout-")
-    return "note" if "callout" in classes else None
+    # A bare `.callout` is Quarto's untyped callout: framed, titled only if given one.
+    return "" if "callout" in classes else None
 
 
 def _callout(node: Node, lang: str) -> Node | None:
@@ -66,8 +67,10 @@ def _callout(node: Node, lang: str) -> Node | None:
         title = _words(named["title"])
     elif content and content[0]["t"] == "Header":
         title, content = content[0]["c"][2], content[1:]
-    else:
+    elif kind:
         title = _words(locale.callout_title(lang, kind))
+    else:
+        return None
     heading = {
         "t": "Div",
         "c": [["", ["callout-title"], []], [{"t": "Para", "c": [{"t": "Strong", "c": title}]}]],
@@ -78,7 +81,7 @@ def _callout(node: Node, lang: str) -> Node | None:
         if key not in CALLOUT_SCREEN_ATTRIBUTES and key != "title"
     ]
     new_classes = ["callout", *[name for name in classes if name != "callout"]]
-    if f"callout-{kind}" not in new_classes:
+    if kind and f"callout-{kind}" not in new_classes:
         new_classes.append(f"callout-{kind}")
     return {"t": "Div", "c": [[identifier, new_classes, kept], [heading, *content]]}
 

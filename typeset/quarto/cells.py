@@ -173,28 +173,23 @@ def _knitr_value(text: str) -> Any:
     return text
 
 
-def _split_header(text: str) -> list[str]:
-    """knitr's `label, echo=FALSE, fig.cap="a, b"`: commas outside quotes and brackets."""
-    parts: list[str] = []
-    current = ""
-    quote = ""
-    depth = 0
-    for character in text:
-        if quote:
-            quote = "" if character == quote else quote
-        elif character in "\"'":
-            quote = character
-        elif character in "([":
-            depth += 1
-        elif character in ")]":
-            depth -= 1
-        elif character == "," and depth == 0:
-            parts.append(current)
-            current = ""
-            continue
-        current += character
-    parts.append(current)
-    return [part.strip() for part in parts if part.strip()]
+# One option of a cell header: `key=value` (quoted, a call such as `c(6, 4)`, or a bare
+# word) or a bare word (the label, when first). knitr separates them with commas, Quarto's
+# `{python echo=false}` with spaces: both are read.
+_HEADER_OPTION = re.compile(
+    r"""([\w.-]+)\s*=\s*("(?:[^"\\]|\\.)*"|'[^']*'|[\w.]*\([^()]*\)|[^,\s]+)|([^,\s=]+)"""
+)
+
+
+def _header_options(text: str) -> dict[str, Any]:
+    """knitr's `label, echo=FALSE, fig.cap="a, b"` or `echo=false fig-cap="x"`."""
+    options: dict[str, Any] = {}
+    for position, match in enumerate(_HEADER_OPTION.finditer(text)):
+        if match.group(1):
+            options[match.group(1).replace(".", "-")] = _knitr_value(match.group(2))
+        elif position == 0 and not match.group(3).startswith((".", "#")):
+            options["label"] = match.group(3)
+    return options
 
 
 @dataclass
@@ -211,14 +206,7 @@ class _Cell:
     def read(cls, opening: re.Match[str], body: list[SourceLine], origin: Origin) -> _Cell:
         indent, engine = opening.group(1), opening.group(4)
         displayed_only = bool(opening.group(3)) and bool(opening.group(6))
-        options: dict[str, Any] = {}
-        header = opening.group(5).strip().lstrip(",").strip()
-        for position, part in enumerate(_split_header(header)):
-            key, equals, value = part.partition("=")
-            if equals:
-                options[key.strip().replace(".", "-")] = _knitr_value(value)
-            elif position == 0 and not part.startswith((".", "#")):
-                options["label"] = part
+        options = _header_options(opening.group(5).strip().lstrip(",").strip())
         texts = [
             line.text[len(indent) :] if line.text.startswith(indent) else line.text.lstrip()
             for line in body
