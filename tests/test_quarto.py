@@ -240,20 +240,22 @@ def test_frozen_outputs_and_shortcodes_reach_the_pdf(python_cells: Outputs) -> N
     assert "TX-40 logger running firmware 2.1" in text
     assert "half-life: 4.6 days" in text  # a frozen stdout output
     assert "Figure 1: Salinity after the storm" in text  # a frozen figure, numbered
-    assert "Figure 2 sets Figure 2 (a) beside Figure 2 (b)" in text  # a lettered panel
+    assert "Figure 3 sets Figure 3 (a) beside Figure 3 (b)" in text  # a lettered panel
     assert "Table 1: Monthly means" in text and "tbl-summary" in text  # placeholder
     assert "Keywords: estuary; salinity; sensor drift" in text
     assert "loadtxt" not in text  # echo: false
     assert "{{< var station >}}" in text and text.count("{{<") == 1  # only the escaped one
     assert "Reading the panels" in text and "Sensor drift" in text  # callout titles
     assert "The logger at Saltmarsh Creek" in text  # included file
+    assert "Figure 2: The mooring site seen from the bank." in text  # embedded notebook cell
+    assert "(Figure 2)" in text and "depth at mooring: 2.4 m" in text
 
 
 @pytest.mark.slow
 def test_a_panel_is_a_grid_and_callouts_are_titled_in_the_epub(python_cells: Outputs) -> None:
     xhtml = epub_xhtml(python_cells["epub"])
-    grid = re.search(r'<table class="layout-grid">.*?</table>', xhtml, re.S)
-    assert grid and grid.group(0).count("<td") == 2 and "(a)" in grid.group(0)
+    grid = re.search(r'<div class="layout-row">.*?Figure\s*3:', xhtml, re.S)
+    assert grid and grid.group(0).count('class="layout-cell"') == 2 and "(b)" in grid.group(0)
     assert re.search(r'callout-title">\s*<p><strong>Note</strong>', xhtml)
     assert not re.search(r"<h\d[^>]*>\s*(<span[^>]*>[^<]*</span>\s*)?Reading the panels", xhtml)
     assert "<kbd>Ctrl-S</kbd>" in xhtml
@@ -268,9 +270,12 @@ def test_a_panel_is_a_grid_and_callouts_are_titled_in_the_epub(python_cells: Out
 def test_the_docx_has_the_page_break_the_grid_and_the_keywords(python_cells: Outputs) -> None:
     xml = docx_part(python_cells["docx"])
     assert '<w:br w:type="page"/>' in xml
+    rows = re.findall(r"<w:tr>(?:(?!<w:tr>|<w:tbl>).)*?</w:tr>", xml, re.S)
+    panel = [row for row in rows if "Raw series" in row and "Residuals" in row]
+    assert panel and panel[0].count("<w:tc>") == 2  # the panel: one row of two cells
     text = re.sub(r"\s+", " ", docx_text(python_cells["docx"]))
     assert "Keywords: estuary; salinity; sensor drift" in text
-    assert "half-life: 4.6 days" in text and "Figure 2 (a)" in text
+    assert "half-life: 4.6 days" in text and "Figure 3 (a)" in text
     assert "{{<" not in text.replace("{{< var station >}}", "")
 
 
@@ -288,6 +293,9 @@ def test_a_knitr_report_without_lang_or_freeze_builds_in_its_language(
     assert "Importante" in text and "Datos provisionales" in text  # callout titles
     assert "Palabras clave: hidrología; estiaje; series temporales" in text
     assert "summary(caudales)" in text and "```{r}" in text  # a displayed cell
+    # a panel of two tables: numbered once, the tables lettered, side by side
+    assert "La Tabla 3 reúne los dos periodos; la Tabla 3 (a) y la Tabla 3 (b)" in text
+    assert "Tabla 3: Caudales medios mensuales" in text and "(a) Periodo húmedo." in text
 
 
 @pytest.mark.slow

@@ -4,7 +4,8 @@ A `.qmd` (or a `.md` written in Quarto's habits) carries constructs pandoc's Mar
 reader does not know: includes, executable cells and shortcodes. One source-level pass
 turns them into plain pandoc Markdown, in Quarto's order:
 
-    includes (typeset.quarto.includes) -> cells (cells, freeze) -> shortcodes (shortcodes)
+    includes (typeset.quarto.includes) -> cells (cells, freeze) -> shortcodes (shortcodes,
+    embed)
 
 Every line keeps its origin (typeset.quarto.lines), so each warning names the file and
 line the author wrote, an included file's own line included. Nothing is executed.
@@ -24,9 +25,10 @@ from typeset.errors import ManuscriptError
 from typeset.frontmatter import leading_front_matter
 from typeset.limits import MAX_CONFIG_BYTES, bounded_yaml, read_input
 from typeset.quarto.cells import CellReport, document_defaults, expand_cells, summarise
+from typeset.quarto.embed import embedded
 from typeset.quarto.freeze import find_frozen_results
 from typeset.quarto.includes import expand_includes
-from typeset.quarto.lines import SourceLine, joined, source_lines
+from typeset.quarto.lines import Origin, SourceLine, joined, source_lines
 from typeset.quarto.project import project_root
 from typeset.quarto.shortcodes import expand_shortcodes
 
@@ -75,7 +77,11 @@ def expand_quarto(
     lines = expand_cells(lines, document_defaults(front_matter), frozen, report)
     summarise(report, path, frozen)
     variables = _variables(project, files)
-    lines = expand_shortcodes(lines, front_matter, variables)
+
+    def embed(arguments: list[str], origin: Origin) -> str:
+        return embedded(arguments, origin, roots, project, path.parent, files)
+
+    lines = expand_shortcodes(lines, front_matter, variables, embed=embed)
     return ExpandedSource(joined(lines), tuple(lines), tuple(files))
 
 

@@ -92,8 +92,11 @@ def normalised_code(lines: list[str]) -> str:
     return "\n".join(kept).strip("\n")
 
 
-def find_frozen_results(manuscript: Path, project: Path) -> FrozenResults | None:
-    """The frozen results of `manuscript` under `project`'s `_freeze/`, or None."""
+def find_frozen_results(
+    manuscript: Path, project: Path, *, reader_folder: Path | None = None
+) -> FrozenResults | None:
+    """The frozen results of `manuscript` under `project`'s `_freeze/`, or None; figure
+    paths are made relative to `reader_folder` (default: the manuscript's folder)."""
     try:
         relative = manuscript.resolve().relative_to(project.resolve()).with_suffix("")
     except ValueError:
@@ -123,7 +126,8 @@ def find_frozen_results(manuscript: Path, project: Path) -> FrozenResults | None
     if not isinstance(markdown, str):
         return None
     stem = manuscript.stem
-    figure_folder = os.path.relpath(folder, manuscript.resolve().parent).replace(os.sep, "/")
+    reader = (reader_folder or manuscript.parent).resolve()
+    figure_folder = os.path.relpath(folder.resolve(), reader).replace(os.sep, "/")
     return FrozenResults(
         cells=frozen_cells(markdown),
         json_path=json_path,

@@ -1,9 +1,11 @@
 """Quarto's panel layouts side by side: `layout-ncol`, `layout-nrow`, `layout="[[1,1],[2]]"`.
 
 Run after the cross-reference stage has numbered the panel and lettered its subfigures.
-Each row of the panel becomes a borderless table of equal-height cells (class
-`layout-grid`): the one construct pandoc writes side by side in HTML (PDF, EPUB) and in
-Word alike, as Quarto itself lays out panels for DOCX. The panel's caption stays below.
+The panel becomes a `layout-grid` div of `layout-row` divs of `layout-cell` divs, each
+cell's width its share of the row: the stylesheets set the rows side by side (flex), so
+the PDF and EPUB keep their structure (no data table is claimed); Word has no side by
+side but tables, so `word_tables` makes each row a borderless table for the DOCX writer,
+as Quarto itself lays out panels for DOCX. The panel's caption stays below.
 """
 
 from __future__ import annotations
@@ -35,10 +37,13 @@ def _panel(node: Node) -> Node | None:
     if len(cells) < 1:
         return None
     rows = _rows(cells, named)
-    grid = [_row_table(row, widths) for row, widths in rows]
+    grid = {
+        "t": "Div",
+        "c": [["", ["layout-grid"], []], [_row(row, widths) for row, widths in rows]],
+    }
     kept = [[key, value] for key, value in attr[2] if key not in LAYOUT_ATTRIBUTES]
     new_attr = [attr[0], attr[1], kept]
-    return {"t": node["t"], "c": [new_attr, *node["c"][1:-1], [*grid, *rest]]}
+    return {"t": node["t"], "c": [new_attr, *node["c"][1:-1], [grid, *rest]]}
 
 
 def _cells_and_caption(content: list[Node], *, is_div: bool) -> tuple[list[Node], list[Node]]:
@@ -99,10 +104,43 @@ def _count(text: str) -> int:
         return 1
 
 
-def _row_table(row: list[Node], widths: list[float]) -> Node:
+def _row(row: list[Node], widths: list[float]) -> Node:
+    cells = [
+        {
+            "t": "Div",
+            "c": [["", ["layout-cell"], [["style", f"width: {width * 100:.2f}%"]]], [block]],
+        }
+        for block, width in zip(row, widths, strict=True)
+    ]
+    return {"t": "Div", "c": [["", ["layout-row"], []], cells]}
+
+
+def word_tables(document: dict[str, Any]) -> dict[str, Any]:
+    """Each `layout-row` div as a one-row borderless table: Word's side by side."""
+
+    def rewrite(node: Node) -> Node | None:
+        if node["t"] != "Div" or "layout-row" not in node["c"][0][1]:
+            return None
+        cells = node["c"][1]
+        widths = [_width(cell) for cell in cells]
+        return _row_table([cell["c"][1] for cell in cells], widths)
+
+    return {**document, "blocks": ast.transform(document["blocks"], rewrite)}
+
+
+def _width(cell: Node) -> float:
+    style = dict(cell["c"][0][2]).get("style", "")
+    try:
+        return float(style.split(":")[1].strip().rstrip("%")) / 100
+    except (IndexError, ValueError):
+        return 0.0
+
+
+def _row_table(row: list[list[Node]], widths: list[float]) -> Node:
     none = ["", [], []]
-    specs = [[{"t": "AlignCenter"}, {"t": "ColWidth", "c": width}] for width in widths]
-    cells = [[none, {"t": "AlignCenter"}, 1, 1, [block]] for block in row]
+    total = sum(widths) or 1.0
+    specs = [[{"t": "AlignCenter"}, {"t": "ColWidth", "c": width / total}] for width in widths]
+    cells = [[none, {"t": "AlignCenter"}, 1, 1, blocks] for blocks in row]
     body = [none, 0, [], [[none, cells]]]
     return {
         "t": "Table",

@@ -5,6 +5,7 @@
 - `pagebreak`: a `.pagebreak` div, which the PDF stylesheet and the DOCX writer turn into
   a page break (an EPUB reader paginates by itself: nothing there).
 - `kbd`: the keys as a `.kbd` span; `video`: a link to the video (print cannot play it).
+- `embed`: a notebook cell's stored outputs (typeset.quarto.embed).
 - `env`: refused (a build does not print its machine's environment), with a warning.
 - `{{{< x >}}}` and `{{</* x */>}}` are Quarto's escapes: printed as `{{< x >}}`.
 - any other shortcode (an extension's, `embed`, `lipsum`, ...): a warning naming the
@@ -31,7 +32,11 @@ _INLINE_CODE = re.compile(r"(`+)(.+?)\1")
 
 
 def expand_shortcodes(
-    lines: list[SourceLine], meta: Mapping[str, Any], variables: Mapping[str, Any]
+    lines: list[SourceLine],
+    meta: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    *,
+    embed: Callable[[list[str], Origin], str] | None = None,
 ) -> list[SourceLine]:
     """`lines` with every shortcode replaced; code cells and inline code left as written
     (an escaped shortcode is unescaped everywhere, as Quarto does)."""
@@ -56,6 +61,7 @@ def expand_shortcodes(
         "kbd": _kbd,
         "video": _video,
         "env": _env,
+        **({"embed": embed} if embed is not None else {}),
         # Journal extensions' logo shortcodes (the JSS template's): the name they typeset.
         **{name: _word(word) for name, word in LOGO_WORDS.items()},
     }
@@ -90,7 +96,7 @@ def _expanded(line: SourceLine, handlers: Mapping[str, Callable[[list[str], Orig
             warn(
                 line.origin,
                 f"shortcode {{{{< {name} >}}}} is not one typeset knows (meta, var, include, "
-                "pagebreak, kbd, video); left out",
+                "embed, pagebreak, kbd, video); left out",
             )
             return ""
         return handler(arguments, line.origin)

@@ -1,4 +1,5 @@
-"""`{{< pagebreak >}}` in Word: the `.pagebreak` div becomes Word's own page break.
+"""Quarto's constructs as Word needs them: `{{< pagebreak >}}`'s `.pagebreak` div becomes
+Word's own page break, and a panel's rows become tables (typeset.quarto.layout).
 
 The PDF breaks at the div by its stylesheet (`break-after: page`); an EPUB reader
 paginates by itself, so the empty div is all it gets. Raw OpenXML written here, after
@@ -10,11 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from typeset import ast
+from typeset.quarto.layout import word_tables
 
 WORD_PAGE_BREAK = '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
 
 
-def page_breaks(document: dict[str, Any]) -> dict[str, Any]:
+def for_word(document: dict[str, Any]) -> dict[str, Any]:
+    return word_tables(_page_breaks(document))
+
+
+def _page_breaks(document: dict[str, Any]) -> dict[str, Any]:
     def rewrite(node: dict[str, Any]) -> dict[str, Any] | None:
         if node["t"] == "Div" and "pagebreak" in node["c"][0][1]:
             return {"t": "RawBlock", "c": ["openxml", WORD_PAGE_BREAK]}
