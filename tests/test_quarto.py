@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import DATA, PROJECT, docx_part, docx_text, epub_text, epub_xhtml, pdf_text
 from tests.test_epub import epubcheck_problems
+from typeset.ace import AceViolation, violation_finding
 from typeset.ast import plain_text
 from typeset.config import load_config
 from typeset.errors import ManuscriptError
@@ -376,3 +377,15 @@ def test_a_bare_callout_gets_no_invented_title_and_a_typed_one_its_word(tmp_path
 def test_echo_fenced_shows_the_cell_as_written(tmp_path: Path) -> None:
     text = expanded(tmp_path, "```{python}\n#| echo: fenced\nx = 1\n```\n")
     assert "```{python}\n#| echo: fenced\nx = 1\n```" in text
+
+
+# --- --check -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("impact", "severity"),
+    [("minor", "warning"), ("moderate", "error"), ("serious", "error"), ("critical", "error")],
+)
+def test_only_minor_ace_violations_are_warnings(impact: str, severity: str) -> None:
+    violation = AceViolation("landmark-unique", impact, "EPUB/nav.xhtml", "nav", "not unique")
+    assert violation_finding(violation, Path("book.epub")).level == severity

@@ -127,18 +127,16 @@ def ace_findings(epub: Path) -> list[Finding]:
     except ToolError as error:
         hint = f"; {error.hint}" if error.hint else ""
         return [Finding("error", "ace", f"{error.message}{hint}", str(epub))]
-    findings = [
-        Finding(
-            "warning" if violation.impact in WARNING_IMPACTS else "error",
-            "ace",
-            str(violation),
-            str(epub),
-        )
-        for violation in report.violations
-    ]
+    findings = [violation_finding(violation, epub) for violation in report.violations]
     summary = f"{len(report.violations)} violation(s); Ace's report: {report.report_json}"
     findings.append(Finding("info", "ace", summary, str(epub)))
     return findings
+
+
+def violation_finding(violation: AceViolation, epub: Path) -> Finding:
+    """An error, or a warning for a violation of minor impact."""
+    severity = "warning" if violation.impact in WARNING_IMPACTS else "error"
+    return Finding(severity, "ace", str(violation), str(epub))
 
 
 def _ace_cli() -> Path:
