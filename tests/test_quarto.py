@@ -30,6 +30,7 @@ from typeset.pipeline import build
 from typeset.quarto import expand_quarto
 from typeset.quarto.freeze import frozen_cells
 from typeset.quarto.layout import _rows
+from typeset.sanitize import restrict_resources
 
 QUARTO = DATA / "quarto"
 
@@ -389,3 +390,25 @@ def test_echo_fenced_shows_the_cell_as_written(tmp_path: Path) -> None:
 def test_only_minor_ace_violations_are_warnings(impact: str, severity: str) -> None:
     violation = AceViolation("landmark-unique", impact, "EPUB/nav.xhtml", "nav", "not unique")
     assert violation_finding(violation, Path("book.epub")).level == severity
+
+
+def test_fig_align_and_tbl_colwidths_are_applied(tmp_path: Path) -> None:
+    (tmp_path / "a.png").write_bytes((QUARTO / "python-cells/figures/raw.png").read_bytes())
+    document = read(
+        tmp_path,
+        "---\nlang: en\n---\n\n![A plot](a.png){#fig-a fig-align=left}\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n: Sizes {#tbl-b tbl-colwidths=\"[25,75]\"}\n",
+    )
+    figure, table = document["blocks"]  # type: ignore[misc]
+    assert "fig-align-left" in figure["c"][0][1]
+    assert [spec[1]["c"] for spec in table["c"][2]] == [0.25, 0.75]
+
+
+def test_a_missing_image_in_an_included_file_names_that_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "part.qmd").write_text("Some text.\n\n![Gone](missing.png)\n")
+    path = tmp_path / "paper.qmd"
+    path.write_text("---\nlang: en\n---\n\n{{< include part.qmd >}}\n")
+    manuscript = read_manuscript(path, allowed_roots=[tmp_path])
+    with pytest.raises(ManuscriptError, match="image not found") as raised:
+        restrict_resources(manuscript, [tmp_path], ())
+    assert raised.value.path == (tmp_path / "part.qmd").resolve() and raised.value.line == 3

@@ -30,6 +30,7 @@ from typeset.pandoc import (
 )
 from typeset.quarto import ExpandedSource, expand_quarto
 from typeset.quarto.blocks import with_quarto_blocks
+from typeset.quarto.lines import SourceLine
 from typeset.quarto.metadata import with_quarto_metadata
 
 # pandoc's Markdown plus the extensions an academic manuscript leans on; `raw_attribute`
@@ -47,6 +48,8 @@ class Manuscript:
     # Files the Quarto pass read besides the manuscript: includes, frozen results,
     # _variables.yml (typeset/quarto/).
     sources: tuple[Path, ...] = ()
+    # The lines that came from those files, with their origins, for messages about them.
+    included: tuple[SourceLine, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -97,6 +100,16 @@ class Manuscript:
             if needle and needle in line:
                 return number
         return None
+
+    def where(self, needle: str) -> tuple[Path, int | None]:
+        """The file and line where `needle` was written: the manuscript's own line, else
+        the line of an included file (typeset/quarto/includes.py) that holds it."""
+        line = self.line_containing(needle)
+        if line is None and needle:
+            for source in self.included:
+                if needle in source.text:
+                    return source.origin.path, source.origin.line
+        return self.path, line
 
     def also_missing(self, keys: list[str] | tuple[str, ...]) -> str:
         """ " (also missing: a at line 3, b at line 9)" for an error about the first of
@@ -172,7 +185,13 @@ def read_manuscript(
             document["meta"].pop(field, None)
     document = with_quarto_blocks(with_quarto_metadata(document, path))
     document["meta"] = with_generated_words(document["meta"])
-    manuscript = Manuscript(path=path, text=text, document=document, sources=expanded.files)
+    manuscript = Manuscript(
+        path=path,
+        text=text,
+        document=document,
+        sources=expanded.files,
+        included=tuple(line for line in expanded.lines if line.origin.path != path),
+    )
     warn_about_unreadable_date(manuscript.meta, path, manuscript.line_containing("date:"))
     return manuscript
 

@@ -237,8 +237,8 @@ class _Guard:
         if self.quiet:
             log.debug("%s (removed)", what)
             return
-        line = self.line_of(needle)
-        where = f"{self.manuscript.path}:{line}" if line else str(self.manuscript.path)
+        path, line = self.manuscript.where(needle) if needle else (self.manuscript.path, None)
+        where = f"{path}:{line}" if line else str(path)
         log.warning("%s: %s (outside what a build may read or run)", where, what)
 
     def refuse(self, message: str, needle: str, hint: str) -> None:
@@ -246,9 +246,8 @@ class _Guard:
         if self.draft:
             self.warn(message, needle)
             return
-        raise ManuscriptError(
-            message, path=self.manuscript.path, line=self.line_of(needle), hint=hint
-        )
+        path, line = self.manuscript.where(needle) if needle else (self.manuscript.path, None)
+        raise ManuscriptError(message, path=path, line=line, hint=hint)
 
     # --- the walk -------------------------------------------------------------------------
 
@@ -360,8 +359,8 @@ class _Guard:
                 return None
             raise ManuscriptError(
                 f"image not found: {decoded}",
-                path=self.manuscript.path,
-                line=self.line_of(target) or self.line_of(decoded),
+                path=self.manuscript.where(target)[0],
+                line=self.manuscript.where(target)[1] or self.line_of(decoded),
                 hint=f"put the file at {path}, or fix the path (relative to the manuscript)",
             )
         try:

@@ -97,9 +97,28 @@ def _figure_attributes(node: Node) -> Node | None:
     kind = node["t"]
     if kind == "Image":
         return _image_alt(node)
-    if kind in ("Div", "Figure"):
-        return _layout_panel(node)
+    if kind == "Figure":
+        return _layout_panel(_aligned(node), node)
+    if kind == "Div":
+        return _layout_panel(node, node)
     return None
+
+
+def _aligned(node: Node) -> Node:
+    """`fig-align` (on the figure or its image) as a class the stylesheets align by."""
+    alignments = [
+        value
+        for child in ast.walk(node["c"][2])
+        if child["t"] == "Image"
+        for key, value in child["c"][0][2]
+        if key == "fig-align"
+    ]
+    alignments += [value for key, value in node["c"][0][2] if key == "fig-align"]
+    if not alignments or alignments[0] not in ("left", "right", "center"):
+        return node
+    identifier, classes, attributes = node["c"][0]
+    new_classes = [*classes, f"fig-align-{alignments[0]}"]
+    return {"t": "Figure", "c": [[identifier, new_classes, attributes], *node["c"][1:]]}
 
 
 def _image_alt(node: Node) -> Node | None:
@@ -113,7 +132,7 @@ def _image_alt(node: Node) -> Node | None:
     return {"t": "Image", "c": [[identifier, classes, [*kept, ["alt", alt]]], *node["c"][1:]]}
 
 
-def _layout_panel(node: Node) -> Node | None:
+def _layout_panel(node: Node, original: Node) -> Node | None:
     """A figure or table div: its caption attribute becomes its caption paragraph, and in a
     layout each bare image becomes a subfigure with an id (so it is lettered)."""
     attr = node["c"][0]
@@ -132,7 +151,7 @@ def _layout_panel(node: Node) -> Node | None:
         content = [*subfigures, content[-1]] if node["t"] == "Div" else subfigures
         changed = True
     if not changed:
-        return None
+        return node if node is not original else None
     return {"t": node["t"], "c": [[identifier, classes, attributes], *node["c"][1:-1], content]}
 
 
