@@ -397,7 +397,7 @@ def test_fig_align_and_tbl_colwidths_are_applied(tmp_path: Path) -> None:
     document = read(
         tmp_path,
         "---\nlang: en\n---\n\n![A plot](a.png){#fig-a fig-align=left}\n\n"
-        "| a | b |\n|---|---|\n| 1 | 2 |\n\n: Sizes {#tbl-b tbl-colwidths=\"[25,75]\"}\n",
+        '| a | b |\n|---|---|\n| 1 | 2 |\n\n: Sizes {#tbl-b tbl-colwidths="[25,75]"}\n',
     )
     figure, table = document["blocks"]  # type: ignore[misc]
     assert "fig-align-left" in figure["c"][0][1]
