@@ -43,7 +43,7 @@ class ExpandedSource:
     """The text pandoc reads, where each of its lines came from, and the files read."""
 
     text: str
-    lines: tuple[SourceLine, ...]
+    lines: tuple[SourceLine, ...]  # empty when nothing was expanded
     files: tuple[Path, ...]
 
     def origin_of(self, line: int | None) -> tuple[Path, int] | None:
@@ -62,9 +62,9 @@ def expand_quarto(
     allowed_roots: list[Path] | None = None,
 ) -> ExpandedSource:
     """`text` (the manuscript at `path`) with includes, cells and shortcodes expanded."""
-    lines = source_lines(path, text)
     if not any(marker in text for marker in _MARKERS):
-        return ExpandedSource(text, tuple(lines), ())
+        return ExpandedSource(text, (), ())  # its lines are the manuscript's own
+    lines = source_lines(path, text)
     roots = allowed_roots or [path.parent]
     project = project_root(path, roots)
     files: list[Path] = []
