@@ -412,3 +412,41 @@ def test_a_missing_image_in_an_included_file_names_that_file_and_line(tmp_path: 
     with pytest.raises(ManuscriptError, match="image not found") as raised:
         restrict_resources(manuscript, [tmp_path], ())
     assert raised.value.path == (tmp_path / "part.qmd").resolve() and raised.value.line == 3
+
+
+def test_a_yaml_error_in_an_included_file_names_that_file(tmp_path: Path) -> None:
+    (tmp_path / "part.qmd").write_text("Text.\n\n---\nkey: [unclosed\n---\n\nMore.\n")
+    path = tmp_path / "paper.qmd"
+    path.write_text("---\nlang: en\n---\n\nIntro.\n\n{{< include part.qmd >}}\n")
+    with pytest.raises(ManuscriptError) as raised:
+        read_manuscript(path, allowed_roots=[tmp_path])
+    assert raised.value.path == (tmp_path / "part.qmd").resolve()
+    assert raised.value.line is not None and 3 <= raised.value.line <= 5
+
+
+def test_an_embedded_cell_comes_from_a_notebook_or_a_frozen_qmd(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    notebook = QUARTO / "python-cells/notebooks/site.ipynb"
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb/site.ipynb").write_bytes(notebook.read_bytes())
+    (tmp_path / "nb/model.qmd").write_text("```{python}\n#| label: fig-fit\nfit()\n```\n")
+    frozen = tmp_path / "_freeze/nb/model/execute-results"
+    frozen.mkdir(parents=True)
+    markdown = (
+        "::: {#cell-fig-fit .cell}\n``` {.python .cell-code}\nfit()\n```\n\n"
+        "::: {.cell-output .cell-output-display}\n"
+        "![The fit.](model_files/figure-html/fig-fit-output-1.png){#fig-fit}\n:::\n:::\n"
+    )
+    (frozen / "html.json").write_text(json.dumps({"result": {"markdown": markdown}}))
+    (tmp_path / "_quarto.yml").write_text("project:\n  type: manuscript\n")
+    text = expanded(
+        tmp_path,
+        "{{< embed nb/site.ipynb#fig-site >}}\n\n{{< embed nb/model.qmd#fig-fit >}}\n\n"
+        "{{< embed nb/site.ipynb#fig-none >}}\n",
+    )
+    assert "::: {#fig-site}" in text and "data:image/png;base64," in text
+    assert "The mooring site seen from the bank." in text
+    assert "![The fit.](_freeze/nb/model/figure-html/fig-fit-output-1.png){#fig-fit}" in text
+    assert "::: {#fig-none}" in text and "**fig-none**" in text
+    assert any("fig-none" in message for message in warnings_of(caplog))
