@@ -450,3 +450,15 @@ def test_an_embedded_cell_comes_from_a_notebook_or_a_frozen_qmd(
     assert "![The fit.](_freeze/nb/model/figure-html/fig-fit-output-1.png){#fig-fit}" in text
     assert "::: {#fig-none}" in text and "**fig-none**" in text
     assert any("fig-none" in message for message in warnings_of(caplog))
+
+
+def test_inline_expressions_are_printed_as_code_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = expanded(
+        tmp_path,
+        "```{r}\nx <- 1\n```\n\nWe saw `r nrow(df)` rows and `{python} len(xs)` items.\n",
+    )
+    assert "We saw `nrow(df)` rows and `len(xs)` items." in text
+    assert sum("not evaluated" in message for message in warnings_of(caplog)) == 2
+    assert "`r code`" in expanded(tmp_path, "Plain `r code` without R cells.\n", "other.md")

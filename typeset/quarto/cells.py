@@ -38,7 +38,8 @@ from typeset.quarto.lines import Origin, SourceLine, closes_fence, warn
 
 _CELL_OPEN = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{(\{?)([A-Za-z][\w+-]*)([^{}]*)\}(\}?)\s*$")
 _OPTION_LINE = re.compile(r"^\s*(#|//|%%|--|%|')\|\s?(.*)$")
-_INLINE_CELL = re.compile(r"`\{([A-Za-z][\w+-]*)\}\s+([^`]+)`")
+_INLINE_CELL = re.compile(r"`\{([A-Za-z][\w+-]*)\}()\s+([^`]+)`")
+_KNITR_INLINE = re.compile(r"`(?:\{([A-Za-z][\w+-]*)\}|(r))\s+([^`]+)`")
 
 DIAGRAM_ENGINES = frozenset({"mermaid", "dot"})
 # The class pandoc's highlighter knows each engine's code by.
@@ -81,6 +82,9 @@ def expand_cells(
     result: list[SourceLine] = []
     index = 0
     fence: str | None = None
+    # knitr's inline `r expr` is R code only in a document that runs R (elsewhere it may
+    # be any inline code starting with "r ").
+    inline = _KNITR_INLINE if any(_is_r_cell(line.text) for line in lines) else _INLINE_CELL
     while index < len(lines):
         line = lines[index]
         if fence is None:
@@ -94,7 +98,7 @@ def expand_cells(
             plain = _FENCE.match(line.text)
             if plain:
                 fence = plain.group(1)
-            result.append(_with_inline_cells(line))
+            result.append(_with_inline_cells(line, inline))
         else:
             if closes_fence(line.text, fence):
                 fence = None
@@ -128,20 +132,27 @@ def _closing_fence(lines: list[SourceLine], start: int, fence: str) -> int:
     return len(lines)  # an unclosed cell runs to the end, as pandoc reads an unclosed fence
 
 
-def _with_inline_cells(line: SourceLine) -> SourceLine:
-    """`{python} expr` inline: shown as the code it is, with a warning (not evaluated)."""
-    if line.verbatim or "`{" not in line.text:
+def _is_r_cell(text: str) -> bool:
+    opening = _CELL_OPEN.match(text)
+    return opening is not None and opening.group(4).lower() == "r" and not opening.group(3)
+
+
+def _with_inline_cells(line: SourceLine, inline: re.Pattern[str]) -> SourceLine:
+    """`{python} expr` (and knitr's `r expr`) inline: shown as the code it is, with a
+    warning, as it is not evaluated."""
+    if line.verbatim or "`" not in line.text:
         return line
 
     def replace(match: re.Match[str]) -> str:
+        engine, expression = match.group(1) or match.group(2), match.group(3).strip()
         warn(
             line.origin,
-            f"inline expression `{{{match.group(1)}}} {match.group(2).strip()}` is not "
-            "evaluated (typeset runs no code); its code is printed",
+            f"inline expression `{{{engine}}} {expression}` is not evaluated (typeset runs "
+            "no code); its code is printed",
         )
-        return f"`{match.group(2).strip()}`"
+        return f"`{expression}`"
 
-    return SourceLine(_INLINE_CELL.sub(replace, line.text), line.origin)
+    return SourceLine(inline.sub(replace, line.text), line.origin)
 
 
 def _knitr_names(options: Mapping[Any, Any]) -> dict[str, Any]:
