@@ -32,7 +32,9 @@ from typing import Any
 
 import yaml
 
-from typeset.quarto.freeze import FrozenResults, normalised_code
+from typeset.errors import ManuscriptError
+from typeset.limits import bounded_yaml
+from typeset.quarto.freeze import FrozenCell, FrozenResults, normalised_code
 from typeset.quarto.lines import FENCE as _FENCE
 from typeset.quarto.lines import Origin, SourceLine, closes_fence, warn
 
@@ -285,9 +287,9 @@ class _Cell:
         if not shown or (self.engine.lower() == "ojs" and not self.float_kind):
             return self._lines(listing)  # OJS runs in a browser: print shows its code
         cell = frozen.claim(self.label, normalised_code(self.code)) if frozen is not None else None
-        if cell is not None:
+        if frozen is not None and cell is not None:
             report.frozen += 1
-            return self._lines([*listing, *self._frozen_outputs(cell, frozen)])  # type: ignore[arg-type]
+            return self._lines([*listing, *self._frozen_outputs(cell, frozen)])
         if self.float_kind:
             warn(
                 self.origin,
@@ -350,7 +352,7 @@ class _Cell:
         listing = self._listing(fenced=False)
         return self._float(listing) if self.float_kind else listing
 
-    def _frozen_outputs(self, cell: Any, frozen: FrozenResults) -> list[str]:
+    def _frozen_outputs(self, cell: FrozenCell, frozen: FrozenResults) -> list[str]:
         outputs = [frozen.figure_path(line) for line in cell.outputs]
         if not self.float_kind or (self.label and self.label in cell.labels):
             return ["", *outputs, ""]
@@ -362,7 +364,10 @@ class _Cell:
 
 def _yaml_options(lines: list[str], origin: Origin) -> dict[str, Any]:
     try:
-        value = yaml.safe_load("\n".join(lines))
+        # measured first: an alias bomb in a cell's options must not hang the build
+        value = bounded_yaml(
+            "\n".join(lines), origin.path, ManuscriptError, first_line=origin.line + 1
+        )
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = origin.line + 1 + (mark.line if mark is not None else 0)
