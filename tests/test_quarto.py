@@ -462,3 +462,34 @@ def test_inline_expressions_are_printed_as_code_with_a_warning(
     assert "We saw `nrow(df)` rows and `len(xs)` items." in text
     assert sum("not evaluated" in message for message in warnings_of(caplog)) == 2
     assert "`r code`" in expanded(tmp_path, "Plain `r code` without R cells.\n", "other.md")
+
+
+@pytest.fixture(scope="module")
+def julia_book(quarto_build: Callable[[str, str], Outputs]) -> Outputs:
+    return quarto_build("julia-book", "skript.md")
+
+
+@pytest.mark.slow
+def test_a_markdown_file_with_cells_includes_and_a_layout_matrix(julia_book: Outputs) -> None:
+    text = pdf_text(julia_book["pdf"])
+    assert "```{julia} #| echo: fenced #| output: false using CSV" in text  # fenced echo
+    assert "plot(pegel.datum" in text  # eval: false still shows the code
+    assert "viewof jahr" in text and "digraph G" in text  # OJS, an undrawn diagram
+    assert "Die Abbildung 1 (a) zeigt den Verlauf, Abbildung 1 (c) die Lage" in text
+    assert "Abbildung 1: Übersicht der Messreihe." in text
+    assert "Schlüsselwörter: Grundwasser, Küste, Julia" in text
+    assert "Warnung" in text and "Datenquelle" in text  # German callout word, a title
+    assert "Video (videos/messfahrt.mp4)" in text and "{{<" not in text
+    assert "Alle Daten stammen vom Landesamt." in text  # an include inside an include
+
+
+@pytest.mark.slow
+def test_a_layout_matrix_gives_rows_of_its_widths_in_the_epub(julia_book: Outputs) -> None:
+    xhtml = epub_xhtml(julia_book["epub"])
+    widths = re.findall(r'class="layout-cell" style="width: ([\d.]+)%', xhtml)
+    assert widths == ["50.00", "50.00", "100.00"]
+    assert 'alt="Eine fallende Linie der Pegelstände."' in xhtml
+    with zipfile.ZipFile(julia_book["epub"]) as archive:
+        opf = archive.read("EPUB/content.opf").decode()
+    assert re.search(r"<dc:date[^>]*>\d{4}-\d{2}-\d{2}<", opf)  # date: now
+    assert epubcheck_problems(julia_book["epub"]) == []
