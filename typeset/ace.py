@@ -114,19 +114,29 @@ def violations_in(report: dict[str, Any]) -> list[AceViolation]:
     return violations
 
 
+# Violations of these impacts are warnings: a reader is hardly hindered (axe's "minor"),
+# so they do not fail `--check` unless a profile sets `fail_on_warnings`.
+WARNING_IMPACTS = frozenset({"minor"})
+
+
 def ace_findings(epub: Path) -> list[Finding]:
-    """The `--check` validator: every Ace violation an error, then where the report is."""
+    """The `--check` validator: each Ace violation an error (a minor one a warning), then
+    where the report is."""
     try:
         report = run_ace(epub)
     except ToolError as error:
         hint = f"; {error.hint}" if error.hint else ""
         return [Finding("error", "ace", f"{error.message}{hint}", str(epub))]
-    findings = [
-        Finding("error", "ace", str(violation), str(epub)) for violation in report.violations
-    ]
+    findings = [violation_finding(violation, epub) for violation in report.violations]
     summary = f"{len(report.violations)} violation(s); Ace's report: {report.report_json}"
     findings.append(Finding("info", "ace", summary, str(epub)))
     return findings
+
+
+def violation_finding(violation: AceViolation, epub: Path) -> Finding:
+    """An error, or a warning for a violation of minor impact."""
+    severity = "warning" if violation.impact in WARNING_IMPACTS else "error"
+    return Finding(severity, "ace", str(violation), str(epub))
 
 
 def _ace_cli() -> Path:

@@ -382,8 +382,8 @@ class _Numberer:
 
     def figure(self, block: Node, *, parent: str | None = None, index: int = 0) -> Node:
         (identifier, classes, attributes), (short, caption), content = block["c"]
-        if kind_of(identifier) == "tbl":  # a table made of something else (an image)
-            return self._float("tbl", block)
+        if kind_of(identifier) == "tbl":  # a table made of something else, or a panel
+            return self._lettered(self._float("tbl", block), identifier, "Table")
         if kind_of(identifier) != "fig":
             return {"t": "Figure", "c": [block["c"][0], block["c"][1], self.blocks_below(content)]}
         if parent is not None:
@@ -395,19 +395,38 @@ class _Numberer:
                 "t": "Figure",
                 "c": [[identifier, classes, attributes], [short, new_caption], content],
             }
-        numbered = self._float("fig", block)
-        subfigures = [child for child in content if child["t"] == "Figure"]
-        if not subfigures:
+        return self._lettered(self._float("fig", block), identifier, "Figure")
+
+    def _lettered(self, numbered: Node, parent: str, child_type: str) -> Node:
+        """A panel's labelled children of its own kind (subfigures, subtables) lettered
+        (a), (b), ... after the panel's number, as Quarto does."""
+        content = numbered["c"][2]
+        kind = kind_of(parent)
+        if not any(child["t"] == child_type for child in content):
             return numbered
         new_content = []
         position = 0
         for child in content:
-            if child["t"] == "Figure" and kind_of(child["c"][0][0]) == "fig":
-                new_content.append(self.figure(child, parent=identifier, index=position))
+            if child["t"] == child_type and kind_of(child["c"][0][0]) == kind:
+                new_content.append(self.subfloat(child, parent, position))
                 position += 1
             else:
                 new_content.append(child)
         return {"t": "Figure", "c": [numbered["c"][0], numbered["c"][1], new_content]}
+
+    def subfloat(self, block: Node, parent: str, index: int) -> Node:
+        if block["t"] == "Figure":
+            return self.figure(block, parent=parent, index=index)
+        (identifier, classes, attributes), (short, caption), *rest = block["c"]
+        letter = string.ascii_lowercase[index % 26]
+        self.register(
+            identifier,
+            Target(
+                "tbl", f"{self.targets[parent].number} ({letter})", _caption_inlines(caption, short)
+            ),
+        )
+        new_caption = _prefixed_caption(caption, [_text(f"({letter})")], "")
+        return {"t": "Table", "c": [[identifier, classes, attributes], [short, new_caption], *rest]}
 
     def blocks_below(self, blocks: list[Node]) -> list[Node]:
         return [self.block(child) for child in blocks]

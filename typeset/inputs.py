@@ -8,6 +8,7 @@ policy for missing citation keys cannot drift apart between them.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typeset.crossref import cross_referenced, missing_label_error
 from typeset.errors import StyleError, TypesetError
 from typeset.frontmatter import declared_language
 from typeset.manuscript import Manuscript, read_manuscript
+from typeset.quarto.layout import with_layouts
 from typeset.references import Bibliography, read_bibliography
 from typeset.sanitize import restrict_resources
 from typeset.styles import CslStyle, resolve_style
@@ -61,7 +63,11 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
         )
         try:
             manuscript = read_manuscript(
-                config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
+                config.manuscript,
+                config.metadata,
+                anonymous=config.anonymous,
+                cache=cache,
+                allowed_roots=[config.manuscript.parent, config.project_dir],
             )
         except BaseException:
             bibliography_read.cancel()
@@ -93,6 +99,8 @@ def read_inputs(
     # Cross-references are numbered and resolved before citations are looked at: a label
     # is never a citation key (typeset/crossref.py says what wins).
     manuscript, missing_labels = cross_referenced(manuscript, sources.bibliography.keys, config)
+    # Panels side by side once their subfigures are lettered (typeset/quarto/layout.py).
+    manuscript = dataclasses.replace(manuscript, document=with_layouts(manuscript.document))
     return Inputs(
         manuscript=manuscript,
         bibliography=sources.bibliography,

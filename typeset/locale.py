@@ -422,3 +422,100 @@ def joined(lang: str | None, word: str, number: str) -> str:
     """`word` and `number` as `lang` writes them: a no-break space between, none in CJK."""
     separator = "" if language_of(lang) in NO_SPACE_BEFORE_NUMBER else "\u00a0"
     return f"{word}{separator}{number}"
+
+
+# Quarto's callout kinds -> their title in each language (Quarto's own translations where
+# it ships them); a language without a table falls back to English.
+CALLOUT_TITLES: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "note": "Note",
+        "tip": "Tip",
+        "warning": "Warning",
+        "important": "Important",
+        "caution": "Caution",
+    },
+    "de": {
+        "note": "Hinweis",
+        "tip": "Tipp",
+        "warning": "Warnung",
+        "important": "Wichtig",
+        "caution": "Vorsicht",
+    },
+    "fr": {
+        "note": "Note",
+        "tip": "Astuce",
+        "warning": "Avertissement",
+        "important": "Important",
+        "caution": "Attention",
+    },
+    "es": {
+        "note": "Nota",
+        "tip": "Consejo",
+        "warning": "Advertencia",
+        "important": "Importante",
+        "caution": "Precaución",
+    },
+    "it": {
+        "note": "Nota",
+        "tip": "Suggerimento",
+        "warning": "Avvertimento",
+        "important": "Importante",
+        "caution": "Attenzione",
+    },
+    "pt": {
+        "note": "Nota",
+        "tip": "Dica",
+        "warning": "Aviso",
+        "important": "Importante",
+        "caution": "Cuidado",
+    },
+    "nl": {
+        "note": "Opmerking",
+        "tip": "Tip",
+        "warning": "Waarschuwing",
+        "important": "Belangrijk",
+        "caution": "Voorzichtig",
+    },
+    "sv": {
+        "note": "Notera",
+        "tip": "Tips",
+        "warning": "Varning",
+        "important": "Viktigt",
+        "caution": "Försiktighet",
+    },
+    "pl": {
+        "note": "Uwaga",
+        "tip": "Wskazówka",
+        "warning": "Ostrzeżenie",
+        "important": "Ważne",
+        "caution": "Przestroga",
+    },
+    "ru": {
+        "note": "Примечание",
+        "tip": "Совет",
+        "warning": "Предупреждение",
+        "important": "Важно",
+        "caution": "Осторожно",
+    },
+    "zh": {
+        "note": "注意",
+        "tip": "提示",
+        "warning": "警告",
+        "important": "重要",
+        "caution": "小心",
+    },
+    "ja": {
+        "note": "注記",
+        "tip": "ヒント",
+        "warning": "警告",
+        "important": "重要",
+        "caution": "注意",
+    },
+    "ko": {"note": "노트", "tip": "팁", "warning": "경고", "important": "중요", "caution": "주의"},
+}
+
+
+def callout_title(lang: str | None, kind: str) -> str:
+    """ "Note", "Hinweis", "Astuce": the title of a callout of `kind` without its own."""
+    english = CALLOUT_TITLES["en"][kind]
+    return CALLOUT_TITLES.get(language_of(lang), CALLOUT_TITLES["en"]).get(kind, english)

@@ -28,6 +28,10 @@ from typeset.pandoc import (
     pandoc_fingerprint,
     run_pandoc,
 )
+from typeset.quarto import ExpandedSource, expand_quarto
+from typeset.quarto.blocks import with_quarto_blocks
+from typeset.quarto.lines import SourceLine
+from typeset.quarto.metadata import with_quarto_metadata
 
 # pandoc's Markdown plus the extensions an academic manuscript leans on; `raw_attribute`
 # and friends stay on so authors can reach for format-specific output when needed.
@@ -41,6 +45,11 @@ class Manuscript:
     path: Path
     text: str
     document: dict[str, Any]
+    # Files the Quarto pass read besides the manuscript: includes, frozen results,
+    # _variables.yml (typeset/quarto/).
+    sources: tuple[Path, ...] = ()
+    # The lines that came from those files, with their origins, for messages about them.
+    included: tuple[SourceLine, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -92,6 +101,16 @@ class Manuscript:
                 return number
         return None
 
+    def where(self, needle: str) -> tuple[Path, int | None]:
+        """The file and line where `needle` was written: the manuscript's own line, else
+        the line of an included file (typeset/quarto/includes.py) that holds it."""
+        line = self.line_containing(needle)
+        if line is None and needle:
+            for source in self.included:
+                if needle in source.text:
+                    return source.origin.path, source.origin.line
+        return self.path, line
+
     def also_missing(self, keys: list[str] | tuple[str, ...]) -> str:
         """ " (also missing: a at line 3, b at line 9)" for an error about the first of
         several missing keys or labels; empty when there is one."""
@@ -139,17 +158,21 @@ def read_manuscript(
     *,
     anonymous: bool = False,
     cache: BuildCache | None = None,
+    allowed_roots: list[Path] | None = None,
 ) -> Manuscript:
     """Read and parse `path`; `metadata` (from the config) overrides its front matter.
 
     With `anonymous`, every identifying field is dropped, so no writer can put an author
-    name into the text, a title page, a cover or a file's properties.
+    name into the text, a title page, a cover or a file's properties. Quarto's includes,
+    cells and shortcodes are expanded first (typeset/quarto/), reading files only inside
+    `allowed_roots` (default: the manuscript's folder).
     """
     text = _read_text(path)
-    key = fingerprint(text, MARKDOWN_FORMAT, pandoc_fingerprint())
+    expanded = expand_quarto(path, text, metadata=metadata, allowed_roots=allowed_roots)
+    key = fingerprint(expanded.text, MARKDOWN_FORMAT, pandoc_fingerprint())
     document = cache.get_json("parse", key) if cache else None
     if document is None:
-        document = _parse(path, text)
+        document = _parse(path, expanded)
         if cache:
             cache.put_json("parse", key, document)
     for key, value in (metadata or {}).items():
@@ -160,13 +183,21 @@ def read_manuscript(
     if anonymous:
         for field in IDENTIFYING_FIELDS:
             document["meta"].pop(field, None)
+    document = with_quarto_blocks(with_quarto_metadata(document, path))
     document["meta"] = with_generated_words(document["meta"])
-    manuscript = Manuscript(path=path, text=text, document=document)
+    manuscript = Manuscript(
+        path=path,
+        text=text,
+        document=document,
+        sources=expanded.files,
+        included=tuple(line for line in expanded.lines if line.origin.path != path),
+    )
     warn_about_unreadable_date(manuscript.meta, path, manuscript.line_containing("date:"))
     return manuscript
 
 
-def _parse(path: Path, text: str) -> dict[str, Any]:
+def _parse(path: Path, expanded: ExpandedSource) -> dict[str, Any]:
+    text = expanded.text
     refuse_deep_markdown(text, path, ManuscriptError)
     _refuse_hostile_front_matter(text, path)
     try:
@@ -177,10 +208,11 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
         )
     except PandocFailure as failure:
         message, line = _front_matter_problem(failure.stderr)
+        origin = expanded.origin_of(line)  # an included file's own line
         raise ManuscriptError(
             f"cannot parse the manuscript: {message}",
-            path=path,
-            line=line,
+            path=origin[0] if origin else path,
+            line=origin[1] if origin else line,
             hint="fix the YAML front matter at that line (indentation, colons, quotes)",
         ) from None
     try:

@@ -503,6 +503,7 @@ def _inputs_read(config: Config, inputs: Inputs) -> tuple[Path, ...]:
             tools.append(Path(spec.origin))
     return (
         manuscript.path,
+        *manuscript.sources,
         config.bibliography,
         inputs.style.path,
         *sorted(path for path in styles.rglob("*") if path.is_file()),

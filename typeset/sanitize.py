@@ -70,6 +70,36 @@ FILE_READING_FIELDS = (
 ALLOWED_ATTRIBUTES = frozenset(
     {"width", "height", "lang", "dir", "alt", "fig-alt", "title", "custom-style", "label", "style"}
 )
+# Quarto's presentation attributes: read by typeset/quarto/ (layouts, captions, widths) or
+# print-neutral; plain values, never loaded or run, so kept without a warning.
+QUARTO_PRESENTATION_ATTRIBUTES = frozenset(
+    {
+        "fig-cap",
+        "tbl-cap",
+        "fig-scap",
+        "fig-align",
+        "fig-width",
+        "fig-height",
+        "fig-pos",
+        "fig-env",
+        "fig-cap-location",
+        "tbl-cap-location",
+        "cap-location",
+        "tbl-colwidths",
+        "layout",
+        "layout-ncol",
+        "layout-nrow",
+        "layout-align",
+        "layout-valign",
+        "collapse",
+        "appearance",
+        "icon",
+        "reference-location",
+        "code-fold",
+        "code-summary",
+        "code-line-numbers",
+    }
+)
 ALLOWED_ATTRIBUTE_PREFIXES = ("data-",)
 LENGTH = re.compile(r"^\s*\d+(\.\d+)?\s*(px|em|rem|ex|%|cm|mm|in|pt|pc)?\s*$")
 DIRECTIONS = frozenset({"ltr", "rtl", "auto"})
@@ -207,8 +237,8 @@ class _Guard:
         if self.quiet:
             log.debug("%s (removed)", what)
             return
-        line = self.line_of(needle)
-        where = f"{self.manuscript.path}:{line}" if line else str(self.manuscript.path)
+        path, line = self.manuscript.where(needle) if needle else (self.manuscript.path, None)
+        where = f"{path}:{line}" if line else str(path)
         log.warning("%s: %s (outside what a build may read or run)", where, what)
 
     def refuse(self, message: str, needle: str, hint: str) -> None:
@@ -216,9 +246,8 @@ class _Guard:
         if self.draft:
             self.warn(message, needle)
             return
-        raise ManuscriptError(
-            message, path=self.manuscript.path, line=self.line_of(needle), hint=hint
-        )
+        path, line = self.manuscript.where(needle) if needle else (self.manuscript.path, None)
+        raise ManuscriptError(message, path=path, line=line, hint=hint)
 
     # --- the walk -------------------------------------------------------------------------
 
@@ -330,8 +359,8 @@ class _Guard:
                 return None
             raise ManuscriptError(
                 f"image not found: {decoded}",
-                path=self.manuscript.path,
-                line=self.line_of(target) or self.line_of(decoded),
+                path=self.manuscript.where(target)[0],
+                line=self.manuscript.where(target)[1] or self.line_of(decoded),
                 hint=f"put the file at {path}, or fix the path (relative to the manuscript)",
             )
         try:
@@ -471,6 +500,8 @@ def _attribute_value(name: str, value: str) -> str | None:
     name = name.lower()
     if name.startswith(ALLOWED_ATTRIBUTE_PREFIXES) and re.fullmatch(r"data-[a-z0-9_.-]+", name):
         return value
+    if name in QUARTO_PRESENTATION_ATTRIBUTES:
+        return value if len(value) <= 200 else None
     if name not in ALLOWED_ATTRIBUTES:
         return None
     if name in ("width", "height"):

@@ -14,6 +14,7 @@ from typeset.formats.cache_inputs import config_files
 from typeset.formats.docx_accessibility import complete_core_title
 from typeset.formats.title_block import docx_document
 from typeset.pandoc import run_pandoc
+from typeset.quarto.word import for_word
 
 
 class DocxWriter:
@@ -47,7 +48,7 @@ class DocxWriter:
                 "--output",
                 str(destination),
             ],
-            document_json(docx_document(equation_numbers_in_math(resolved.document))),
+            document_json(docx_document(for_word(equation_numbers_in_math(resolved.document)))),
             cwd=resolved.source.folder,
             source=resolved.source,
         )

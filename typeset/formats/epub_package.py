@@ -33,6 +33,8 @@ from typeset.locale import term
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 SVG_NS = "http://www.w3.org/2000/svg"
+OPF_NS = "http://www.idpf.org/2007/opf"
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = f"{{{EPUB_NS}}}type"
 MIMETYPE = "mimetype"
@@ -73,6 +75,15 @@ def finish_epub(
     finished = [
         (info, _serialise(documents[info.filename]) if info.filename in changed else data)
         for info, data in entries
+    ]
+    finished = [
+        (
+            info,
+            _declare_mathml(data, info.filename, documents)
+            if info.filename.endswith(".opf")
+            else data,
+        )
+        for info, data in finished
     ]
     if conforms_to:
         finished = [
@@ -139,6 +150,30 @@ def label_landmarks(documents: dict[str, etree._Element], lang: str) -> set[str]
                     link.text = term(lang, key)
                     changed.add(name)
     return changed
+
+
+def _declare_mathml(opf: bytes, opf_name: str, documents: dict[str, etree._Element]) -> bytes:
+    """Give every content document holding MathML the `mathml` manifest property.
+
+    pandoc declares it for chapters with math but not for nav.xhtml, where a heading with
+    math puts MathML too (EPUBCheck OPF-014).
+    """
+    root = etree.fromstring(opf)
+    folder = posixpath.dirname(opf_name)
+    changed = False
+    for item in root.iter(f"{{{OPF_NS}}}item"):
+        name = posixpath.normpath(posixpath.join(folder, unquote(item.get("href", ""))))
+        document = documents.get(name)
+        if document is None or next(document.iter(f"{{{MATHML_NS}}}math"), None) is None:
+            continue
+        properties = item.get("properties", "").split()
+        if "mathml" not in properties:
+            item.set("properties", " ".join([*properties, "mathml"]))
+            changed = True
+    if not changed:
+        return opf
+    declared: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return declared
 
 
 def _claim_conformance(opf: bytes, conforms_to: str) -> bytes:
