@@ -22,7 +22,6 @@ the growth from one to the other is the pipeline's, not the generator's:
   contents   `toc: true` over 40 headings per 1,000 words (2,000 at 50k), three levels
 """
 
-
 from __future__ import annotations
 
 import random
@@ -37,200 +36,79 @@ SIZES = {"2k": 2_000, "10k": 10_000, "20k": 20_000, "50k": 50_000, "100k": 100_0
 SEED = 29
 
 SUBJECTS = [
-    "the provincial archive",
-    "the reform commission",
-    "local gentry",
-    "village schoolteachers",
-    "the treaty-port press",
-    "merchant guilds",
-    "the customs service",
-    "county magistrates",
-    "returned students",
-    "the mission hospitals",
-    "rural cooperatives",
-    "the salt monopoly",
-    "textile workers",
-    "the labour bureau",
-    "women's associations",
-    "the census takers",
-    "lineage elders",
-    "the railway administration",
-    "regional newspapers",
-    "the police reports",
-    "famine relief committees",
-    "the land survey",
-    "temple associations",
-    "the tax ledgers",
-]
+    "the provincial archive", "the reform commission", "local gentry", "village schoolteachers",
+    "the treaty-port press", "merchant guilds", "the customs service", "county magistrates",
+    "returned students", "the mission hospitals", "rural cooperatives", "the salt monopoly",
+    "textile workers", "the labour bureau", "women's associations", "the census takers",
+    "lineage elders", "the railway administration", "regional newspapers", "the police reports",
+    "famine relief committees", "the land survey", "temple associations", "the tax ledgers",
+]  # fmt: skip
 VERBS = [
-    "reshaped",
-    "documented",
-    "resisted",
-    "absorbed",
-    "complicated",
-    "extended",
-    "obscured",
-    "redefined",
-    "financed",
-    "recorded",
-    "contested",
-    "mediated",
-    "narrowed",
-    "widened",
-    "anticipated",
-    "reframed",
-    "undermined",
-    "sustained",
-]
+    "reshaped", "documented", "resisted", "absorbed", "complicated", "extended", "obscured",
+    "redefined", "financed", "recorded", "contested", "mediated", "narrowed", "widened",
+    "anticipated", "reframed", "undermined", "sustained",
+]  # fmt: skip
 OBJECTS = [
-    "the boundaries of local authority",
-    "the meaning of citizenship",
-    "household budgets",
-    "the circulation of rumours",
-    "the grain trade",
-    "ideas of public health",
-    "the politics of literacy",
-    "marriage customs",
-    "the reach of the state",
-    "patterns of migration",
-    "the language of reform",
-    "claims to land",
-    "the memory of the uprising",
-    "informal credit",
-    "the schooling of girls",
-    "the regulation of markets",
-    "the work of translation",
-    "attitudes to foreign capital",
-]
+    "the boundaries of local authority", "the meaning of citizenship", "household budgets",
+    "the circulation of rumours", "the grain trade", "ideas of public health",
+    "the politics of literacy", "marriage customs", "the reach of the state",
+    "patterns of migration", "the language of reform", "claims to land",
+    "the memory of the uprising", "informal credit", "the schooling of girls",
+    "the regulation of markets", "the work of translation", "attitudes to foreign capital",
+]  # fmt: skip
 QUALIFIERS = [
-    "in the decade after the revolution",
-    "well before the central reforms",
-    "across the coastal provinces",
-    "in the larger market towns",
-    "during the famine years",
-    "in ways the official histories ignore",
-    "for at least a generation",
-    "more slowly than contemporaries expected",
-    "in the interior counties",
-    "under the wartime emergency",
-    "despite repeated campaigns",
-    "within a single lifetime",
-]
+    "in the decade after the revolution", "well before the central reforms",
+    "across the coastal provinces", "in the larger market towns", "during the famine years",
+    "in ways the official histories ignore", "for at least a generation",
+    "more slowly than contemporaries expected", "in the interior counties",
+    "under the wartime emergency", "despite repeated campaigns", "within a single lifetime",
+]  # fmt: skip
 OPENINGS = [
-    "Historians have long assumed that",
-    "The surviving records suggest that",
-    "It is often forgotten that",
-    "Read against the grain, the evidence shows that",
-    "Contemporary observers agreed that",
-    "A closer reading indicates that",
-    "Recent scholarship argues that",
-    "The correspondence makes clear that",
-    "As later memoirs admit,",
-    "By most accounts,",
-]
+    "Historians have long assumed that", "The surviving records suggest that",
+    "It is often forgotten that", "Read against the grain, the evidence shows that",
+    "Contemporary observers agreed that", "A closer reading indicates that",
+    "Recent scholarship argues that", "The correspondence makes clear that",
+    "As later memoirs admit,", "By most accounts,",
+]  # fmt: skip
 CLOSINGS = [
-    "This was not an isolated case.",
-    "The pattern recurs in the next decade.",
-    "Few of these changes were recorded at the time.",
-    "The consequences were uneven.",
-    "Such claims deserve scrutiny.",
-    "The point matters for what follows.",
-]
+    "This was not an isolated case.", "The pattern recurs in the next decade.",
+    "Few of these changes were recorded at the time.", "The consequences were uneven.",
+    "Such claims deserve scrutiny.", "The point matters for what follows.",
+]  # fmt: skip
 # (romanised, in its own script): names a social history of East Asia cites constantly
 CJK_NAMES = [
-    ("Liang Qichao", "梁启超", "zh"),
-    ("Kang Youwei", "康有为", "zh"),
-    ("Lu Xun", "鲁迅", "zh"),
-    ("Cai Yuanpei", "蔡元培", "zh"),
-    ("Hu Shi", "胡适", "zh"),
-    ("Qiu Jin", "秋瑾", "zh"),
-    ("Fukuzawa Yukichi", "福澤諭吉", "ja"),
-    ("Itō Hirobumi", "伊藤博文", "ja"),
-    ("Tsuda Umeko", "津田梅子", "ja"),
-    ("Kim Ok-gyun", "김옥균", "ko"),
-    ("Yu Kil-chun", "유길준", "ko"),
-    ("Na Hye-sok", "나혜석", "ko"),
-]
+    ("Liang Qichao", "梁启超", "zh"), ("Kang Youwei", "康有为", "zh"), ("Lu Xun", "鲁迅", "zh"),
+    ("Cai Yuanpei", "蔡元培", "zh"), ("Hu Shi", "胡适", "zh"), ("Qiu Jin", "秋瑾", "zh"),
+    ("Fukuzawa Yukichi", "福澤諭吉", "ja"), ("Itō Hirobumi", "伊藤博文", "ja"),
+    ("Tsuda Umeko", "津田梅子", "ja"), ("Kim Ok-gyun", "김옥균", "ko"),
+    ("Yu Kil-chun", "유길준", "ko"), ("Na Hye-sok", "나혜석", "ko"),
+]  # fmt: skip
 CJK_TITLES = ["饮冰室文集", "新民说", "学問のすゝめ", "西遊見聞", "狂人日记", "民报"]
 TABLE_HEADS = [
-    ("Year", "Measure", "Source"),
-    ("Province", "Share", "Reported in"),
+    ("Year", "Measure", "Source"), ("Province", "Share", "Reported in"),
     ("Decade", "Cases", "Authority"),
-]
+]  # fmt: skip
 PLACES = ["Canton", "Ningbo", "Tianjin", "Hankou", "Osaka", "Nagasaki", "Incheon", "Busan"]
 SURNAMES = [
-    "Abbott",
-    "Bergère",
-    "Chen",
-    "Duara",
-    "Esherick",
-    "Fogel",
-    "Goodman",
-    "Harrison",
-    "Iriye",
-    "Judge",
-    "Kuhn",
-    "Lean",
-    "Mann",
-    "Naquin",
-    "Ono",
-    "Perry",
-    "Rankin",
-    "Schoppa",
-    "Tsin",
-    "Vogel",
-    "Wakeman",
-    "Yeh",
-    "Zarrow",
-    "Gluck",
-    "Robinson",
-    "Cumings",
-    "Shin",
-    "Park",
-]
+    "Abbott", "Bergère", "Chen", "Duara", "Esherick", "Fogel", "Goodman", "Harrison", "Iriye",
+    "Judge", "Kuhn", "Lean", "Mann", "Naquin", "Ono", "Perry", "Rankin", "Schoppa", "Tsin",
+    "Vogel", "Wakeman", "Yeh", "Zarrow", "Gluck", "Robinson", "Cumings", "Shin", "Park",
+]  # fmt: skip
 GIVEN = [
-    "Anne",
-    "Marie-Claire",
-    "Wei",
-    "Prasenjit",
-    "Joseph",
-    "Joshua",
-    "Bryna",
-    "Henrietta",
-    "Akira",
-    "Joan",
-    "Philip",
-    "Eugenia",
-    "Susan",
-    "Kazuko",
-    "Elizabeth",
-    "Mary",
-    "Keith",
-    "Michael",
-    "Wen-hsin",
-    "Peter",
-    "Carol",
-    "Bruce",
-    "Gi-Wook",
-    "Yumi",
-]
+    "Anne", "Marie-Claire", "Wei", "Prasenjit", "Joseph", "Joshua", "Bryna", "Henrietta", "Akira",
+    "Joan", "Philip", "Eugenia", "Susan", "Kazuko", "Elizabeth", "Mary", "Keith", "Michael",
+    "Wen-hsin", "Peter", "Carol", "Bruce", "Gi-Wook", "Yumi",
+]  # fmt: skip
 JOURNALS = [
-    "Modern China",
-    "Late Imperial China",
-    "The Journal of Asian Studies",
-    "Past & Present",
-    "Social History",
-    "Comparative Studies in Society and History",
-    "Journal of Japanese Studies",
+    "Modern China", "Late Imperial China", "The Journal of Asian Studies", "Past & Present",
+    "Social History", "Comparative Studies in Society and History", "Journal of Japanese Studies",
     "Korean Studies",
-]
+]  # fmt: skip
 PUBLISHERS = [
-    ("Stanford University Press", "Stanford"),
-    ("Harvard University Asia Center", "Cambridge, MA"),
-    ("University of California Press", "Berkeley"),
-    ("Columbia University Press", "New York"),
+    ("Stanford University Press", "Stanford"), ("Harvard University Asia Center", "Cambridge, MA"),
+    ("University of California Press", "Berkeley"), ("Columbia University Press", "New York"),
     ("商务印书馆", "上海"),
-]
+]  # fmt: skip
 
 
 class Writer:
