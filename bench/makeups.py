@@ -11,15 +11,15 @@ read from the repository), so the same make-up, size and seed always give the sa
 Densities are per word, so the 50k and 100k books of a make-up differ only in length and
 the growth from one to the other is the pipeline's, not the generator's:
 
-  chapters   a chapter per ~170 words (~300 at 50k), each opening a page: a small table
+  chapters   a chapter per ~170 words (~270 at 50k), each opening a page: a small table
              whose cells hold citations (notes in cells, in a note style), a block
              quotation, footnotes with quotations and URLs, CJK names, clustered citations
   long       one chapter, no subheadings: thousands of short paragraphs
   review     a review: a citation in every sentence, often clustered; 12 references per
              1,000 words (600 at 50k)
-  figures    4 raster figures (distinct generated PNGs) and 1 SVG chart per 1,000 words
-             (200 and 50 at 50k), labelled and cross-referenced
-  contents   `toc: true` over 40 headings per 1,000 words (2,000 at 50k), three levels
+  figures    a figure per ~200 words: 4 distinct generated PNGs for each SVG chart
+             (~200 and ~50 at 50k), labelled and cross-referenced
+  contents   `toc: true` over a heading per ~23 words (~2,200 at 50k), three levels
 """
 
 from __future__ import annotations
