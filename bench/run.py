@@ -4,11 +4,13 @@
     python bench/run.py                               # the essay and every book size
     python bench/run.py --sizes essay,20k --rounds 3  # a quick look
     python bench/run.py --manuscript book.md --bibliography refs.bib   # a given book
+    python bench/run.py --makeup chapters --sizes 50k,100k            # another make-up
 
 The corpus is the essay itself plus generated books (bench/books.py: chapters, tables
 small and wide, footnotes, block quotations, lists, figures, math, CJK, a citation per
-~150 words), each built in an in-text style (chicago-author-date) and a note style
-(chicago-notes-bibliography). For each it times:
+~150 words), or with `--makeup NAME` the books of bench/makeups.py (many short chapters,
+one long chapter, a review, figures, a long contents list), each built in an in-text
+style (chicago-author-date) and a note style (chicago-notes-bibliography). For each it times:
   baseline   separate `pandoc --citeproc` runs for HTML (then the `weasyprint` command),
              EPUB and DOCX, one after the other, with the same CSL style and stylesheets;
   full       our build with a cold cache (`build.py --force`), with per-stage times;
@@ -42,6 +44,8 @@ sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "bench"))
 
 from books import SIZES, write_book  # noqa: E402
+from makeups import MAKEUPS, write_makeup  # noqa: E402
+from makeups import SIZES as MAKEUP_SIZES  # noqa: E402
 
 from typeset.pandoc import pandoc_path  # noqa: E402
 from typeset.styles import resolve_style  # noqa: E402
@@ -106,6 +110,12 @@ def timed(commands: list[list[str]], cwd: Path, timings_file: Path | None = None
     return Timing(float(seconds), int(peak_kb) / 1024, dict(stages))
 
 
+def asks_for_contents(manuscript: Path) -> bool:
+    """`toc: true` in the front matter: a user scripting pandoc would pass --toc."""
+    front = manuscript.read_text().split("\n---", 1)[0]
+    return re.search(r"^(toc|table-of-contents): *true\b", front, re.MULTILINE) is not None
+
+
 def baseline_commands(book: Book, style_path: Path, out: Path) -> list[list[str]]:
     common = [
         pandoc_path(),
@@ -115,6 +125,7 @@ def baseline_commands(book: Book, style_path: Path, out: Path) -> list[list[str]
         str(book.bibliography),
         "--csl",
         str(style_path),
+        *(["--toc"] if asks_for_contents(book.manuscript) else []),
     ]
     styles = PROJECT / "styles"
     html = out / "baseline.html"
@@ -195,6 +206,15 @@ def growth_exponent(points: list[tuple[int, float]]) -> float:
     return numerator / sum((x - mean_x) ** 2 for x in xs)
 
 
+def makeup_books(name: str, sizes: list[str], workdir: Path) -> list[Book]:
+    """The books of one make-up of bench/makeups.py."""
+    books = []
+    for size in sizes:
+        manuscript, bibliography = write_makeup(name, size, workdir / f"{name}-{size}")
+        books.append(Book(f"{name}-{size}", manuscript, bibliography, MAKEUP_SIZES[size]))
+    return books
+
+
 def corpus(sizes: list[str], workdir: Path) -> list[Book]:
     books = []
     for size in sizes:
@@ -238,9 +258,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--sizes",
-        default="essay,20k,50k,100k,200k",
-        help="comma-separated: essay," + ",".join(SIZES),
+        help="comma-separated: essay,"
+        + ",".join(SIZES)
+        + " (default: all); with --makeup: "
+        + ",".join(MAKEUP_SIZES)
+        + " (default: 50k,100k)",
     )
+    parser.add_argument("--makeup", choices=MAKEUPS, help="time a book of this make-up")
     parser.add_argument("--styles", default=",".join(STYLES))
     parser.add_argument("--rounds", type=int, help="default 3 (1 from 200k words)")
     parser.add_argument("--manuscript", type=Path, help="time this book instead")
@@ -260,8 +284,14 @@ def main() -> None:
                 Book(manuscript.stem, manuscript, arguments.bibliography.resolve(),
                      word_count(manuscript))
             ]  # fmt: skip
+        elif arguments.makeup:
+            sizes = (arguments.sizes or "50k,100k").split(",")
+            if unknown := [size for size in sizes if size.strip() not in MAKEUP_SIZES]:
+                parser.error(f"--makeup sizes are {','.join(MAKEUP_SIZES)}, not {unknown}")
+            books = makeup_books(arguments.makeup, [s.strip() for s in sizes], Path(workdir))
         else:
-            books = corpus([s.strip() for s in arguments.sizes.split(",")], Path(workdir))
+            sizes = (arguments.sizes or "essay,20k,50k,100k,200k").split(",")
+            books = corpus([s.strip() for s in sizes], Path(workdir))
         for style in styles:
             full_points = []
             for book in books:

@@ -1,0 +1,106 @@
+"""The benchmark's generated books of other make-ups (bench/makeups.py): deterministic,
+of the make-up they claim, with valid figures and citations that all resolve."""
+
+from __future__ import annotations
+
+import re
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+import zlib
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT
+from typeset.pandoc import pandoc_path
+
+sys.path.insert(0, str(PROJECT / "bench"))
+
+from makeups import MAKEUPS, write_makeup
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("name", MAKEUPS)
+def test_the_same_makeup_and_size_give_the_same_bytes(name: str, tmp_path: Path) -> None:
+    write_makeup(name, "2k", tmp_path / "a")
+    write_makeup(name, "2k", tmp_path / "b")
+    write_makeup(name, "2k", tmp_path / "c", seed=30)
+    assert files(tmp_path / "a") == files(tmp_path / "b")
+    assert (tmp_path / "a" / "book.md").read_text() != (tmp_path / "c" / "book.md").read_text()
+
+
+def test_short_chapters_each_hold_a_table_of_cited_cells_and_a_quotation(tmp_path: Path) -> None:
+    manuscript, _ = write_makeup("chapters", "10k", tmp_path)
+    chapters = re.split(r"^# ", manuscript.read_text(), flags=re.MULTILINE)[1:]
+    assert len(chapters) >= 50  # ~170 words each
+    for chapter in chapters:
+        cells = [line.split("|")[3] for line in chapter.splitlines() if re.match(r"\| \w", line)]
+        assert cells[1:] and all("@ref" in cell for cell in cells[1:])  # the header aside
+        assert "\n> " in chapter
+    text = manuscript.read_text()
+    assert "^[" in text and "https://" in text and "lang=ja" in text
+    assert re.search(r"\[@ref\d+(, \d+)?; @ref\d+", text)  # clustered
+
+
+def test_the_long_chapter_has_one_heading_and_thousands_of_paragraphs(tmp_path: Path) -> None:
+    manuscript, _ = write_makeup("long", "50k", tmp_path)
+    body = manuscript.read_text().split("\n---\n", 1)[1]
+    assert len(re.findall(r"^#", body, flags=re.MULTILINE)) == 1
+    assert len(body.split("\n\n")) > 1_500
+
+
+def test_the_review_cites_in_every_sentence_from_600_entries(tmp_path: Path) -> None:
+    manuscript, bibliography = write_makeup("review", "50k", tmp_path)
+    assert bibliography.read_text().count("\n@") + 1 == 600
+    paragraphs = [p for p in manuscript.read_text().split("\n\n") if p[:1].isupper()]
+    sentences = [s for p in paragraphs for s in re.split(r"(?<=\.) (?=[A-Z])", p)]
+    cited = [s for s in sentences if "@ref" in s]
+    assert len(cited) / len(sentences) > 0.85  # the closing remarks carry none
+
+
+def test_figures_are_valid_pngs_and_svgs_without_a_doctype(tmp_path: Path) -> None:
+    manuscript, _ = write_makeup("figures", "10k", tmp_path)
+    text = manuscript.read_text()
+    paths = re.findall(r"\]\((figures/[^)]+)\)\{#fig-(\d+)", text)
+    pngs = [p for p, _ in paths if p.endswith(".png")]
+    svgs = [p for p, _ in paths if p.endswith(".svg")]
+    assert len(pngs) >= 30 and len(svgs) >= 8 and len(set(pngs)) == len(pngs)
+    for path in pngs:
+        data = (tmp_path / path).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", data[16:24])
+        length = struct.unpack(">I", data[33:37])[0]
+        raw = zlib.decompress(data[41 : 41 + length])
+        assert len(raw) == height * (1 + 3 * width)
+    for path in svgs:
+        source = (tmp_path / path).read_text()
+        assert "<!DOCTYPE" not in source
+        assert ElementTree.fromstring(source).tag == "{http://www.w3.org/2000/svg}svg"
+    assert all(f"@fig-{number}" in text for _, number in paths)
+
+
+def test_the_contents_book_asks_for_a_contents_of_a_heading_per_25_words(tmp_path: Path) -> None:
+    manuscript, _ = write_makeup("contents", "50k", tmp_path)
+    text = manuscript.read_text()
+    assert "\ntoc: true" in text.split("\n---\n", 1)[0]
+    assert len(re.findall(r"^#{1,3} ", text, flags=re.MULTILINE)) >= 2_000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", MAKEUPS)
+def test_pandoc_resolves_every_citation_of_the_makeup(name: str, tmp_path: Path) -> None:
+    manuscript, bibliography = write_makeup(name, "2k", tmp_path)
+    completed = subprocess.run(
+        [pandoc_path(), manuscript.name, "--citeproc", "--bibliography", str(bibliography),
+         "--to", "plain", "-o", "/dev/null"],
+        cwd=tmp_path, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    # Quarto's figure labels are cross-references, which bare pandoc does not know
+    missing = re.findall(r"citation (\S+) not found", completed.stderr)
+    assert [key for key in missing if not key.startswith("fig-")] == []
+    assert "WARNING" not in re.sub(r".*citation fig-\S+ not found\n", "", completed.stderr)
