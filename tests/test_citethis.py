@@ -45,7 +45,7 @@ from typeset.errors import ManuscriptError, OutputError, StyleError
 from typeset.formats import writer_for
 from typeset.manuscript import read_manuscript
 from typeset.pandoc import run_pandoc
-from typeset.references import read_bibliography
+from typeset.references import read_bibliographies, read_bibliography
 from typeset.styles import resolve_style
 
 ONLINE_METADATA = {
@@ -455,7 +455,7 @@ def test_section_appended_to_the_essay_appears_in_the_epub(
     with tempfile.TemporaryDirectory() as workdir:
         resolved = engine_named("pandoc").resolve(
             manuscript,
-            read_bibliography(config.bibliography),
+            read_bibliographies(config.bibliography),
             resolve_style("apa", PROJECT),
             Path(workdir),
         )

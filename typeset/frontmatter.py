@@ -7,7 +7,9 @@ the lowest layer above the defaults. The precedence, highest first, is:
 
     command line > profile > config file (typeset.yaml) > front matter > defaults
 
-so a journal's profile can still impose its format on any manuscript.
+so a journal's profile can still impose its format on any manuscript. Files the front
+matter names (`bibliography`, `csl`) are relative to the manuscript, as in pandoc and
+Quarto, and must lie inside the project folder.
 
 Generated words. The contents and abstract titles the writers print come from
 typeset/locale.py in the document's language, unless the front matter sets them
@@ -43,6 +45,15 @@ class FrontMatterOption:
     to_config: Callable[[Any], Any] = lambda value: value
 
 
+def _style(value: Any) -> Any:
+    """`csl:` is a file or a style's Zotero address; the address names a catalogued style."""
+    if isinstance(value, str):
+        for prefix in ("https://www.zotero.org/styles/", "http://www.zotero.org/styles/"):
+            if value.startswith(prefix):
+                return value.removeprefix(prefix).removesuffix(".csl")
+    return value
+
+
 def _paper(value: Any) -> Any:
     """pandoc's `papersize` accepts a4, A4, a4paper, letter, letterpaper."""
     return value.lower().removesuffix("paper") if isinstance(value, str) else value
@@ -58,6 +69,8 @@ FRONT_MATTER_OPTIONS: Final[dict[str, FrontMatterOption]] = {
     "toc-depth": FrontMatterOption("toc_depth"),
     "number-sections": FrontMatterOption("number_sections"),
     "papersize": FrontMatterOption("paper", _paper),
+    "bibliography": FrontMatterOption("bibliography"),
+    "csl": FrontMatterOption("style", _style),
 }
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import typeset
+from typeset import resources
 from typeset.cache import (
     BuildCache,
     cache_folder,
@@ -159,7 +160,7 @@ def _input_paths(config: Config) -> frozenset[Path]:
     }
     return frozenset(
         path.resolve()
-        for path in (config.manuscript, config.bibliography, *config_files)
+        for path in (config.manuscript, *config.bibliography, *config_files)
         if path.exists()
     )
 
@@ -494,7 +495,7 @@ def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config
 
 def _inputs_read(config: Config, inputs: Inputs) -> tuple[Path, ...]:
     manuscript = inputs.manuscript
-    styles = config.project_dir / "styles"
+    styles = [config.project_dir / "styles", resources.shipped_styles_dir()]
     code = Path(typeset.__file__).parent
     tools = [Path(pandoc_path())]
     for module in ("weasyprint", "citeproc", "pypandoc"):
@@ -503,9 +504,9 @@ def _inputs_read(config: Config, inputs: Inputs) -> tuple[Path, ...]:
             tools.append(Path(spec.origin))
     return (
         manuscript.path,
-        config.bibliography,
+        *config.bibliography,
         inputs.style.path,
-        *sorted(path for path in styles.rglob("*") if path.is_file()),
+        *sorted(path for folder in styles for path in folder.rglob("*") if path.is_file()),
         *manuscript.local_resources(),
         config.docx_reference,
         *([config.cover_image] if config.cover_image else []),
