@@ -11,6 +11,7 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import importlib.util
+import logging
 import multiprocessing
 import os
 import pickle
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import typeset
-from typeset import resources
+from typeset import ast, resources
 from typeset.cache import (
     BuildCache,
     cache_folder,
@@ -183,6 +184,14 @@ def cached_cite_this_work(
     if config.anonymous or not (config.cite_this_work or config.cite_this_work_section):
         return None
     meta = manuscript.meta
+    if not ast.plain_text(meta.get("title")):
+        # A paper without a title builds; only its own reference cannot be written.
+        logging.getLogger(__name__).warning(
+            "%s has no title: the cite-this-work page and section are left out "
+            "(add 'title:' to the front matter)",
+            manuscript.path,
+        )
+        return None
     styles = list(config.cite_this_work_styles or DEFAULT_CITE_STYLES)
     key = fingerprint(
         "cite",
