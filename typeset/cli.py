@@ -325,7 +325,7 @@ def _project(arguments: argparse.Namespace, project_dir: Path | None) -> tuple[P
     found = project.locate(arguments.manuscript, arguments.config)
     if found.manuscript is not None:
         arguments.manuscript = found.manuscript
-    elif found.config is None:
+    elif found.config is None and arguments.list_styles is None:
         raise UsageError(
             f"no manuscript named, and no {DEFAULT_CONFIG_NAME} in {found.folder} "
             "or any folder above",
