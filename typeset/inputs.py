@@ -17,9 +17,9 @@ from typeset.citations.base import check_citations
 from typeset.config import Config
 from typeset.crossref import cross_referenced, missing_label_error
 from typeset.errors import StyleError, TypesetError
-from typeset.frontmatter import declared_language
+from typeset.frontmatter import declared_language, warn_about_keys_not_acted_on
 from typeset.manuscript import Manuscript, read_manuscript
-from typeset.references import Bibliography, read_bibliographies
+from typeset.references import Bibliography, inline_references, merged, read_bibliographies
 from typeset.sanitize import restrict_resources
 from typeset.styles import CslStyle, resolve_style
 
@@ -72,6 +72,11 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
         bibliography = read_bibliographies(
             config.bibliography, lang=manuscript.lang, cache=cache, draft=draft
         )
+    warn_about_keys_not_acted_on(manuscript.meta, manuscript.path, manuscript.line_containing)
+    if "references" in manuscript.meta:  # works listed in the front matter itself
+        line = manuscript.line_containing("references:")
+        inline = inline_references(manuscript.document, manuscript.path, line)
+        bibliography = merged([bibliography, inline], draft)
     return SourceReads(manuscript, bibliography)
 
 

@@ -8,7 +8,7 @@ A folder of npm packages is looked for, in order, in:
 3. the per-user data folder, `<platformdirs user data>/typeset/node/node_modules/`
    (`~/.local/share/typeset/node/` on Linux), where `typeset setup` installs every locked
    package, and where the first build that needs MathJax installs the MathJax packages
-   alone (with a one-line message; about 10 MB, a few seconds).
+   alone (with a one-line message; about 90 MB with its fonts, a few seconds).
 
 The installs run `npm ci` on the lock file the wheel ships (typeset/_node/, copied there by
 setup.py) or the checkout's, reduced to the packages wanted: versions and integrity hashes

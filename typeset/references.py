@@ -94,21 +94,25 @@ def read_bibliographies(
 ) -> Bibliography:
     """Read every file into one bibliography. A key defined in two files is an error naming
     both (under `draft` a warning, and the first file's entry is kept)."""
+    return merged([read_bibliography(path, lang=lang, cache=cache) for path in paths], draft)
+
+
+def merged(bibliographies: Sequence[Bibliography], draft: bool = False) -> Bibliography:
+    """One bibliography of several, in order; a key in two of them is refused (see above)."""
     files: list[Path] = []
     items: list[CslItem] = []
     origins: dict[str, tuple[Path, int | None]] = {}
-    for path in paths:
-        one = read_bibliography(path, lang=lang, cache=cache)
-        files.append(path)
+    for one in bibliographies:
+        files.extend(one.files)
         for item in one.items:
             key = str(item["id"])
+            source, line = one.origins.get(key, (one.source or Path("?"), None))
             if key in origins:
                 first, first_line = origins[key]
                 where = f"{first}:{first_line}" if first_line else str(first)
-                line = one.origins.get(key, (path, None))[1]
                 error = BibliographyError(
                     f"the key '{key}' is defined twice: in {where} and here",
-                    path=path,
+                    path=source,
                     line=line,
                     hint="keep one of the two entries (or rename one key)",
                 )
@@ -116,9 +120,34 @@ def read_bibliographies(
                     raise error
                 log.warning("%s (draft: the entry in %s is used)", error, first)
                 continue
-            origins[key] = one.origins.get(key, (path, None))
+            origins[key] = (source, line)
             items.append(item)
     return Bibliography(tuple(files), tuple(items), origins)
+
+
+def inline_references(document: Mapping[str, Any], path: Path, line: int | None) -> Bibliography:
+    """The works a manuscript lists in its own front matter (`references:`, as pandoc and
+    Quarto read them), converted by pandoc's CSL-JSON writer."""
+    references = document["meta"].get("references")
+    if references is None:
+        return Bibliography((), ())
+    only_references = {**document, "meta": {"references": references}, "blocks": []}
+    try:
+        converted = run_pandoc(
+            ["--from", "json", "--to", "csljson", "--sandbox"],
+            json.dumps(only_references).encode(),
+            source=path,
+        )
+    except PandocFailure as failure:
+        raise BibliographyError(
+            f"the front matter's references cannot be read: {_first_message(failure.stderr)}",
+            path=path,
+            line=line,
+            hint="give each work an 'id:' and CSL fields (type, title, author, issued)",
+        ) from None
+    items = _items_from_csl_json(converted.decode(), path)
+    _refuse_duplicate_ids(items, path, {})
+    return Bibliography((), items, {str(item["id"]): (path, line) for item in items})
 
 
 # A document without `lang` is English, as for pandoc's citeproc (its default locale).
