@@ -373,3 +373,32 @@ def test_watch_follows_the_files_read_not_the_outputs(paper: Path) -> None:
     files = watched_files(config, None, None)
     assert paper in files and paper.parent / "field.bib" in files
     assert not any("output" in path.parts or path.parent.name == "o" for path in files)
+
+
+# --- every front-matter key pandoc and Quarto users write ---------------------------------------
+
+
+def test_the_front_matter_page_names_every_key_the_tool_declares() -> None:
+    from typeset.frontmatter import FRONT_MATTER_OPTIONS, NOT_ACTED_ON
+    from typeset.sanitize import FILE_READING_FIELDS
+
+    page = (PROJECT / "docs" / "front-matter.md").read_text()
+    declared = {*FRONT_MATTER_OPTIONS, *NOT_ACTED_ON, *FILE_READING_FIELDS}
+    assert sorted(key for key in declared if f"`{key}`" not in page) == []
+
+
+@pytest.mark.slow
+def test_front_matter_references_are_cited_and_unused_keys_warned_with_their_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    paper = tmp_path / "note.md"
+    paper.write_text(
+        "---\ntitle: A note\nlang: en-US\ngeometry: margin=2cm\nreferences:\n"
+        "- id: okafor2019\n  type: book\n  title: Rivers of the Delta\n"
+        "  author:\n  - family: Okafor\n    given: Ngozi\n  issued: 2019\n---\n\n"
+        "As @okafor2019 shows.\n"
+    )
+    assert main([str(paper), "--to", "docx"]) == 0
+    text = docx_text(tmp_path / "output" / "note.docx")
+    assert "Okafor (2019)" in text and "Rivers of the Delta" in text
+    assert f"{paper}:4: 'geometry' is not used" in caplog.text
