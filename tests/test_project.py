@@ -402,3 +402,16 @@ def test_front_matter_references_are_cited_and_unused_keys_warned_with_their_lin
     text = docx_text(tmp_path / "output" / "note.docx")
     assert "Okafor (2019)" in text and "Rivers of the Delta" in text
     assert f"{paper}:4: 'geometry' is not used" in caplog.text
+
+
+def test_a_projects_own_style_file_replaces_the_shipped_one_file_by_file(tmp_path: Path) -> None:
+    from typeset.resources import shipped_styles_dir, style_file, style_files
+
+    (tmp_path / "styles").mkdir()
+    (tmp_path / "styles" / "print.css").write_text("body { color: black }\n")
+    assert style_file(tmp_path, "print.css") == tmp_path / "styles" / "print.css"
+    assert style_file(tmp_path, "print.html") == shipped_styles_dir() / "print.html"
+    assert style_files(tmp_path, "print.*") == [
+        tmp_path / "styles" / "print.css",
+        shipped_styles_dir() / "print.html",
+    ]
