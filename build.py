@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Build the manuscript into PDF, EPUB and DOCX. `python build.py --help` for options."""
+"""Build this project's manuscript into PDF, EPUB and DOCX: the `typeset` command, with
+this folder as the project. `python build.py --help` for options."""
 
-import sys
 from pathlib import Path
 
-from typeset.cli import main
+from typeset.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main(project_dir=Path(__file__).resolve().parent))
+    run(project_dir=Path(__file__).resolve().parent)

@@ -45,7 +45,7 @@ from typeset.errors import ManuscriptError, OutputError, StyleError
 from typeset.formats import writer_for
 from typeset.manuscript import read_manuscript
 from typeset.pandoc import run_pandoc
-from typeset.references import read_bibliography
+from typeset.references import read_bibliographies, read_bibliography
 from typeset.styles import resolve_style
 
 ONLINE_METADATA = {
@@ -371,9 +371,11 @@ def test_a_failed_write_leaves_earlier_files_as_they_were(
     write_cite_this_work(online, tmp_path, "essay", PROJECT)
     before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
     broken_project = tmp_path / "project"
-    (broken_project / "styles").mkdir(parents=True)  # no page templates
+    (broken_project / "styles").mkdir(parents=True)
+    # The project's own page template, with a placeholder no page fills: rendering fails.
+    (broken_project / "styles" / "citethis.html").write_text("{{ no_such_value }}\n")
     changed = dataclasses.replace(online, item={**online.item, "title": "Changed"})
-    with pytest.raises(OutputError, match="page template missing"):
+    with pytest.raises(OutputError, match="unknown placeholder"):
         write_cite_this_work(changed, tmp_path, "essay", broken_project)
     after = {path.name: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()}
     assert after == before
@@ -455,7 +457,7 @@ def test_section_appended_to_the_essay_appears_in_the_epub(
     with tempfile.TemporaryDirectory() as workdir:
         resolved = engine_named("pandoc").resolve(
             manuscript,
-            read_bibliography(config.bibliography),
+            read_bibliographies(config.bibliography),
             resolve_style("apa", PROJECT),
             Path(workdir),
         )

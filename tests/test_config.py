@@ -37,7 +37,7 @@ def test_relative_paths_in_the_file_resolve_against_its_folder(tmp_path: Path) -
     (tmp_path / "sub").mkdir()
     path = write(tmp_path / "sub", "bibliography: ../refs.bib\nstyle: local/my.csl\n")
     config = load_config(path, project_dir=tmp_path)
-    assert config.bibliography == tmp_path / "sub" / ".." / "refs.bib"
+    assert config.bibliography == (tmp_path / "sub" / ".." / "refs.bib",)
     assert config.style == str(tmp_path / "sub" / "local" / "my.csl")
 
 

@@ -182,7 +182,7 @@ def test_without_node_the_math_error_says_to_run_setup(monkeypatch: pytest.Monke
     with pytest.raises(ToolError) as raised:
         render_equations([Equation("x", display=False)], PROJECT)
     assert "Node.js is not installed" in raised.value.message
-    assert "./setup.sh" in (raised.value.hint or "")
+    assert "typeset setup" in (raised.value.hint or "")
 
 
 BAD_MANUSCRIPT = """\

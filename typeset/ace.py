@@ -21,16 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from typeset import node_tools
 from typeset.errors import ToolError
 from typeset.findings import Finding
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-ACE_CLI = PROJECT_DIR / "node_modules" / ".bin" / "ace-cli"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 # Ace takes about 6 s for an essay on these machines; a book of many chapters takes
 # longer, a hung browser forever.
 TIME_LIMIT_SECONDS = 300
-SETUP_HINT = "run ./setup.sh (it installs node, chromium and DAISY Ace from package-lock.json)"
+SETUP_HINT = "run `typeset setup` (in a checkout: ./setup.sh); Ace also needs chromium"
 # ace-cli's exit code with -E when the publication has violations.
 EXIT_VIOLATIONS = 2
 
@@ -140,11 +139,13 @@ def violation_finding(violation: AceViolation, epub: Path) -> Finding:
 
 
 def _ace_cli() -> Path:
-    if shutil.which("node") is None:
-        raise ToolError("node is not installed: DAISY Ace runs on Node.js", hint=SETUP_HINT)
-    if not ACE_CLI.exists():
-        raise ToolError(f"DAISY Ace is not installed ({ACE_CLI} is missing)", hint=SETUP_HINT)
-    return ACE_CLI
+    """Ace's command, from the node_modules typeset/node_tools.py finds (no install on first
+    use: Ace and its puppeteer are large; `typeset setup` installs them)."""
+    node_tools.node_executable("DAISY Ace")
+    folder = node_tools.find_packages(Path.cwd(), node_tools.ACE_PACKAGES)
+    if folder is None:
+        raise ToolError("DAISY Ace is not installed", hint=SETUP_HINT)
+    return folder / ".bin" / "ace-cli"
 
 
 def _browser() -> str:

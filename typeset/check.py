@@ -58,7 +58,8 @@ def check(config: Config) -> CheckReport:
     inputs = read_inputs(config)
     _check_cross_references(inputs, report)
     _check_citations(inputs, report)
-    _check_bibtex_fields(config.bibliography, inputs.bibliography, report)
+    for path in config.bibliography:
+        _check_bibtex_fields(path, inputs.bibliography, report)
     _check_alt_text(inputs.manuscript, report)
     report.checked.append("inputs")
     if report.errors:
@@ -89,22 +90,21 @@ def _check_citations(inputs: Inputs, report: CheckReport) -> None:
             Finding(
                 level,
                 "missing-citation",
-                f"'@{key}' is not in {bibliography.source}",
+                f"'@{key}' is not in {bibliography.name}",
                 str(manuscript.path),
                 manuscript.line_of_key(key),
             )
         )
     if "*" in nocite:
         return
-    lines = entry_lines(_text_or_empty(bibliography.source))
     for key in sorted(bibliography.keys - set(cited) - set(nocite)):
-        line = lines.get(key, [("", None)])[0][1]
+        source, line = bibliography.origins.get(key, (bibliography.source, None))
         report.findings.append(
             Finding(
                 "warning",
                 "uncited-entry",
                 f"'{key}' is never cited and not in nocite: it will not appear",
-                str(bibliography.source),
+                str(source),
                 line,
             )
         )

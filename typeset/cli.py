@@ -1,4 +1,9 @@
-"""The command line: arguments -> Config -> build() -> exit code. Nothing else lives here."""
+"""The command line: arguments -> Config -> build() -> exit code. Nothing else lives here.
+
+One command, three fronts: the installed `typeset` console script and `python -m typeset`
+(which find the project from the manuscript or the current folder, typeset/project.py),
+and a project's `build.py` (which names its own folder as the project).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -13,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from typeset import uptodate
+from typeset import project, uptodate
 from typeset.citations import engine_names
 from typeset.errors import TypesetError, UsageError
 from typeset.formats import format_names
@@ -22,8 +28,7 @@ if TYPE_CHECKING:
     from typeset.config import Config
     from typeset.pipeline import ProgressCallback
 
-# Kept in step with typeset.config; importing it here would cost the up-to-date path.
-DEFAULT_CONFIG_NAME = "typeset.yaml"
+DEFAULT_CONFIG_NAME = project.CONFIG_NAME
 PAPER_CHOICES = ("a4", "letter")
 
 EXIT_OK, EXIT_INPUT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -38,9 +43,27 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated
 
 
+def run(project_dir: Path | None = None) -> None:
+    """The `typeset` console script, `python -m typeset` and build.py: `main`, then exit.
+
+    A reader that leaves early (`typeset --list-styles | head`) ends the command quietly,
+    with the status of a process ended by SIGPIPE, as other Unix tools do."""
+    try:
+        code = main(project_dir=project_dir)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit: point it elsewhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 128 + signal.SIGPIPE
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) -> int:
     """Run the command line; Ctrl-C exits 130 and SIGTERM 143, with one line and no
-    traceback, the previous outputs untouched (issue 14)."""
+    traceback, the previous outputs untouched (issue 14).
+
+    `project_dir` is build.py's own folder; without it (the installed command) the
+    project is the nearest folder with a typeset.yaml (typeset/project.py)."""
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
     try:
@@ -56,13 +79,78 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
             signal.signal(signal.SIGTERM, previous)
 
 
-def parser() -> argparse.ArgumentParser:
-    cli = argparse.ArgumentParser(
-        prog="build.py",
+EXAMPLES = """\
+examples:
+  {prog} paper.md
+      build paper.md into output/ beside it (or into its project's output/)
+  {prog} paper.md --style apa --to pdf --bibliography a.bib --bibliography b.json
+      one format, in APA style, citing from two bibliographies
+  {prog} --profile journal --watch
+      from anywhere in a project: rebuild its 'journal' profile on every save
+  {prog} new my-paper
+      start a project that builds at once
+  {prog} setup
+      install MathJax and DAISY Ace (Node.js packages) once for this user
+
+The project folder is the nearest folder, from the manuscript's (or the current) folder
+upward, holding a {config}; without one, the manuscript's folder. The front matter's
+bibliography, csl, toc, number-sections and papersize are used unless the config, the
+profile or a flag sets them (command line > profile > {config} > front matter).
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Its help ends with every option's default, read from typeset/config.py's OPTIONS
+    when the help is asked for (that import would slow every other start)."""
+
+    def format_help(self) -> str:
+        from typeset.config import OPTIONS
+
+        defaults = "\n".join(
+            f"  {name:<22} {_shown(option.default)}"
+            for name, option in OPTIONS.items()
+            if name not in ("metadata",)
+        )
+        return (
+            super().format_help()
+            + f"\ndefaults ({DEFAULT_CONFIG_NAME} keys; the flags above override them):\n"
+            + defaults
+            + "\n"
+        )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(map(str, value)) or "(none)"
+    return "(none)" if value is None else str(value)
+
+
+def _prog() -> str:
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "typeset"
+    return "python -m typeset" if name == "__main__.py" else name or "typeset"
+
+
+def parser(prog: str | None = None) -> argparse.ArgumentParser:
+    prog = prog or _prog()
+    cli = _Parser(
+        prog=prog,
+        usage=f"{prog} [MANUSCRIPT] [options]  |  {prog} new DIR  |  {prog} setup",
         description="Build a Markdown manuscript into PDF, EPUB and DOCX with CSL citations.",
+        epilog=EXAMPLES.format(prog=prog, config=DEFAULT_CONFIG_NAME),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cli.add_argument(
-        "--config", type=Path, help=f"YAML config (default: {DEFAULT_CONFIG_NAME} if present)"
+        "manuscript_path",
+        nargs="?",
+        type=Path,
+        metavar="MANUSCRIPT",
+        help="the Markdown manuscript (.md, .markdown, .qmd); default: the project's",
+    )
+    cli.add_argument("--version", action="version", version=f"typeset {_version()}")
+    cli.add_argument(
+        "--config",
+        type=Path,
+        help=f"YAML config (default: the nearest {DEFAULT_CONFIG_NAME} upward, if any)",
     )
     cli.add_argument(
         "--profile", metavar="NAME[,NAME...]", help="named submission profile(s) from the config"
@@ -70,8 +158,14 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--all-profiles", action="store_true", help="build every profile of the config in one run"
     )
-    cli.add_argument("--manuscript", type=Path, help="Markdown manuscript")
-    cli.add_argument("--bibliography", type=Path, help="BibTeX (.bib) or CSL-JSON (.json)")
+    cli.add_argument("--manuscript", type=Path, help="Markdown manuscript (as MANUSCRIPT)")
+    cli.add_argument(
+        "--bibliography",
+        type=Path,
+        action="append",
+        help="BibTeX (.bib), BibLaTeX (.biblatex), CSL-JSON (.json) or CSL-YAML (.yaml); "
+        "repeat for several (they replace the config's and front matter's)",
+    )
     cli.add_argument("--style", help="CSL style name (see --list-styles) or path to a .csl")
     cli.add_argument(
         "--to",
@@ -124,11 +218,26 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
+def _version() -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("typeset")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed: run from a checkout)"
+
+
 def _main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        return SUBCOMMANDS[argv[0]](argv[1:])
     arguments = parser().parse_args(argv)  # exits 2 on a usage error
-    project_dir = (project_dir or Path.cwd()).resolve()
     _configure_logging(arguments.verbose, arguments.quiet)
+    try:
+        project_dir, found_config = _project(arguments, project_dir)
+    except TypesetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(error, UsageError) else EXIT_INPUT_ERROR
     plain_build = not (
         arguments.force
         or arguments.watch
@@ -154,9 +263,7 @@ def _main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None)
     from typeset.watch import watch
 
     try:
-        config_path = arguments.config
-        if config_path is None and (project_dir / DEFAULT_CONFIG_NAME).is_file():
-            config_path = project_dir / DEFAULT_CONFIG_NAME
+        config_path = found_config
 
         def make_config(profile: str | None = arguments.profile) -> Config:
             return load_config(
@@ -200,6 +307,78 @@ def _main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None)
             print(f"wrote {_display(path)}")
         print(f"style {result.style_description or result.style_name}, {result.seconds:.1f} s")
     return EXIT_OK
+
+
+def _project(arguments: argparse.Namespace, project_dir: Path | None) -> tuple[Path, Path | None]:
+    """The project folder and its config file. build.py names its folder; the installed
+    command looks upward from the manuscript, or from the current folder."""
+    if arguments.manuscript_path is not None:
+        if arguments.manuscript is not None:
+            raise UsageError("name the manuscript once: as MANUSCRIPT or with --manuscript")
+        arguments.manuscript = arguments.manuscript_path
+    if project_dir is not None:  # build.py: its own folder, as always
+        project_dir = project_dir.resolve()
+        config_path = arguments.config
+        if config_path is None and (project_dir / DEFAULT_CONFIG_NAME).is_file():
+            config_path = project_dir / DEFAULT_CONFIG_NAME
+        return project_dir, config_path
+    found = project.locate(arguments.manuscript, arguments.config)
+    if found.manuscript is not None:
+        arguments.manuscript = found.manuscript
+    elif found.config is None and arguments.list_styles is None:
+        raise UsageError(
+            f"no manuscript named, and no {DEFAULT_CONFIG_NAME} in {found.folder} "
+            "or any folder above",
+            hint="name one (`typeset paper.md`), or start a project with `typeset new DIR`",
+        )
+    return found.folder, found.config
+
+
+def _new(argv: list[str]) -> int:
+    """`typeset new DIR`: a project that builds at once."""
+    cli = argparse.ArgumentParser(
+        prog=f"{_prog()} new",
+        description="Create a project: typeset.yaml (with profiles), manuscript/ with an "
+        "example paper, refs.bib, styles/ and .gitignore.",
+    )
+    cli.add_argument("folder", type=Path, metavar="DIR", help="a new or empty folder")
+    arguments = cli.parse_args(argv)
+    from typeset.scaffold import new_project
+
+    try:
+        written = new_project(arguments.folder)
+    except TypesetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    for path in written:
+        print(f"wrote {_display(path)}")
+    print(f"next: cd {_display(arguments.folder)} && {_prog()}")
+    return EXIT_OK
+
+
+def _setup(argv: list[str]) -> int:
+    """`typeset setup`: install the locked npm packages (MathJax, DAISY Ace) per user."""
+    cli = argparse.ArgumentParser(
+        prog=f"{_prog()} setup",
+        description="Install the npm packages typeset runs on Node.js (MathJax for math in "
+        "the PDF, DAISY Ace for --check), at the versions its package-lock.json pins, into "
+        "a per-user folder. Needs Node.js and npm. A build with math does this for MathJax "
+        "on first use.",
+    )
+    cli.parse_args(argv)
+    from typeset import node_tools
+
+    try:
+        print(f"installing the locked npm packages into {node_tools.user_node_dir()}")
+        folder = node_tools.install()
+    except TypesetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    print(f"installed into {folder}")
+    return EXIT_OK
+
+
+SUBCOMMANDS = {"new": _new, "setup": _setup}
 
 
 def _chosen_profiles(arguments: argparse.Namespace, config_path: Path | None) -> list[str] | None:
@@ -282,7 +461,7 @@ def _run_cross_check(config: Config, styles: str | None, *, as_json: bool) -> in
 def _overrides(arguments: argparse.Namespace) -> dict[str, Any]:
     return {
         "manuscript": arguments.manuscript and str(arguments.manuscript),
-        "bibliography": arguments.bibliography and str(arguments.bibliography),
+        "bibliography": arguments.bibliography and [str(path) for path in arguments.bibliography],
         "style": arguments.style,
         "formats": arguments.formats,
         "output_dir": arguments.output_dir and str(arguments.output_dir),

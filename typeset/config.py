@@ -1,7 +1,8 @@
 """The build configuration: read from YAML once, validated at the edge, then frozen.
 
 Precedence, lowest first: built-in defaults, the manuscript's front matter (the pandoc
-options listed in typeset/frontmatter.py's FRONT_MATTER_OPTIONS, e.g. `toc: true`), the
+options listed in typeset/frontmatter.py's FRONT_MATTER_OPTIONS, e.g. `toc: true`,
+`bibliography: refs.bib`, `csl: apa.csl`), the
 config file's top level, the chosen profile, command-line flags. Every option is declared
 once in OPTIONS; the validator, the error messages and the README's option table all
 come from it.
@@ -22,6 +23,7 @@ from typeset.citations import engine_names
 from typeset.errors import ConfigError
 from typeset.formats import format_names
 from typeset.limits import MAX_CONFIG_BYTES, bounded_yaml, read_input
+from typeset.resources import shipped_counterpart
 
 DEFAULT_CONFIG_NAME = "typeset.yaml"
 # The registries in typeset/formats/__init__.py and typeset/citations/__init__.py.
@@ -36,7 +38,8 @@ class Config:
     """Everything one build needs to know, already checked."""
 
     manuscript: Path
-    bibliography: Path
+    # Every bibliography, in order; none for a manuscript that cites nothing.
+    bibliography: tuple[Path, ...]
     style: str
     formats: tuple[str, ...]
     output_dir: Path
@@ -126,6 +129,17 @@ def _css_lengths(value: Any, key: str) -> str:
     return " ".join(parts)
 
 
+def _paths(value: Any, key: str) -> tuple[Path, ...]:
+    """One path or a list of them (pandoc's `bibliography: [a.bib, b.json]`)."""
+    if isinstance(value, (str, Path)):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not value:
+        raise _Invalid(f"'{key}' must be a file name or a list of file names, not {value!r}")
+    return tuple(
+        dict.fromkeys(_path(str(item) if isinstance(item, Path) else item, key) for item in value)
+    )
+
+
 def _optional_path(value: Any, key: str) -> Path | None:
     return None if value is None else _path(value, key)
 
@@ -173,7 +187,12 @@ def _metadata(value: Any, key: str) -> dict[str, Any]:
 
 OPTIONS: dict[str, Option] = {
     "manuscript": Option("Markdown manuscript to build.", "manuscript/essay.md", _path),
-    "bibliography": Option("BibTeX file of the works cited.", "refs.bib", _path),
+    "bibliography": Option(
+        "Bibliography file, or a list of them: BibTeX (.bib), BibLaTeX (.biblatex), "
+        "CSL-JSON (.json) or CSL-YAML (.yaml, .yml); refs.bib when it exists.",
+        "refs.bib",
+        _paths,
+    ),
     "style": Option(
         "CSL style: a name (styles/NAME.csl, then the bundled catalog) or a path.",
         "chicago-author-date",
@@ -269,7 +288,7 @@ OPTIONS: dict[str, Option] = {
     ),
 }
 PATH_OPTIONS = frozenset(
-    name for name, option in OPTIONS.items() if option.convert in (_path, _optional_path)
+    name for name, option in OPTIONS.items() if option.convert in (_path, _optional_path, _paths)
 )
 
 
@@ -343,10 +362,9 @@ def load_config(
     manuscript = raw.get("manuscript") or _anchored(
         "manuscript", _path(OPTIONS["manuscript"].default, "manuscript"), project_dir
     )
-    for name, (value, origin) in _front_matter_options(manuscript).items():
-        if name not in raw:
-            raw[name] = value
-            origins[name] = origin
+    for name, (value, origin) in _front_matter_options(manuscript, project_dir, raw).items():
+        raw[name] = value
+        origins[name] = origin
 
     values: dict[str, Any] = {}
     for name, option in OPTIONS.items():
@@ -355,6 +373,8 @@ def load_config(
         else:
             default = option.convert(option.default, name)
             values[name] = _anchored(name, default, project_dir)
+    if "bibliography" not in raw:  # the default refs.bib, when the project has one
+        values["bibliography"] = tuple(path for path in values["bibliography"] if path.is_file())
     return Config(profile=profile, project_dir=project_dir, origins=origins, **values)
 
 
@@ -365,15 +385,19 @@ def profile_names(config_path: Path) -> list[str]:
     return [str(name) for name in profiles] if isinstance(profiles, dict) else []
 
 
-def _front_matter_options(manuscript: Path) -> dict[str, tuple[Any, str]]:
-    """The options the manuscript's front matter sets: name -> (typed value, "file:line")."""
+def _front_matter_options(
+    manuscript: Path, project_dir: Path, already_set: Mapping[str, Any]
+) -> dict[str, tuple[Any, str]]:
+    """The options the manuscript's front matter sets and nothing above it does:
+    name -> (typed value, "file:line"). Files it names (`bibliography`, `csl`) are
+    relative to the manuscript and must be inside the project or the manuscript's folder."""
     from typeset.frontmatter import FRONT_MATTER_OPTIONS, leading_front_matter
 
     front_matter = leading_front_matter(manuscript)
     found: dict[str, tuple[Any, str]] = {}
     for key, value in front_matter.values.items():
         declared = FRONT_MATTER_OPTIONS.get(str(key))
-        if declared is None or value is None:
+        if declared is None or value is None or declared.option in already_set:
             continue
         line = front_matter.lines.get(str(key))
         try:
@@ -385,8 +409,43 @@ def _front_matter_options(manuscript: Path) -> dict[str, tuple[Any, str]]:
                 line=line,
                 hint=f"fix '{key}' at that line: {OPTIONS[declared.option].doc}",
             ) from None
+        typed = _anchored(declared.option, typed, manuscript.parent)
+        _check_front_matter_files(
+            declared.option, typed, str(key), manuscript, line, [project_dir, manuscript.parent]
+        )
         found[declared.option] = (typed, f"{manuscript}:{line}")
     return found
+
+
+def _check_front_matter_files(
+    option: str, value: Any, key: str, manuscript: Path, line: int | None, roots: list[Path]
+) -> None:
+    """A file the front matter names must exist inside the project (or the manuscript's
+    folder): a manuscript from elsewhere must not make the build read any file it likes."""
+    if option in PATH_OPTIONS:
+        paths = list(value) if isinstance(value, tuple) else [value]
+    elif option == "style" and looks_like_path(value):
+        paths = [Path(value)]
+    else:
+        return
+    allowed = [root.resolve() for root in roots]
+    for path in paths:
+        resolved = path.resolve()
+        if not any(resolved.is_relative_to(root) for root in allowed):
+            raise ConfigError(
+                f"front matter: '{key}' names {path}, outside the project folder "
+                f"{allowed[0]} (a build reads only files inside it)",
+                path=manuscript,
+                line=line,
+                hint="move the file into the project folder, or pass it on the command line",
+            )
+        if not resolved.is_file():
+            raise ConfigError(
+                f"front matter: '{key}' names {path}, which does not exist",
+                path=manuscript,
+                line=line,
+                hint="fix the file name (it is relative to the manuscript's folder)",
+            )
 
 
 def _profile_hint(profiles: Mapping[str, Any]) -> str:
@@ -494,8 +553,10 @@ def _anchored(key: str, value: Any, base: Path) -> Any:
     """Make relative paths absolute against `base`; a style given as a path counts too."""
     if value is None:
         return None
+    if isinstance(value, tuple) and key in PATH_OPTIONS:
+        return tuple(shipped_counterpart(base / path, base) for path in value)
     if key in PATH_OPTIONS:
-        return base / value
+        return shipped_counterpart(base / value, base)
     if key == "style" and looks_like_path(value):
         return str(base / value)
     return value

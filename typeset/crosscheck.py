@@ -88,7 +88,7 @@ class StyleComparison:
 @dataclass(frozen=True)
 class CrossCheckReport:
     manuscript: Path
-    bibliography: Path
+    bibliography: tuple[Path, ...]
     date: str
     reference_engine: str
     candidate_engine: str
@@ -206,7 +206,8 @@ def format_report_text(report: CrossCheckReport) -> str:
     reference, candidate = report.reference_engine, report.candidate_engine
     width = max([len(comparison.style) for comparison in report.styles] + [len("style")])
     lines = [
-        f"Cross-check of {report.manuscript.name} with {report.bibliography.name}, "
+        f"Cross-check of {report.manuscript.name} with "
+        f"{', '.join(path.name for path in report.bibliography) or 'no bibliography'}, "
         f"{report.date}: {reference} {report.versions[reference]} (reference) against "
         f"{candidate} {report.versions[candidate]}",
         "",
@@ -235,7 +236,7 @@ def report_json(report: CrossCheckReport) -> dict[str, Any]:
     """The report as plain data (for `json.dumps`): counts and differing pairs per style."""
     return {
         "manuscript": str(report.manuscript),
-        "bibliography": str(report.bibliography),
+        "bibliography": ", ".join(str(path) for path in report.bibliography),
         "date": report.date,
         "reference_engine": report.reference_engine,
         "candidate_engine": report.candidate_engine,

@@ -7,7 +7,9 @@ the lowest layer above the defaults. The precedence, highest first, is:
 
     command line > profile > config file (typeset.yaml) > front matter > defaults
 
-so a journal's profile can still impose its format on any manuscript.
+so a journal's profile can still impose its format on any manuscript. Files the front
+matter names (`bibliography`, `csl`) are relative to the manuscript, as in pandoc and
+Quarto, and must lie inside the project folder.
 
 Generated words. The contents and abstract titles the writers print come from
 typeset/locale.py in the document's language, unless the front matter sets them
@@ -43,6 +45,15 @@ class FrontMatterOption:
     to_config: Callable[[Any], Any] = lambda value: value
 
 
+def _style(value: Any) -> Any:
+    """`csl:` is a file or a style's Zotero address; the address names a catalogued style."""
+    if isinstance(value, str):
+        for prefix in ("https://www.zotero.org/styles/", "http://www.zotero.org/styles/"):
+            if value.startswith(prefix):
+                return value.removeprefix(prefix).removesuffix(".csl")
+    return value
+
+
 def _paper(value: Any) -> Any:
     """pandoc's `papersize` accepts a4, A4, a4paper, letter, letterpaper."""
     return value.lower().removesuffix("paper") if isinstance(value, str) else value
@@ -58,7 +69,60 @@ FRONT_MATTER_OPTIONS: Final[dict[str, FrontMatterOption]] = {
     "toc-depth": FrontMatterOption("toc_depth"),
     "number-sections": FrontMatterOption("number_sections"),
     "papersize": FrontMatterOption("paper", _paper),
+    "bibliography": FrontMatterOption("bibliography"),
+    "csl": FrontMatterOption("style", _style),
 }
+
+
+_PRINT_CSS = "the PDF's type, spacing and colours come from styles/print.css (a copy in the "
+_PRINT_CSS += "project's styles/ replaces the shipped one)"
+_NO_CODE = "typeset runs no code: render the computed results first (e.g. `quarto render --to md`)"
+_CITEPROC = "citations are always formatted by CSL (`engine` picks pandoc's or citeproc-py)"
+_LATEX = "LaTeX only: typeset makes its PDF with WeasyPrint"
+
+# Keys pandoc or Quarto users write that this tool does not act on, and what to do instead:
+# the build goes on without them and says so, naming the manuscript line (docs/front-matter.md
+# lists these with every key that is used).
+NOT_ACTED_ON: Final[dict[str, str]] = {
+    "geometry": "set the PDF margins with `margins` in typeset.yaml",
+    **{
+        key: "set the PDF margins with `margins` in typeset.yaml"
+        for key in ("margin-left", "margin-right", "margin-top", "margin-bottom")
+    },
+    **{
+        key: _PRINT_CSS
+        for key in (
+            "fontsize",
+            "fontfamily",
+            "mainfont",
+            "sansfont",
+            "monofont",
+            "mathfont",
+            "CJKmainfont",
+            "linestretch",
+            "colorlinks",
+            "linkcolor",
+            "urlcolor",
+            "citecolor",
+            "toccolor",
+        )
+    },
+    **{key: _LATEX for key in ("documentclass", "classoption", "pdf-engine", "include-in-header")},
+    "format": "Quarto's per-format options: use typeset.yaml's options and profiles, and --to",
+    **{key: _NO_CODE for key in ("execute", "jupyter", "knitr", "engine")},
+    "filters": "typeset runs no pandoc filters or Lua code",
+    **{key: _CITEPROC for key in ("citeproc", "cite-method", "natbib", "biblatex", "biblio-style")},
+}
+
+
+def warn_about_keys_not_acted_on(
+    meta: Mapping[str, Any], path: Path, line_of: Callable[[str], int | None]
+) -> None:
+    """One warning per front-matter key in NOT_ACTED_ON, with its line and what to do."""
+    for key in meta:
+        if key in NOT_ACTED_ON:
+            line = line_of(f"{key}:")
+            log.warning("%s:%s: '%s' is not used (%s)", path, line or "?", key, NOT_ACTED_ON[key])
 
 
 @dataclass(frozen=True)

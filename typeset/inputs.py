@@ -18,10 +18,10 @@ from typeset.citations.base import check_citations
 from typeset.config import Config
 from typeset.crossref import cross_referenced, missing_label_error
 from typeset.errors import StyleError, TypesetError
-from typeset.frontmatter import declared_language
+from typeset.frontmatter import declared_language, warn_about_keys_not_acted_on
 from typeset.manuscript import Manuscript, read_manuscript
 from typeset.quarto.layout import with_layouts
-from typeset.references import Bibliography, read_bibliography
+from typeset.references import Bibliography, inline_references, merged, read_bibliographies
 from typeset.sanitize import restrict_resources
 from typeset.styles import CslStyle, resolve_style
 
@@ -57,9 +57,10 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
     # in the language the front matter declares (it decides which titles pandoc
     # sentence-cases).
     guessed_lang = declared_language(config.manuscript, config.metadata)
+    draft = config.missing_citations != "error"
     with concurrent.futures.ThreadPoolExecutor(1) as background:
         bibliography_read = background.submit(
-            read_bibliography, config.bibliography, lang=guessed_lang, cache=cache
+            read_bibliographies, config.bibliography, lang=guessed_lang, cache=cache, draft=draft
         )
         try:
             manuscript = read_manuscript(
@@ -74,7 +75,14 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
             raise
         bibliography = bibliography_read.result()
     if manuscript.lang != guessed_lang:  # a `lang` the quick look missed (a later YAML block)
-        bibliography = read_bibliography(config.bibliography, lang=manuscript.lang, cache=cache)
+        bibliography = read_bibliographies(
+            config.bibliography, lang=manuscript.lang, cache=cache, draft=draft
+        )
+    warn_about_keys_not_acted_on(manuscript.meta, manuscript.path, manuscript.line_containing)
+    if "references" in manuscript.meta:  # works listed in the front matter itself
+        line = manuscript.line_containing("references:")
+        inline = inline_references(manuscript.document, manuscript.path, line)
+        bibliography = merged([bibliography, inline], draft)
     return SourceReads(manuscript, bibliography)
 
 

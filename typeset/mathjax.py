@@ -1,7 +1,7 @@
 """The only place that runs MathJax (TeX to SVG, on Node.js).
 
 MathJax and its STIX Two font come from npm, pinned by the project's package-lock.json
-and installed into `node_modules/` by setup.sh. All of a build's equations go to one node
+and found or installed by typeset/node_tools.py. All of a build's equations go to one node
 process (`formats/tex2svg.mjs`): starting MathJax costs about 0.3 s, each equation a few
 milliseconds. The call is logged, its exit code checked and its time limited.
 """
@@ -13,7 +13,6 @@ import functools
 import json
 import logging
 import os
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -22,13 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from typeset import node_tools
 from typeset.errors import ToolError
 
 log = logging.getLogger(__name__)
 
 SCRIPT = Path(__file__).parent / "formats" / "tex2svg.mjs"
-MATHJAX_PACKAGES = ("mathjax", "@mathjax/mathjax-stix2-font")
-SETUP_HINT = "run ./setup.sh (it installs Node.js and the npm packages from package-lock.json)"
+MATHJAX_PACKAGES = node_tools.MATHJAX_PACKAGES
+SETUP_HINT = node_tools.SETUP_HINT
 
 # Generous: 10,000 equations take about 25 s; a pathological one must not hang the build.
 MATHJAX_TIMEOUT_SECONDS = 300
@@ -49,26 +49,12 @@ class RenderedEquation:
 
 
 def node_modules(project_dir: Path) -> Path:
-    """The node_modules folder holding MathJax: the project's, else the one setup.sh made
-    beside this code (a build run from another folder); or a ToolError saying what to do."""
-    candidates = [project_dir / "node_modules", Path(__file__).parent.parent / "node_modules"]
-    for folder in candidates:
-        if all((folder / package / "package.json").is_file() for package in MATHJAX_PACKAGES):
-            return folder.resolve()
-    missing = [p for p in MATHJAX_PACKAGES if not (candidates[0] / p / "package.json").is_file()]
-    raise ToolError(
-        f"the npm package {missing[0]} is not installed in {candidates[0]} "
-        "(MathJax typesets the math in the PDF)",
-        hint=SETUP_HINT,
-    )
-
-
-def node_path() -> str:
-    found = shutil.which("node") or shutil.which("nodejs")
+    """The node_modules folder holding MathJax (typeset/node_tools.py says where it is
+    looked for), or a ToolError saying what to do."""
+    found = node_tools.find_packages(project_dir, MATHJAX_PACKAGES)
     if found is None:
         raise ToolError(
-            "Node.js is not installed (MathJax, which typesets the math in the PDF, runs on it)",
-            hint=SETUP_HINT,
+            "MathJax is not installed (it typesets the math in the PDF)", hint=SETUP_HINT
         )
     return found
 
@@ -171,6 +157,8 @@ def warm_up(project_dir: Path) -> None:
     `stream_equations` will send once they are known. Quiet on failure: rendering reports it."""
     if project_dir in _WARM:
         return
+    if node_tools.find_packages(project_dir, MATHJAX_PACKAGES) is None:
+        return  # a `$` is not yet math: only real equations may install MathJax
     with contextlib.suppress(ToolError):
         _WARM[project_dir] = (_started(project_dir), os.getpid())
 
@@ -215,7 +203,13 @@ class _Node:
 
 
 def _started(project_dir: Path) -> _Node:
-    command = [node_path(), str(SCRIPT), str(node_modules(project_dir))]
+    # A manuscript with math needs node and MathJax: one clear error when node is missing,
+    # MathJax installed on first use when it is not (typeset/node_tools.py).
+    node = node_tools.node_executable(purpose="MathJax, which typesets the math in the PDF,")
+    packages = node_tools.ensure_packages(
+        project_dir, MATHJAX_PACKAGES, "MathJax (math in the PDF)"
+    )
+    command = [node, str(SCRIPT), str(packages)]
     log.debug("starting %s", " ".join(command))
     stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _Node.close)
     try:

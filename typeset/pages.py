@@ -14,20 +14,21 @@ import jinja2
 from markupsafe import Markup
 
 from typeset.errors import OutputError
+from typeset.resources import style_file
 
 __all__ = ["Markup", "read_page_asset", "render_page"]
 
 
 def read_page_asset(project_dir: Path, name: str) -> str:
-    """A page template, stylesheet or script from the project's styles/ folder."""
-    path = project_dir / "styles" / name
+    """A page template, stylesheet or script: the project's styles/NAME, else the shipped."""
+    path = style_file(project_dir, name)
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise OutputError(
             "page template missing",
             path=path,
-            hint="restore it from the typeset repository (styles/citethis.* and preview.*)",
+            hint="reinstall typeset, or restore it from the typeset repository (styles/)",
         ) from None
 
 
@@ -44,5 +45,5 @@ def render_page(project_dir: Path, template_name: str, **values: Any) -> str:
     except jinja2.UndefinedError as error:
         raise OutputError(
             f"page template has an unknown placeholder: {error.message}",
-            path=project_dir / "styles" / template_name,
+            path=style_file(project_dir, template_name),
         ) from None

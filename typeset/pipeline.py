@@ -11,6 +11,7 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import importlib.util
+import logging
 import multiprocessing
 import os
 import pickle
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import typeset
+from typeset import ast, resources
 from typeset.cache import (
     BuildCache,
     cache_folder,
@@ -159,7 +161,7 @@ def _input_paths(config: Config) -> frozenset[Path]:
     }
     return frozenset(
         path.resolve()
-        for path in (config.manuscript, config.bibliography, *config_files)
+        for path in (config.manuscript, *config.bibliography, *config_files)
         if path.exists()
     )
 
@@ -182,6 +184,14 @@ def cached_cite_this_work(
     if config.anonymous or not (config.cite_this_work or config.cite_this_work_section):
         return None
     meta = manuscript.meta
+    if not ast.plain_text(meta.get("title")):
+        # A paper without a title builds; only its own reference cannot be written.
+        logging.getLogger(__name__).warning(
+            "%s has no title: the cite-this-work page and section are left out "
+            "(add 'title:' to the front matter)",
+            manuscript.path,
+        )
+        return None
     styles = list(config.cite_this_work_styles or DEFAULT_CITE_STYLES)
     key = fingerprint(
         "cite",
@@ -494,7 +504,7 @@ def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config
 
 def _inputs_read(config: Config, inputs: Inputs) -> tuple[Path, ...]:
     manuscript = inputs.manuscript
-    styles = config.project_dir / "styles"
+    styles = [config.project_dir / "styles", resources.shipped_styles_dir()]
     code = Path(typeset.__file__).parent
     tools = [Path(pandoc_path())]
     for module in ("weasyprint", "citeproc", "pypandoc"):
@@ -504,9 +514,9 @@ def _inputs_read(config: Config, inputs: Inputs) -> tuple[Path, ...]:
     return (
         manuscript.path,
         *manuscript.sources,
-        config.bibliography,
+        *config.bibliography,
         inputs.style.path,
-        *sorted(path for path in styles.rglob("*") if path.is_file()),
+        *sorted(path for folder in styles for path in folder.rglob("*") if path.is_file()),
         *manuscript.local_resources(),
         config.docx_reference,
         *([config.cover_image] if config.cover_image else []),

@@ -23,33 +23,131 @@ Two facts of that conversion depend on the document, not the file:
 from __future__ import annotations
 
 import json
+import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from typeset import ast
 from typeset.cache import BuildCache, fingerprint
 from typeset.errors import BibliographyError
-from typeset.limits import MAX_BIBLIOGRAPHY_BYTES, read_input
+from typeset.limits import MAX_BIBLIOGRAPHY_BYTES, bounded_yaml, read_input
 from typeset.pandoc import PandocFailure, line_of_pandoc_error, pandoc_fingerprint, run_pandoc
+
+log = logging.getLogger(__name__)
 
 CslItem = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Bibliography:
-    """The works a manuscript may cite, as CSL-JSON items keyed by id."""
+    """The works a manuscript may cite, as CSL-JSON items keyed by id, read from `files`
+    (none for a manuscript that cites nothing)."""
 
-    source: Path
+    files: tuple[Path, ...]
     items: tuple[CslItem, ...]
+    # Where each key is defined: (file, line), for messages about one entry.
+    origins: Mapping[str, tuple[Path, int | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def keys(self) -> frozenset[str]:
         return frozenset(str(item["id"]) for item in self.items)
 
+    @property
+    def source(self) -> Path | None:
+        """The first file (where a message about the whole bibliography points)."""
+        return self.files[0] if self.files else None
+
+    @property
+    def name(self) -> str:
+        """The files for a message: `refs.bib`, `refs.bib, more.json`, or `(none)`."""
+        return ", ".join(str(path) for path in self.files) or "(no bibliography file)"
+
     def to_csl_json(self) -> bytes:
         return json.dumps(list(self.items), ensure_ascii=False, indent=1).encode()
+
+
+# The formats pandoc reads a bibliography in, by extension. `.bib` is read as BibTeX (its
+# titles are sentence-cased as BibTeX's convention asks), `.biblatex` as BibLaTeX.
+BIBLIOGRAPHY_FORMATS = {
+    ".bib": "bibtex",
+    ".bibtex": "bibtex",
+    ".biblatex": "biblatex",
+    ".json": "csljson",
+    ".yaml": "cslyaml",
+    ".yml": "cslyaml",
+}
+
+
+def read_bibliographies(
+    paths: Sequence[Path],
+    *,
+    lang: str | None = None,
+    cache: BuildCache | None = None,
+    draft: bool = False,
+) -> Bibliography:
+    """Read every file into one bibliography. A key defined in two files is an error naming
+    both (under `draft` a warning, and the first file's entry is kept)."""
+    return merged([read_bibliography(path, lang=lang, cache=cache) for path in paths], draft)
+
+
+def merged(bibliographies: Sequence[Bibliography], draft: bool = False) -> Bibliography:
+    """One bibliography of several, in order; a key in two of them is refused (see above)."""
+    files: list[Path] = []
+    items: list[CslItem] = []
+    origins: dict[str, tuple[Path, int | None]] = {}
+    for one in bibliographies:
+        files.extend(one.files)
+        for item in one.items:
+            key = str(item["id"])
+            source, line = one.origins.get(key, (one.source or Path("?"), None))
+            if key in origins:
+                first, first_line = origins[key]
+                where = f"{first}:{first_line}" if first_line else str(first)
+                error = BibliographyError(
+                    f"the key '{key}' is defined twice: in {where} and here",
+                    path=source,
+                    line=line,
+                    hint="keep one of the two entries (or rename one key)",
+                )
+                if not draft:
+                    raise error
+                log.warning("%s (draft: the entry in %s is used)", error, first)
+                continue
+            origins[key] = (source, line)
+            items.append(item)
+    return Bibliography(tuple(files), tuple(items), origins)
+
+
+def inline_references(document: Mapping[str, Any], path: Path, line: int | None) -> Bibliography:
+    """The works a manuscript lists in its own front matter (`references:`, as pandoc and
+    Quarto read them), converted by pandoc's CSL-JSON writer."""
+    references = document["meta"].get("references")
+    if references is None:
+        return Bibliography((), ())
+    only_references = {**document, "meta": {"references": references}, "blocks": []}
+    try:
+        converted = run_pandoc(
+            ["--from", "json", "--to", "csljson", "--sandbox"],
+            json.dumps(only_references).encode(),
+            source=path,
+        )
+    except PandocFailure as failure:
+        raise BibliographyError(
+            f"the front matter's references cannot be read: {_first_message(failure.stderr)}",
+            path=path,
+            line=line,
+            hint="give each work an 'id:' and CSL fields (type, title, author, issued)",
+        ) from None
+    items = _items_from_csl_json(converted.decode(), path)
+    _refuse_duplicate_ids(items, path, {})
+    return Bibliography((), items, {str(item["id"]): (path, line) for item in items})
 
 
 # A document without `lang` is English, as for pandoc's citeproc (its default locale).
@@ -61,7 +159,14 @@ CONVERSION_VERSION = 2
 def read_bibliography(
     path: Path, *, lang: str | None = None, cache: BuildCache | None = None
 ) -> Bibliography:
-    """Parse a BibTeX (.bib) or CSL-JSON (.json) file for a document in `lang`."""
+    """Parse one BibTeX, BibLaTeX, CSL-JSON or CSL-YAML file for a document in `lang`."""
+    input_format = BIBLIOGRAPHY_FORMATS.get(path.suffix.lower())
+    if input_format is None:
+        raise BibliographyError(
+            f"unknown bibliography format '{path.suffix or path.name}'",
+            path=path,
+            hint="use BibTeX (.bib), BibLaTeX (.biblatex), CSL-JSON (.json) or CSL-YAML (.yaml)",
+        )
     raw = read_input(
         path,
         what="bibliography",
@@ -79,18 +184,23 @@ def read_bibliography(
             line=line,
             hint='re-save the file as UTF-8 (or write accents as LaTeX, e.g. {\\"u})',
         ) from None
-    if path.suffix.lower() == ".json":
+    if input_format == "csljson":
         items = _items_from_csl_json(text, path)
         _refuse_duplicate_ids(items, path, {})
-        return Bibliography(path, items)
-    input_format = "biblatex" if path.suffix.lower() == ".biblatex" else "bibtex"
+        lines = {str(item["id"]): _line_of_item(text, index) for index, item in enumerate(items)}
+        return _bibliography(path, items, lines)
+    if input_format == "cslyaml":
+        items = _items_from_csl_yaml(text, path)
+        _refuse_duplicate_ids(items, path, {})
+        return _bibliography(path, items, _yaml_id_lines(text))
     entries = scan_entries(text)
     _refuse_crossref_cycles(entries, path)
     language = lang or DEFAULT_LANGUAGE
     key = fingerprint(text, input_format, language, CONVERSION_VERSION, pandoc_fingerprint())
     cached = cache.get_json("bibliography", key) if cache else None
+    lines = {key: found[0][1] for key, found in entry_lines(text).items()}
     if cached is not None:
-        return Bibliography(path, tuple(cached))
+        return _bibliography(path, tuple(cached), lines)
     try:
         # No --sandbox here: it also hides LANG from the BibTeX reader (pandoc 3.9), which
         # then sentence-cases every title as English. The reader opens no other file.
@@ -111,10 +221,80 @@ def read_bibliography(
     # pandoc keeps every entry, duplicates included, and citeproc then silently uses one:
     # the parsed items are the truth about keys (comments and odd layouts included).
     _refuse_duplicate_ids(items, path, entry_lines(text))
-    bibliography = Bibliography(path, items)
+    bibliography = _bibliography(path, items, lines)
     if cache:
         cache.put_json("bibliography", key, list(bibliography.items))
     return bibliography
+
+
+def _bibliography(
+    path: Path, items: tuple[CslItem, ...], lines: Mapping[str, int | None]
+) -> Bibliography:
+    origins = {str(item["id"]): (path, lines.get(str(item["id"]))) for item in items}
+    return Bibliography((path,), items, origins)
+
+
+def _items_from_csl_yaml(text: str, path: Path) -> tuple[CslItem, ...]:
+    """CSL-YAML (pandoc's: a `references:` list, or the list alone) to CSL items. pandoc
+    reads it as Markdown metadata, so `*emphasis*` in a title means what it means there."""
+    try:
+        document = bounded_yaml(text, path, BibliographyError) if text.strip() else []
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise BibliographyError(
+            f"CSL-YAML syntax error: {getattr(error, 'problem', None) or error}",
+            path=path,
+            line=mark.line + 1 if mark else None,
+            hint="fix the YAML at that line (check indentation and colons)",
+        ) from None
+    except ValueError as error:  # e.g. a date YAML cannot be (2001-02-30)
+        raise BibliographyError(
+            f"CSL-YAML value cannot be read: {str(error)[:120]}", path=path, hint="quote it"
+        ) from None
+    if isinstance(document, dict) and "references" in document:
+        document = document["references"]
+    if document is None:
+        document = []
+    if not isinstance(document, list):
+        raise BibliographyError(
+            "CSL-YAML bibliography must be a list of items under 'references:'",
+            path=path,
+            line=1,
+            hint="write 'references:' followed by one '- id: key' item per work",
+        )
+    missing_id = [index for index, item in enumerate(document) if not _has_id(item)]
+    if missing_id:
+        raise BibliographyError(
+            f"CSL-YAML item {missing_id[0] + 1} has no 'id'",
+            path=path,
+            hint="give every item an 'id:' (the key the manuscript cites it by)",
+        )
+    if not document:
+        return ()
+    wrapped = "---\n" + json.dumps({"references": document}, default=str) + "\n...\n"
+    try:
+        converted = run_pandoc(["--from", "markdown", "--to", "csljson"], wrapped.encode())
+    except PandocFailure as failure:
+        raise BibliographyError(
+            f"CSL-YAML cannot be read: {_first_message(failure.stderr)}",
+            path=path,
+            hint="check the items against pandoc's CSL-YAML format",
+        ) from None
+    return _items_from_csl_json(converted.decode(), path)
+
+
+def _has_id(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("id"), (str, int)) and item["id"] != ""
+
+
+_YAML_ID = re.compile(r"^[ \t]*(?:-[ \t]+)?id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
+
+
+def _yaml_id_lines(text: str) -> dict[str, int | None]:
+    lines: dict[str, int | None] = {}
+    for match in _YAML_ID.finditer(text):
+        lines.setdefault(match.group(1), text.count("\n", 0, match.start()) + 1)
+    return lines
 
 
 def _nocase_as_rich_text(node: ast.Node) -> ast.Node | None:

@@ -38,6 +38,7 @@ import nh3
 
 from typeset import ast
 from typeset.errors import ManuscriptError, TypesetError
+from typeset.frontmatter import FRONT_MATTER_OPTIONS
 from typeset.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_input
 from typeset.manuscript import Manuscript
 from typeset.urls import UrlFetchError, fetch_allowed, url_is_under
@@ -170,7 +171,10 @@ def restrict_resources(
     for field in FILE_READING_FIELDS:
         if field in meta:
             del meta[field]
-            guard.warn(f"front-matter field '{field}' ignored", field + ":")
+            # `bibliography` and `csl` were read as options (typeset/config.py), with the
+            # files they name checked to be inside the project: not the writers' business.
+            if field not in FRONT_MATTER_OPTIONS:
+                guard.warn(f"front-matter field '{field}' ignored", field + ":")
     document["meta"] = meta
     _refuse_long_headings(meta, manuscript)
     document = guard.apply(document)

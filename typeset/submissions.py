@@ -165,7 +165,7 @@ def _manuscript_key(config: Config) -> tuple[Path, str, bool]:
 
 def _sources_key(config: Config) -> tuple[Any, ...]:
     """Profiles with equal keys read the same manuscript and bibliography the same way."""
-    return (*_manuscript_key(config), config.bibliography.resolve())
+    return (*_manuscript_key(config), *(path.resolve() for path in config.bibliography))
 
 
 _JOBS_FOR_WORKERS: dict[str, tuple[Config, SourceReads | TypesetError]] = {}

@@ -1,10 +1,19 @@
-"""Watch mode: rebuild on every save of the manuscript, bibliography, config or styles."""
+"""Watch mode: rebuild on every save of a file the last build read.
+
+What is watched is what the build read (the manuscript, its included files and figures,
+the bibliographies, the style, the config, the project's stylesheets), never a folder
+tree: the outputs and the cache, whatever their names and wherever they are, are not
+inputs, so writing them starts nothing. Each input's folder is watched without its
+subfolders and the events are kept to the input files themselves, so an editor that saves
+by writing a new file and renaming it over the old one is seen too.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from typeset.config import Config
@@ -12,19 +21,29 @@ from typeset.errors import TypesetError
 from typeset.pipeline import BuildResult, ProgressCallback, build
 
 
-def watched_paths(config: Config, config_path: Path | None) -> list[Path]:
-    """The folders whose changes can change an output."""
-    candidates = [
-        config.manuscript.parent,
-        config.bibliography.parent,
-        config.project_dir / "styles",
-        *([config_path.parent] if config_path else []),
-    ]
-    unique: dict[Path, None] = {}
-    for path in candidates:
-        if path.exists():
-            unique.setdefault(path.resolve(), None)
-    return list(unique)
+@dataclass(frozen=True)
+class _Rebuild:
+    config: Config | None
+    result: BuildResult | None
+
+
+def watched_files(
+    config: Config, config_path: Path | None, result: BuildResult | None
+) -> set[Path]:
+    """The author's files the build read: the build's inputs inside the project, the
+    manuscript's folder or the config's folder, and the files the config names."""
+    named = [config.manuscript, *config.bibliography, *([config_path] if config_path else [])]
+    roots = [config.project_dir, config.manuscript.parent]
+    roots += [config_path.parent] if config_path else []
+    roots = [root.resolve() for root in roots]
+    read = list(result.inputs) if result else []
+    files = {path.resolve() for path in named}
+    files |= {
+        path.resolve()
+        for path in read
+        if any(path.resolve().is_relative_to(root) for root in roots)
+    }
+    return files
 
 
 def watch(
@@ -35,29 +54,61 @@ def watch(
     changes: Iterable[object] | None = None,
     say: Callable[[str], None] = lambda text: print(text, flush=True),
 ) -> None:
-    """Build now, then again after each batch of changes, until interrupted.
+    """Build now, then again after each batch of changes to an input, until interrupted.
 
     A failed build prints its error and leaves the last good outputs in place (the build
     never replaces them unless every format succeeded). `changes` replaces the file
     watcher in tests: each item it yields triggers one rebuild.
     """
-    config = _rebuild(make_config, progress, say)
-    if changes is None:
-        import watchfiles
+    last = _rebuild(make_config, progress, say)
+    config = last.config
+    if changes is not None:
+        for _batch in changes:
+            config = _rebuild(make_config, progress, say).config or config
+        return
+    files = watched_files(config, config_path, last.result) if config else set()
+    if not files and config_path is not None:
+        files = {config_path.resolve()}
+    say(f"watching {len(files)} files the build read (Ctrl-C to stop)")
+    while True:
+        for _batch in _input_changes(files):
+            outcome = _rebuild(make_config, progress, say)
+            config = outcome.config or config
+            if config is None:
+                continue
+            # A rebuild that failed keeps the last good list: the manuscript's fix may
+            # be the save that follows.
+            now = watched_files(config, config_path, outcome.result) if outcome.result else files
+            if {path.parent for path in now} != {path.parent for path in files}:
+                files = now
+                break  # a new folder to watch: start the watcher again
+            files.clear()
+            files.update(now)
+        else:
+            return
 
-        paths = watched_paths(config, config_path) if config else [Path.cwd()]
-        say("watching " + ", ".join(str(path) for path in paths) + " (Ctrl-C to stop)")
-        changes = watchfiles.watch(*paths, watch_filter=_is_source_change, raise_interrupt=False)
-    for _batch in changes:
-        config = _rebuild(make_config, progress, say) or config
+
+def _input_changes(files: set[Path]) -> Iterator[object]:
+    """Batches of changes to `files` (the set may be updated between batches)."""
+    import watchfiles
+
+    folders = sorted({path.parent for path in files if path.parent.is_dir()})
+
+    def is_input(change: object, path: str) -> bool:
+        return Path(path).resolve() in files
+
+    yield from watchfiles.watch(
+        *folders, watch_filter=is_input, recursive=False, raise_interrupt=False
+    )
 
 
 def _rebuild(
     make_config: Callable[[], Config],
     progress: ProgressCallback | None,
     say: Callable[[str], None],
-) -> Config | None:
+) -> _Rebuild:
     started = time.strftime("%H:%M:%S")
+    config = None
     try:
         config = make_config()
         result = build(config, progress=progress)
@@ -67,9 +118,9 @@ def _rebuild(
             file=sys.stderr,
             flush=True,
         )
-        return None
+        return _Rebuild(config, None)
     say(f"[{started}] {_summary(result)}")
-    return config
+    return _Rebuild(config, result)
 
 
 def _summary(result: BuildResult) -> str:
@@ -80,12 +131,3 @@ def _summary(result: BuildResult) -> str:
         else:
             parts.append(f"{name} {result.format_seconds.get(name, 0.0):.1f} s")
     return f"rebuilt in {result.seconds:.1f} s: " + ", ".join(parts)
-
-
-def _is_source_change(change: object, path: str) -> bool:
-    """Ignore our own outputs, caches and editors' swap files."""
-    name = Path(path).name
-    ignored_parts = {".typeset-cache", "output", ".git", "__pycache__", ".venv"}
-    if ignored_parts & set(Path(path).parts):
-        return False
-    return not (name.startswith(".") or name.endswith(("~", ".swp", ".partial", ".tmp")))

@@ -155,7 +155,7 @@ def check_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
         return
     first = missing[0]
     raise CitationError(
-        f"citation key '@{first}' is not in the bibliography {bibliography.source}"
+        f"citation key '@{first}' is not in the bibliography {bibliography.name}"
         f"{manuscript.also_missing(missing)}",
         path=manuscript.path,
         line=manuscript.line_of_key(first),

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from typeset import ast
+from typeset import ast, resources
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.findings import Finding
@@ -39,8 +39,9 @@ def document_json(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode()
 
 
-def styles_dir(config: Config) -> Path:
-    return config.project_dir / "styles"
+def style_file(config: Config, name: str) -> Path:
+    """The project's `styles/NAME`, else the one typeset ships (typeset/resources.py)."""
+    return resources.style_file(config.project_dir, name)
 
 
 def structure_arguments(config: Config) -> list[str]:

@@ -11,6 +11,7 @@ import importlib.metadata
 from collections.abc import Callable
 from typing import Any
 
+from typeset import resources
 from typeset.cache import file_fingerprint, fonts_fingerprint
 from typeset.config import Config
 
@@ -38,11 +39,14 @@ def config_files(*names: str) -> CacheInput:
 
 
 def style_files(pattern: str) -> CacheInput:
-    """The content of the files in the project's styles/ folder that match `pattern`."""
+    """The content of the style files matching `pattern` a build uses (the project's own
+    styles/, else the shipped ones)."""
 
     def files(config: Config) -> Any:
-        folder = config.project_dir / "styles"
-        return [(path.name, file_fingerprint(path)) for path in sorted(folder.glob(pattern))]
+        return [
+            (path.name, file_fingerprint(path))
+            for path in resources.style_files(config.project_dir, pattern)
+        ]
 
     return files
 

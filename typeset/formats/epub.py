@@ -24,7 +24,7 @@ from typeset.formats.base import (
     document_json,
     stable_identifier,
     structure_arguments,
-    styles_dir,
+    style_file,
 )
 from typeset.formats.cache_inputs import (
     config_files,
@@ -87,7 +87,7 @@ class EpubWriter:
                     "--to",
                     "epub3",
                     "--css",
-                    str(styles_dir(config) / "epub.css"),
+                    str(style_file(config, "epub.css")),
                     "--epub-cover-image",
                     str(cover),
                     # pandoc's --sandbox would refuse the stylesheet and the cover (3.9):

@@ -17,7 +17,7 @@ from typeset.cache import cache_folder
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.formats import pdf_parallel, validators
-from typeset.formats.base import document_json, structure_arguments, styles_dir
+from typeset.formats.base import document_json, structure_arguments, style_file
 from typeset.formats.cache_inputs import (
     config_fields,
     installed_fonts,
@@ -81,11 +81,12 @@ class PdfWriter:
         with timings.stage("html"):
             html = render_print_html(resolved, config)
         folder = resolved.source.folder
-        fetcher = LocalFilesOnly([folder, styles_dir(config)], allowed_urls=config.allowed_urls)
+        stylesheet = style_file(config, "print.css")
+        fetcher = LocalFilesOnly([folder, stylesheet.parent], allowed_urls=config.allowed_urls)
         book_length = pdf_parallel.is_worth_splitting(html.decode())
         options: dict[str, Any] = {
             "stylesheets": [
-                weasyprint.CSS(filename=str(styles_dir(config) / "print.css"), url_fetcher=fetcher),
+                weasyprint.CSS(filename=str(stylesheet), url_fetcher=fetcher),
                 weasyprint.CSS(string=page_setup_css(config, book_length=book_length)),
             ],
             **WEASYPRINT_OPTIONS_BY_VARIANT[config.pdf_variant],
@@ -130,7 +131,7 @@ class PdfWriter:
             base_url=str(folder) + "/",
             url_fetcher=fetcher,
             stylesheets=options["stylesheets"],
-            stylesheet_key=(styles_dir(config) / "print.css").read_text()
+            stylesheet_key=style_file(config, "print.css").read_text()
             + page_setup_css(config, book_length=True),
             options={k: v for k, v in options.items() if k != "stylesheets"},
             prepare=lambda document: setattr(
@@ -191,7 +192,7 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
             "html5",
             "--standalone",
             "--template",
-            str(styles_dir(config) / "print.html"),
+            str(style_file(config, "print.html")),
             "--section-divs",
             *body_options,
             "--sandbox",

@@ -162,22 +162,24 @@ def _protected_words(bibliography: Bibliography) -> dict[str, dict[str, frozense
     from `bibliography`. Items that already carry nocase spans (a CSL-JSON bibliography)
     need nothing.
     """
-    input_format = _BIBTEX_SUFFIXES.get(bibliography.source.suffix.lower())
     already_marked = any(
         isinstance(value, str) and _NOCASE_SPAN_OPEN.search(value)
         for item in bibliography.items
         for value in item.values()
     )
-    if input_format is None or already_marked:
+    if already_marked:
         return {}
-    try:
-        parsed = run_pandoc(
-            ["--from", input_format, "--to", "json"], bibliography.source.read_bytes()
-        )
-    except (PandocFailure, OSError) as error:
-        log.warning("cannot recover BibTeX case protection: %s", error)
-        return {}
-    references = json.loads(parsed)["meta"].get("references", {}).get("c", [])
+    references: list[Any] = []
+    for source in bibliography.files:
+        input_format = _BIBTEX_SUFFIXES.get(source.suffix.lower())
+        if input_format is None:
+            continue
+        try:
+            parsed = run_pandoc(["--from", input_format, "--to", "json"], source.read_bytes())
+        except (PandocFailure, OSError) as error:
+            log.warning("cannot recover BibTeX case protection: %s", error)
+            continue
+        references += json.loads(parsed)["meta"].get("references", {}).get("c", [])
     protected: dict[str, dict[str, frozenset[str]]] = {}
     for reference in references:
         fields = reference.get("c", {})
