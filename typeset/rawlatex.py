@@ -145,6 +145,22 @@ def page_break() -> Node:
     return {"t": "Div", "c": [["", [PAGE_BREAK_CLASS], []], []]}
 
 
+_WORD_PAGE_BREAK = '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+
+
+def page_breaks_for_word(document: dict[str, Any]) -> dict[str, Any]:
+    """For the DOCX writer, after sanitising: each page break as Word's own (the PDF's
+    stylesheet breaks the page at the empty div; a reflowable EPUB has no pages)."""
+
+    def rewrite(node: Node) -> Node | None:
+        if node["t"] == "Div" and PAGE_BREAK_CLASS in node["c"][0][1] and not node["c"][1]:
+            return {"t": "RawBlock", "c": ["openxml", _WORD_PAGE_BREAK]}
+        return None
+
+    result: dict[str, Any] = ast.transform(document, rewrite)
+    return result
+
+
 @dataclass(frozen=True)
 class Translated:
     manuscript: Manuscript
@@ -455,11 +471,17 @@ def _label_of(node: Node) -> str | None:
 def _without_labels(value: Any) -> Any:
     def rewrite_list(items: list[Any]) -> list[Any] | None:
         if any(isinstance(item, dict) and "t" in item and _label_of(item) for item in items):
-            return [
+            kept = [
                 item
                 for item in items
                 if not (isinstance(item, dict) and "t" in item and _label_of(item))
             ]
+            while kept and isinstance(kept[-1], dict) and kept[-1].get("t") in (
+                "Space",
+                "SoftBreak",
+            ):
+                kept.pop()  # "Caption \label{x}": no space left at the end
+            return kept
         return None
 
     return ast.transform(value, rewrite_list=rewrite_list)

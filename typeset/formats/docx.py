@@ -7,6 +7,7 @@ from pathlib import Path
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.crossref import equation_numbers_in_math
+from typeset.rawlatex import page_breaks_for_word
 from typeset.errors import ConfigError
 from typeset.formats import validators
 from typeset.formats.base import document_json, structure_arguments
@@ -47,7 +48,9 @@ class DocxWriter:
                 "--output",
                 str(destination),
             ],
-            document_json(docx_document(equation_numbers_in_math(resolved.document))),
+            document_json(
+                docx_document(page_breaks_for_word(equation_numbers_in_math(resolved.document)))
+            ),
             cwd=resolved.source.folder,
             source=resolved.source,
         )
