@@ -405,7 +405,7 @@ def _as_inlines(blocks: list[Node]) -> list[Node] | None:
 
 
 def _is_raw_latex(node: Node) -> bool:
-    return node["t"] in ("RawInline", "RawBlock") and node["c"][0].lower() in LATEX_FORMATS
+    return node.get("t") in ("RawInline", "RawBlock") and node["c"][0].lower() in LATEX_FORMATS
 
 
 def _spliced(blocks: list[Node], translations: dict[str, list[Node] | None]) -> list[Node]:
@@ -413,12 +413,11 @@ def _spliced(blocks: list[Node], translations: dict[str, list[Node] | None]) -> 
         return translations.get(node["c"][1]) if _is_raw_latex(node) else None
 
     def rewrite_list(items: list[Any]) -> list[Any] | None:
-        if not items or not isinstance(items[0], dict) or not any(
-            isinstance(item, dict) and _is_raw_latex(item) for item in items
+        if not any(
+            isinstance(item, dict) and item.get("t") in ("RawInline", "RawBlock", "Para", "Plain")
+            for item in items
         ):
-            if not any(isinstance(item, dict) and item.get("t") in ("Para", "Plain")
-                       for item in items):
-                return None
+            return None
         result: list[Any] = []
         changed = False
         for item in items:
