@@ -40,6 +40,7 @@ from typeset import ast
 from typeset.errors import ManuscriptError, TypesetError
 from typeset.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_input
 from typeset.manuscript import Manuscript
+from typeset.rawhtml import balanced_html
 from typeset.urls import UrlFetchError, fetch_allowed, url_is_under
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,18 @@ def restrict_resources(
     document["meta"] = meta
     _refuse_long_headings(meta, manuscript)
     document = guard.apply(document)
+    # After nh3, which may drop a lone tag (a <tr> outside a table) whose end tag remains.
+    document = balanced_html(document, _html_repair_warning(manuscript))
     return dataclasses.replace(manuscript, document=document)
+
+
+def _html_repair_warning(manuscript: Manuscript) -> Callable[[str, str], None]:
+    def warn(message: str, needle: str) -> None:
+        line = manuscript.line_containing(needle)
+        where = f"{manuscript.path}:{line}" if line else str(manuscript.path)
+        log.warning("%s: %s", where, message)
+
+    return warn
 
 
 # Title-like fields are set as one unbreakable heading on the title page, the running head
