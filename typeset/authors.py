@@ -36,8 +36,8 @@ for authors given as plain names. The schemas of other pipelines are read too:
       - uoe: University of Example          # or uoe: {name: ..., address: ...}
 
 A footnote on a name (`name: Jane Doe^[Present address: ...]`) is kept as the author's
-note, printed in the title block, not as a note of the body. `authors_of` turns all of these into one typed list;
-every writer (PDF title block, EPUB package and title page, DOCX author lines and core
+note, printed in the title block, not as a note of the body. `authors_of` turns all of
+these into one typed list; every writer (PDF title block, EPUB package and title page, DOCX author lines and core
 properties, the cover) prints from it, so none can disagree about who wrote the work.
 """
 
@@ -151,9 +151,7 @@ def _scholar_fields(fields: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _notes(value: Any) -> tuple[str, ...]:
-    return tuple(
-        ast.plain_text(node["c"]) for node in ast.walk(value) if node["t"] == "Note"
-    )
+    return tuple(ast.plain_text(node["c"]) for node in ast.walk(value) if node["t"] == "Note")
 
 
 def _author_from_map(fields: Mapping[str, Any], registry: Mapping[str, Affiliation]) -> Author:
@@ -167,9 +165,7 @@ def _author_from_map(fields: Mapping[str, Any], registry: Mapping[str, Affiliati
         name = ast.plain_text(name_value)
     attributes = fields.get("attributes")
     attribute_fields = attributes["c"] if attributes and attributes["t"] == "MetaMap" else {}
-    affiliations = fields.get(
-        "affiliations", fields.get("affiliation", fields.get("institute"))
-    )
+    affiliations = fields.get("affiliations", fields.get("affiliation", fields.get("institute")))
     return Author(
         name=name,
         affiliations=_plain_affiliations(affiliations, registry),

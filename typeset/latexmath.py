@@ -70,8 +70,9 @@ class Macros:
         if not self.definitions:
             return tex
         pattern = re.compile(
-            r"\\(" + "|".join(re.escape(name) for name in sorted(self.definitions, key=len,
-                                                                   reverse=True)) + r")(?![A-Za-z])"
+            r"\\("
+            + "|".join(re.escape(name) for name in sorted(self.definitions, key=len, reverse=True))
+            + r")(?![A-Za-z])"
         )
         for _ in range(MAX_EXPANSION_ROUNDS):
             expanded = _expand_once(tex, pattern, self.definitions)
@@ -133,15 +134,15 @@ def _definition(text: str, match: re.Match[str]) -> tuple[str, Macro, int] | Non
     command = match.group(0).strip()
     position = match.end()
     if command.startswith("\\def"):
-        name = _NAME.match(text, position)
-        if not name:
+        defined = _NAME.match(text, position)
+        if not defined:
             return None
-        parameters = re.match(r"(#\d)*", text[name.end() :])
-        count = len(parameters.group(0)) // 2 if parameters else 0
-        body = braced(text, name.end() + (len(parameters.group(0)) if parameters else 0))
-        if body is None:
+        parameters = re.match(r"(#\d)*", text[defined.end() :])
+        written = parameters.group(0) if parameters else ""
+        definition_body = braced(text, defined.end() + len(written))
+        if definition_body is None:
             return None
-        return name.group(1), Macro(count, body[0]), body[1]
+        return defined.group(1), Macro(len(written) // 2, definition_body[0]), definition_body[1]
     group = braced(text, position)
     if group is not None:
         name_text, position = group
@@ -160,9 +161,9 @@ def _definition(text: str, match: re.Match[str]) -> tuple[str, Macro, int] | Non
         star = "*" if match.group(1) else ""
         return name, Macro(0, f"\\operatorname{star}{{{body[0]}}}"), body[1]
     arguments = 0
-    count = _optional(text, position)
-    if count is not None and count[0].strip().isdigit():
-        arguments, position = int(count[0]), count[1]
+    declared = _optional(text, position)
+    if declared is not None and declared[0].strip().isdigit():
+        arguments, position = int(declared[0]), declared[1]
     default = None
     optional = _optional(text, position)
     if optional is not None:

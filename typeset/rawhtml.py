@@ -23,8 +23,21 @@ Node = dict[str, Any]
 _START = re.compile(r"^\s*<([a-zA-Z][a-zA-Z0-9-]*)\b[^<>]*?(/?)>\s*$")
 _END = re.compile(r"^\s*</([a-zA-Z][a-zA-Z0-9-]*)\s*>\s*$")
 VOID = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-     "track", "wbr"}
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
 )
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 RAW_HTML = frozenset({"html", "html5", "html4", "xhtml", "epub", "epub3"})
@@ -53,31 +66,41 @@ def balanced_html(value: Any, warn: Callable[[str, str], None]) -> Any:
             names = [open_name for open_name, _ in open_tags]
             match = name if name in names else None
             if match is None and name in HEADINGS:
-                match = next((open_name for open_name in reversed(names)
-                              if open_name in HEADINGS), None)
+                match = next(
+                    (open_name for open_name in reversed(names) if open_name in HEADINGS), None
+                )
             if match is None:
-                warn(f"raw HTML end tag </{name}> closes nothing that is open; left out",
-                     f"</{name}>")
+                warn(
+                    f"raw HTML end tag </{name}> closes nothing that is open; left out",
+                    f"</{name}>",
+                )
                 changed = True
                 continue
             while open_tags:
                 open_name, kind = open_tags.pop()
                 if open_name == match:
                     if open_name != name:
-                        warn(f"raw HTML <{open_name}> is closed by </{name}>; read as "
-                             f"</{open_name}>", f"</{name}>")
+                        warn(
+                            f"raw HTML <{open_name}> is closed by </{name}>; read as "
+                            f"</{open_name}>",
+                            f"</{name}>",
+                        )
                         changed = True
                         result.append(_end(open_name, item["t"]))
                     else:
                         result.append(item)
                     break
-                warn(f"raw HTML <{open_name}> is not closed; closed before </{name}>",
-                     f"<{open_name}")
+                warn(
+                    f"raw HTML <{open_name}> is not closed; closed before </{name}>",
+                    f"<{open_name}",
+                )
                 changed = True
                 result.append(_end(open_name, kind))
         for open_name, kind in reversed(open_tags):
-            warn(f"raw HTML <{open_name}> is not closed; closed where its block ends",
-                 f"<{open_name}")
+            warn(
+                f"raw HTML <{open_name}> is not closed; closed where its block ends",
+                f"<{open_name}",
+            )
             changed = True
             result.append(_end(open_name, kind))
         return result if changed else None

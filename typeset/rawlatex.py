@@ -111,13 +111,13 @@ KNOWN_COMMANDS = WITHOUT_CONTENT | frozenset(
     textquotedblright guillemotleft guillemotright ss ae oe aa o l i j small footnotesize
     scriptsize tiny large Large LARGE huge Huge normalsize newcommand renewcommand
     providecommand def DeclareMathOperator enquote mbox hbox fbox textcolor color
-    subfloat subcaption""".split()
+    subfloat subcaption""".split()  # noqa: SIM905 (a word list reads better as words)
 )
 KNOWN_ENVIRONMENTS = frozenset(
     """figure table equation align alignat eqnarray gather multline flalign math
     displaymath itemize enumerate description tabular tabularx longtable center quote
     quotation verbatim minipage flushleft flushright subfigure abstract lstlisting
-    minted verse""".split()
+    minted verse""".split()  # noqa: SIM905
 )
 # Label prefixes LaTeX authors use, by the Quarto kind they name.
 _KIND_PREFIXES = {
@@ -230,9 +230,9 @@ def _document_macros(document: dict[str, Any]) -> Macros:
         if node["t"] in ("RawInline", "RawBlock") and node["c"][0].lower() in LATEX_FORMATS:
             macros.absorb(node["c"][1])
     for node in ast.walk(document["blocks"]):
-        if node["t"] in ("RawInline", "RawBlock") and node["c"][0].lower() in LATEX_FORMATS:
-            macros.absorb(node["c"][1])
-        elif node["t"] == "Math":
+        if (
+            node["t"] in ("RawInline", "RawBlock") and node["c"][0].lower() in LATEX_FORMATS
+        ) or node["t"] == "Math":
             macros.absorb(node["c"][1])
     return macros
 
@@ -296,8 +296,9 @@ def _read_fragments(
         if macro.default is None
     )
     joined = preamble + f"\n\n{_SEPARATOR}\n\n".join(readable)
-    pieces = _pieces(_latex_blocks(joined))
-    if pieces is None or len(pieces) != len(readable):
+    joint = _pieces(_latex_blocks(joined))
+    pieces: list[list[Node] | None] = list(joint) if joint is not None else []
+    if len(pieces) != len(readable):
         # one fragment broke the joint run: read each on its own
         pieces = [_latex_blocks(preamble + text) for text in readable]
     for text, blocks in zip(readable, pieces, strict=True):
@@ -306,8 +307,7 @@ def _read_fragments(
         results[text] = _tidied(blocks)
         for command in _unknown_commands(text, macros):
             report.warn(
-                f"raw LaTeX \\{command} has no equivalent in the PDF, EPUB or DOCX and is left "
-                "out",
+                f"raw LaTeX \\{command} has no equivalent in the PDF, EPUB or DOCX and is left out",
                 text if len(text) < 80 else f"\\{command}",
             )
     return results
@@ -323,8 +323,12 @@ def _tidied(blocks: list[Node]) -> list[Node]:
         (identifier, classes, attributes), caption, content = node["c"]
         kept = [pair for pair in attributes if not pair[0].startswith("latex-")]
         description = _without_labels(
-            [inline for block in caption[1] if block["t"] in ("Plain", "Para")
-             for inline in block["c"]]
+            [
+                inline
+                for block in caption[1]
+                if block["t"] in ("Plain", "Para")
+                for inline in block["c"]
+            ]
         )
 
         def describe(child: Node) -> Node | None:
@@ -436,9 +440,7 @@ def _spliced(blocks: list[Node], translations: dict[str, list[Node] | None]) -> 
                 changed = True
                 continue
             if item.get("t") in ("Para", "Plain"):
-                content = [
-                    child for child in item["c"] if child["t"] not in ("Space", "SoftBreak")
-                ]
+                content = [child for child in item["c"] if child["t"] not in ("Space", "SoftBreak")]
                 if content and all(_is_raw_latex(child) for child in content):
                     parts = [translated(child) for child in content]
                     if all(part is not None for part in parts) and any(
@@ -475,9 +477,14 @@ def _without_labels(value: Any) -> Any:
                 for item in items
                 if not (isinstance(item, dict) and "t" in item and _label_of(item))
             ]
-            while kept and isinstance(kept[-1], dict) and kept[-1].get("t") in (
-                "Space",
-                "SoftBreak",
+            while (
+                kept
+                and isinstance(kept[-1], dict)
+                and kept[-1].get("t")
+                in (
+                    "Space",
+                    "SoftBreak",
+                )
             ):
                 kept.pop()  # "Caption \label{x}": no space left at the end
             return kept
@@ -542,9 +549,7 @@ class _Labeller:
         kind = block["t"]
         if kind == "Header":
             return [self.header(block)]
-        if kind == "RawBlock" and _is_raw_latex(block) and _commands(block["c"][1]) == [
-            "appendix"
-        ]:
+        if kind == "RawBlock" and _is_raw_latex(block) and _commands(block["c"][1]) == ["appendix"]:
             self.in_appendix_next = True
             return []
         if kind == "Figure":
@@ -552,7 +557,7 @@ class _Labeller:
         if kind == "Table":
             return [self.labelled(block, "tbl")]
         if kind == "Div":
-            (identifier, classes, attributes), content = block["c"]
+            identifier, content = block["c"][0][0], block["c"][1]
             tables = [child for child in content if child["t"] == "Table"]
             if identifier and identifier in self.manuscript_labels and len(tables) == 1:
                 table = tables[0]
@@ -565,8 +570,9 @@ class _Labeller:
         if kind in ("BulletList", "OrderedList"):
             items = block["c"] if kind == "BulletList" else block["c"][1]
             new_items = [self.blocks(item) for item in items]
-            return [{"t": kind, "c": new_items if kind == "BulletList" else [block["c"][0],
-                                                                            new_items]}]
+            return [
+                {"t": kind, "c": new_items if kind == "BulletList" else [block["c"][0], new_items]}
+            ]
         if kind in ("Para", "Plain"):
             return self.paragraph(block)
         return [block]
@@ -796,8 +802,7 @@ class _Leftovers:
             )
             return empty
         self.report.warn(
-            f"raw LaTeX {_shown(text)} has no equivalent in the PDF, EPUB or DOCX and is left "
-            "out",
+            f"raw LaTeX {_shown(text)} has no equivalent in the PDF, EPUB or DOCX and is left out",
             text,
         )
         return empty
@@ -813,8 +818,10 @@ def _report_other_raw(blocks: list[Node], formats: frozenset[str], report: _Repo
         if raw_format in LATEX_FORMATS or raw_format in SANITISER_REPORTS or not text.strip():
             continue
         if raw_format in HTML_FORMATS:
-            if "docx" in formats and node["t"] == "RawBlock" and not text.lstrip().startswith(
-                "<!--"
+            if (
+                "docx" in formats
+                and node["t"] == "RawBlock"
+                and not text.lstrip().startswith("<!--")
             ):
                 report.warn(
                     f"raw HTML {_shown(text)} is not part of the DOCX (Word has no HTML); "

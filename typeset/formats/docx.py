@@ -7,7 +7,6 @@ from pathlib import Path
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.crossref import equation_numbers_in_math
-from typeset.rawlatex import page_breaks_for_word
 from typeset.errors import ConfigError
 from typeset.formats import validators
 from typeset.formats.base import document_json, structure_arguments
@@ -15,6 +14,7 @@ from typeset.formats.cache_inputs import config_files
 from typeset.formats.docx_accessibility import complete_core_title
 from typeset.formats.title_block import docx_document
 from typeset.pandoc import run_pandoc
+from typeset.rawlatex import page_breaks_for_word
 
 
 class DocxWriter:

@@ -119,9 +119,7 @@ def author_blocks(meta: Meta, style: list[list[str]], classes: list[str]) -> lis
             lines.append(line)
     if block.numbered:
         for number, affiliation in enumerate(block.affiliations, start=1):
-            lines.append(
-                [{"t": "Superscript", "c": [_text(str(number))]}, _text(affiliation.text)]
-            )
+            lines.append([{"t": "Superscript", "c": [_text(str(number))]}, _text(affiliation.text)])
     for mark, text, _ in notes:
         lines.append([{"t": "Superscript", "c": [_text(mark)]}, _text(text)])
     lines += [[_text(line)] for line in _correspondence(authors, lang)]
@@ -186,7 +184,7 @@ def _correspondence(authors: tuple[Author, ...], lang: str) -> list[str]:
 
 
 def _docx_author_line(author: Author, marks: tuple[int, ...] = ()) -> list[dict[str, Any]]:
-    """"Name¹,²" (the affiliations listed after, numbered) or "Name, Affiliation"."""
+    """ "Name¹,²" (the affiliations listed after, numbered) or "Name, Affiliation"."""
     parts = [item.text for item in author.affiliations]
     if not parts and not author.orcid:
         return []
