@@ -37,8 +37,9 @@ for authors given as plain names. The schemas of other pipelines are read too:
 
 A footnote on a name (`name: Jane Doe^[Present address: ...]`) is kept as the author's
 note, printed in the title block, not as a note of the body. `authors_of` turns all of
-these into one typed list; every writer (PDF title block, EPUB package and title page, DOCX author lines and core
-properties, the cover) prints from it, so none can disagree about who wrote the work.
+these into one typed list; every writer (PDF title block, EPUB package and title page,
+DOCX author lines and core properties, the cover) prints from it, so none can disagree
+about who wrote the work.
 """
 
 from __future__ import annotations
