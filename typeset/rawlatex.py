@@ -56,7 +56,11 @@ _SEPARATOR = "TypesetFragmentEnd7F3A"
 # A fragment the reader cannot take on its own (an unbalanced group or environment) would
 # swallow its neighbours in the joint run; it is reported instead.
 _ENVIRONMENT = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}")
-_VERBATIM = re.compile(r"\\verb\*?(.).*?\1", re.S)
+_VERBATIM = re.compile(
+    r"\\verb\*?(.).*?\1|\\begin\{(verbatim|Verbatim|lstlisting|minted)\*?\}.*?\\end\{\2\*?\}",
+    re.S,
+)
+_APPENDIX = re.compile(r"\\appendix(?![A-Za-z])")
 _LATEX_LABEL = re.compile(r"\\label\s*\{([^{}]*)\}")
 _COMMAND = re.compile(r"\\([A-Za-z]+\*?|.)")
 _MATH = re.compile(
@@ -74,6 +78,9 @@ LISTS = {"listoffigures": "lof", "listoftables": "lot"}
 WITHOUT_CONTENT = frozenset(
     {
         "maketitle",  # the title block every output has
+        "bibliography",  # the references every output has
+        "bibliographystyle",
+        "printbibliography",
         "centering",
         "noindent",
         "indent",
@@ -295,16 +302,20 @@ def _read_fragments(
         for name, macro in macros.definitions.items()
         if macro.default is None
     )
-    joined = preamble + f"\n\n{_SEPARATOR}\n\n".join(readable)
+    # `\\appendix` before a chapter in one fragment: the labeller marks the headings after.
+    read = [_APPENDIX.sub("", text) if _has_appendix(text) else text for text in readable]
+    joined = preamble + f"\n\n{_SEPARATOR}\n\n".join(read)
     joint = _pieces(_latex_blocks(joined))
     pieces: list[list[Node] | None] = list(joint) if joint is not None else []
     if len(pieces) != len(readable):
         # one fragment broke the joint run: read each on its own
-        pieces = [_latex_blocks(preamble + text) for text in readable]
+        pieces = [_latex_blocks(preamble + text) for text in read]
     for text, blocks in zip(readable, pieces, strict=True):
         if blocks is None:
             continue
         results[text] = _tidied(blocks)
+        if _has_appendix(text):
+            results[text] = [{"t": "RawBlock", "c": ["latex", "\\appendix"]}, *_tidied(blocks)]
         for command in _unknown_commands(text, macros):
             report.warn(
                 f"raw LaTeX \\{command} has no equivalent in the PDF, EPUB or DOCX and is left out",
@@ -343,6 +354,10 @@ def _tidied(blocks: list[Node]) -> list[Node]:
     return tidied
 
 
+def _has_appendix(text: str) -> bool:
+    return bool(_APPENDIX.search(_VERBATIM.sub("", text)))
+
+
 def _page_level(text: str) -> bool:
     """Only commands about pages and lists (`\\newpage`, `\\tableofcontents`...): mapped
     by `_Leftovers`, as pandoc's reader would drop them without a trace."""
@@ -352,7 +367,7 @@ def _page_level(text: str) -> bool:
 
 def _unknown_commands(text: str, macros: Macros) -> list[str]:
     """Commands of `text` (outside math and verbatim) whose meaning no output carries."""
-    text = _VERBATIM.sub("", text)
+    text = _APPENDIX.sub("", _VERBATIM.sub("", text))
     text = _MATH.sub("", text)
     unknown: dict[str, None] = {}
     for match in _COMMAND.finditer(text):
