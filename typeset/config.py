@@ -386,6 +386,15 @@ def _front_matter_options(manuscript: Path) -> dict[str, tuple[Any, str]]:
                 hint=f"fix '{key}' at that line: {OPTIONS[declared.option].doc}",
             ) from None
         found[declared.option] = (typed, f"{manuscript}:{line}")
+    if "toc" not in found:  # `\tableofcontents` in the body asks for one too (issue 25)
+        from typeset.rawlatex import contents_line
+
+        try:
+            contents = contents_line(manuscript.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            contents = None  # the manuscript's reader reports it
+        if contents is not None:
+            found["toc"] = (True, f"{manuscript}:{contents}")
     return found
 
 

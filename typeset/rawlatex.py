@@ -38,7 +38,7 @@ from typing import Any
 from typeset import ast
 from typeset.crossref import equation_span
 from typeset.errors import CitationError, TypesetError
-from typeset.latexmath import Macros, PreparedEquation, prepared
+from typeset.latexmath import Macros, PreparedEquation, braced, prepared
 from typeset.manuscript import Manuscript
 from typeset.pandoc import PandocFailure, run_pandoc
 
@@ -168,12 +168,22 @@ def page_breaks_for_word(document: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+_CONTENTS = re.compile(r"^[ \t]*\\tableofcontents\b", re.M)
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
+
+
+def contents_line(text: str) -> int | None:
+    """The line of a `\\tableofcontents` on a line of its own (outside code fences): the
+    manuscript asks for a table of contents, as `toc: true` does."""
+    match = _CONTENTS.search(_FENCE.sub(lambda fence: "\n" * fence.group(0).count("\n"), text))
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
 @dataclass(frozen=True)
 class Translated:
     manuscript: Manuscript
     # `\\ref{x}` naming no `\\label{x}`: errors, warnings in a draft (as missing labels).
     problems: tuple[TypesetError, ...] = ()
-    contents_requested: bool = False  # `\\tableofcontents` was written
 
 
 def translated_latex(manuscript: Manuscript, *, formats: Iterable[str] = ()) -> Translated:
@@ -191,6 +201,8 @@ def translated_latex(manuscript: Manuscript, *, formats: Iterable[str] = ()) -> 
     blocks = ast.transform(blocks, finisher.rewrite)
     _report_other_raw(blocks, frozenset(formats), report)
     meta = dict(document["meta"])
+    if _only_math_preamble(meta.get("header-includes"), macros):
+        del meta["header-includes"]  # every definition is applied: nothing is lost
     for key in finisher.lists:
         meta.setdefault(key, {"t": "MetaBool", "c": True})
     if blocks is document["blocks"] and meta == document["meta"]:
@@ -199,7 +211,6 @@ def translated_latex(manuscript: Manuscript, *, formats: Iterable[str] = ()) -> 
     return Translated(
         dataclasses.replace(manuscript, document=translated),
         tuple(labeller.problems),
-        finisher.contents_requested,
     )
 
 
@@ -242,6 +253,56 @@ def _document_macros(document: dict[str, Any]) -> Macros:
         ) or node["t"] == "Math":
             macros.absorb(node["c"][1])
     return macros
+
+
+# Packages whose commands every output supports through this stage and typeset/latexmath.py.
+SUPPORTED_PACKAGES = frozenset(
+    {
+        "amsmath",
+        "amssymb",
+        "amsfonts",
+        "bm",
+        "mathtools",
+        "mhchem",
+        "graphicx",
+        "hyperref",
+        "cleveref",
+        "natbib",
+        "biblatex",
+        "url",
+        "xcolor",
+        "booktabs",
+        "longtable",
+        "inputenc",
+        "fontenc",
+        "babel",
+        "csquotes",
+        "float",
+    }
+)
+_PACKAGE = re.compile(r"\\usepackage\s*(?:\[[^\]]*\])?\s*\{([^{}]*)\}")
+
+
+def _only_math_preamble(value: Any, macros: Macros) -> bool:
+    """`header-includes` holding only macro definitions (applied here) and packages every
+    output supports: dropping it loses nothing, so the sanitiser need not warn."""
+    if value is None:
+        return False
+    for node in ast.walk(value):
+        if node["t"] in ("Str", "Code"):
+            return False
+        if node["t"] in ("RawInline", "RawBlock"):
+            if node["c"][0].lower() not in LATEX_FORMATS:
+                return False
+            rest = Macros().absorb(node["c"][1])
+            for match in _PACKAGE.finditer(rest):
+                if any(
+                    name.strip() not in SUPPORTED_PACKAGES for name in match.group(1).split(",")
+                ):
+                    return False
+            if _PACKAGE.sub("", rest).strip():
+                return False
+    return True
 
 
 # --- step 1: pandoc's LaTeX reader on every fragment ---------------------------------------
@@ -303,7 +364,10 @@ def _read_fragments(
         if macro.default is None
     )
     # `\\appendix` before a chapter in one fragment: the labeller marks the headings after.
-    read = [_APPENDIX.sub("", text) if _has_appendix(text) else text for text in readable]
+    read = [
+        _chemistry_as_math(_APPENDIX.sub("", text) if _has_appendix(text) else text)
+        for text in readable
+    ]
     joined = preamble + f"\n\n{_SEPARATOR}\n\n".join(read)
     joint = _pieces(_latex_blocks(joined))
     pieces: list[list[Node] | None] = list(joint) if joint is not None else []
@@ -354,6 +418,24 @@ def _tidied(blocks: list[Node]) -> list[Node]:
     return tidied
 
 
+_CHEMISTRY = re.compile(r"\\ce(?![A-Za-z])")
+
+
+def _chemistry_as_math(text: str) -> str:
+    """mhchem's `\\ce{...}` in running text, as math: latexmath sets it in every format."""
+    if "\\ce" not in text or _MATH.search(text):
+        return text
+    parts: list[str] = []
+    position = 0
+    for match in _CHEMISTRY.finditer(text):
+        group = braced(text, match.end())
+        if match.start() < position or group is None:
+            continue
+        parts += [text[position : match.start()], f"$\\ce{{{group[0]}}}$"]
+        position = group[1]
+    return "".join(parts) + text[position:]
+
+
 def _has_appendix(text: str) -> bool:
     return bool(_APPENDIX.search(_VERBATIM.sub("", text)))
 
@@ -373,6 +455,8 @@ def _unknown_commands(text: str, macros: Macros) -> list[str]:
     for match in _COMMAND.finditer(text):
         name = match.group(1).rstrip("*")
         if not name[:1].isalpha() or name in KNOWN_COMMANDS or name in macros.definitions:
+            continue
+        if name == "ce":  # set as math (`_chemistry_as_math`)
             continue
         unknown.setdefault(name, None)
     for match in _ENVIRONMENT.finditer(text):
@@ -788,7 +872,6 @@ class _Leftovers:
     def __init__(self, report: _Reporter) -> None:
         self.report = report
         self.lists: list[str] = []
-        self.contents_requested = False
 
     def rewrite(self, node: Node) -> Node | None:
         if not _is_raw_latex(node):
@@ -803,8 +886,7 @@ class _Leftovers:
             self.lists.append(LISTS[first])
             return empty
         if first == "tableofcontents" and len(commands) == 1:
-            self.contents_requested = True
-            return empty
+            return empty  # the config turned `toc` on (typeset/config.py, contents_line)
         if all(command.rstrip("*") in WITHOUT_CONTENT for command in commands):
             return empty
         if node["t"] == "RawBlock" and all(command in PAGE_BREAKS for command in commands):
