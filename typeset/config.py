@@ -21,7 +21,7 @@ import yaml
 from typeset.citations import engine_names
 from typeset.errors import ConfigError
 from typeset.formats import format_names
-from typeset.limits import MAX_CONFIG_BYTES, bounded_yaml, read_input
+from typeset.limits import MAX_CONFIG_BYTES, MAX_MANUSCRIPT_BYTES, bounded_yaml, read_input
 
 DEFAULT_CONFIG_NAME = "typeset.yaml"
 # The registries in typeset/formats/__init__.py and typeset/citations/__init__.py.
@@ -389,10 +389,13 @@ def _front_matter_options(manuscript: Path) -> dict[str, tuple[Any, str]]:
     if "toc" not in found:  # `\tableofcontents` in the body asks for one too (issue 25)
         from typeset.rawlatex import contents_line
 
+        contents = None  # what cannot be read here, the manuscript's reader reports
         try:
-            contents = contents_line(manuscript.read_text(encoding="utf-8", errors="replace"))
+            # A regular file of bounded size only: never block on a FIFO or a device.
+            if manuscript.is_file() and manuscript.stat().st_size <= MAX_MANUSCRIPT_BYTES:
+                contents = contents_line(manuscript.read_text(encoding="utf-8", errors="replace"))
         except OSError:
-            contents = None  # the manuscript's reader reports it
+            pass
         if contents is not None:
             found["toc"] = (True, f"{manuscript}:{contents}")
     return found
