@@ -19,9 +19,27 @@ schema (https://quarto.org/docs/journals/authors.html):
         name: Institute of Things
 
 and the shorthands `affiliation: ...` on an author, or at the top level (with `institute`)
-for authors given as plain names. `authors_of` turns all of these into one typed list;
-every writer (PDF title block, EPUB package and title page, DOCX author lines and core
-properties, the cover) prints from it, so none can disagree about who wrote the work.
+for authors given as plain names. The schemas of other pipelines are read too:
+
+    authors:                                # JOSS (and rOpenSci, Manubot's `authors`)
+      - name: Jane Doe
+        affiliation: "1, 2"                 # indexes into the top-level list
+        equal-contrib: true
+        corresponding: true
+    affiliations:
+      - name: University of Example
+        index: 1
+    author:                                 # pandoc-scholar: name -> fields
+      - Jane Doe:
+          institute: [uoe]
+    institute:
+      - uoe: University of Example          # or uoe: {name: ..., address: ...}
+
+A footnote on a name (`name: Jane Doe^[Present address: ...]`) is kept as the author's
+note, printed in the title block, not as a note of the body. `authors_of` turns all of
+these into one typed list; every writer (PDF title block, EPUB package and title page,
+DOCX author lines and core properties, the cover) prints from it, so none can disagree
+about who wrote the work.
 """
 
 from __future__ import annotations
@@ -57,6 +75,8 @@ class Author:
     orcid: str = ""  # the bare iD, 0000-0002-1825-0097
     email: str = ""
     corresponding: bool = False
+    equal_contribution: bool = False
+    notes: tuple[str, ...] = ()  # footnotes on the name, as text
 
     @property
     def orcid_url(self) -> str:
@@ -69,14 +89,19 @@ def authors_of(meta: Mapping[str, Any]) -> tuple[Author, ...]:
     if author is None:
         return ()
     items = author["c"] if author["t"] == "MetaList" else [author]
-    registry = _affiliation_registry(meta.get("affiliations"))
+    registry = {
+        **_affiliation_registry(meta.get("institute")),
+        **_affiliation_registry(meta.get("affiliations")),
+    }
     shared = _plain_affiliations(meta.get("affiliation", meta.get("institute")), registry)
+    if any(item["t"] == "MetaMap" for item in items) and meta.get("institute") is not None:
+        shared = ()  # pandoc-scholar: `institute` is a registry, referred to by id
     authors = []
     for item in items:
         if item["t"] == "MetaMap":
-            found = _author_from_map(item["c"], registry)
+            found = _author_from_map(_scholar_fields(item["c"]), registry)
         else:
-            found = Author(ast.plain_text(item), shared)
+            found = Author(ast.plain_text(item), shared, notes=_notes(item))
         if found.name:
             authors.append(found)
     return tuple(authors)
@@ -117,6 +142,19 @@ def title_block(authors: tuple[Author, ...]) -> TitleBlock:
     return TitleBlock(authors, tuple(affiliations), tuple(marks))
 
 
+def _scholar_fields(fields: Mapping[str, Any]) -> Mapping[str, Any]:
+    """pandoc-scholar writes an author as a one-key map, name -> fields."""
+    if "name" not in fields and len(fields) == 1:
+        name, value = next(iter(fields.items()))
+        if value["t"] == "MetaMap":
+            return {"name": {"t": "MetaString", "c": name}, **value["c"]}
+    return fields
+
+
+def _notes(value: Any) -> tuple[str, ...]:
+    return tuple(ast.plain_text(node["c"]) for node in ast.walk(value) if node["t"] == "Note")
+
+
 def _author_from_map(fields: Mapping[str, Any], registry: Mapping[str, Affiliation]) -> Author:
     name_value = fields.get("name")
     if name_value is not None and name_value["t"] == "MetaMap":
@@ -128,7 +166,7 @@ def _author_from_map(fields: Mapping[str, Any], registry: Mapping[str, Affiliati
         name = ast.plain_text(name_value)
     attributes = fields.get("attributes")
     attribute_fields = attributes["c"] if attributes and attributes["t"] == "MetaMap" else {}
-    affiliations = fields.get("affiliations", fields.get("affiliation"))
+    affiliations = fields.get("affiliations", fields.get("affiliation", fields.get("institute")))
     return Author(
         name=name,
         affiliations=_plain_affiliations(affiliations, registry),
@@ -136,6 +174,9 @@ def _author_from_map(fields: Mapping[str, Any], registry: Mapping[str, Affiliati
         email=ast.plain_text(fields.get("email")),
         corresponding=_true(fields.get("corresponding"))
         or _true(attribute_fields.get("corresponding")),
+        equal_contribution=_true(fields.get("equal-contrib"))
+        or _true(attribute_fields.get("equal-contributor")),
+        notes=_notes(name_value),
     )
 
 
@@ -146,8 +187,19 @@ def _affiliation_registry(value: Any) -> dict[str, Affiliation]:
         return registry
     items = value["c"] if value["t"] == "MetaList" else [value]
     for item in items:
-        if item["t"] == "MetaMap" and "id" in item["c"]:
-            registry[ast.plain_text(item["c"]["id"])] = _affiliation_from_map(item["c"])
+        if item["t"] != "MetaMap":
+            continue
+        fields = item["c"]
+        key = fields.get("id", fields.get("index"))
+        if key is not None:  # Quarto's id, JOSS's index
+            registry[ast.plain_text(key)] = _affiliation_from_map(fields)
+        elif len(fields) == 1:  # pandoc-scholar: id -> name, or id -> {name, address}
+            identifier, value = next(iter(fields.items()))
+            registry[identifier] = (
+                _affiliation_from_map(value["c"])
+                if value["t"] == "MetaMap"
+                else Affiliation(ast.plain_text(value))
+            )
     return registry
 
 
@@ -166,7 +218,10 @@ def _plain_affiliations(value: Any, registry: Mapping[str, Affiliation]) -> tupl
                 found.append(_affiliation_from_map(fields))
         else:
             text = ast.plain_text(item)
-            if text:
+            parts = [part.strip() for part in text.split(",")]
+            if len(parts) > 1 and all(part in registry for part in parts):
+                found.extend(registry[part] for part in parts)  # JOSS: "1, 2"
+            elif text:
                 found.append(registry.get(text, Affiliation(text)))
     return tuple(dict.fromkeys(found))
 

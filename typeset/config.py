@@ -22,7 +22,7 @@ import yaml
 from typeset.citations import engine_names
 from typeset.errors import ConfigError
 from typeset.formats import format_names
-from typeset.limits import MAX_CONFIG_BYTES, bounded_yaml, read_input
+from typeset.limits import MAX_CONFIG_BYTES, MAX_MANUSCRIPT_BYTES, bounded_yaml, read_input
 from typeset.resources import shipped_counterpart
 
 DEFAULT_CONFIG_NAME = "typeset.yaml"
@@ -414,6 +414,18 @@ def _front_matter_options(
             declared.option, typed, str(key), manuscript, line, [project_dir, manuscript.parent]
         )
         found[declared.option] = (typed, f"{manuscript}:{line}")
+    if "toc" not in found:  # `\tableofcontents` in the body asks for one too (issue 25)
+        from typeset.rawlatex import contents_line
+
+        contents = None  # what cannot be read here, the manuscript's reader reports
+        try:
+            # A regular file of bounded size only: never block on a FIFO or a device.
+            if manuscript.is_file() and manuscript.stat().st_size <= MAX_MANUSCRIPT_BYTES:
+                contents = contents_line(manuscript.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            pass
+        if contents is not None:
+            found["toc"] = (True, f"{manuscript}:{contents}")
     return found
 
 

@@ -47,6 +47,7 @@ KIND_TERMS: dict[str, str] = {
 FLOAT_KINDS = ("fig", "tbl")
 LABEL = re.compile(r"^(fig|tbl|eq|sec)-\S+$")
 EQUATION_LABEL = re.compile(r"^\{#(eq-[^\s}]+)\}$")
+EQUATION_TAG = re.compile(r"\\tag\*?\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
 UNNUMBERED_CLASSES = frozenset({"unnumbered"})
 
 
@@ -465,8 +466,14 @@ class _Numberer:
                 )
                 if match:
                     label = match.group(1)
-                    self.counts["eq"] += 1
-                    number = str(self.counts["eq"])
+                    tag = EQUATION_TAG.search(node["c"][1])
+                    if tag:  # `\tag{A}`: the author's number, the count goes on
+                        number = tag.group(1).strip()
+                        tex = EQUATION_TAG.sub("", node["c"][1]).strip()
+                        node = {"t": "Math", "c": [node["c"][0], tex]}
+                    else:
+                        self.counts["eq"] += 1
+                        number = str(self.counts["eq"])
                     self.register(label, Target("eq", number))
                     result.append(_equation(label, node, number))
                     index = after + 1
@@ -488,6 +495,11 @@ def _figure_id_on_div(node: Node) -> Node | None:
     identifier, classes, attributes = node["c"][0]
     figure = {"t": "Figure", "c": [["", classes, attributes], *node["c"][1:]]}
     return {"t": "Div", "c": [[identifier, ["float"], []], [figure]]}
+
+
+def equation_span(label: str, math: Node, number: str) -> Node:
+    """A display equation with its number beside it; `label` may be empty (a `\\tag`)."""
+    return _equation(label, math, number)
 
 
 def _equation(label: str, math: Node, number: str) -> Node:

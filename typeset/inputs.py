@@ -21,6 +21,7 @@ from typeset.errors import StyleError, TypesetError
 from typeset.frontmatter import declared_language, warn_about_keys_not_acted_on
 from typeset.manuscript import Manuscript, read_manuscript
 from typeset.quarto.layout import with_layouts
+from typeset.rawlatex import translated_latex
 from typeset.references import Bibliography, inline_references, merged, read_bibliographies
 from typeset.sanitize import restrict_resources
 from typeset.styles import CslStyle, resolve_style
@@ -40,6 +41,8 @@ class Inputs:
     draft: bool
     # Quarto cross-references (`@fig-x`) naming no label and no bibliography entry.
     missing_labels: tuple[str, ...] = ()
+    # `\ref{x}` written in raw LaTeX naming no `\label{x}` (typeset/rawlatex.py).
+    latex_problems: tuple[TypesetError, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,11 @@ def read_inputs(
     style = configured_style(config)
     if sources is None:
         sources = read_sources(config, cache=cache)
+    # Raw LaTeX made the document's own (links, images, references) before the sanitiser
+    # and the cross-references see it, so both treat it like its Markdown spelling.
+    latex = translated_latex(sources.manuscript, formats=config.formats)
     manuscript = restrict_resources(
-        sources.manuscript,
+        latex.manuscript,
         allowed_roots=[config.manuscript.parent, config.project_dir],
         allowed_urls=config.allowed_urls,
         draft=config.missing_citations != "error",
@@ -115,6 +121,7 @@ def read_inputs(
         style=style,
         draft=config.missing_citations != "error",
         missing_labels=missing_labels,
+        latex_problems=latex.problems,
     )
 
 
@@ -124,6 +131,7 @@ def check_citation_keys(inputs: Inputs) -> None:
     problems: list[TypesetError] = []
     if inputs.missing_labels:
         problems.append(missing_label_error(inputs.manuscript, inputs.missing_labels))
+    problems.extend(inputs.latex_problems)
     try:
         check_citations(inputs.manuscript, inputs.bibliography)
     except TypesetError as error:

@@ -120,8 +120,16 @@ class Manuscript:
         return f" (also missing: {where})"
 
     def line_of_key(self, key: str) -> int | None:
-        """The first source line that cites `key` (pandoc's AST has no positions)."""
-        pattern = re.compile(r"@\{?" + re.escape(key) + r"(?![\w:.#$%&+?<>~/-]*\w)")
+        """The first source line that cites `key` (pandoc's AST has no positions), as
+        `@key` or in a LaTeX citation command."""
+        escaped = re.escape(key)
+        pattern = re.compile(
+            r"@\{?" + escaped + r"(?![\w:.#$%&+?<>~/-]*\w)"
+            # or LaTeX's \cite{a,key}, \citep[p. 3]{key} (typeset/rawlatex.py reads them)
+            r"|\\[A-Za-z]*cite[A-Za-z]*\*?(?:\[[^\]]*\]){0,2}\{[^}]*?(?<![\w:.-])"
+            + escaped
+            + r"(?![\w:.-])"
+        )
         for number, line in enumerate(self.text.splitlines(), start=1):
             if pattern.search(line):
                 return number

@@ -41,6 +41,7 @@ from typeset.errors import ManuscriptError, TypesetError
 from typeset.frontmatter import FRONT_MATTER_OPTIONS
 from typeset.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_input
 from typeset.manuscript import Manuscript
+from typeset.rawhtml import balanced_html
 from typeset.urls import UrlFetchError, fetch_allowed, url_is_under
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,18 @@ def restrict_resources(
     document["meta"] = meta
     _refuse_long_headings(meta, manuscript)
     document = guard.apply(document)
+    # After nh3, which may drop a lone tag (a <tr> outside a table) whose end tag remains.
+    document = balanced_html(document, _html_repair_warning(manuscript))
     return dataclasses.replace(manuscript, document=document)
+
+
+def _html_repair_warning(manuscript: Manuscript) -> Callable[[str, str], None]:
+    def warn(message: str, needle: str) -> None:
+        line = manuscript.line_containing(needle)
+        where = f"{manuscript.path}:{line}" if line else str(manuscript.path)
+        log.warning("%s: %s", where, message)
+
+    return warn
 
 
 # Title-like fields are set as one unbreakable heading on the title page, the running head
@@ -496,7 +508,9 @@ def _visible_difference(cleaned: str, original: str) -> bool:
     def normal(html: str) -> str:
         return re.sub(r"\s+|/>|>", "", html.replace("'", '"')).lower()
 
-    return normal(cleaned) != normal(original)
+    # A comment is the author's note to self: removing it is no news (issue 25).
+    uncommented = re.sub(r"<!--.*?(?:-->|$)", "", original, flags=re.S)
+    return normal(cleaned) != normal(uncommented)
 
 
 def _attribute_value(name: str, value: str) -> str | None:

@@ -15,6 +15,7 @@ from typeset.formats.docx_accessibility import complete_core_title
 from typeset.formats.title_block import docx_document
 from typeset.pandoc import run_pandoc
 from typeset.quarto.word import for_word
+from typeset.rawlatex import page_breaks_for_word
 
 
 class DocxWriter:
@@ -48,7 +49,11 @@ class DocxWriter:
                 "--output",
                 str(destination),
             ],
-            document_json(docx_document(for_word(equation_numbers_in_math(resolved.document)))),
+            document_json(
+                docx_document(
+                    for_word(page_breaks_for_word(equation_numbers_in_math(resolved.document)))
+                )
+            ),
             cwd=resolved.source.folder,
             source=resolved.source,
         )

@@ -40,7 +40,7 @@ from typeset.formats.epub_accessibility import (
     survey,
 )
 from typeset.formats.epub_package import finish_epub
-from typeset.formats.title_block import epub_meta
+from typeset.formats.title_block import author_blocks, epub_meta
 from typeset.headings import with_top_heading_level
 from typeset.pandoc import run_pandoc
 
@@ -148,6 +148,8 @@ def epub_document(
             FALLBACK_LANGUAGE,
         )
         meta["lang"] = ast.meta_value(FALLBACK_LANGUAGE)
+    # pandoc's title page shows the names only: affiliations and notes open the text.
+    document["blocks"] = [*author_blocks(meta, [], ["title-authors"]), *document["blocks"]]
     document["meta"] = meta = epub_meta(meta)
     # Stores and reading systems key editions on the identifier: pandoc's default is
     # random per build.

@@ -28,7 +28,12 @@ def print_meta(meta: Meta) -> Meta:
     completed = dict(meta)
     lang = ast.plain_text(meta.get("lang"))
     block = title_block(authors_of(meta))
+    notes = author_notes(block.authors, lang)
     if block.authors:
+        # Plain names: a footnote on a name is a note of the title block (below), not an
+        # orphan note pandoc would put after the bibliography.
+        completed["author"] = names_as_meta(block.authors)
+        completed.pop("authors", None)
         completed["title-authors"] = {
             "t": "MetaList",
             "c": [
@@ -43,6 +48,9 @@ def print_meta(meta: Meta) -> Meta:
                         ),
                         "orcid": author.orcid,
                         "orcid-url": author.orcid_url,
+                        "note-marks": ",".join(
+                            mark for mark, text, who in notes if author.name in who
+                        ),
                         "corresponding": author.corresponding and bool(author.email),
                     }
                 )
@@ -59,10 +67,66 @@ def print_meta(meta: Meta) -> Meta:
     correspondence = _correspondence(block.authors, lang)
     if correspondence:
         completed["title-correspondence"] = ast.meta_value(correspondence)
+    if notes:
+        completed["title-notes"] = ast.meta_value(
+            [{"mark": mark, "text": text} for mark, text, _ in notes]
+        )
     shown = display_date(meta)
     if shown:
         completed["date"] = ast.meta_value(shown)
     return completed
+
+
+# Marks of the title block's notes (equal contribution, notes on names): symbols, as
+# journals use, so they cannot be read as affiliation numbers.
+NOTE_MARKS = ("\u2020", "\u2021", "\u00a7", "\u00b6", "\u2016")
+
+
+def author_notes(authors: tuple[Author, ...], lang: str) -> list[tuple[str, str, set[str]]]:
+    """(mark, text, names it belongs to) for the equal-contribution note and each note on
+    an author's name, in order."""
+    notes: list[tuple[str, str, set[str]]] = []
+    equal = {author.name for author in authors if author.equal_contribution}
+    if equal:
+        notes.append(("", term(lang, "equal-contribution"), equal))
+    for author in authors:
+        for text in author.notes:
+            notes.append(("", text, {author.name}))
+    return [
+        (NOTE_MARKS[index % len(NOTE_MARKS)] * (index // len(NOTE_MARKS) + 1), text, who)
+        for index, (_, text, who) in enumerate(notes)
+    ]
+
+
+def author_blocks(meta: Meta, style: list[list[str]], classes: list[str]) -> list[dict[str, Any]]:
+    """The authors' affiliations, ORCID iDs, notes and correspondence as paragraphs, for
+    the outputs whose own title page shows names only (DOCX, EPUB)."""
+    authors = authors_of(meta)
+    if not authors:
+        return []
+    lang = ast.plain_text(meta.get("lang"))
+    block = title_block(authors)
+    notes = author_notes(authors, lang)
+    lines: list[list[dict[str, Any]]] = []
+    for author, marks in zip(block.authors, block.marks, strict=True):
+        line = _docx_author_line(author, marks if block.numbered else ())
+        own = [mark for mark, _, who in notes if author.name in who]
+        if own:
+            line = line or [_text(author.name)]
+            after_marks = 2 if block.numbered and marks else 1
+            line.insert(after_marks, {"t": "Superscript", "c": [_text(",".join(own))]})
+        if line:
+            lines.append(line)
+    if block.numbered:
+        for number, affiliation in enumerate(block.affiliations, start=1):
+            lines.append([{"t": "Superscript", "c": [_text(str(number))]}, _text(affiliation.text)])
+    for mark, text, _ in notes:
+        lines.append([{"t": "Superscript", "c": [_text(mark)]}, _text(text)])
+    lines += [[_text(line)] for line in _correspondence(authors, lang)]
+    paragraphs = [{"t": "Para", "c": line} for line in lines if line]
+    if not paragraphs:
+        return []
+    return [{"t": "Div", "c": [["", classes, style], paragraphs]}]
 
 
 def epub_meta(meta: Meta) -> Meta:
@@ -72,7 +136,7 @@ def epub_meta(meta: Meta) -> Meta:
         completed["author"] = names_as_meta(authors)
     else:
         completed.pop("author", None)
-    for field in ("affiliation", "affiliations", "institute"):
+    for field in ("authors", "affiliation", "affiliations", "institute"):
         completed.pop(field, None)  # pandoc would print them as "true"
     if "date" in meta:
         text = ast.plain_text(meta["date"])
@@ -90,15 +154,9 @@ def docx_document(document: dict[str, Any]) -> dict[str, Any]:
     authors = authors_of(meta)
     blocks = document["blocks"]
     if authors:
+        blocks = [*author_blocks(meta, [["custom-style", "Affiliation"]], []), *blocks]
         meta["author"] = names_as_meta(authors)
-        lines = [_docx_author_line(author) for author in authors]
-        lang = ast.plain_text(meta.get("lang"))
-        lines += [[_text(line)] for line in _correspondence(authors, lang)]
-        paragraphs = [{"t": "Para", "c": line} for line in lines if line]
-        if paragraphs:
-            style = [["custom-style", "Affiliation"]]
-            blocks = [{"t": "Div", "c": [["", [], style], paragraphs]}, *blocks]
-    for field in ("affiliation", "affiliations", "institute"):
+    for field in ("authors", "affiliation", "affiliations", "institute"):
         meta.pop(field, None)
     shown = display_date(meta)
     if shown:
@@ -125,11 +183,16 @@ def _correspondence(authors: tuple[Author, ...], lang: str) -> list[str]:
     ]
 
 
-def _docx_author_line(author: Author) -> list[dict[str, Any]]:
+def _docx_author_line(author: Author, marks: tuple[int, ...] = ()) -> list[dict[str, Any]]:
+    """ "Name¹,²" (the affiliations listed after, numbered) or "Name, Affiliation"."""
     parts = [item.text for item in author.affiliations]
     if not parts and not author.orcid:
         return []
-    inlines: list[dict[str, Any]] = [_text(f"{author.name}: " + "; ".join(parts))]
+    inlines: list[dict[str, Any]] = [_text(author.name)]
+    if marks:
+        inlines.append({"t": "Superscript", "c": [_text(",".join(map(str, marks)))]})
+    elif parts:
+        inlines.append(_text(", " + "; ".join(parts)))
     if author.orcid:
         link = {
             "t": "Link",
