@@ -14,8 +14,10 @@ SYSTEM_PACKAGES=(
   fonts-sil-charis fonts-noto-cjk fonts-dejavu-core
   # Times-compatible metrics for the manuscript DOCX when LibreOffice opens it
   fonts-liberation2
-  # Reading and checking PDFs (tests and --check)
+  # Reading and checking PDFs (tests and --check); PDF figures to SVG (typeset/figures.py)
   poppler-utils qpdf
+  # EPS figures: converted to PDF under -dSAFER (typeset/figures.py)
+  ghostscript
   # EPUBCheck runs on Java
   default-jre-headless
   # Opening DOCX in a real word processor (tests)

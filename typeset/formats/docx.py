@@ -13,6 +13,7 @@ from typeset.formats.base import document_json, structure_arguments
 from typeset.formats.cache_inputs import config_files
 from typeset.formats.docx_accessibility import complete_core_title
 from typeset.formats.title_block import docx_document
+from typeset.media import media_folder, with_raster_renditions
 from typeset.pandoc import run_pandoc
 
 
@@ -32,6 +33,10 @@ class DocxWriter:
                 path=reference,
                 hint="set 'docx_reference' to a .docx in styles/",
             )
+        media = media_folder(config.project_dir)
+        media.mkdir(parents=True, exist_ok=True)
+        # Word shows SVG only since 2016: a figure converted from PDF or EPS gets its PNG.
+        document = with_raster_renditions(resolved.document, media)
         run_pandoc(
             [
                 "--from",
@@ -41,14 +46,17 @@ class DocxWriter:
                 "--reference-doc",
                 str(reference),
                 *structure_arguments(config),
-                # Images arrive embedded (typeset.sanitize.seal_for_writers): pandoc may
-                # read nothing but the reference document.
-                "--sandbox",
+                # No --sandbox: it would refuse the figures too. The document arrives
+                # sealed (typeset.sanitize.seal_for_writers): its only images are files of
+                # the build's media folder, and raw OpenXML is gone; anything relative is
+                # resolved in that folder.
+                "--resource-path",
+                str(media),
                 "--output",
                 str(destination),
             ],
-            document_json(docx_document(equation_numbers_in_math(resolved.document))),
-            cwd=resolved.source.folder,
+            document_json(docx_document(equation_numbers_in_math(document))),
+            cwd=media,
             source=resolved.source,
         )
         # Word's accessibility checker wants a title; the EPUB falls back to the file name too.

@@ -33,6 +33,7 @@ from typeset.formats.title_block import print_meta
 from typeset.formats.weasyprint_cffi import arrays_parsed_once
 from typeset.formats.weasyprint_footnotes import measure_footnotes_one_by_one
 from typeset.headings import heading_shift
+from typeset.media import media_folder
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
 
@@ -79,7 +80,12 @@ class PdfWriter:
         with timings.stage("html"):
             html = render_print_html(resolved, config)
         folder = resolved.source.folder
-        fetcher = LocalFilesOnly([folder, styles_dir(config)], allowed_urls=config.allowed_urls)
+        # The figures are read from the build's media folder (typeset.media), where the
+        # last sanitising pass put them.
+        fetcher = LocalFilesOnly(
+            [folder, styles_dir(config), media_folder(config.project_dir)],
+            allowed_urls=config.allowed_urls,
+        )
         book_length = pdf_parallel.is_worth_splitting(html.decode())
         options: dict[str, Any] = {
             "stylesheets": [
