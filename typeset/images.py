@@ -266,7 +266,8 @@ def _check_element(tag: str, attributes: dict[str, str], text: str, depth: int) 
     if local == "style":
         _check_css(text, "its stylesheet")
     if local in ANIMATION_ELEMENTS:
-        target = _local(attributes.get("attributeName", "")).lower()
+        # "xlink:href" as written (a prefix, not a {namespace}), or "href"
+        target = _local(attributes.get("attributeName", "")).rsplit(":", 1)[-1].strip().lower()
         if target == "href" or target.startswith("on"):
             raise ImageRefused(f"an <{local}> animation sets {target} (a link or a handler)")
     _check_attributes(local, attributes, depth, editor_metadata=False)

@@ -53,8 +53,8 @@ from typeset.formats.math_svg import render_meanwhile, start_mathjax_early
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
 from typeset.interrupts import signals_deferred
 from typeset.manuscript import Manuscript
-from typeset.media import media_folder
 from typeset.mathjax import discard_warm
+from typeset.media import media_folder
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.presentation import for_readers

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
@@ -12,6 +14,7 @@ from typeset.formats import validators
 from typeset.formats.base import document_json, structure_arguments
 from typeset.formats.cache_inputs import config_files
 from typeset.formats.docx_accessibility import complete_core_title
+from typeset.formats.docx_reference import sealed_reference
 from typeset.formats.title_block import docx_document
 from typeset.media import media_folder, with_raster_renditions
 from typeset.pandoc import run_pandoc
@@ -37,6 +40,27 @@ class DocxWriter:
         media.mkdir(parents=True, exist_ok=True)
         # Word shows SVG only since 2016: a figure converted from PDF or EPS gets its PNG.
         document = with_raster_renditions(resolved.document, media)
+        with tempfile.TemporaryDirectory(prefix="typeset-docx-") as workdir:
+            self._run_pandoc(
+                document,
+                sealed_reference(reference, Path(workdir)),
+                media,
+                resolved,
+                destination,
+                config,
+            )
+        # Word's accessibility checker wants a title; the EPUB falls back to the file name too.
+        complete_core_title(destination, resolved.source.stem)
+
+    def _run_pandoc(
+        self,
+        document: dict[str, Any],
+        reference: Path,
+        media: Path,
+        resolved: ResolvedDocument,
+        destination: Path,
+        config: Config,
+    ) -> None:
         run_pandoc(
             [
                 "--from",
@@ -59,5 +83,3 @@ class DocxWriter:
             cwd=media,
             source=resolved.source,
         )
-        # Word's accessibility checker wants a title; the EPUB falls back to the file name too.
-        complete_core_title(destination, resolved.source.stem)
