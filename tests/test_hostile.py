@@ -675,7 +675,9 @@ def test_fuzzed_metadata_is_sealed(
     try:
         manuscript = read_manuscript(path)
         restricted = restrict_resources(manuscript, [folder], (), draft=True)
-        sealed = seal_for_writers(restricted.document, restricted, [folder], ())
+        sealed = seal_for_writers(
+            restricted.document, restricted, [folder], (), media=folder / "media"
+        )
     except TypesetError:
         return
     assert_sealed(sealed)

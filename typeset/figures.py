@@ -111,7 +111,16 @@ def _convert(data: bytes, media_type: str, page: int) -> ConvertedFigure:
         _run([_tool("pdftocairo"), "-svg", *selected, pdf.name, "figure.svg"], folder, "pdftocairo")
         dpi = _raster_resolution(width, height)
         _run(
-            [_tool("pdftocairo"), "-png", "-singlefile", "-r", str(dpi), *selected, pdf.name, "figure"],
+            [
+                _tool("pdftocairo"),
+                "-png",
+                "-singlefile",
+                "-r",
+                str(dpi),
+                *selected,
+                pdf.name,
+                "figure",
+            ],
             folder,
             "pdftocairo",
         )
