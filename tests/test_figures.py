@@ -344,7 +344,7 @@ def test_pdf_and_eps_figures_are_vector_in_the_pdf_and_shown_in_epub_and_docx(
     with caplog.at_level(logging.WARNING):
         assert build(folder) == 0
     # the two-page PDF without page=: the first page, and a warning naming its line
-    assert "paper.md:14" in caplog.text and "has 2 pages" in caplog.text
+    assert "paper.md:16" in caplog.text and "has 2 pages" in caplog.text
     out = folder / "out"
     with pdfplumber.open(out / "paper.pdf") as pdf:
         images = [image for page in pdf.pages for image in page.images]
@@ -389,6 +389,18 @@ def test_a_damaged_pdf_figure_is_a_clean_error_naming_the_line(
     error = capsys.readouterr().err
     assert "paper.md:3" in error and "plot.pdf" in error and "Traceback" not in error
     assert not (folder / "out").exists() or not list((folder / "out").iterdir())
+
+
+@pytest.mark.slow
+def test_a_page_the_pdf_figure_lacks_is_a_clean_error_naming_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "Text.\n\n![A](panels.pdf)\n\n![B](panels.pdf){page=5}\n"
+    panels = (FIGURES / "matplotlib-two-pages.pdf").read_bytes()
+    folder = project(tmp_path, text, {"panels.pdf": panels})
+    assert build(folder) == 1
+    error = capsys.readouterr().err
+    assert "paper.md:5" in error and "no page 5" in error and "Traceback" not in error
 
 
 @pytest.mark.slow

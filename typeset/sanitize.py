@@ -233,6 +233,20 @@ class _Guard:
     def line_of(self, needle: str) -> int | None:
         return self.manuscript.line_containing(needle) if needle else None
 
+    def figure_line(self, target: str, page: int) -> int | None:
+        """The line of the image `target` whose `page` attribute is `page` (the same file
+        may be shown twice, once per page)."""
+        wanted = re.compile(
+            r"\bpage\s*=\s*[\"']?" + str(page) + r"\b" if page > 1 else r"\bpage\s*="
+        )
+        lines = self.manuscript.text.splitlines()
+        for number, line in enumerate(lines, start=1):
+            if target in line:
+                after = line[line.index(target) :]
+                if (wanted.search(after) is not None) == (page > 1):
+                    return number
+        return self.line_of(target)
+
     def warn(self, what: str, needle: str) -> None:
         if self.quiet:
             log.debug("%s (removed)", what)
@@ -241,13 +255,13 @@ class _Guard:
         where = f"{self.manuscript.path}:{line}" if line else str(self.manuscript.path)
         log.warning("%s: %s (outside what a build may read or run)", where, what)
 
-    def refuse(self, message: str, needle: str, hint: str) -> None:
+    def refuse(self, message: str, needle: str, hint: str, *, line: int | None = None) -> None:
         """An error, or under draft a warning: the figure is shown as its alt text."""
         if self.draft:
             self.warn(message, needle)
             return
         raise ManuscriptError(
-            message, path=self.manuscript.path, line=self.line_of(needle), hint=hint
+            message, path=self.manuscript.path, line=line or self.line_of(needle), hint=hint
         )
 
     # --- the walk -------------------------------------------------------------------------
@@ -367,7 +381,7 @@ class _Guard:
         if media_type in (PDF_TYPE, EPS_TYPE):
             figure = converted_figure(data, media_type, page=page, cache=self.cache)
             if figure.pages > 1 and page == 1 and not self.quiet:
-                line = self.line_of(needle)
+                line = self.figure_line(needle, page)
                 where = f"{self.manuscript.path}:{line}" if line else str(self.manuscript.path)
                 log.warning(
                     "%s: %s has %d pages; its first is shown (choose another with {page=N})",
@@ -418,7 +432,12 @@ class _Guard:
         try:
             embeddable = self._embeddable(data, decoded, page, target)
         except ImageRefused as refused:
-            self.refuse(f"{decoded}: {refused}", target, _hint_for(str(refused)))
+            self.refuse(
+                f"{decoded}: {refused}",
+                target,
+                _hint_for(str(refused)),
+                line=self.figure_line(target, page),
+            )
             return None
         return self._stored(embeddable) if self.fetch else decoded
 
@@ -536,6 +555,8 @@ def _attribute_value(name: str, value: str) -> str | None:
         return value if LANGUAGE_TAG.match(value) else None
     if name == "style":
         return _clean_css(value)
+    if name == "page":
+        return value if value.isdigit() else None
     return value
 
 
