@@ -202,6 +202,21 @@ def test_an_svg_inside_a_data_png_in_an_svg_is_checked_as_svg() -> None:
         checked_svg(_svg(f'<image href="{_uri("image/png", SCRIPTED)}"/>').encode())
 
 
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.0//EN" '
+        '"http://www.w3.org/TR/2001/REC-SVG-20010904/DTD/svg10.dtd">',
+        "<!DOCTYPE svg PUBLIC '-//W3C//DTD SVG 1.1 Tiny//EN' "
+        "'http://www.w3.org/Graphics/SVG/1.1/DTD/svg11-tiny.dtd'>",
+        "<!DOCTYPE svg>",
+    ],
+)
+def test_a_doctype_naming_only_the_svg_dtd_is_removed(doctype: str) -> None:
+    checked = checked_svg(f'<?xml version="1.0"?>\n{doctype}\n{CLEAN.decode()}'.encode())
+    assert b"DOCTYPE" not in checked and b"<rect" in checked
+
+
 def test_local_references_stay_allowed() -> None:
     checked_svg(
         _svg(

@@ -92,6 +92,9 @@ SVG_ELEMENTS = frozenset(
         "fePointLight", "feSpecularLighting", "feSpotLight", "feTile", "feTurbulence",
         "set", "animate", "animateColor", "animateMotion", "animateTransform", "mpath",
         "solidcolor", "meshgradient", "meshrow", "meshpatch",
+        # SVG 1.2 flowed text, as Inkscape 0.92 writes it (renderers draw nothing)
+        "flowRoot", "flowRegion", "flowRegionExclude", "flowPara", "flowSpan", "flowDiv",
+        "flowLine",
     }
 )  # fmt: skip
 ANIMATION_ELEMENTS = frozenset(
@@ -115,8 +118,8 @@ MAX_SVG_NESTING = 3  # an SVG inside an SVG inside an SVG: deeper is not a figur
 # A DOCTYPE naming the SVG DTD and nothing else: no internal subset ("[...]") can follow.
 STANDARD_DOCTYPE = re.compile(
     rb"<!DOCTYPE\s+svg"
-    rb'(?:\s+PUBLIC\s+"-//W3C//DTD SVG [0-9.]+(?: Tiny| Basic)?//EN"'
-    rb'(?:\s+"https?://www\.w3\.org/[A-Za-z0-9/._-]+\.dtd")?)?'
+    rb"""(?:\s+PUBLIC\s+(["'])-//W3C//DTD SVG [0-9.]+(?: Tiny| Basic)?//EN\1"""
+    rb"""(?:\s+(["'])https?://www\.w3\.org/[A-Za-z0-9/._-]+\.dtd\2)?)?"""
     rb"\s*>"
 )
 _URL = re.compile(r"url\s*\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)

@@ -494,6 +494,8 @@ class _Embeddable:
 
 
 def _hint_for(problem: str) -> str:
+    if "<image> refers to" in problem:
+        return "embed the linked image in the SVG (Inkscape: Extensions > Images > Embed)"
     if "SVG" in problem:
         return "remove it from the SVG (export it again as plain SVG), or use a PNG"
     if "pixels" in problem:
