@@ -534,3 +534,35 @@ def test_a_figure_used_300_times_is_stored_once_in_bounded_memory(tmp_path: Path
     assert len(listing) == REFERENCES  # drawn 300 times...
     assert len({line.split()[10] for line in listing}) == 1  # ...from one image object
     assert (out / "paper.pdf").stat().st_size < 3 * len(big)
+
+
+@pytest.mark.slow
+def test_a_book_laid_out_in_parts_keeps_one_copy_of_a_figure(tmp_path: Path) -> None:
+    """pdf_parallel lays a book out in parts, each with its own copy of a figure the
+    parts share; the joined book keeps one."""
+    import pikepdf
+    import weasyprint
+
+    from typeset.formats.pdf_parallel import share_identical_images
+
+    figure = tmp_path / "figure.png"
+    figure.write_bytes(_noise_png(64))
+    parts = []
+    for index in range(3):
+        part = tmp_path / f"part{index}.pdf"
+        html = f'<p>Part {index}</p><img src="{figure.name}"><img src="{figure.name}">'
+        weasyprint.HTML(string=html, base_url=str(tmp_path) + "/").write_pdf(part)
+        parts.append(part)
+    joined = pikepdf.open(parts[0])
+    for part in parts[1:]:
+        joined.pages.extend(pikepdf.open(part).pages)
+    share_identical_images(joined)
+    joined.save(tmp_path / "book.pdf")
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(tmp_path / "book.pdf")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()[2:]
+    assert len(listing) == 6
+    assert len({line.split()[10] for line in listing}) == 1
