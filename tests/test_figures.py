@@ -566,3 +566,33 @@ def test_a_book_laid_out_in_parts_keeps_one_copy_of_a_figure(tmp_path: Path) -> 
     ).stdout.splitlines()[2:]
     assert len(listing) == 6
     assert len({line.split()[10] for line in listing}) == 1
+
+
+@pytest.mark.slow
+def test_a_converted_figure_is_cached_by_content_and_a_tampered_entry_is_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typeset import figures
+    from typeset.cache import BuildCache
+
+    cache = BuildCache(tmp_path / "cache", read=True)
+    data = (FIGURES / "growth.eps").read_bytes()
+    converted = figures.converted_figure(data, "application/postscript", cache=cache)
+    assert b"<path" in converted.svg and converted.png.startswith(b"\x89PNG")
+    with Image.open(io.BytesIO(converted.png)) as picture:  # 200 x 100 pt at 300 dpi
+        assert abs(picture.width - 833) <= 1 and abs(picture.height - 417) <= 1
+
+    def no_tool(*args: object) -> None:
+        raise AssertionError("converted again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(figures, "_convert", no_tool)
+        assert figures.converted_figure(data, "application/postscript", cache=cache) == converted
+    (entry,) = (tmp_path / "cache" / "figure").iterdir()
+    tampered = json.loads(entry.read_text())
+    tampered["svg"] = base64.b64encode(SCRIPTED).decode()
+    entry.write_text(json.dumps(tampered))
+    again = figures.converted_figure(data, "application/postscript", cache=cache)
+    assert again == converted  # converted anew, not served from the tampered entry

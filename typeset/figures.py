@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from typeset.cache import BuildCache, fingerprint
-from typeset.images import EPS_TYPE, ImageRefused, checked_svg
+from typeset.images import EPS_TYPE, ImageRefused, check_raster, checked_svg, media_type_of
 from typeset.limits import MEGABYTE
 
 # Print resolution for the raster rendition; a page bigger than a figure is drawn at a
@@ -60,13 +60,18 @@ def converted_figure(
     cached = cache.get_json("figure", key) if cache is not None else None
     if isinstance(cached, dict):
         try:
+            # The cache may be shared: what comes from it is checked as a figure is.
+            png = base64.b64decode(cached["png"])
+            if media_type_of(png) != "image/png":
+                raise ValueError("not a PNG")
+            check_raster(png, "a cached figure")
             return ConvertedFigure(
-                svg=checked_svg(base64.b64decode(cached["svg"])),  # the cache may be shared
-                png=base64.b64decode(cached["png"]),
+                svg=checked_svg(base64.b64decode(cached["svg"])),
+                png=png,
                 pages=int(cached["pages"]),
             )
         except (KeyError, ValueError, TypeError):
-            pass  # a damaged entry is a miss
+            pass  # a damaged entry is a miss (ImageRefused is a ValueError)
     figure = _convert(data, media_type, page)
     if cache is not None:
         cache.put_json(

@@ -51,6 +51,8 @@ class MediaFolder:
             _write_atomically(path, data)
             if raster_rendition is not None:
                 _write_atomically(_rendition_path(path), raster_rendition)
+            else:  # a rendition is used only if this build made it
+                _rendition_path(path).unlink(missing_ok=True)
             self._written[digest] = path
         return str(path)
 
