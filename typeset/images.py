@@ -283,7 +283,7 @@ def _check_attributes(
         local = _local(name).lower()
         if local.startswith("on"):
             raise ImageRefused(f"<{tag}> has an event handler ({local})")
-        if local == "href" and _namespace(name) in ("", XLINK_NAMESPACE):
+        if local == "href":  # xlink:href, href, or any prefix a renderer might honour
             _check_link(tag, value, depth)
             continue
         if editor_metadata or _namespace(name) in METADATA_NAMESPACES:
