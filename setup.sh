@@ -16,8 +16,9 @@ SYSTEM_PACKAGES=(
   fonts-liberation2
   # Reading and checking PDFs (tests and --check); PDF figures to SVG (typeset/figures.py)
   poppler-utils qpdf
-  # EPS figures: converted to PDF under -dSAFER (typeset/figures.py)
-  ghostscript
+  # EPS figures: converted to PDF under -dSAFER; SVG figures drawn as PNG for Word
+  # (typeset/figures.py)
+  ghostscript librsvg2-bin
   # EPUBCheck runs on Java
   default-jre-headless
   # Opening DOCX in a real word processor (tests)

@@ -16,6 +16,7 @@ import base64
 import io
 import logging
 import random
+import re
 import subprocess
 import sys
 import zipfile
@@ -337,7 +338,14 @@ def test_tool_svgs_build_into_every_format(tmp_path: Path) -> None:
         assert len(svgs) == len(names)
         assert not any(b"<!DOCTYPE" in epub.read(name) for name in svgs)
     with zipfile.ZipFile(folder / "out" / "paper.docx") as docx:
-        assert len([n for n in docx.namelist() if n.startswith("word/media/")]) == len(names)
+        media = [n for n in docx.namelist() if n.startswith("word/media/")]
+        # every Word shows a PNG (SVG only since 2016): drawn at 300 dpi, sized as drawn
+        assert len(media) == len(names) and all(n.endswith(".png") for n in media)
+        with Image.open(io.BytesIO(docx.read(media[0]))) as picture:
+            assert round(picture.info["dpi"][0]) == 300
+    extents = re.findall(r'<wp:extent cx="(\d+)"', docx_part(folder / "out" / "paper.docx"))
+    # matplotlib's line plot is 3 inches wide (914,400 EMU an inch)
+    assert any(abs(int(cx) - 3 * 914_400) < 20_000 for cx in extents), extents
 
 
 @pytest.mark.slow
@@ -596,3 +604,13 @@ def test_a_converted_figure_is_cached_by_content_and_a_tampered_entry_is_a_miss(
     entry.write_text(json.dumps(tampered))
     again = figures.converted_figure(data, "application/postscript", cache=cache)
     assert again == converted  # converted anew, not served from the tampered entry
+
+
+def test_a_png_declares_the_resolution_it_was_drawn_at() -> None:
+    from typeset.figures import with_resolution
+
+    marked = with_resolution(_png(30, 20), 300)
+    with Image.open(io.BytesIO(marked)) as picture:
+        picture.load()  # the chunk's CRC is checked
+        assert picture.size == (30, 20) and round(picture.info["dpi"][0]) == 300
+    assert with_resolution(marked, 300) == marked

@@ -18,17 +18,22 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import logging
 import math
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from typeset.cache import BuildCache, fingerprint
 from typeset.images import EPS_TYPE, ImageRefused, check_raster, checked_svg, media_type_of
 from typeset.limits import MEGABYTE
+
+log = logging.getLogger(__name__)
 
 # Print resolution for the raster rendition; a page bigger than a figure is drawn at a
 # lower one so that the PNG stays under FIGURE_RASTER_PIXELS.
@@ -84,6 +89,46 @@ def converted_figure(
             },
         )
     return figure
+
+
+def raster_rendition(svg: bytes, *, cache: BuildCache | None = None) -> bytes | None:
+    """The checked SVG `svg` as a PNG at print resolution (librsvg's rsvg-convert), for
+    the DOCX; None where rsvg-convert is missing or fails (the DOCX keeps the SVG alone,
+    which Word shows since 2016)."""
+    if shutil.which("rsvg-convert") is None:
+        return None
+    key = fingerprint("svg-png", hashlib.sha256(svg).hexdigest(), _tools(), CONVERSION_VERSION)
+    cached = cache.get_bytes("svg-png", key) if cache is not None else None
+    if cached is not None and media_type_of(cached) == "image/png":
+        return cached
+    with tempfile.TemporaryDirectory(prefix="typeset-figure-") as workdir:
+        folder = Path(workdir)
+        (folder / "figure.svg").write_bytes(svg)
+        try:
+            # CSS pixels are 1/96 inch: a zoom of 300/96 draws at 300 dpi in any unit.
+            zoom = f"{FIGURE_DPI / 96:g}"
+            command = [_tool("rsvg-convert"), "--zoom", zoom, "--format", "png"]
+            _run([*command, "--output", "figure.png", "figure.svg"], folder, "rsvg-convert")
+            png = with_resolution((folder / "figure.png").read_bytes(), FIGURE_DPI)
+            check_raster(png, "the figure drawn for the DOCX")
+        except (ImageRefused, OSError) as failure:
+            log.warning("an SVG figure has no PNG for Word (%s); the DOCX shows the SVG", failure)
+            return None
+    if cache is not None:
+        cache.put_bytes("svg-png", key, png)
+    return png
+
+
+def with_resolution(png: bytes, dpi: int) -> bytes:
+    """`png` declaring `dpi` (a pHYs chunk after the header), so that pandoc sizes it in
+    the DOCX as drawn: without one it assumes 96 dpi, and a figure is three times too big."""
+    header_end = 8 + 25  # signature, then the IHDR chunk (length, type, 13 bytes, CRC)
+    if b"pHYs" in png[:200]:
+        return png
+    per_metre = round(dpi / 0.0254)
+    body = b"pHYs" + struct.pack(">IIB", per_metre, per_metre, 1)
+    chunk = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body))
+    return png[:header_end] + chunk + png[header_end:]
 
 
 def _convert(data: bytes, media_type: str, page: int) -> ConvertedFigure:
@@ -204,7 +249,7 @@ def _limits_prefix() -> tuple[str, ...]:
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        package = "ghostscript" if name == "gs" else "poppler-utils"
+        package = {"gs": "ghostscript", "rsvg-convert": "librsvg2-bin"}.get(name, "poppler-utils")
         raise ImageRefused(f"converting it needs {name}, which is not installed ({package})")
     return path
 
@@ -212,7 +257,7 @@ def _tool(name: str) -> str:
 def _tools() -> list[str]:
     """The converters' identities (path, size, date), for the cache key."""
     found = []
-    for name in ("pdftocairo", "gs"):
+    for name in ("pdftocairo", "gs", "rsvg-convert"):
         path = shutil.which(name)
         if path:
             status = Path(path).stat()

@@ -38,7 +38,7 @@ import nh3
 from typeset import ast
 from typeset.cache import BuildCache
 from typeset.errors import ManuscriptError, TypesetError
-from typeset.figures import converted_figure
+from typeset.figures import converted_figure, raster_rendition
 from typeset.images import (
     EPS_TYPE,
     PDF_TYPE,
@@ -392,9 +392,12 @@ class _Guard:
             return _Embeddable(SVG_TYPE, figure.svg, figure.png)
         if media_type == SVG_TYPE:
             try:
-                return _Embeddable(SVG_TYPE, checked_svg(data))
+                checked = checked_svg(data)
             except ImageRefused as refused:
                 raise ImageRefused(f"SVG figure refused: {refused}") from None
+            # Drawn for Word only in the final pass, and only once it is known to be safe.
+            png = raster_rendition(checked, cache=self.cache) if self.fetch else None
+            return _Embeddable(SVG_TYPE, checked, png)
         if media_type is not None:
             check_raster(data, name)
             return _Embeddable(media_type, data)
