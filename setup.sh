@@ -14,8 +14,11 @@ SYSTEM_PACKAGES=(
   fonts-sil-charis fonts-noto-cjk fonts-dejavu-core
   # Times-compatible metrics for the manuscript DOCX when LibreOffice opens it
   fonts-liberation2
-  # Reading and checking PDFs (tests and --check)
+  # Reading and checking PDFs (tests and --check); PDF figures to SVG (typeset/figures.py)
   poppler-utils qpdf
+  # EPS figures: converted to PDF under -dSAFER; SVG figures drawn as PNG for Word
+  # (typeset/figures.py)
+  ghostscript librsvg2-bin
   # EPUBCheck runs on Java
   default-jre-headless
   # Opening DOCX in a real word processor (tests)

@@ -109,6 +109,7 @@ def read_inputs(
         allowed_roots=[config.manuscript.parent, config.project_dir],
         allowed_urls=config.allowed_urls,
         draft=config.missing_citations != "error",
+        cache=cache,
     )
     # Cross-references are numbered and resolved before citations are looked at: a label
     # is never a citation key (typeset/crossref.py says what wins).

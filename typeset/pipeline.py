@@ -56,6 +56,7 @@ from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
 from typeset.interrupts import signals_deferred
 from typeset.manuscript import Manuscript
 from typeset.mathjax import discard_warm
+from typeset.media import media_folder
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.presentation import for_readers
@@ -167,9 +168,15 @@ def _input_paths(config: Config) -> frozenset[Path]:
 
 
 def _sealed(document: dict[str, Any], source: Manuscript, config: Config) -> dict[str, Any]:
-    """What a writer may see: sanitised after citeproc, images embedded (issue 14)."""
+    """What a writer may see: sanitised after citeproc (issue 14), each image one checked
+    file in the build's media folder (issue 26)."""
     return seal_for_writers(
-        document, source, [config.manuscript.parent, config.project_dir], config.allowed_urls
+        document,
+        source,
+        [config.manuscript.parent, config.project_dir],
+        config.allowed_urls,
+        media=media_folder(config.project_dir),
+        cache=BuildCache(cache_folder(config.project_dir)),
     )
 
 

@@ -11,21 +11,20 @@ citeproc, the bibliography and the reference-section title):
 - link targets: `LINK_SCHEMES`, relative paths and #fragments; anything else (javascript:,
   data:, file:, vbscript:, ...) becomes plain text;
 - images: files inside the allowed folders (checked after percent-decoding, as pandoc
-  reads them), of a type every format shows, of bounded size; SVG parsed with defusedxml
-  and refused if it carries a DOCTYPE, scripts, event handlers or external references;
-  images under an allowed URL are fetched here (no redirects, size and time limits) and
-  handed over as bytes;
+  reads them), `data:` URIs and images under an allowed URL (fetched here: no redirects,
+  size and time limits), each typed by its bytes (typeset.images): rasters of bounded
+  size, SVG through one allow-list, PDF and EPS figures converted (typeset.figures);
 - raw HTML: cleaned by nh3 (Ammonia) with the same attribute and URL rules;
 - front-matter fields that make pandoc read files are removed.
 
 `restrict_resources` runs on the parsed manuscript and logs each removal with its line;
-`seal_for_writers` runs on the resolved document just before the writers, and embeds every
-image as a data: URI, so no writer has a file or URL left to read.
+`seal_for_writers` runs on the resolved document just before the writers, and puts every
+image, checked, in the build's media folder (typeset.media), one file per distinct image,
+so no writer has a file or URL of the author's left to read.
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import logging
 import re
@@ -37,10 +36,24 @@ from urllib.parse import unquote, urlparse
 import nh3
 
 from typeset import ast
+from typeset.cache import BuildCache
 from typeset.errors import ManuscriptError, TypesetError
+from typeset.figures import converted_figure, raster_rendition
 from typeset.frontmatter import FRONT_MATTER_OPTIONS
-from typeset.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_input
+from typeset.images import (
+    EPS_TYPE,
+    PDF_TYPE,
+    SVG_TYPE,
+    ImageRefused,
+    check_raster,
+    checked_svg,
+    data_uri_bytes,
+    media_type_of,
+    svg_problem,
+)
+from typeset.limits import MAX_IMAGE_BYTES, read_input
 from typeset.manuscript import Manuscript
+from typeset.media import MediaFolder
 from typeset.rawhtml import balanced_html
 from typeset.urls import UrlFetchError, fetch_allowed, url_is_under
 
@@ -70,7 +83,19 @@ FILE_READING_FIELDS = (
 # always kept. Everything else (on*, style with anything loading, src, href, formaction,
 # xlink:href, ...) is dropped.
 ALLOWED_ATTRIBUTES = frozenset(
-    {"width", "height", "lang", "dir", "alt", "fig-alt", "title", "custom-style", "label", "style"}
+    {
+        "width",
+        "height",
+        "lang",
+        "dir",
+        "alt",
+        "fig-alt",
+        "title",
+        "custom-style",
+        "label",
+        "style",
+        "page",  # which page of a PDF figure (typeset.figures)
+    }
 )
 # Quarto's presentation attributes: read by typeset/quarto/ (layouts, captions, widths) or
 # print-neutral; plain values, never loaded or run, so kept without a warning.
@@ -135,14 +160,6 @@ CSS_VALUE = re.compile(
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
-# Raster types every format shows (WeasyPrint, EPUB 3 core media types, Word).
-IMAGE_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
-XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
 RAW_HTML_FORMATS = frozenset({"html", "html5", "html4", "epub", "epub3", "xhtml"})
 HTML_TAGS = frozenset(nh3.ALLOWED_TAGS) - {"map", "area"}
@@ -161,12 +178,14 @@ def restrict_resources(
     allowed_urls: tuple[str, ...],
     *,
     draft: bool = False,
+    cache: BuildCache | None = None,
 ) -> Manuscript:
     """The manuscript with every out-of-bounds reference removed (and each one logged).
 
     A figure no format can show is an error, or under `draft` a warning (and its alt text).
+    `cache` keeps PDF and EPS figures' conversions.
     """
-    guard = _Guard(manuscript, allowed_roots, allowed_urls, draft=draft, fetch=False)
+    guard = _Guard(manuscript, allowed_roots, allowed_urls, draft=draft, cache=cache)
     document = dict(manuscript.document)
     meta = dict(document["meta"])
     for field in FILE_READING_FIELDS:
@@ -217,10 +236,15 @@ def seal_for_writers(
     manuscript: Manuscript,
     allowed_roots: list[Path],
     allowed_urls: tuple[str, ...],
+    *,
+    media: Path,
+    cache: BuildCache | None = None,
 ) -> dict[str, Any]:
     """The resolved document as the writers may see it: sanitised again (citeproc added
-    the bibliography and its links), with every image embedded as a data: URI."""
-    guard = _Guard(manuscript, allowed_roots, allowed_urls, draft=True, fetch=True)
+    the bibliography and its links), with every image a file in the folder `media`."""
+    guard = _Guard(
+        manuscript, allowed_roots, allowed_urls, draft=True, media=MediaFolder(media), cache=cache
+    )
     guard.quiet = True
     sealed: dict[str, Any] = guard.apply(document)
     return sealed
@@ -234,20 +258,40 @@ class _Guard:
         allowed_urls: tuple[str, ...],
         *,
         draft: bool,
-        fetch: bool,
+        media: MediaFolder | None = None,
+        cache: BuildCache | None = None,
     ) -> None:
         self.manuscript = manuscript
         self.roots = [root.resolve() for root in roots]
         self.allowed_urls = allowed_urls
         self.draft = draft
-        self.fetch = fetch  # embed images as data: URIs (the final pass before the writers)
+        # Where images go in the final pass before the writers; None in the first pass.
+        self.media = media
+        self.fetch = media is not None
+        self.cache = cache
         self.quiet = False
-        self.embedded: dict[str, str] = {}
+        # target (and page) -> what the writers load: a figure used 300 times is read,
+        # checked and stored once.
+        self.embedded: dict[tuple[str, int], str | None] = {}
 
     # --- reporting ------------------------------------------------------------------------
 
     def line_of(self, needle: str) -> int | None:
         return self.manuscript.line_containing(needle) if needle else None
+
+    def figure_line(self, target: str, page: int) -> int | None:
+        """The line of the image `target` whose `page` attribute is `page` (the same file
+        may be shown twice, once per page)."""
+        wanted = re.compile(
+            r"\bpage\s*=\s*[\"']?" + str(page) + r"\b" if page > 1 else r"\bpage\s*="
+        )
+        lines = self.manuscript.text.splitlines()
+        for number, line in enumerate(lines, start=1):
+            if target in line:
+                after = line[line.index(target) :]
+                if (wanted.search(after) is not None) == (page > 1):
+                    return number
+        return self.line_of(target)
 
     def warn(self, what: str, needle: str) -> None:
         if self.quiet:
@@ -257,13 +301,13 @@ class _Guard:
         where = f"{path}:{line}" if line else str(path)
         log.warning("%s: %s (outside what a build may read or run)", where, what)
 
-    def refuse(self, message: str, needle: str, hint: str) -> None:
+    def refuse(self, message: str, needle: str, hint: str, *, line: int | None = None) -> None:
         """An error, or under draft a warning: the figure is shown as its alt text."""
         if self.draft:
             self.warn(message, needle)
             return
-        path, line = self.manuscript.where(needle) if needle else (self.manuscript.path, None)
-        raise ManuscriptError(message, path=path, line=line, hint=hint)
+        path, found = self.manuscript.where(needle) if needle else (self.manuscript.path, None)
+        raise ManuscriptError(message, path=path, line=line or found, hint=hint)
 
     # --- the walk -------------------------------------------------------------------------
 
@@ -314,52 +358,99 @@ class _Guard:
 
     def _image(self, node: dict[str, Any]) -> dict[str, Any] | None:
         attributes, alt, (target, title) = node["c"]
-        source = self.image_source(target)
+        page_attribute = dict(pair for pair in attributes[2] if len(pair) == 2).get("page", "1")
+        if not page_attribute.isdigit() or int(page_attribute) < 1:
+            self.refuse(
+                f"image {target[:80]}: page={page_attribute[:20]!r} is not a page number",
+                "page=",
+                "write page=N with N counted from 1",
+            )
+            return {"t": "Span", "c": [attributes, alt]}
+        source = self.image_source(target, page=int(page_attribute))
         if source is None:
             return {"t": "Span", "c": [attributes, alt]}
         if source == target:
             return None
         return {"t": "Image", "c": [attributes, alt, [source, title]]}
 
-    def image_source(self, target: str) -> str | None:
+    def image_source(self, target: str, *, page: int = 1) -> str | None:
         """What the writers should load for image `target`, or None to show the alt text."""
+        if (target, page) not in self.embedded:
+            self.embedded[target, page] = self._image_source(target, page)
+        return self.embedded[target, page]
+
+    def _image_source(self, target: str, page: int) -> str | None:
         clean_target = _without_control_characters(target.strip())
         scheme = URL_SCHEME.match(clean_target)
         if scheme and scheme.group(1).lower() == "data":
-            if re.match(r"^data:image/(png|jpeg|gif);base64,", clean_target, re.IGNORECASE):
-                return clean_target
-            self.warn("inline image of a type that can carry scripts removed", "data:")
-            return None
+            return self._inline_image(clean_target, page)
         if scheme:
             if scheme.group(1).lower() in ("http", "https") and self.url_allowed(clean_target):
-                return self._fetched(clean_target) if self.fetch else clean_target
+                return self._fetched(clean_target, page) if self.fetch else clean_target
             self.warn(f"image {target[:80]} not fetched; its alt text is shown instead", target)
             return None
-        return self._local_image(target)
+        return self._local_image(target, page)
 
-    def _fetched(self, url: str) -> str | None:
-        if url in self.embedded:
-            return self.embedded[url]
+    def _inline_image(self, uri: str, page: int) -> str | None:
+        """A data: URI, typed by its bytes (a `data:image/png` may hold an SVG) and checked
+        as any image is."""
+        needle = uri[:40]
+        try:
+            _declared, data = data_uri_bytes(uri)
+            if len(data) > MAX_IMAGE_BYTES:
+                raise ImageRefused("it is larger than an image a build reads")
+            embeddable = self._embeddable(data, "an inline data: image", page, needle)
+        except ImageRefused as refused:
+            self.warn(f"inline data: image removed: {refused}", needle)
+            return None
+        return self._stored(embeddable) if self.fetch else uri
+
+    def _fetched(self, url: str, page: int) -> str | None:
         try:
             data = fetch_allowed(url)
-        except UrlFetchError as error:
-            log.warning("%s: image %s not fetched: %s", self.manuscript.path, url, error)
+            embeddable = self._embeddable(data, url, page, url)
+        except (UrlFetchError, ImageRefused) as error:
+            log.warning("%s: image %s not shown: %s", self.manuscript.path, url, error)
             return None
-        media_type = _raster_type(data)
-        if media_type is None:
-            log.warning(
-                "%s: %s is not a PNG, JPEG or GIF image; not shown", self.manuscript.path, url
-            )
-            return None
-        try:
-            _check_pixels(data, url)
-        except ValueError as error:
-            log.warning("%s: %s", self.manuscript.path, error)
-            return None
-        self.embedded[url] = _data_uri(media_type, data)
-        return self.embedded[url]
+        return self._stored(embeddable)
 
-    def _local_image(self, target: str) -> str | None:
+    def _stored(self, embeddable: _Embeddable) -> str:
+        assert self.media is not None  # only the final pass stores
+        return self.media.add(
+            embeddable.media_type, embeddable.data, raster_rendition=embeddable.raster_rendition
+        )
+
+    def _embeddable(self, data: bytes, name: str, page: int, needle: str) -> _Embeddable:
+        """`data` as the writers may show it, typed by its bytes; ImageRefused if not."""
+        media_type = media_type_of(data)
+        if media_type in (PDF_TYPE, EPS_TYPE):
+            figure = converted_figure(data, media_type, page=page, cache=self.cache)
+            if figure.pages > 1 and page == 1 and not self.quiet:
+                line = self.figure_line(needle, page)
+                where = f"{self.manuscript.path}:{line}" if line else str(self.manuscript.path)
+                log.warning(
+                    "%s: %s has %d pages; its first is shown (choose another with {page=N})",
+                    where,
+                    name,
+                    figure.pages,
+                )
+            return _Embeddable(SVG_TYPE, figure.svg, figure.png)
+        if media_type == SVG_TYPE:
+            try:
+                checked = checked_svg(data)
+            except ImageRefused as refused:
+                raise ImageRefused(f"SVG figure refused: {refused}") from None
+            # Drawn for Word only in the final pass, and only once it is known to be safe.
+            png = raster_rendition(checked, cache=self.cache) if self.fetch else None
+            return _Embeddable(SVG_TYPE, checked, png)
+        if media_type is not None:
+            check_raster(data, name)
+            return _Embeddable(media_type, data)
+        raise ImageRefused(
+            "not an image every format can show (PNG, JPEG, GIF, SVG, or a PDF or EPS figure)"
+        )
+
+    def _local_image(self, target: str, page: int) -> str | None:
         # pandoc percent-decodes a target before reading it (`<fig 1.png>` is stored as
         # fig%201.png): the check and the writers use the decoded path.
         decoded = unquote(target.split("#", 1)[0].split("?", 1)[0])
@@ -379,19 +470,6 @@ class _Guard:
                 line=self.manuscript.where(target)[1] or self.line_of(decoded),
                 hint=f"put the file at {path}, or fix the path (relative to the manuscript)",
             )
-        try:
-            media_type, data = self._checked_image(path, decoded, target)
-        except _Refused:
-            return None
-        if self.fetch:
-            return _data_uri(media_type, data)
-        return decoded
-
-    def _checked_image(self, path: Path, decoded: str, target: str) -> tuple[str, bytes]:
-        def refuse(message: str, hint: str) -> None:
-            self.refuse(message, target, hint)
-            raise _Refused
-
         data = read_input(
             path,
             what=f"image {decoded}",
@@ -399,31 +477,17 @@ class _Guard:
             max_bytes=MAX_IMAGE_BYTES,
             hint="use an ordinary image file inside the manuscript's folder",
         )
-        media_type = _raster_type(data)
-        if media_type is not None:
-            try:
-                _check_pixels(data, decoded)
-            except ValueError as error:
-                refuse(str(error), "scale the image down (300 dpi at print size is plenty)")
-            return media_type, data
-        if data.startswith(b"%PDF-"):
-            refuse(
-                f"{decoded} is a PDF: no output format can show a PDF figure",
-                "convert it to SVG or PNG (e.g. pdftocairo -svg, or -png -r 300)",
+        try:
+            embeddable = self._embeddable(data, decoded, page, target)
+        except ImageRefused as refused:
+            self.refuse(
+                f"{decoded}: {refused}",
+                target,
+                _hint_for(str(refused)),
+                line=self.figure_line(target, page),
             )
-        if path.suffix.lower() == ".svg" or b"<svg" in data[:4096].lower():
-            problem = svg_problem(data)
-            if problem:
-                refuse(
-                    f"{decoded}: SVG figure refused: {problem}",
-                    "remove it from the SVG (export it again as plain SVG), or use a PNG",
-                )
-            return "image/svg+xml", data
-        refuse(
-            f"{decoded} is not an image every format can show (PNG, JPEG, GIF, SVG)",
-            "convert it to PNG or JPEG, or check that the file is not damaged",
-        )
-        raise AssertionError  # unreachable: refuse() raised
+            return None
+        return self._stored(embeddable) if self.fetch else decoded
 
     # --- raw HTML -------------------------------------------------------------------------
 
@@ -470,8 +534,23 @@ class _Guard:
         return value  # nh3's per-element allow-list already chose it
 
 
-class _Refused(Exception):
-    """A figure refused under draft: shown as its alt text."""
+@dataclasses.dataclass(frozen=True)
+class _Embeddable:
+    media_type: str
+    data: bytes  # checked
+    raster_rendition: bytes | None = None  # a PNG for writers that prefer one (Word)
+
+
+def _hint_for(problem: str) -> str:
+    if "<image> refers to" in problem:
+        return "embed the linked image in the SVG (Inkscape: Extensions > Images > Embed)"
+    if "SVG" in problem:
+        return "remove it from the SVG (export it again as plain SVG), or use a PNG"
+    if "pixels" in problem:
+        return "scale the image down (300 dpi at print size is plenty)"
+    if "convert" in problem or "page" in problem:
+        return "check the file opens in a PDF viewer, or export the figure as SVG or PNG"
+    return "convert it to PNG, JPEG or SVG, or check that the file is not damaged"
 
 
 def clean_html(text: str, attribute_filter: Callable[[str, str, str], str | None]) -> str:
@@ -530,6 +609,8 @@ def _attribute_value(name: str, value: str) -> str | None:
         return value if LANGUAGE_TAG.match(value) else None
     if name == "style":
         return _clean_css(value)
+    if name == "page":
+        return value if value.isdigit() else None
     return value
 
 
@@ -588,67 +669,6 @@ def _clean_attributes(document: Any, guard: _Guard) -> Any:
 def _without_control_characters(text: str) -> str:
     """What a browser sees: tabs and newlines inside a scheme (`java\tscript:`) ignored."""
     return re.sub(r"[\x00-\x20\x7f]", "", text)
-
-
-def _raster_type(data: bytes) -> str | None:
-    return next((kind for signature, kind in IMAGE_SIGNATURES if data.startswith(signature)), None)
-
-
-def _check_pixels(data: bytes, name: str) -> None:
-    """Refuse an image whose decoded size is unsafe, reading only its header."""
-    import io
-
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-    except Image.DecompressionBombError:
-        width = height = MAX_IMAGE_PIXELS
-    except Exception as error:  # Pillow raises many kinds on damaged headers
-        raise ValueError(f"{name} is a damaged image ({type(error).__name__})") from None
-    if width * height > MAX_IMAGE_PIXELS:
-        raise ValueError(
-            f"{name} is {width} x {height} pixels, more than the {MAX_IMAGE_PIXELS:,} "
-            "a build decodes"
-        )
-
-
-def svg_problem(data: bytes) -> str | None:
-    """Why an SVG figure is unsafe to embed, or None. Parsed with defusedxml: no DTDs,
-    entities or external references; no scripts, handlers, foreign content or links out."""
-    from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-    from defusedxml.ElementTree import ParseError, fromstring
-
-    try:
-        root = fromstring(data, forbid_dtd=True)
-    except DTDForbidden:
-        return "it has a DOCTYPE (which can define entities and pull in files)"
-    except (EntitiesForbidden, ExternalReferenceForbidden):
-        return "it defines entities or external references"
-    except ParseError as error:
-        return f"it is not well-formed XML ({error})"
-    for element in root.iter():
-        tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
-        if tag in ("script", "foreignObject", "iframe", "object", "embed", "handler"):
-            return f"it contains a <{tag}> element"
-        if tag == "style" and re.search(r"url\s*\(|@import|\\", element.text or "", re.I):
-            return "its stylesheet loads something"
-        for name, value in element.attrib.items():
-            local = name.rsplit("}", 1)[-1].lower()
-            if local.startswith("on"):
-                return f"<{tag}> has an event handler ({local})"
-            if (local == "href" or name == XLINK_HREF) and not value.strip().startswith("#"):
-                return f"<{tag}> refers to {value[:60]!r} (only #fragments are allowed)"
-            loads = re.search(r"url\s*\(|\\|expression", value, re.I)
-            local_reference = re.fullmatch(r"[^\\]*url\(\s*#[^)]*\)[^\\]*", value)
-            if local == "style" and loads and not local_reference:
-                return f"<{tag}> has a style that loads something"
-    return None
-
-
-def _data_uri(media_type: str, data: bytes) -> str:
-    return f"data:{media_type};base64,{base64.b64encode(data).decode()}"
 
 
 def is_local_target(target: str) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
@@ -12,7 +14,9 @@ from typeset.formats import validators
 from typeset.formats.base import document_json, structure_arguments
 from typeset.formats.cache_inputs import config_files
 from typeset.formats.docx_accessibility import complete_core_title
+from typeset.formats.docx_reference import sealed_reference
 from typeset.formats.title_block import docx_document
+from typeset.media import media_folder, with_raster_renditions
 from typeset.pandoc import run_pandoc
 from typeset.quarto.word import for_word
 from typeset.rawlatex import page_breaks_for_word
@@ -34,6 +38,31 @@ class DocxWriter:
                 path=reference,
                 hint="set 'docx_reference' to a .docx in styles/",
             )
+        media = media_folder(config.project_dir)
+        media.mkdir(parents=True, exist_ok=True)
+        # Word shows SVG only since 2016: a figure converted from PDF or EPS gets its PNG.
+        document = with_raster_renditions(resolved.document, media)
+        with tempfile.TemporaryDirectory(prefix="typeset-docx-") as workdir:
+            self._run_pandoc(
+                document,
+                sealed_reference(reference, Path(workdir)),
+                media,
+                resolved,
+                destination,
+                config,
+            )
+        # Word's accessibility checker wants a title; the EPUB falls back to the file name too.
+        complete_core_title(destination, resolved.source.stem)
+
+    def _run_pandoc(
+        self,
+        document: dict[str, Any],
+        reference: Path,
+        media: Path,
+        resolved: ResolvedDocument,
+        destination: Path,
+        config: Config,
+    ) -> None:
         run_pandoc(
             [
                 "--from",
@@ -43,19 +72,18 @@ class DocxWriter:
                 "--reference-doc",
                 str(reference),
                 *structure_arguments(config),
-                # Images arrive embedded (typeset.sanitize.seal_for_writers): pandoc may
-                # read nothing but the reference document.
-                "--sandbox",
+                # No --sandbox: it would refuse the figures too. The document arrives
+                # sealed (typeset.sanitize.seal_for_writers): its only images are files of
+                # the build's media folder, and raw OpenXML is gone; anything relative is
+                # resolved in that folder.
+                "--resource-path",
+                str(media),
                 "--output",
                 str(destination),
             ],
             document_json(
-                docx_document(
-                    for_word(page_breaks_for_word(equation_numbers_in_math(resolved.document)))
-                )
+                docx_document(for_word(page_breaks_for_word(equation_numbers_in_math(document))))
             ),
-            cwd=resolved.source.folder,
+            cwd=media,
             source=resolved.source,
         )
-        # Word's accessibility checker wants a title; the EPUB falls back to the file name too.
-        complete_core_title(destination, resolved.source.stem)

@@ -42,6 +42,15 @@ from typeset.formats.epub_accessibility import (
 from typeset.formats.epub_package import finish_epub
 from typeset.formats.title_block import author_blocks, epub_meta
 from typeset.headings import with_top_heading_level
+from typeset.images import (
+    EXTENSIONS,
+    SVG_TYPE,
+    ImageRefused,
+    check_raster,
+    checked_svg,
+    media_type_of,
+)
+from typeset.limits import MAX_IMAGE_BYTES, read_input
 from typeset.pandoc import run_pandoc
 
 log = logging.getLogger(__name__)
@@ -51,7 +60,7 @@ COVER_DESIGN_VERSION = 2
 
 # The image types EPUB 3 reading systems must support that pandoc can size for its cover
 # page.
-COVER_IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg")
+COVER_MEDIA_TYPES = ("image/png", "image/jpeg", "image/gif", SVG_TYPE)
 FALLBACK_LANGUAGE = "en"
 
 
@@ -75,7 +84,7 @@ class EpubWriter:
         document = epub_document(resolved, contents)
         cover_text = CoverText.from_meta(document["meta"])
         with tempfile.TemporaryDirectory(prefix="typeset-epub-") as workdir:
-            cover = configured_cover(config)
+            cover = configured_cover(config, Path(workdir))
             if cover is None:
                 cover = Path(workdir) / "cover.png"
                 drawn_cover(cover_text, cover, config)
@@ -177,25 +186,43 @@ def drawn_cover(text: CoverText, destination: Path, config: Config) -> None:
     cache.put_file("cover", key, destination)
 
 
-def configured_cover(config: Config) -> Path | None:
-    """The cover image the config names, checked; None when the build should draw one.
+def configured_cover(config: Config, workdir: Path) -> Path | None:
+    """A checked copy in `workdir` of the cover image the config names; None when the
+    build should draw one.
 
     Only the config can name one: the manuscript's own `cover-image` is dropped with its
     other resource fields when the manuscript is read, as a manuscript may be untrusted.
+    Its type is read from its bytes and it passes the checks every figure passes (an SVG
+    cover the same allow-list, typeset.images); pandoc gets the checked bytes.
     """
     path = config.cover_image
     if path is None:
         return None
+    hint = "fix 'cover_image' in the config, or remove it to have a cover drawn"
     if not path.is_file():
+        raise ConfigError("cover image not found", path=path, hint=hint)
+    data = read_input(
+        path, what="cover image", error=ConfigError, max_bytes=MAX_IMAGE_BYTES, hint=hint
+    )
+    media_type = media_type_of(data)
+    if media_type not in COVER_MEDIA_TYPES:
         raise ConfigError(
-            "cover image not found",
-            path=path,
-            hint="fix 'cover_image' in the config, or remove it to have a cover drawn",
-        )
-    if path.suffix.lower() not in COVER_IMAGE_TYPES:
-        raise ConfigError(
-            f"cover image must be PNG, JPEG, GIF or SVG, not {path.suffix or 'extensionless'}",
+            f"cover image must be PNG, JPEG, GIF or SVG, not {path.suffix or 'extensionless'}"
+            + (f" (its bytes are {media_type})" if media_type else ""),
             path=path,
             hint="convert the image, or fix 'cover_image' in the config",
         )
-    return path
+    try:
+        if media_type == SVG_TYPE:
+            data = checked_svg(data)
+        else:
+            check_raster(data, path.name)
+    except ImageRefused as refused:
+        raise ConfigError(
+            f"cover image refused: {refused}",
+            path=path,
+            hint="export the cover again as plain SVG, or use a PNG or JPEG",
+        ) from None
+    checked = workdir / f"configured-cover{EXTENSIONS[media_type]}"
+    checked.write_bytes(data)
+    return checked

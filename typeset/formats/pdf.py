@@ -34,6 +34,7 @@ from typeset.formats.title_block import print_meta
 from typeset.formats.weasyprint_cffi import arrays_parsed_once
 from typeset.formats.weasyprint_footnotes import measure_footnotes_one_by_one
 from typeset.headings import heading_shift
+from typeset.media import media_folder
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
 
@@ -82,7 +83,12 @@ class PdfWriter:
             html = render_print_html(resolved, config)
         folder = resolved.source.folder
         stylesheet = style_file(config, "print.css")
-        fetcher = LocalFilesOnly([folder, stylesheet.parent], allowed_urls=config.allowed_urls)
+        # The figures are read from the build's media folder (typeset.media), where the
+        # last sanitising pass put them.
+        fetcher = LocalFilesOnly(
+            [folder, stylesheet.parent, media_folder(config.project_dir)],
+            allowed_urls=config.allowed_urls,
+        )
         book_length = pdf_parallel.is_worth_splitting(html.decode())
         options: dict[str, Any] = {
             "stylesheets": [

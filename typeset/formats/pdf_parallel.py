@@ -490,7 +490,50 @@ def join(paths: list[Path], folios: Callable[[], pikepdf.Pdf], destination: Path
     if "/StructTreeRoot" in joined.Root:
         _join_structure(joined, sources, offsets, page_counts)
     _stamp_folios(joined, folios())
+    share_identical_images(joined)
     joined.save(destination, deterministic_id=True)  # the same book, the same bytes
+
+
+def share_identical_images(pdf: pikepdf.Pdf) -> None:
+    """Point every use of an image at one object: each part embeds its own copy of a
+    figure the book shows in several parts (issue 26: a figure used many times is stored
+    once). The copies left without a reference are not written."""
+    first: dict[str, pikepdf.Object] = {}
+    for page in pdf.pages:
+        _share_images_in(page.obj.get("/Resources"), first, depth=0)
+
+
+def _share_images_in(
+    resources: pikepdf.Object | None, first: dict[str, pikepdf.Object], depth: int
+) -> None:
+    if resources is None or "/XObject" not in resources or depth > 4:
+        return
+    xobjects = resources.XObject
+    for name in list(xobjects.keys()):
+        xobject = xobjects[name]
+        if not isinstance(xobject, pikepdf.Stream):
+            continue
+        subtype = xobject.get("/Subtype")
+        if subtype == "/Form":
+            _share_images_in(xobject.get("/Resources"), first, depth + 1)
+        elif subtype == "/Image":
+            key = _image_key(xobject)
+            if key in first:
+                xobjects[name] = first[key]
+            else:
+                first[key] = xobject
+
+
+def _image_key(image: pikepdf.Stream) -> str:
+    digest = hashlib.sha256(image.read_raw_bytes())
+    for entry in ("/Width", "/Height", "/BitsPerComponent", "/ColorSpace", "/Filter"):
+        digest.update(repr(image.get(entry)).encode())
+    for entry in ("/DecodeParms", "/Decode", "/Interpolate", "/Intent", "/ImageMask"):
+        digest.update(repr(image.get(entry)).encode())
+    mask = image.get("/SMask")
+    if isinstance(mask, pikepdf.Stream):
+        digest.update(_image_key(mask).encode())
+    return digest.hexdigest()
 
 
 def _detach_structure(source: pikepdf.Pdf) -> None:
