@@ -55,9 +55,10 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
     # in the language the front matter declares (it decides which titles pandoc
     # sentence-cases).
     guessed_lang = declared_language(config.manuscript, config.metadata)
+    draft = config.missing_citations != "error"
     with concurrent.futures.ThreadPoolExecutor(1) as background:
         bibliography_read = background.submit(
-            read_bibliography, config.bibliography, lang=guessed_lang, cache=cache
+            read_bibliography, config.bibliography, lang=guessed_lang, cache=cache, draft=draft
         )
         try:
             manuscript = read_manuscript(
@@ -68,7 +69,9 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
             raise
         bibliography = bibliography_read.result()
     if manuscript.lang != guessed_lang:  # a `lang` the quick look missed (a later YAML block)
-        bibliography = read_bibliography(config.bibliography, lang=manuscript.lang, cache=cache)
+        bibliography = read_bibliography(
+            config.bibliography, lang=manuscript.lang, cache=cache, draft=draft
+        )
     return SourceReads(manuscript, bibliography)
 
 
