@@ -298,8 +298,26 @@ def with_csl_conventions(items: tuple[dict[str, Any], ...]) -> tuple[dict[str, A
             item = {**item, "language": bcp47(item["language"])}
         if item.get("type") == "":
             item = {**item, "type": "document"}
+        item = _others_spelled_alike(item)
         finished.append(item)
     return tuple(finished)
+
+
+def _others_spelled_alike(item: dict[str, Any]) -> dict[str, Any]:
+    """`and Others`, `and OTHERS` are `and others` (pandoc's reader knows the last only)."""
+    changed = {}
+    for variable, names in item.items():
+        if not (isinstance(names, list) and names and isinstance(names[-1], dict)):
+            continue
+        last = names[-1]
+        spelled = last.get("literal") or (last.get("family") if len(last) == 1 else None)
+        if isinstance(spelled, str) and spelled.lower() == "others" and last != OTHERS:
+            changed[variable] = [*names[:-1], OTHERS]
+    return {**item, **changed} if changed else item
+
+
+# pandoc's reader's spelling of BibTeX's `and others`: et al. (typeset/citations/others.py).
+OTHERS: Final = {"literal": "others"}
 
 
 # --- pandoc's AST of the file -------------------------------------------------------------

@@ -76,7 +76,7 @@ class _CiteprocPySession:
         source = _CaseProtectingCslJson(_items_for_citeproc_py(bibliography, locale))
         plain_style = _load_style(style.path, locale)
         locale = locale or plain_style.root.get("default-locale") or "en-US"
-        self._locator_labels = _locator_labels(locale)
+        self._locator_labels = _locator_labels(locale, style.path)
         self._plain = CitationStylesBibliography(plain_style, source, formatter.html)
         self._author_marked = self._sharing_history(
             _with_leading_names_marked(_load_style(style.path, locale)), source
