@@ -1,9 +1,11 @@
 // Render CSL items with citeproc-js (npm `citeproc`, the processor Zotero uses), as the
 // reference the project's citation engines are checked against (tools/citeproc_js_check.py).
 //
-// stdin: {"style": CSL XML, "lang": "en-US", "locales": folder of locales-*.xml,
-//         "items": [CSL-JSON items], "citations": [[{"id": ..., "locator": ..., "label": ...}]]}
-// stdout: {"bibliography": [[id, html], ...], "citations": [html, ...]}
+// stdin: a list of requests, each {"style": CSL XML, "lang": "en-US", "locales": folder
+//        of locales-*.xml, "items": [CSL-JSON items],
+//        "citations": [[{"id": ..., "locator": ..., "label": ...}, ...], ...]}
+// stdout: the list of results, each {"bibliography": [[id, html], ...],
+//         "citations": [html, ...]} or {"error": message}
 "use strict";
 
 const fs = require("fs");
@@ -47,5 +49,12 @@ let input = "";
 process.stdin.setEncoding("utf8");
 process.stdin.on("data", (chunk) => (input += chunk));
 process.stdin.on("end", () => {
-  process.stdout.write(JSON.stringify(main(JSON.parse(input))));
+  const results = JSON.parse(input).map((request) => {
+    try {
+      return main(request);
+    } catch (error) {
+      return { error: String(error && error.stack ? error.stack : error) };
+    }
+  });
+  process.stdout.write(JSON.stringify(results));
 });
