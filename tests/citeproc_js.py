@@ -111,48 +111,60 @@ def node_available() -> bool:
 
 
 def compare_all(styles: tuple[str, ...] = STYLES) -> list[StyleResult]:
-    """Every (style, engine) with its entry count and differences from citeproc-js."""
-    bibliographies = [
-        (corpus, read_bibliography(corpus.bibliography, lang=corpus.lang)) for corpus in corpora()
-    ]
+    """Every (style, engine) with its entry count and differences from citeproc-js.
+
+    Each corpus is rendered on its own (ids prefixed with the corpus name), as its
+    manuscript would be: the same items, in the manuscript's language, for all three.
+    """
+    groups = _each_corpus(corpora())
     resolved = {name: resolve_style(name, PROJECT) for name in styles}
     requests = [
         {
             "style": resolved[name].path.read_text(encoding="utf-8"),
-            "lang": corpus.lang,
+            "lang": lang,
             "locales": str(LOCALES_PATH),
             "items": list(bibliography.items),
         }
         for name in styles
-        for corpus, bibliography in bibliographies
+        for lang, bibliography in groups
     ]
     reference = iter(_citeproc_js(requests))
-    results: dict[tuple[str, str], list[Difference]] = {}
+    differences: dict[tuple[str, str], list[Difference]] = {}
     counts: dict[tuple[str, str], int] = {}
     for name in styles:
-        for corpus, bibliography in bibliographies:
+        for lang, bibliography in groups:
             expected = next(reference)
             for engine in ENGINES:
-                ours = _engine_entries(engine, corpus, bibliography, name)
+                ours = _engine_entries(engine, lang, bibliography, name)
                 counts[(name, engine)] = counts.get((name, engine), 0) + len(expected)
-                results.setdefault((name, engine), []).extend(
-                    Difference(engine, name, corpus.name, key, ours.get(key, ""), text)
+                differences.setdefault((name, engine), []).extend(
+                    Difference(engine, name, *key.split(":", 1), ours.get(key, ""), text)
                     for key, text in expected.items()
                     if ours.get(key, "") != text
                 )
     return [
-        StyleResult(name, engine, counts[(name, engine)], tuple(results[(name, engine)]))
+        StyleResult(name, engine, counts[(name, engine)], tuple(differences[(name, engine)]))
         for name in styles
         for engine in ENGINES
     ]
 
 
+def _each_corpus(found: list[Corpus]) -> list[tuple[str, Bibliography]]:
+    """(language, bibliography) per corpus, each item's id `corpus:key`."""
+    groups = []
+    for corpus in found:
+        items = read_bibliography(corpus.bibliography, lang=corpus.lang).items
+        renamed = tuple({**item, "id": f"{corpus.name}:{item['id']}"} for item in items)
+        groups.append((corpus.lang, Bibliography(PROJECT / f"{corpus.name}.json", renamed)))
+    return groups
+
+
 def _engine_entries(
-    engine: str, corpus: Corpus, bibliography: Bibliography, style: str
+    engine: str, lang: str, bibliography: Bibliography, style: str
 ) -> dict[str, str]:
     with tempfile.TemporaryDirectory(prefix="typeset-citeproc-js-") as workdir:
         manuscript_path = Path(workdir) / "all.md"
-        manuscript_path.write_text(f'---\nlang: {corpus.lang}\nnocite: "@*"\n---\n\nText.\n')
+        manuscript_path.write_text(f'---\nlang: {lang}\nnocite: "@*"\n---\n\nText.\n')
         manuscript = read_manuscript(manuscript_path)
         document = (
             engine_named(engine)

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from typeset import ast
+from tests.conftest import docx_part, docx_text, epub_xhtml, pdf_text
+from typeset import ast, build, load_config
 from typeset.bibtex import bcp47, title_language
 from typeset.citations import engine_named
 from typeset.crosscheck import _citations, _entries
@@ -195,3 +196,37 @@ def test_chicago_notes_put_the_period_inside_the_closing_quote(engine: str, tmp_
     notes = [node for node in ast.walk(document["blocks"]) if node["t"] == "Note"]
     text = ast.plain_text(notes[0]["c"])
     assert "Archive.”" in text and "Archive”." not in text, text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ENGINES)
+def test_outputs_show_the_references_as_latex_means_them(engine: str, tmp_path: Path) -> None:
+    """A real build of the paper: what the reader sees in the PDF, EPUB and DOCX."""
+    for name in ("paper.md", "exported.bib"):
+        shutil.copy(DATA / name, tmp_path / name)
+    config = load_config(
+        None,
+        project_dir=PROJECT,
+        overrides={
+            "manuscript": str(tmp_path / "paper.md"),
+            "bibliography": str(tmp_path / "exported.bib"),
+            "style": "chicago-author-date",
+            "formats": ["pdf", "epub", "docx"],
+            "output_dir": str(tmp_path / "out"),
+            "engine": engine,
+        },
+    )
+    outputs = build(config).outputs
+    texts = {
+        "pdf": pdf_text(outputs["pdf"]),
+        "epub": epub_xhtml(outputs["epub"]),
+        "docx": docx_text(outputs["docx"]),
+    }
+    for output, text in texts.items():
+        assert "$" not in text, output
+        for expected in ("García", "Thèse de doctorat", "Østergaard", "Großstädte", "et al."):
+            assert expected in text, (output, expected)
+        assert "others" not in text.lower(), output
+    # math: MathML or an SVG in the EPUB, an Office Math object in the DOCX
+    assert "<math" in texts["epub"] or "<svg" in texts["epub"]
+    assert "<m:oMath" in docx_part(outputs["docx"])

@@ -197,6 +197,9 @@ def _name_separator_edits(text: str, field: FieldSpan) -> Iterator[tuple[int, in
             if separator:
                 position = separator.end()
                 continue
+            while position < field.end and text[position].isspace():
+                position += 1  # past the whole run: a run of spaces stays linear
+            continue
         position += 1
 
 
