@@ -223,8 +223,13 @@ def normalised_html(entry: str) -> str:
 _LABEL = re.compile(r"^(\[\d+\]|\d+\.)\s*")
 
 
+# Superscript letters (fr-FR's "nᵒ"), which citeproc-js writes as <sup> markup.
+_SUPERSCRIPT_LETTERS = re.compile("[\u02b0-\u02ff\u1d2c-\u1dbf\u2070-\u209f]")
+
+
 def normalised(text: str) -> str:
     text = text.replace(MATH_START, "").replace(MATH_END, "")
+    text = _SUPERSCRIPT_LETTERS.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
     text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
     return _LABEL.sub(r"\1 ", text)
 

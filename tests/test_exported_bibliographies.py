@@ -18,7 +18,6 @@ import pytest
 
 from tests.conftest import docx_part, docx_text, epub_xhtml, pdf_text
 from typeset import ast, build, load_config
-from typeset.bibtex import bcp47, title_language
 from typeset.citations import engine_named
 from typeset.crosscheck import _citations, _entries
 from typeset.errors import BibliographyError
@@ -29,6 +28,8 @@ from typeset.styles import resolve_style
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = PROJECT / "tests" / "data" / "bibtex"
 ENGINES = ("pandoc", "citeproc-py")
+pytestmark = pytest.mark.slow  # every test runs pandoc (and most, citeproc-py)
+
 STYLES = (
     "apa",
     "ieee",
@@ -106,28 +107,13 @@ def test_titles_in_another_language_are_not_sentence_cased(rendered: Any) -> Non
     assert "DNA" in entries(document)["oestergaard2008"]  # braced: case kept
 
 
-def test_languages_are_bcp47_tags() -> None:
+def test_entry_languages_are_bcp47_tags_or_detected_from_the_title() -> None:
     items = {item["id"]: item for item in read_bibliography(DATA / "exported.bib").items}
     assert items["liu2010"]["language"] == "zh"
     assert items["mueller2018"]["language"] == "en-GB"
     assert items["garcia2019"]["language"] == "es-ES"
     assert items["simmel1903"]["language"] == "de"  # detected: the entry has no langid
     assert "language" not in items["shen2012"]  # English, like the document
-    assert bcp47("ngerman") == "de-DE" and bcp47("chinese") == "zh" and bcp47("en-gb") == "en-GB"
-
-
-@pytest.mark.parametrize(
-    ("title", "language"),
-    [
-        ("Die Großstädte und das Geistesleben", "de"),
-        ("La Méditerranée et le monde méditerranéen à l'époque de Philippe II", "fr"),
-        ("Observation of a new boson at a mass of 125 GeV", "en"),
-        ("Nature", None),  # too short to tell
-        ("Der Prozess", None),
-    ],
-)
-def test_title_language_is_detected_only_when_sure(title: str, language: str | None) -> None:
-    assert title_language(title) == language
 
 
 def test_suffix_that_is_not_a_locator_keeps_its_separator(tmp_path: Path) -> None:
@@ -198,7 +184,6 @@ def test_chicago_notes_put_the_period_inside_the_closing_quote(engine: str, tmp_
     assert "Archive.”" in text and "Archive”." not in text, text
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("engine", ENGINES)
 def test_outputs_show_the_references_as_latex_means_them(engine: str, tmp_path: Path) -> None:
     """A real build of the paper: what the reader sees in the PDF, EPUB and DOCX."""

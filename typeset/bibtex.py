@@ -59,7 +59,7 @@ _FIELD_NAME = re.compile(r"[A-Za-z][\w:.+-]{0,63}", re.ASCII)
 _ENTRY_START = re.compile(r"@[ \t]*([A-Za-z][\w-]*)\s*([{(])")
 # ` and ` between two names, whatever its case (BibTeX's own rule); only at brace depth 0
 # of the value, so `{Barnes AND Noble}` stays one name.
-_NAME_SEPARATOR = re.compile(r"\s+and\s+", re.IGNORECASE)
+_NAME_SEPARATOR = re.compile(r"\s+(and)\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -192,8 +192,10 @@ def _name_separator_edits(text: str, field: FieldSpan) -> Iterator[tuple[int, in
             depth -= 1
         elif depth == top and character.isspace():
             separator = _NAME_SEPARATOR.match(text, position, field.end)
-            if separator and separator.group(0).strip() != "and":
-                yield separator.start(), separator.end(), " and "
+            if separator and separator.group(1) != "and":
+                # only the word: the spaces (and line breaks) stay, so pandoc's error
+                # lines still match the file's
+                yield separator.start(1), separator.end(1), "and"
             if separator:
                 position = separator.end()
                 continue
