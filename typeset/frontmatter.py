@@ -62,7 +62,7 @@ def _paper(value: Any) -> Any:
 # front-matter key (pandoc/Quarto spelling) -> the config option it sets. Keys pandoc
 # itself reads from the metadata (`reference-section-title`, `toc-title`,
 # `abstract-title`, `lang`, `nocite`) need no entry: they reach pandoc as they are.
-# `link-citations` is always on (every citation links to its entry).
+# `link-citations` reaches the citation engines as pandoc's (default: off).
 FRONT_MATTER_OPTIONS: Final[dict[str, FrontMatterOption]] = {
     "toc": FrontMatterOption("toc"),
     "table-of-contents": FrontMatterOption("toc"),

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from typeset import ast
+from typeset.bibtex import math_from_citations
 from typeset.citethis import (
     Block,
     CitationKind,
@@ -262,6 +263,8 @@ def preview_styles(
                     lambda style: run_citeproc(source, "json", style, references, lang), styles
                 )
             )
+    # bibliography math travels as placeholders through citeproc (typeset/bibtex.py)
+    resolved = [math_from_citations(document) for document in resolved]
     pieces = [_pieces(document, len(excerpts)) for document in resolved]
     fragments = [
         fragment

@@ -33,6 +33,12 @@ from typing import Any
 import yaml
 
 from typeset import ast
+from typeset.bibtex import (
+    balanced_end,
+    converted_references,
+    prepared_for_pandoc,
+    with_csl_conventions,
+)
 from typeset.cache import BuildCache, fingerprint
 from typeset.errors import BibliographyError
 from typeset.limits import MAX_BIBLIOGRAPHY_BYTES, bounded_yaml, read_input
@@ -94,7 +100,9 @@ def read_bibliographies(
 ) -> Bibliography:
     """Read every file into one bibliography. A key defined in two files is an error naming
     both (under `draft` a warning, and the first file's entry is kept)."""
-    return merged([read_bibliography(path, lang=lang, cache=cache) for path in paths], draft)
+    return merged(
+        [read_bibliography(path, lang=lang, cache=cache, draft=draft) for path in paths], draft
+    )
 
 
 def merged(bibliographies: Sequence[Bibliography], draft: bool = False) -> Bibliography:
@@ -145,21 +153,30 @@ def inline_references(document: Mapping[str, Any], path: Path, line: int | None)
             line=line,
             hint="give each work an 'id:' and CSL fields (type, title, author, issued)",
         ) from None
-    items = _items_from_csl_json(converted.decode(), path)
-    _refuse_duplicate_ids(items, path, {})
+    items = _without_duplicate_ids(
+        _items_from_csl_json(converted.decode(), path), path, {}, draft=False
+    )
     return Bibliography((), items, {str(item["id"]): (path, line) for item in items})
 
 
 # A document without `lang` is English, as for pandoc's citeproc (its default locale).
 DEFAULT_LANGUAGE = "en-US"
 # Bump when the BibTeX -> CSL-JSON conversion changes: cached conversions are keyed by it.
-CONVERSION_VERSION = 2
+CONVERSION_VERSION = 3
 
 
 def read_bibliography(
-    path: Path, *, lang: str | None = None, cache: BuildCache | None = None
+    path: Path,
+    *,
+    lang: str | None = None,
+    cache: BuildCache | None = None,
+    draft: bool = False,
 ) -> Bibliography:
-    """Parse one BibTeX, BibLaTeX, CSL-JSON or CSL-YAML file for a document in `lang`."""
+    """Parse one BibTeX, BibLaTeX, CSL-JSON or CSL-YAML file for a document in `lang`.
+
+    Two entries with one key are an error; in a `draft`, a warning naming both lines,
+    and the first entry is kept (as pandoc does), so a thesis can still be read.
+    """
     input_format = BIBLIOGRAPHY_FORMATS.get(path.suffix.lower())
     if input_format is None:
         raise BibliographyError(
@@ -186,45 +203,52 @@ def read_bibliography(
         ) from None
     if input_format == "csljson":
         items = _items_from_csl_json(text, path)
-        _refuse_duplicate_ids(items, path, {})
         lines = {str(item["id"]): _line_of_item(text, index) for index, item in enumerate(items)}
-        return _bibliography(path, items, lines)
+        return _bibliography(path, _without_duplicate_ids(items, path, {}, draft=draft), lines)
     if input_format == "cslyaml":
         items = _items_from_csl_yaml(text, path)
-        _refuse_duplicate_ids(items, path, {})
-        return _bibliography(path, items, _yaml_id_lines(text))
+        kept = _without_duplicate_ids(items, path, {}, draft=draft)
+        return _bibliography(path, kept, _yaml_id_lines(text))
     entries = scan_entries(text)
     _refuse_crossref_cycles(entries, path)
     language = lang or DEFAULT_LANGUAGE
     key = fingerprint(text, input_format, language, CONVERSION_VERSION, pandoc_fingerprint())
     cached = cache.get_json("bibliography", key) if cache else None
-    lines = {key: found[0][1] for key, found in entry_lines(text).items()}
     if cached is not None:
-        return _bibliography(path, tuple(cached), lines)
+        items = tuple(cached)
+    else:
+        items = _converted_bibtex(text, path, input_format, language)
+        if cache:
+            cache.put_json("bibliography", key, list(items))
+    # pandoc keeps every entry, duplicates included, and citeproc then silently uses one:
+    # the parsed items are the truth about keys (comments and odd layouts included).
+    found = entry_lines(text)
+    lines = {key: places[0][1] for key, places in found.items()}
+    return _bibliography(path, _without_duplicate_ids(items, path, found, draft=draft), lines)
+
+
+def _converted_bibtex(
+    text: str, path: Path, input_format: str, language: str
+) -> tuple[CslItem, ...]:
+    """BibTeX -> CSL items, by pandoc's reader with the fixes of typeset/bibtex.py."""
     try:
         # No --sandbox here: it also hides LANG from the BibTeX reader (pandoc 3.9), which
         # then sentence-cases every title as English. The reader opens no other file.
         parsed = run_pandoc(
             ["--from", input_format, "--to", "json"],
-            text.encode(),
+            prepared_for_pandoc(text, language).encode(),
             environment={"LANG": language},
             source=path,
         )
     except PandocFailure as failure:
         raise _syntax_error(text, path, failure.stderr) from None
+    document = converted_references(json.loads(parsed))
     csl_json = run_pandoc(
         ["--from", "json", "--to", "csljson", "--sandbox"],
-        json.dumps(ast.transform(json.loads(parsed), _nocase_as_rich_text)).encode(),
+        json.dumps(ast.transform(document, _nocase_as_rich_text)).encode(),
         source=path,
     )
-    items = _items_from_csl_json(csl_json.decode(), path)
-    # pandoc keeps every entry, duplicates included, and citeproc then silently uses one:
-    # the parsed items are the truth about keys (comments and odd layouts included).
-    _refuse_duplicate_ids(items, path, entry_lines(text))
-    bibliography = _bibliography(path, items, lines)
-    if cache:
-        cache.put_json("bibliography", key, list(bibliography.items))
-    return bibliography
+    return with_csl_conventions(_items_from_csl_json(csl_json.decode(), path))
 
 
 def _bibliography(
@@ -339,7 +363,7 @@ def scan_entries(text: str) -> list[Entry]:
             return entries
         kind = found.group(1).lower()
         closing = "}" if found.group(2) == "{" else ")"
-        body_end = _balanced_end(text, found.end(), closing)
+        body_end = balanced_end(text, found.end(), closing)
         position = body_end
         if kind in ("comment", "preamble", "string"):
             continue
@@ -354,22 +378,6 @@ def scan_entries(text: str) -> list[Entry]:
         entries.append(Entry(kind, key, line, _crossrefs(fields)))
 
 
-def _balanced_end(text: str, start: int, closing: str) -> int:
-    """The index just past the `closing` that ends a group opened before `start`."""
-    depth = 0
-    for index in range(start, len(text)):
-        character = text[index]
-        if character == "{":
-            depth += 1
-        elif character == "}":
-            if depth == 0 and closing == "}":
-                return index + 1
-            depth = max(0, depth - 1)
-        elif character == ")" and closing == ")" and depth == 0:
-            return index + 1
-    return len(text)
-
-
 def _crossrefs(fields: str) -> tuple[str, ...]:
     """Values of the fields that make an entry inherit from another."""
     found: list[str] = []
@@ -378,7 +386,7 @@ def _crossrefs(fields: str) -> tuple[str, ...]:
             continue
         rest = fields[field_match.end() :]
         if rest.startswith("{"):
-            value = rest[1 : _balanced_end(rest, 1, "}") - 1]
+            value = rest[1 : balanced_end(rest, 1, "}") - 1]
         elif rest.startswith('"'):
             value = rest[1:].split('"', 1)[0]
         else:
@@ -427,23 +435,36 @@ def _refuse_crossref_cycles(entries: list[Entry], path: Path) -> None:
                 done.add(key)
 
 
-def _refuse_duplicate_ids(
-    items: tuple[CslItem, ...], path: Path, lines: dict[str, list[tuple[str, int]]]
-) -> None:
-    """pandoc silently keeps one of two entries with the same key; which one is luck."""
+def _without_duplicate_ids(
+    items: tuple[CslItem, ...],
+    path: Path,
+    lines: dict[str, list[tuple[str, int]]],
+    *,
+    draft: bool,
+) -> tuple[CslItem, ...]:
+    """The items, each key once: pandoc silently keeps one of two entries with the same
+    key, and which one is luck. An error, or in a draft a warning keeping the first."""
     seen: set[str] = set()
+    kept: list[CslItem] = []
     for item in items:
         key = str(item["id"])
-        if key in seen:
-            where = [line for _, line in lines.get(key, [])]
-            at = f" (entries at lines {', '.join(map(str, where))})" if len(where) > 1 else ""
-            raise BibliographyError(
-                f"duplicate key '{key}'{at}",
-                path=path,
-                line=where[1] if len(where) > 1 else None,
-                hint="give each entry its own key, or delete the duplicate",
-            )
-        seen.add(key)
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+            continue
+        where = [line for _, line in lines.get(key, [])]
+        at = f" (entries at lines {', '.join(map(str, where))})" if len(where) > 1 else ""
+        error = BibliographyError(
+            f"duplicate key '{key}'{at}",
+            path=path,
+            line=where[1] if len(where) > 1 else None,
+            hint="give each entry its own key, or delete the duplicate",
+        )
+        if not draft:
+            raise error
+        first = f"the first (line {where[0]})" if where else "the first"
+        log.warning("%s (draft: %s is used)", error, first)
+    return tuple(kept)
 
 
 _ENTRY_START_LINE = re.compile(

@@ -17,7 +17,8 @@ from typeset.styles import CslStyle
 class ResolvedDocument:
     """The manuscript's AST with every citation formatted and the bibliography appended.
 
-    Citations are spans (class `citation`) linking to `#ref-KEY`; the bibliography is a
+    Citations are spans (class `citation`), linking to `#ref-KEY` when the front matter
+    sets `link-citations` (pandoc's default: off); the bibliography is a
     div `#refs` of divs `#ref-KEY`; in note styles the citations sit in footnotes. The
     format writers depend on exactly this shape, whichever engine made it.
     """

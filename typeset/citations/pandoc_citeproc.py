@@ -10,11 +10,13 @@ from typing import Any, ClassVar
 from xml.etree import ElementTree
 
 from typeset import ast
+from typeset.bibtex import has_math, math_from_citations
 from typeset.citations.base import (
     ResolvedDocument,
     has_own_bibliography_heading,
     match_heading_levels,
 )
+from typeset.citations.others import style_for_others
 from typeset.errors import CitationError
 from typeset.manuscript import Manuscript
 from typeset.pandoc import PandocFailure, pandoc_fingerprint, run_pandoc
@@ -55,19 +57,23 @@ class PandocCiteproc:
                 "reference-section-title",
                 ast.meta_value(bibliography_heading(style, manuscript.lang)),
             )
-        meta["link-citations"] = ast.meta_value(True)
+        # link-citations is the author's (pandoc's default: off); URLs are always links.
+        meta.setdefault("link-citations", ast.meta_value(False))
         meta["link-bibliography"] = ast.meta_value(True)
         cites = [node for node in ast.walk(document["blocks"]) if node["t"] == "Cite"]
+        csl = style_for_others(style, bibliography, workdir)
         if (
             style.is_note_style
             or _superscript_citations(style)
             or len(cites) < self.extract_from_citations
         ):
-            resolved = run_citeproc(json.dumps(document).encode(), "json", style, references)
+            resolved = run_citeproc(json.dumps(document).encode(), "json", csl, references)
         else:
-            resolved = _resolve_citations_alone(document, cites, style, references)
+            resolved = _resolve_citations_alone(document, cites, csl, references)
         if not own_heading:
             resolved = match_heading_levels(resolved)
+        if has_math(bibliography.items):
+            resolved = math_from_citations(resolved)
         return ResolvedDocument(resolved, style, manuscript)
 
 

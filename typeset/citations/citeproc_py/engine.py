@@ -7,6 +7,8 @@ import importlib.metadata
 from pathlib import Path
 from typing import ClassVar
 
+from typeset import ast
+from typeset.bibtex import has_math, math_from_citations
 from typeset.citations.base import (
     ResolvedDocument,
     has_own_bibliography_heading,
@@ -19,9 +21,11 @@ from typeset.citations.citeproc_py.occurrences import (
     _cite_occurrences,
     _locale,
     _wants_bibliography,
+    _wants_citation_links,
 )
-from typeset.citations.citeproc_py.rendering import _HtmlFragments, _link_urls
+from typeset.citations.citeproc_py.rendering import Inlines, _HtmlFragments, _link_urls
 from typeset.citations.citeproc_py.session import _CiteprocPySession
+from typeset.citations.others import patch_citeproc_py, style_for_others
 from typeset.manuscript import Manuscript
 from typeset.pandoc import pandoc_fingerprint
 from typeset.references import Bibliography
@@ -50,11 +54,14 @@ class CiteprocPy:
             *_cite_occurrences(cited_meta, style.is_note_style),
             *_cite_occurrences(document["blocks"], style.is_note_style),
         ]
-        session = _CiteprocPySession(bibliography, style, _locale(meta))
+        patch_citeproc_py()
+        csl = style_for_others(style, bibliography, workdir)
+        session = _CiteprocPySession(bibliography, csl, _locale(meta))
         session.register(_bibliography_keys(occurrences, manuscript, bibliography))
         rendered = [session.render(occurrence) for occurrence in occurrences]
         entries = session.bibliography_entries() if _wants_bibliography(meta) else []
 
+        links = _wants_citation_links(meta)
         fragments = _HtmlFragments()
         citation_ids = [fragments.add(cite.citation_html) for cite in rendered]
         author_ids = [
@@ -69,7 +76,8 @@ class CiteprocPy:
         ):
             citation = session.splice_affixes(parsed[citation_id])
             author = None if author_id is None else parsed[author_id]
-            occurrence.node["c"][1] = _cite_content(citation, author, occurrence.placement)
+            content = _cite_content(citation, author, occurrence.placement)
+            occurrence.node["c"][1] = content if links else _without_entry_links(content)
         if style.is_note_style:
             for part in ("meta", "blocks"):
                 document[part] = _place_note_citations(document[part], session.punctuation_in_quote)
@@ -81,4 +89,18 @@ class CiteprocPy:
             _insert_bibliography(document, formatted_entries, session.bibliography_layout, style)
         if not has_own_bibliography_heading(manuscript.document["blocks"]):
             document = match_heading_levels(document)
+        if has_math(bibliography.items):
+            document = math_from_citations(document)
         return ResolvedDocument(document, style, manuscript)
+
+
+def _without_entry_links(inlines: Inlines) -> Inlines:
+    """A citation without its links to the bibliography (`link-citations` off)."""
+
+    def unlink(node: ast.Node) -> ast.Node | None:
+        if node["t"] == "Link" and node["c"][2][0].startswith("#ref-"):
+            return {"t": "Span", "c": [["", [], []], node["c"][1]]}
+        return None
+
+    unlinked: Inlines = ast.transform(inlines, unlink)
+    return unlinked

@@ -54,12 +54,15 @@ _LOCATOR_VALUE = re.compile(
 )
 
 
-def _locator_labels(locale: str) -> list[tuple[str, str]]:
+def _locator_labels(locale: str, style: Path | None = None) -> list[tuple[str, str]]:
     """(label as written, CSL locator type), longest first: every form of every locator
-    term in the document's locale and in English, as pandoc accepts them."""
+    term of the style's own `cs:locale` for the document's language and of the locale
+    file of that language, as pandoc reads them (pandoc 3.9 takes no English terms in a
+    German document: "p. 5" there is a suffix, "S. 5" a locator)."""
     labels: dict[str, str] = {}
-    for path in _locale_files(locale):
-        root = ElementTree.parse(path).getroot()
+    roots = [_style_locale(style, locale)] if style else []
+    roots += [ElementTree.parse(path).getroot() for path in _locale_files(locale)]
+    for root in roots:
         for term in root.iter(f"{CSL_NAMESPACE}term"):
             name = term.get("name")
             if name not in _LOCATOR_TERMS:
@@ -71,12 +74,27 @@ def _locator_labels(locale: str) -> list[tuple[str, str]]:
     return sorted(labels.items(), key=lambda label: -len(label[0]))
 
 
+def _style_locale(style: Path, locale: str) -> ElementTree.Element:
+    """The style's `cs:locale` terms that apply to `locale` (in one element)."""
+    merged = ElementTree.Element("terms")
+    language = locale.split("-")[0]
+    for element in ElementTree.parse(style).getroot().iter(f"{CSL_NAMESPACE}locale"):
+        applies_to = element.get("{http://www.w3.org/XML/1998/namespace}lang")
+        if applies_to in (None, locale, language):
+            merged.extend(element.iter(f"{CSL_NAMESPACE}term"))
+    return merged
+
+
 def _locale_files(locale: str) -> list[Path]:
+    """The locale file of the document's language: its dialect, else the language's
+    primary dialect (en-US for a document without a language)."""
     folder = Path(CITEPROC_LOCALES_PATH)
     language = locale.split("-")[0]
-    names = [locale, PRIMARY_DIALECTS.get(language, ""), "en-US"]
-    paths = [folder / f"locales-{name}.xml" for name in dict.fromkeys(names) if name]
-    return [path for path in paths if path.is_file()]
+    for name in (locale, PRIMARY_DIALECTS.get(language, ""), "en-US"):
+        path = folder / f"locales-{name}.xml"
+        if name and path.is_file():
+            return [path]
+    return []
 
 
 def _split_locator(
@@ -101,9 +119,18 @@ def _split_locator(
             break
     match = _LOCATOR_VALUE.match(text)
     if match is None or (label_type is None and not text[:1].isdigit()):
-        return None, suffix
+        return None, _separated(suffix)
     rest = match.group("rest")
     return (label_type or "page", match.group("value")), _text_inlines(rest) + others
+
+
+def _separated(suffix: Inlines) -> Inlines:
+    """A suffix that is not a locator, set off from the citation as pandoc sets it off:
+    `@shen2012 [ch. 4]` reads "Shen (2012, ch. 4)", not "Shen (2012ch. 4)"."""
+    first = suffix[0] if suffix else None
+    if first is None or first["t"] != "Str" or not first["c"][:1].isalnum():
+        return suffix
+    return [{"t": "Str", "c": ","}, {"t": "Space"}, *suffix]
 
 
 def _leading_text(inlines: Inlines) -> tuple[str, Inlines]:

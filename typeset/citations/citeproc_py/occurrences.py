@@ -73,6 +73,16 @@ def _locale(meta: Mapping[str, Any]) -> str:
     return ast.plain_text(meta.get("lang")) or ""
 
 
+def _wants_citation_links(meta: Mapping[str, Any]) -> bool:
+    """pandoc's `link-citations`: off unless the front matter turns it on."""
+    value = meta.get("link-citations")
+    if not value:
+        return False
+    if value["t"] == "MetaBool":
+        return bool(value["c"])
+    return ast.plain_text(value).strip().lower() in ("true", "yes", "on")
+
+
 def _wants_bibliography(meta: Mapping[str, Any]) -> bool:
     suppress = meta.get("suppress-bibliography")
     return not (suppress and suppress.get("c") is True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -76,7 +77,7 @@ class _CiteprocPySession:
         source = _CaseProtectingCslJson(_items_for_citeproc_py(bibliography, locale))
         plain_style = _load_style(style.path, locale)
         locale = locale or plain_style.root.get("default-locale") or "en-US"
-        self._locator_labels = _locator_labels(locale)
+        self._locator_labels = _locator_labels(locale, style.path)
         self._plain = CitationStylesBibliography(plain_style, source, formatter.html)
         self._author_marked = self._sharing_history(
             _with_leading_names_marked(_load_style(style.path, locale)), source
@@ -132,7 +133,7 @@ class _CiteprocPySession:
         with _quiet_citeproc():
             entries = self._plain.bibliography()
         return [
-            (self._ids_by_citeproc_key[key], str(entry))
+            (self._ids_by_citeproc_key[key], self._punctuated(str(entry)))
             for key, entry in zip(self._plain.keys, entries, strict=True)
         ]
 
@@ -154,7 +155,15 @@ class _CiteprocPySession:
         finally:
             if suffix is not None:
                 layout.set("suffix", suffix)
-        return _close_links(rendered)
+        return self._punctuated(_close_links(rendered))
+
+    def _punctuated(self, rendered: str) -> str:
+        """The locale's `punctuation-in-quote` (CSL 1.0.2, Locale Options), which
+        citeproc-py does not apply: a period or comma after a closing quotation mark
+        moves inside it ("…Archive." not "…Archive".) in US English."""
+        if not self.punctuation_in_quote:
+            return rendered
+        return _PUNCTUATION_AFTER_QUOTE.sub(r"\3\1\2", rendered)
 
     def _citation_item(self, citation: Mapping[str, Any]) -> Any:
         key = str(citation["citationId"])
@@ -177,6 +186,10 @@ class _CiteprocPySession:
     def _affix_marker(self, inlines: Inlines) -> str:
         self._affixes.append(inlines)
         return chr(_AFFIX_MARKER_BASE + len(self._affixes) - 1)
+
+
+# A closing quotation mark, any closing tags after it, then a period or comma.
+_PUNCTUATION_AFTER_QUOTE = re.compile(r"([\u201d\u2019])((?:</[a-z]+>)*)([.,])")
 
 
 def _load_style(path: Path, locale: str) -> Any:
