@@ -48,9 +48,12 @@ def fingerprint(*parts: Any) -> str:
 
 def file_fingerprint(path: Path | None) -> str:
     """Fingerprint of a file's bytes ('' for None or a missing file)."""
-    if path is None or not path.is_file():
+    try:
+        if path is None or not path.is_file():
+            return ""
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:  # unreadable, a loop, a name too long: its reader says what is wrong
         return ""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def folder_fingerprint(folder: Path, *, skip: frozenset[Path] = frozenset()) -> str:

@@ -343,7 +343,7 @@ def load_config(
     manuscript = raw.get("manuscript") or _anchored(
         "manuscript", _path(OPTIONS["manuscript"].default, "manuscript"), project_dir
     )
-    for name, (value, origin) in _front_matter_options(manuscript).items():
+    for name, (value, origin) in _front_matter_options(manuscript, project_dir).items():
         if name not in raw:
             raw[name] = value
             origins[name] = origin
@@ -365,11 +365,13 @@ def profile_names(config_path: Path) -> list[str]:
     return [str(name) for name in profiles] if isinstance(profiles, dict) else []
 
 
-def _front_matter_options(manuscript: Path) -> dict[str, tuple[Any, str]]:
+def _front_matter_options(manuscript: Path, project_dir: Path) -> dict[str, tuple[Any, str]]:
     """The options the manuscript's front matter sets: name -> (typed value, "file:line")."""
+    from typeset.confine import Roots
     from typeset.frontmatter import FRONT_MATTER_OPTIONS, leading_front_matter
 
-    front_matter = leading_front_matter(manuscript)
+    roots = Roots.of(trusted=[project_dir], untrusted=[manuscript.parent])
+    front_matter = leading_front_matter(manuscript, roots)
     found: dict[str, tuple[Any, str]] = {}
     for key, value in front_matter.values.items():
         declared = FRONT_MATTER_OPTIONS.get(str(key))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typeset.cache import BuildCache
 from typeset.citations.base import check_citations
 from typeset.config import Config
+from typeset.confine import roots_of
 from typeset.crossref import cross_referenced, missing_label_error
 from typeset.errors import StyleError, TypesetError
 from typeset.frontmatter import declared_language
@@ -55,20 +56,27 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
     # in the language the front matter declares (it decides which titles pandoc
     # sentence-cases).
     guessed_lang = declared_language(config.manuscript, config.metadata)
+    roots = roots_of(config)  # every file read lies inside them (typeset/confine.py)
     with concurrent.futures.ThreadPoolExecutor(1) as background:
         bibliography_read = background.submit(
-            read_bibliography, config.bibliography, lang=guessed_lang, cache=cache
+            read_bibliography, config.bibliography, lang=guessed_lang, cache=cache, roots=roots
         )
         try:
             manuscript = read_manuscript(
-                config.manuscript, config.metadata, anonymous=config.anonymous, cache=cache
+                config.manuscript,
+                config.metadata,
+                anonymous=config.anonymous,
+                cache=cache,
+                roots=roots,
             )
         except BaseException:
             bibliography_read.cancel()
             raise
         bibliography = bibliography_read.result()
     if manuscript.lang != guessed_lang:  # a `lang` the quick look missed (a later YAML block)
-        bibliography = read_bibliography(config.bibliography, lang=manuscript.lang, cache=cache)
+        bibliography = read_bibliography(
+            config.bibliography, lang=manuscript.lang, cache=cache, roots=roots
+        )
     return SourceReads(manuscript, bibliography)
 
 
@@ -86,7 +94,7 @@ def read_inputs(
         sources = read_sources(config, cache=cache)
     manuscript = restrict_resources(
         sources.manuscript,
-        allowed_roots=[config.manuscript.parent, config.project_dir],
+        allowed_roots=roots_of(config),
         allowed_urls=config.allowed_urls,
         draft=config.missing_citations != "error",
     )
@@ -121,7 +129,7 @@ def check_citation_keys(inputs: Inputs) -> None:
 def configured_style(config: Config) -> CslStyle:
     """The configured style; an unknown name is reported where it was set."""
     try:
-        return resolve_style(config.style, config.project_dir)
+        return resolve_style(config.style, config.project_dir, roots=roots_of(config))
     except StyleError as error:
         origin = config.origins.get("style", "")
         if error.path is None and ":" in origin and origin != "the command line":

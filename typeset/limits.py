@@ -1,6 +1,7 @@
 """Bounds on what a build reads, so that no input can hang it or exhaust the machine.
 
-Every input file is read through `read_input`: regular files only (a FIFO would block
+Every input file is read through `read_input` (typeset/confine.py: inside the allowed
+roots, checked on the open file): regular files only (a FIFO would block
 forever, /dev/zero would fill memory), and no more than a size fit for its kind. Text a
 parser would recurse into is measured first: `refuse_deep_markdown` (pandoc backtracks
 exponentially on thousands of nested brackets, and its JSON is too deep to load) and
@@ -10,21 +11,22 @@ exponentially on thousands of nested brackets, and its JSON is too deep to load)
 from __future__ import annotations
 
 import re
-import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from typeset.confine import MEGABYTE, Roots, read_confined
 from typeset.errors import TypesetError
 
-MEGABYTE = 1024 * 1024
 # Far above any real input of each kind (a 200,000-word manuscript is ~1.5 MB).
 MAX_MANUSCRIPT_BYTES = 32 * MEGABYTE
 MAX_BIBLIOGRAPHY_BYTES = 64 * MEGABYTE
 MAX_CONFIG_BYTES = 1 * MEGABYTE
 MAX_STYLE_BYTES = 8 * MEGABYTE
 MAX_IMAGE_BYTES = 64 * MEGABYTE
+# A reference DOCX may carry its fonts.
+MAX_REFERENCE_DOC_BYTES = 64 * MEGABYTE
 MAX_FETCHED_BYTES = 16 * MEGABYTE
 # Decoded size of a raster image: 100 megapixels is a 10,000 x 10,000 scan (400 MB RGBA).
 MAX_IMAGE_PIXELS = 100_000_000
@@ -38,42 +40,17 @@ MAX_YAML_DEPTH = 50
 
 
 def read_input(
-    path: Path, *, what: str, error: type[TypesetError], max_bytes: int, hint: str
+    path: Path,
+    *,
+    what: str,
+    error: type[TypesetError],
+    max_bytes: int,
+    hint: str,
+    roots: Roots | None = None,
 ) -> bytes:
-    """The bytes of input `path`: a regular file of at most `max_bytes`, or `error`."""
-    try:
-        status = path.stat()
-    except FileNotFoundError:
-        raise error(f"{what} not found", path=path, hint=hint) from None
-    except OSError as failure:
-        raise error(f"cannot read the {what}: {failure.strerror}", path=path) from None
-    if stat.S_ISDIR(status.st_mode):
-        raise error(f"{what} path is a folder, not a file", path=path, hint=hint)
-    if not stat.S_ISREG(status.st_mode):
-        raise error(
-            f"{what} is not a regular file (a pipe, socket or device)",
-            path=path,
-            hint=f"{hint}; a build reads ordinary files only",
-        )
-    if status.st_size > max_bytes:
-        raise error(
-            f"{what} is {status.st_size // MEGABYTE} MB, more than the "
-            f"{max_bytes // MEGABYTE} MB a build reads",
-            path=path,
-            hint="check that this is the right file",
-        )
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)  # the file may grow between stat and read
-    except OSError as failure:
-        raise error(f"cannot read the {what}: {failure.strerror}", path=path) from None
-    if len(data) > max_bytes:
-        raise error(
-            f"{what} is larger than the {max_bytes // MEGABYTE} MB a build reads",
-            path=path,
-            hint="check that this is the right file",
-        )
-    return data
+    """The bytes of input `path`: a regular file of at most `max_bytes` inside `roots`
+    (None: anywhere, for files the command line names), or `error`."""
+    return read_confined(path, roots, what=what, error=error, max_bytes=max_bytes, hint=hint)
 
 
 _BLOCK_MARKERS = re.compile(r"[ \t]{0,3}(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])[ \t]*")

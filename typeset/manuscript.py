@@ -6,12 +6,13 @@ import functools
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from typeset import ast
 from typeset.cache import BuildCache, fingerprint
+from typeset.confine import Roots
 from typeset.errors import ManuscriptError
 from typeset.frontmatter import warn_about_unreadable_date, with_generated_words
 from typeset.limits import (
@@ -41,6 +42,9 @@ class Manuscript:
     path: Path
     text: str
     document: dict[str, Any]
+    # Every local file the manuscript names as an image, shown or refused (set by
+    # typeset/sanitize.py): inputs all the same, which no output may replace.
+    named_files: tuple[Path, ...] = field(default=(), compare=False)
 
     @property
     def folder(self) -> Path:
@@ -139,13 +143,14 @@ def read_manuscript(
     *,
     anonymous: bool = False,
     cache: BuildCache | None = None,
+    roots: Roots | None = None,
 ) -> Manuscript:
     """Read and parse `path`; `metadata` (from the config) overrides its front matter.
 
     With `anonymous`, every identifying field is dropped, so no writer can put an author
     name into the text, a title page, a cover or a file's properties.
     """
-    text = _read_text(path)
+    text = _read_text(path, roots)
     key = fingerprint(text, MARKDOWN_FORMAT, pandoc_fingerprint())
     document = cache.get_json("parse", key) if cache else None
     if document is None:
@@ -235,9 +240,10 @@ def _front_matter_problem(stderr: str) -> tuple[str, int | None]:
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, roots: Roots | None) -> str:
     raw = read_input(
         path,
+        roots=roots,
         what="manuscript",
         error=ManuscriptError,
         max_bytes=MAX_MANUSCRIPT_BYTES,

@@ -27,17 +27,27 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from typeset.confine import Roots, confined_output_folder, open_output_folder, real_folder
 from typeset.errors import OutputError
 
 
 @contextlib.contextmanager
 def staged_outputs(
-    destinations: Mapping[str, Path], *, protected: Iterable[Path] = ()
+    destinations: Mapping[str, Path],
+    *,
+    protected: Iterable[Path] = (),
+    roots: Roots | None = None,
+    folder_named: bool = True,
 ) -> Iterator[dict[str, Path]]:
     """Yield a temporary path per destination; commit them all into place on success.
 
-    `protected` are the inputs the build read: no output may replace one of them.
+    `protected` are the inputs the build read: no output may replace one of them. With
+    `roots`, each output folder must not be a symlink and, unless the command line named
+    it (`folder_named`), must lie inside them (typeset/confine.py).
     """
+    if roots is not None:
+        for folder in dict.fromkeys(destination.parent for destination in destinations.values()):
+            confined_output_folder(folder, roots, named=folder_named)
     _check_destinations(destinations, protected)
     staged: dict[str, Path] = {}
     try:
@@ -68,10 +78,10 @@ def _check_destinations(destinations: Mapping[str, Path], protected: Iterable[Pa
         with contextlib.suppress(OSError):
             identity = path.stat()
             inputs[(identity.st_dev, identity.st_ino)] = path
-            inputs[path.resolve()] = path
+            inputs[real_folder(path)] = path
     seen: dict[Path, str] = {}
     for name, destination in destinations.items():
-        resolved = destination.resolve()
+        resolved = real_folder(destination)
         if resolved in seen:
             raise OutputError(
                 f"two outputs ({seen[resolved]} and {name}) would be written to one file",
@@ -132,39 +142,69 @@ def _check_folder(folder: Path) -> None:
 
 
 def _commit(staged: Mapping[str, Path], destinations: Mapping[str, Path]) -> None:
-    """Rename every temporary into place; on a failure, put back what was replaced."""
+    """Rename every temporary into place; on a failure, put back what was replaced.
+
+    Renames go through a descriptor of each output folder opened without following
+    links, so a folder swapped for a symlink after the checks is not written through.
+    """
     backups: dict[str, Path | None] = {}
     done: list[str] = []
+    folders: dict[Path, int] = {}
     try:
         for name, temporary in staged.items():
             destination = destinations[name]
-            backups[name] = _backup(destination)
-            os.replace(temporary, destination)
+            if destination.parent not in folders:
+                folders[destination.parent] = _opened_folder(destination.parent, temporary)
+            at = folders[destination.parent]
+            backups[name] = _backup(destination, at)
+            os.replace(temporary.name, destination.name, src_dir_fd=at, dst_dir_fd=at)
             done.append(name)
     except OSError as error:
         for name in reversed(done):
             backup = backups.get(name)
+            at = folders[destinations[name].parent]
             with contextlib.suppress(OSError):
                 if backup is not None:
-                    os.replace(backup, destinations[name])
+                    os.replace(backup.name, destinations[name].name, src_dir_fd=at, dst_dir_fd=at)
                 else:
-                    destinations[name].unlink()
+                    os.unlink(destinations[name].name, dir_fd=at)
         raise _output_error(error, destinations[name]) from None
     finally:
         for backup in backups.values():
             if backup is not None:
                 with contextlib.suppress(OSError):
                     backup.unlink(missing_ok=True)
+        for descriptor in folders.values():
+            os.close(descriptor)
 
 
-def _backup(destination: Path) -> Path | None:
+def _opened_folder(folder: Path, temporary: Path) -> int:
+    """The output folder, opened without following a link; it must still hold the
+    temporary written there (the same folder as checked, not one swapped in since)."""
+    descriptor = open_output_folder(folder)
+    try:
+        os.stat(temporary.name, dir_fd=descriptor, follow_symlinks=False)
+    except OSError:
+        os.close(descriptor)
+        raise OutputError(
+            "the output folder was replaced during the build",
+            path=folder,
+            hint="run the build again; nothing was written",
+        ) from None
+    return descriptor
+
+
+def _backup(destination: Path, at: int) -> Path | None:
     """A hard link to the previous file (None when there is none): costs no space."""
-    if not destination.exists():
+    try:
+        os.stat(destination.name, dir_fd=at, follow_symlinks=False)
+    except FileNotFoundError:
         return None
     backup = destination.with_name(f".{destination.name}.{os.getpid()}.previous.partial")
-    backup.unlink(missing_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(backup.name, dir_fd=at)
     try:
-        os.link(destination, backup)
+        os.link(destination.name, backup.name, src_dir_fd=at, dst_dir_fd=at, follow_symlinks=False)
     except OSError:
         # No hard links on this file system: copy, as a rename would leave a gap.
         backup.write_bytes(destination.read_bytes())

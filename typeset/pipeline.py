@@ -46,6 +46,7 @@ from typeset.citethis import (
     cite_this_work_paths,
 )
 from typeset.config import Config
+from typeset.confine import roots_of
 from typeset.errors import ToolError, TypesetError
 from typeset.formats import format_names, writer_for
 from typeset.formats.base import FormatWriter, structure_arguments
@@ -166,9 +167,7 @@ def _input_paths(config: Config) -> frozenset[Path]:
 
 def _sealed(document: dict[str, Any], source: Manuscript, config: Config) -> dict[str, Any]:
     """What a writer may see: sanitised after citeproc, images embedded (issue 14)."""
-    return seal_for_writers(
-        document, source, [config.manuscript.parent, config.project_dir], config.allowed_urls
-    )
+    return seal_for_writers(document, source, roots_of(config), config.allowed_urls)
 
 
 # --- stage: the work's own reference -------------------------------------------------------
@@ -312,8 +311,17 @@ def _write_outputs(
     destinations.update({f"cite-{kind}": path for kind, path in plan.cite_this_work.items()})
     seconds: dict[str, float] = {}
     # Formats and records are committed together; none may replace a file the build read.
-    protected = [*_input_paths(config), *_inputs_read(config, inputs)]
-    with staged_outputs(destinations, protected=protected) as staged:
+    protected = [
+        *_input_paths(config),
+        *_inputs_read(config, inputs),
+        *inputs.manuscript.named_files,  # refused figures too (`![](paper.pdf)`)
+    ]
+    with staged_outputs(
+        destinations,
+        protected=protected,
+        roots=roots_of(config),
+        folder_named=config.origins.get("output_dir") == "the command line",
+    ) as staged:
         for name, path in cached.items():
             staged[name].write_bytes(path.read_bytes())
             report(name, "cached", 0.0)

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from typeset import ast
 from typeset.cache import BuildCache, fingerprint
+from typeset.confine import Roots
 from typeset.errors import BibliographyError
 from typeset.limits import MAX_BIBLIOGRAPHY_BYTES, read_input
 from typeset.pandoc import PandocFailure, line_of_pandoc_error, pandoc_fingerprint, run_pandoc
@@ -43,6 +44,9 @@ class Bibliography:
 
     source: Path
     items: tuple[CslItem, ...]
+    # The file's text as read (once, inside the allowed roots): a later reader of the
+    # BibTeX markup uses it rather than opening the file again.
+    text: str = field(default="", compare=False, repr=False)
 
     @property
     def keys(self) -> frozenset[str]:
@@ -59,11 +63,16 @@ CONVERSION_VERSION = 2
 
 
 def read_bibliography(
-    path: Path, *, lang: str | None = None, cache: BuildCache | None = None
+    path: Path,
+    *,
+    lang: str | None = None,
+    cache: BuildCache | None = None,
+    roots: Roots | None = None,
 ) -> Bibliography:
     """Parse a BibTeX (.bib) or CSL-JSON (.json) file for a document in `lang`."""
     raw = read_input(
         path,
+        roots=roots,
         what="bibliography",
         error=BibliographyError,
         max_bytes=MAX_BIBLIOGRAPHY_BYTES,
@@ -82,7 +91,7 @@ def read_bibliography(
     if path.suffix.lower() == ".json":
         items = _items_from_csl_json(text, path)
         _refuse_duplicate_ids(items, path, {})
-        return Bibliography(path, items)
+        return Bibliography(path, items, text)
     input_format = "biblatex" if path.suffix.lower() == ".biblatex" else "bibtex"
     entries = scan_entries(text)
     _refuse_crossref_cycles(entries, path)
@@ -90,7 +99,7 @@ def read_bibliography(
     key = fingerprint(text, input_format, language, CONVERSION_VERSION, pandoc_fingerprint())
     cached = cache.get_json("bibliography", key) if cache else None
     if cached is not None:
-        return Bibliography(path, tuple(cached))
+        return Bibliography(path, tuple(cached), text)
     try:
         # No --sandbox here: it also hides LANG from the BibTeX reader (pandoc 3.9), which
         # then sentence-cases every title as English. The reader opens no other file.
@@ -111,7 +120,7 @@ def read_bibliography(
     # pandoc keeps every entry, duplicates included, and citeproc then silently uses one:
     # the parsed items are the truth about keys (comments and odd layouts included).
     _refuse_duplicate_ids(items, path, entry_lines(text))
-    bibliography = Bibliography(path, items)
+    bibliography = Bibliography(path, items, text)
     if cache:
         cache.put_json("bibliography", key, list(bibliography.items))
     return bibliography

@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,7 @@ from urllib.parse import unquote, urlparse
 import nh3
 
 from typeset import ast
+from typeset.confine import Roots, real_folder
 from typeset.errors import ManuscriptError, TypesetError
 from typeset.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_input
 from typeset.manuscript import Manuscript
@@ -125,7 +127,7 @@ _LONE_END_TAG = re.compile(r"^\s*</([a-zA-Z][a-zA-Z0-9-]*)\s*>\s*$")
 
 def restrict_resources(
     manuscript: Manuscript,
-    allowed_roots: list[Path],
+    allowed_roots: Roots | list[Path],
     allowed_urls: tuple[str, ...],
     *,
     draft: bool = False,
@@ -144,7 +146,7 @@ def restrict_resources(
     document["meta"] = meta
     _refuse_long_headings(meta, manuscript)
     document = guard.apply(document)
-    return dataclasses.replace(manuscript, document=document)
+    return dataclasses.replace(manuscript, document=document, named_files=tuple(guard.named))
 
 
 # Title-like fields are set as one unbreakable heading on the title page, the running head
@@ -169,7 +171,7 @@ def _refuse_long_headings(meta: dict[str, Any], manuscript: Manuscript) -> None:
 def seal_for_writers(
     document: dict[str, Any],
     manuscript: Manuscript,
-    allowed_roots: list[Path],
+    allowed_roots: Roots | list[Path],
     allowed_urls: tuple[str, ...],
 ) -> dict[str, Any]:
     """The resolved document as the writers may see it: sanitised again (citeproc added
@@ -184,19 +186,21 @@ class _Guard:
     def __init__(
         self,
         manuscript: Manuscript,
-        roots: list[Path],
+        roots: Roots | list[Path],
         allowed_urls: tuple[str, ...],
         *,
         draft: bool,
         fetch: bool,
     ) -> None:
         self.manuscript = manuscript
-        self.roots = [root.resolve() for root in roots]
+        # A bare list of folders (tests, tools) gets the manuscript folder's rules.
+        self.confined = roots if isinstance(roots, Roots) else Roots.of(untrusted=roots)
         self.allowed_urls = allowed_urls
         self.draft = draft
         self.fetch = fetch  # embed images as data: URIs (the final pass before the writers)
         self.quiet = False
         self.embedded: dict[str, str] = {}
+        self.named: dict[Path, None] = {}  # local files named as images, shown or not
 
     # --- reporting ------------------------------------------------------------------------
 
@@ -318,14 +322,20 @@ class _Guard:
         # pandoc percent-decodes a target before reading it (`<fig 1.png>` is stored as
         # fig%201.png): the check and the writers use the decoded path.
         decoded = unquote(target.split("#", 1)[0].split("?", 1)[0])
+        if decoded and "\x00" not in decoded:
+            self.named[Path(os.path.abspath(self.manuscript.folder / decoded))] = None
         if "\x00" in decoded or decoded.startswith(("/", "\\", "~")) or decoded == "":
             self.warn(f"image {target[:80]} is outside the manuscript's folder; not read", target)
             return None
-        path = (self.manuscript.folder / decoded).resolve()
-        if not any(path.is_relative_to(root) for root in self.roots):
+        path = real_folder(self.manuscript.folder / decoded)
+        if not self.confined.holds(path):
             self.warn(f"image {target[:80]} is outside the manuscript's folder; not read", target)
             return None
-        if not path.is_file():
+        try:
+            exists = path.exists()
+        except OSError:  # a name too long to look up: the read below says so
+            exists = True
+        if not exists and not os.path.islink(path):
             if self.fetch:
                 return None
             raise ManuscriptError(
@@ -338,6 +348,14 @@ class _Guard:
             media_type, data = self._checked_image(path, decoded, target)
         except _Refused:
             return None
+        except ManuscriptError as error:
+            # The read names the image's file; the author needs the manuscript's line.
+            raise ManuscriptError(
+                f"{error.message} (image {decoded[:80]})",
+                path=self.manuscript.path,
+                line=self.line_of(target) or self.line_of(decoded),
+                hint=error.hint,
+            ) from None
         if self.fetch:
             return _data_uri(media_type, data)
         return decoded
@@ -349,7 +367,8 @@ class _Guard:
 
         data = read_input(
             path,
-            what=f"image {decoded}",
+            roots=self.confined,  # checked again on the open file: no swap escapes
+            what="image",
             error=ManuscriptError,
             max_bytes=MAX_IMAGE_BYTES,
             hint="use an ordinary image file inside the manuscript's folder",

@@ -30,6 +30,7 @@ from defusedxml import DefusedXmlException
 
 from typeset.cache import BuildCache, cache_folder, fingerprint
 from typeset.config import looks_like_path
+from typeset.confine import Roots
 from typeset.errors import StyleError
 from typeset.limits import MAX_STYLE_BYTES, read_input
 from typeset.locale import term
@@ -126,25 +127,15 @@ def project_styles_dir(project_dir: Path) -> Path:
     return project_dir / "styles"
 
 
-def resolve_style(name_or_path: str, project_dir: Path) -> CslStyle:
-    """Return the style `name_or_path` names, or raise StyleError suggesting names."""
+def resolve_style(name_or_path: str, project_dir: Path, *, roots: Roots | None = None) -> CslStyle:
+    """Return the style `name_or_path` names, or raise StyleError suggesting names.
+
+    A style given as a path must lie inside `roots` (a build's, typeset/confine.py);
+    styles found by name come from the project's styles/ or the installed catalogs.
+    """
     if looks_like_path(name_or_path):
         path = Path(name_or_path)
-        if path.exists() and not path.is_file():
-            read_input(  # says what it is instead (a folder, a pipe, a device)
-                path,
-                what="CSL style",
-                error=StyleError,
-                max_bytes=MAX_STYLE_BYTES,
-                hint="pass a .csl file, or pick a style by name with --style",
-            )
-        if not path.is_file():
-            raise StyleError(
-                "CSL style file not found",
-                path=path,
-                hint="check the path, or give a style name (see --list-styles)",
-            )
-        return _read_style(path, path.stem, project_dir)
+        return _read_style(path, path.stem, project_dir, roots=roots)
     found = _find_named_style(name_or_path, project_dir)
     if found is not None:
         return _read_style(found, name_or_path, project_dir)
@@ -362,12 +353,18 @@ def _debian_version() -> str:
 
 
 def _read_style(
-    path: Path, name: str, project_dir: Path, *, parents_seen: frozenset[Path] = frozenset()
+    path: Path,
+    name: str,
+    project_dir: Path,
+    *,
+    parents_seen: frozenset[Path] = frozenset(),
+    roots: Roots | None = None,
 ) -> CslStyle:
     # A style may come from a stranger: an ordinary file of bounded size (a pipe would
-    # block), parsed without DTDs or entities (defusedxml).
+    # block) inside the build's roots, parsed without DTDs or entities (defusedxml).
     data = read_input(
         path,
+        roots=roots,
         what="CSL style",
         error=StyleError,
         max_bytes=MAX_STYLE_BYTES,

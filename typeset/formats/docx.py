@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
+from typeset.confine import roots_of
 from typeset.crossref import equation_numbers_in_math
 from typeset.errors import ConfigError
 from typeset.formats import validators
@@ -13,6 +15,7 @@ from typeset.formats.base import document_json, structure_arguments
 from typeset.formats.cache_inputs import config_files
 from typeset.formats.docx_accessibility import complete_core_title
 from typeset.formats.title_block import docx_document
+from typeset.limits import MAX_REFERENCE_DOC_BYTES, read_input
 from typeset.pandoc import run_pandoc
 
 
@@ -25,13 +28,25 @@ class DocxWriter:
     takes_cite_this_work_section = False
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
-        reference = config.docx_reference
-        if not reference.is_file():
-            raise ConfigError(
-                "DOCX reference document not found",
-                path=reference,
-                hint="set 'docx_reference' to a .docx in styles/",
-            )
+        # Read once, inside the build's roots; pandoc gets this copy, not the name.
+        reference_bytes = read_input(
+            config.docx_reference,
+            roots=roots_of(config),
+            what="DOCX reference document",
+            error=ConfigError,
+            max_bytes=MAX_REFERENCE_DOC_BYTES,
+            hint="set 'docx_reference' to a .docx in styles/",
+        )
+        with tempfile.TemporaryDirectory(prefix="typeset-docx-") as workdir:
+            reference = Path(workdir) / "reference.docx"
+            reference.write_bytes(reference_bytes)
+            self._run_pandoc(resolved, destination, config, reference)
+        # Word's accessibility checker wants a title; the EPUB falls back to the file name too.
+        complete_core_title(destination, resolved.source.stem)
+
+    def _run_pandoc(
+        self, resolved: ResolvedDocument, destination: Path, config: Config, reference: Path
+    ) -> None:
         run_pandoc(
             [
                 "--from",
@@ -51,5 +66,3 @@ class DocxWriter:
             cwd=resolved.source.folder,
             source=resolved.source,
         )
-        # Word's accessibility checker wants a title; the EPUB falls back to the file name too.
-        complete_core_title(destination, resolved.source.stem)

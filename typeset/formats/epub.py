@@ -18,6 +18,7 @@ from typeset import ast
 from typeset.cache import BuildCache, cache_folder, fingerprint, fonts_fingerprint
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
+from typeset.confine import roots_of
 from typeset.errors import ConfigError
 from typeset.formats import validators
 from typeset.formats.base import (
@@ -42,6 +43,7 @@ from typeset.formats.epub_accessibility import (
 from typeset.formats.epub_package import finish_epub
 from typeset.formats.title_block import epub_meta
 from typeset.headings import with_top_heading_level
+from typeset.limits import MAX_IMAGE_BYTES, read_input
 from typeset.pandoc import run_pandoc
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ class EpubWriter:
         document = epub_document(resolved, contents)
         cover_text = CoverText.from_meta(document["meta"])
         with tempfile.TemporaryDirectory(prefix="typeset-epub-") as workdir:
-            cover = configured_cover(config)
+            cover = configured_cover(config, Path(workdir))
             if cover is None:
                 cover = Path(workdir) / "cover.png"
                 drawn_cover(cover_text, cover, config)
@@ -175,7 +177,7 @@ def drawn_cover(text: CoverText, destination: Path, config: Config) -> None:
     cache.put_file("cover", key, destination)
 
 
-def configured_cover(config: Config) -> Path | None:
+def configured_cover(config: Config, workdir: Path) -> Path | None:
     """The cover image the config names, checked; None when the build should draw one.
 
     Only the config can name one: the manuscript's own `cover-image` is dropped with its
@@ -184,16 +186,21 @@ def configured_cover(config: Config) -> Path | None:
     path = config.cover_image
     if path is None:
         return None
-    if not path.is_file():
-        raise ConfigError(
-            "cover image not found",
-            path=path,
-            hint="fix 'cover_image' in the config, or remove it to have a cover drawn",
-        )
     if path.suffix.lower() not in COVER_IMAGE_TYPES:
         raise ConfigError(
             f"cover image must be PNG, JPEG, GIF or SVG, not {path.suffix or 'extensionless'}",
             path=path,
             hint="convert the image, or fix 'cover_image' in the config",
         )
-    return path
+    # Read once, inside the build's roots; pandoc gets this copy, not the name.
+    data = read_input(
+        path,
+        roots=roots_of(config),
+        what="cover image",
+        error=ConfigError,
+        max_bytes=MAX_IMAGE_BYTES,
+        hint="fix 'cover_image' in the config, or remove it to have a cover drawn",
+    )
+    copy = workdir / f"configured-cover{path.suffix.lower()}"
+    copy.write_bytes(data)
+    return copy

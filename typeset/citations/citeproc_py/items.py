@@ -172,7 +172,8 @@ def _protected_words(bibliography: Bibliography) -> dict[str, dict[str, frozense
         return {}
     try:
         parsed = run_pandoc(
-            ["--from", input_format, "--to", "json"], bibliography.source.read_bytes()
+            ["--from", input_format, "--to", "json"],
+            bibliography.text.encode() if bibliography.text else bibliography.source.read_bytes(),
         )
     except (PandocFailure, OSError) as error:
         log.warning("cannot recover BibTeX case protection: %s", error)
