@@ -13,7 +13,6 @@ import dataclasses
 import importlib.util
 import multiprocessing
 import os
-import pickle
 import signal
 import tempfile
 import time
@@ -45,6 +44,7 @@ from typeset.citethis import (
     cite_this_work_files,
     cite_this_work_paths,
 )
+from typeset.citethis.work import work_from_json, work_to_json
 from typeset.config import Config
 from typeset.confine import roots_of
 from typeset.errors import ToolError, TypesetError
@@ -107,6 +107,7 @@ def _build(
 ) -> BuildResult:
     started = time.perf_counter()
     cache = BuildCache(cache_folder(config.project_dir))  # reads unless `build` was forced
+    cache.remove_abandoned()  # what a killed build left half-written
     writers = _import_writers_meanwhile(config.formats)
     if "pdf" in config.formats:
         start_mathjax_early(config)
@@ -190,15 +191,12 @@ def cached_cite_this_work(
         pandoc_fingerprint(),
         _code_fingerprint(),
     )
-    cached = cache.get_bytes("cite", key)
+    cached = cache.get_json("cite", key)
     if cached is not None:
-        try:
-            work: CiteThisWork = pickle.loads(cached)  # our own cache: trusted
-            return work
-        except Exception:
-            pass
+        with contextlib.suppress(KeyError, TypeError, ValueError):  # an older shape: a miss
+            return work_from_json(cached)
     work = cite_this_work(meta, config.project_dir, styles)
-    cache.put_bytes("cite", key, pickle.dumps(work))
+    cache.put_json("cite", key, work_to_json(work))
     return work
 
 
@@ -302,10 +300,11 @@ def _write_outputs(
     """Write every format (from the cache where it can) and the cite-this-work files to
     temporaries; rename them all into place only when every one has succeeded."""
     report = progress or (lambda name, event, seconds: None)
+    # Verified on the way out of the cache (typeset/cache.py): a changed entry is a miss.
     cached = {
-        name: path
+        name: data
         for name, planned in plan.formats.items()
-        if (path := cache.get_file(name, planned.cache_key))
+        if (data := cache.get_bytes(name, planned.cache_key))
     }
     destinations = {name: planned.destination for name, planned in plan.formats.items()}
     destinations.update({f"cite-{kind}": path for kind, path in plan.cite_this_work.items()})
@@ -322,8 +321,8 @@ def _write_outputs(
         roots=roots_of(config),
         folder_named=config.origins.get("output_dir") == "the command line",
     ) as staged:
-        for name, path in cached.items():
-            staged[name].write_bytes(path.read_bytes())
+        for name, data in cached.items():
+            staged[name].write_bytes(data)
             report(name, "cached", 0.0)
         to_write = [name for name in plan.formats if name not in cached]
         if to_write:
