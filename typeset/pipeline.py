@@ -52,7 +52,8 @@ from typeset.formats import format_names, writer_for
 from typeset.formats.base import FormatWriter, structure_arguments
 from typeset.formats.math_svg import render_meanwhile, start_mathjax_early
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
-from typeset.interrupts import signals_deferred
+from typeset.interrupts import die_with_parent, signals_deferred
+from typeset.limits import WRITER_MEMORY_BYTES, memory_capped
 from typeset.manuscript import Manuscript
 from typeset.mathjax import discard_warm
 from typeset.output import staged_outputs
@@ -414,7 +415,7 @@ def _write_formats(
     context = multiprocessing.get_context("fork")
     timings = {}
     with concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_stop_on_signal
+        workers, mp_context=context, initializer=_stop_on_signal, initargs=(os.getpid(),)
     ) as pool:
         futures: dict[concurrent.futures.Future[float], str] = {}
         try:
@@ -425,7 +426,11 @@ def _write_formats(
                 }
             for future in concurrent.futures.as_completed(futures):
                 name = futures[future]
-                timings[name] = future.result()
+                try:
+                    timings[name] = future.result()
+                except concurrent.futures.process.BrokenProcessPool:
+                    # A writer killed outright: a library aborting at its memory cap.
+                    raise _writer_died(name, config) from None
                 report(name, "done", timings[name])
         except BaseException:
             for future in futures:
@@ -454,9 +459,11 @@ def _write_inherited_format(name: str, temporary: Path, config: Config) -> float
         _WORKER_BUSY = False
 
 
-def _stop_on_signal() -> None:
+def _stop_on_signal(parent: int) -> None:
     """In each forked writer: SIGINT/SIGTERM unwind the task (killing its pandoc, removing
-    its temporary folders) and end the process, without a traceback."""
+    its temporary folders) and end the process, without a traceback; SIGKILL of the build
+    (`parent`) kills the writer too."""
+    die_with_parent(parent)
 
     def stop(signum: int, frame: object) -> None:
         if _WORKER_BUSY:
@@ -484,16 +491,32 @@ def _stop_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
 def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config: Config) -> float:
     started = time.perf_counter()
     try:
-        with stage(name):
+        # Each writer (WeasyPrint above all) is bounded like pandoc is.
+        with stage(name), memory_capped(WRITER_MEMORY_BYTES):
             writer_for(name).write(resolved, temporary, config)
-    except TypesetError:
+    except TypesetError as error:
+        if error.path is None:  # say which manuscript, whatever the writer's own words
+            error.path = resolved.source.path
         raise
+    except (MemoryError, concurrent.futures.process.BrokenProcessPool):
+        raise _writer_died(name, config) from None
     except Exception as error:  # a library failure must not reach the user as a traceback
         raise ToolError(
-            f"the {name.upper()} writer failed: {type(error).__name__}: {error}",
+            f"the {name.upper()} writer failed: {type(error).__name__}: {str(error)[:300]}",
+            path=resolved.source.path,
             hint="run again with --verbose for details; report it if the input looks fine",
         ) from error
     return time.perf_counter() - started
+
+
+def _writer_died(name: str, config: Config) -> ToolError:
+    return ToolError(
+        f"the {name.upper()} writer ran out of its memory allowance "
+        f"({WRITER_MEMORY_BYTES // 1024**3} GB) on this manuscript, or was killed",
+        path=config.manuscript,
+        hint="look for something enormous in the manuscript (a giant table, image or "
+        "length in a style) and remove it",
+    )
 
 
 # --- what the build read, for the up-to-date check and the cache -----------------------------
