@@ -268,7 +268,8 @@ class BuildCache:
         try:
             # Private to the user: another account can neither read the entries nor
             # plant one (which the seal would refuse anyway).
-            entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            entry.parent.mkdir(mode=0o700, exist_ok=True)
             # The pid lets a later build remove what a killed one left.
             temporary = entry.with_name(f".{entry.name}.{os.getpid()}.partial")
             descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

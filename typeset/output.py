@@ -22,11 +22,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from typeset.cache import process_alive
 from typeset.confine import Roots, confined_output_folder, open_output_folder, real_folder
 from typeset.errors import OutputError
 
@@ -200,7 +202,7 @@ def _backup(destination: Path, at: int) -> Path | None:
         os.stat(destination.name, dir_fd=at, follow_symlinks=False)
     except FileNotFoundError:
         return None
-    backup = destination.with_name(f".{destination.name}.{os.getpid()}.previous.partial")
+    backup = destination.with_name(f".{destination.name}.{_owner()}.previous.partial")
     with contextlib.suppress(FileNotFoundError):
         os.unlink(backup.name, dir_fd=at)
     try:
@@ -236,10 +238,10 @@ def _temporary_beside(destination: Path) -> Path:
     folder = destination.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned(folder, destination.name)
+        _remove_abandoned(folder)
         # The pid in the name lets a later build recognise files of a build that was killed.
         handle, name = tempfile.mkstemp(
-            prefix=f".{destination.name}.{os.getpid()}.", suffix=".partial", dir=folder
+            prefix=f".{destination.name}.{_owner()}.", suffix=".partial", dir=folder
         )
     except FileExistsError:
         raise OutputError(
@@ -259,22 +261,21 @@ def _temporary_beside(destination: Path) -> Path:
     return Path(name)
 
 
-def _remove_abandoned(folder: Path, name: str) -> None:
+def _owner() -> str:
+    """The mark of this process in a temporary's name: a later build recognises the files
+    of a build that was killed (any output's, in the folder) by its pid."""
+    return f"build{os.getpid()}"
+
+
+_ABANDONED = re.compile(r"^\..*\.build(\d+)\.[^.]+\.partial$")
+
+
+def _remove_abandoned(folder: Path) -> None:
     """Delete temporaries left by builds that were killed (their process is gone)."""
-    for leftover in folder.glob(f".{name}.*.partial"):
-        parts = leftover.name[len(name) + 2 :].split(".")
-        if parts and parts[0].isdigit() and not _process_alive(int(parts[0])):
+    for leftover in folder.glob(".*.partial"):
+        owner = _ABANDONED.match(leftover.name)
+        if owner and not process_alive(int(owner.group(1))):
             leftover.unlink(missing_ok=True)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _umask() -> int:
