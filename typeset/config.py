@@ -21,7 +21,7 @@ import yaml
 from typeset.citations import engine_names
 from typeset.errors import ConfigError
 from typeset.formats import format_names
-from typeset.limits import MAX_CONFIG_BYTES, bounded_yaml, read_input
+from typeset.limits import MAX_CONFIG_BYTES, absurd_css_length, bounded_yaml, read_input
 
 DEFAULT_CONFIG_NAME = "typeset.yaml"
 # The registries in typeset/formats/__init__.py and typeset/citations/__init__.py.
@@ -119,7 +119,11 @@ _CSS_LENGTH = re.compile(r"^(0|\d+(\.\d+)?(mm|cm|in|pt|pc|px))$")
 
 def _css_lengths(value: Any, key: str) -> str:
     parts = str(value).split()
-    if not 1 <= len(parts) <= 4 or not all(_CSS_LENGTH.match(part) for part in parts):
+    if (
+        not 1 <= len(parts) <= 4
+        or not all(_CSS_LENGTH.match(part) for part in parts)
+        or absurd_css_length(str(value))
+    ):
         raise _Invalid(
             f"'{key}' must be one to four lengths such as '25mm' or '1in 1.25in', not {value!r}"
         )

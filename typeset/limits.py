@@ -34,6 +34,63 @@ MAX_FETCHED_BYTES = 16 * MEGABYTE
 # Decoded size of a raster image: 100 megapixels is a 10,000 x 10,000 scan (400 MB RGBA).
 MAX_IMAGE_PIXELS = 100_000_000
 
+# A BCP 47 language tag (`lang`, `lang=` attributes), and the longest one a build takes.
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+MAX_LANGUAGE_TAG = 64
+# Control characters other than tab, newline and carriage return: fatal to XML (EPUB,
+# DOCX) and to the environment and arguments of a tool.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def is_language_tag(value: str) -> bool:
+    return len(value) <= MAX_LANGUAGE_TAG and LANGUAGE_TAG.match(value) is not None
+
+
+def first_control_character(value: Any) -> str | None:
+    """The first control character in any string inside `value` (JSON-like), or None."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found = CONTROL_CHARACTER.search(item)
+            if found:
+                return found.group()
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+# CSS numbers an author may write (style attributes, width/height, margins), by unit in
+# CSS pixels: a page is about 800 px wide, so 20,000 px (about 5 m) is far beyond any
+# use, and below what breaks a layout engine (WeasyPrint divides by zero at 1e20 px).
+MAX_CSS_PIXELS = 20_000
+CSS_PIXELS_PER_UNIT = {
+    "px": 1.0, "pt": 4 / 3, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4,
+    "q": 96 / 101.6, "em": 16.0, "rem": 16.0, "ex": 8.0, "ch": 8.0, "%": 1.0,
+    "vw": 8.0, "vh": 8.0, "vmin": 8.0, "vmax": 8.0, "": 1.0,
+}  # fmt: skip
+_CSS_NUMBER = re.compile(r"(?<![#\w.])([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([a-zA-Z%]*)")
+
+
+def absurd_css_length(value: str) -> str | None:
+    """The first number in CSS `value` too large for any page (or in an unknown unit),
+    or None. Colours (#ffffff) and names are not numbers."""
+    for found in _CSS_NUMBER.finditer(value):
+        number, unit = found.groups()
+        scale = CSS_PIXELS_PER_UNIT.get(unit.lower())
+        if scale is None:
+            continue  # not a length (a name such as "x2", checked by its own rule)
+        try:
+            pixels = abs(float(number)) * scale
+        except OverflowError:
+            return found.group()
+        if not pixels <= MAX_CSS_PIXELS:  # also catches inf and nan
+            return found.group()
+    return None
+
+
 # Markdown structure: a real manuscript nests a handful of levels deep.
 MAX_BRACKET_DEPTH = 32  # [ ... [ ... ] ... ] within one paragraph
 MAX_BLOCK_DEPTH = 64  # block quotes and list items opened on one line

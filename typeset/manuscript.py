@@ -16,8 +16,11 @@ from typeset.confine import Roots
 from typeset.errors import ManuscriptError
 from typeset.frontmatter import warn_about_unreadable_date, with_generated_words
 from typeset.limits import (
+    CONTROL_CHARACTER,
     MAX_MANUSCRIPT_BYTES,
     bounded_yaml,
+    first_control_character,
+    is_language_tag,
     metadata_blocks,
     read_input,
     refuse_deep_markdown,
@@ -165,6 +168,7 @@ def read_manuscript(
     if anonymous:
         for field in IDENTIFYING_FIELDS:
             document["meta"].pop(field, None)
+    _refuse_unusable_metadata(document["meta"], path, text)
     document["meta"] = with_generated_words(document["meta"])
     manuscript = Manuscript(path=path, text=text, document=document)
     warn_about_unreadable_date(manuscript.meta, path, manuscript.line_containing("date:"))
@@ -188,6 +192,7 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
             line=line,
             hint="fix the YAML front matter at that line (indentation, colons, quotes)",
         ) from None
+    _refuse_escaped_control_characters(parsed, path, text)
     try:
         document: dict[str, Any] = json.loads(parsed)
     except RecursionError:
@@ -235,9 +240,61 @@ def _front_matter_problem(stderr: str) -> tuple[str, int | None]:
     return detail[:200], line_of_pandoc_error(stderr)
 
 
-# Control characters other than tab, newline and carriage return: pandoc passes them into
-# XHTML, where they are fatal to every EPUB reader.
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# pandoc passes control characters into XHTML, where they are fatal to every EPUB reader.
+_CONTROL_CHARACTER = CONTROL_CHARACTER
+# ... and they arrive escaped too: a YAML "\0", an HTML `&#1;` (JSON `\u0001` in pandoc's
+# output; an escaped backslash before it does not count).
+_ESCAPED_CONTROL_CHARACTER = re.compile(
+    rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])|\x7f"
+)
+_CONTROL_REFERENCE = re.compile(
+    r"&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01]|127)|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]));"
+)
+
+
+def _refuse_unusable_metadata(meta: dict[str, Any], path: Path, text: str) -> None:
+    """Front-matter values no output can carry: control characters (written as escapes),
+    and a `lang` that is not a language tag (it becomes LANG for pandoc, hyphenation, the
+    EPUB's and DOCX's language)."""
+    for key, value in meta.items():
+        character = first_control_character(value)
+        if character is not None:
+            raise ManuscriptError(
+                f"the front-matter field '{key}' contains the control character "
+                f"U+{ord(character):04X}",
+                path=path,
+                line=_line_of_key(text, key),
+                hint="remove the escape (such as \\0 or \\x01) from that value",
+            )
+    lang = ast.plain_text(meta.get("lang"))
+    if lang and not is_language_tag(lang):
+        shown = lang if len(lang) <= 40 else lang[:40] + "…"
+        raise ManuscriptError(
+            f"'lang' is {shown!r} ({len(lang):,} characters), not a language tag",
+            path=path,
+            line=_line_of_key(text, "lang"),
+            hint="write a BCP 47 tag such as en-GB, de-DE or fr",
+        )
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    found = re.search(rf"^[ \t]*['\"]?{re.escape(key)}['\"]?[ \t]*:", text, re.MULTILINE)
+    return text.count("\n", 0, found.start()) + 1 if found else None
+
+
+def _refuse_escaped_control_characters(parsed: bytes, path: Path, text: str) -> None:
+    """In the body (pandoc's JSON after its top-level "blocks" key: the front matter's
+    values are reported by field, in `_refuse_unusable_metadata`)."""
+    if not _ESCAPED_CONTROL_CHARACTER.search(parsed, max(0, parsed.rfind(b'"blocks":'))):
+        return
+    reference = _CONTROL_REFERENCE.search(text)
+    raise ManuscriptError(
+        "the manuscript writes a control character as an escape"
+        + (f" ({reference.group()})" if reference else ""),
+        path=path,
+        line=text.count("\n", 0, reference.start()) + 1 if reference else None,
+        hint="remove it: no output format can carry a control character",
+    )
 
 
 def _read_text(path: Path, roots: Roots | None) -> str:

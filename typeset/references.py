@@ -32,7 +32,12 @@ from typeset import ast
 from typeset.cache import BuildCache, fingerprint
 from typeset.confine import Roots
 from typeset.errors import BibliographyError
-from typeset.limits import MAX_BIBLIOGRAPHY_BYTES, read_input
+from typeset.limits import (
+    CONTROL_CHARACTER,
+    MAX_BIBLIOGRAPHY_BYTES,
+    is_language_tag,
+    read_input,
+)
 from typeset.pandoc import PandocFailure, line_of_pandoc_error, pandoc_fingerprint, run_pandoc
 
 CslItem = dict[str, Any]
@@ -88,6 +93,7 @@ def read_bibliography(
             line=line,
             hint='re-save the file as UTF-8 (or write accents as LaTeX, e.g. {\\"u})',
         ) from None
+    _refuse_control_characters(text, path)
     if path.suffix.lower() == ".json":
         items = _items_from_csl_json(text, path)
         _refuse_duplicate_ids(items, path, {})
@@ -95,7 +101,8 @@ def read_bibliography(
     input_format = "biblatex" if path.suffix.lower() == ".biblatex" else "bibtex"
     entries = scan_entries(text)
     _refuse_crossref_cycles(entries, path)
-    language = lang or DEFAULT_LANGUAGE
+    # The manuscript's read reports a `lang` that is no language tag; LANG gets the default.
+    language = lang if lang and is_language_tag(lang) else DEFAULT_LANGUAGE
     key = fingerprint(text, input_format, language, CONVERSION_VERSION, pandoc_fingerprint())
     cached = cache.get_json("bibliography", key) if cache else None
     if cached is not None:
@@ -332,6 +339,27 @@ def _first_message(stderr: str) -> str:
     detail = [line for line in lines if not line.startswith("Error at")]
     message = detail[0] if detail else (lines[0] if lines else "unreadable")
     return message if len(message) <= 120 else message[:117] + "..."
+
+
+def _refuse_control_characters(text: str, path: Path) -> None:
+    """A control character (a NUL from a bad export, or a CSL-JSON \\u0000) in any field:
+    no output format can carry it, and the XML writers fail on it."""
+    found = CONTROL_CHARACTER.search(text)
+    if found is None:
+        found = _ESCAPED_CONTROL.search(text) if path.suffix.lower() == ".json" else None
+    if found is None:
+        return
+    shown = f"U+{ord(found.group()):04X}" if len(found.group()) == 1 else found.group()
+    raise BibliographyError(
+        f"bibliography contains the control character {shown}",
+        path=path,
+        line=text.count("\n", 0, found.start()) + 1,
+        hint="remove it (often a stray NUL from a bad export or copy-paste)",
+    )
+
+
+# CSL-JSON's escapes of control characters (an escaped backslash before one does not count).
+_ESCAPED_CONTROL = re.compile(r"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])")
 
 
 def _items_from_csl_json(text: str, path: Path) -> tuple[CslItem, ...]:

@@ -40,7 +40,13 @@ import nh3
 from typeset import ast
 from typeset.confine import Roots, real_folder
 from typeset.errors import ManuscriptError, TypesetError
-from typeset.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_input
+from typeset.limits import (
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_PIXELS,
+    absurd_css_length,
+    is_language_tag,
+    read_input,
+)
 from typeset.manuscript import Manuscript
 from typeset.urls import UrlFetchError, fetch_allowed, url_is_under
 
@@ -75,7 +81,6 @@ ALLOWED_ATTRIBUTES = frozenset(
 ALLOWED_ATTRIBUTE_PREFIXES = ("data-",)
 LENGTH = re.compile(r"^\s*\d+(\.\d+)?\s*(px|em|rem|ex|%|cm|mm|in|pt|pc)?\s*$")
 DIRECTIONS = frozenset({"ltr", "rtl", "auto"})
-LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 # Presentational CSS only, with plain values: no url(), image-set(), var(), expression(),
 # escapes or at-rules can be written with these characters.
 ALLOWED_CSS_PROPERTIES = frozenset(
@@ -493,11 +498,11 @@ def _attribute_value(name: str, value: str) -> str | None:
     if name not in ALLOWED_ATTRIBUTES:
         return None
     if name in ("width", "height"):
-        return value if LENGTH.match(value) else None
+        return value if LENGTH.match(value) and absurd_css_length(value) is None else None
     if name == "dir":
         return value if value.lower() in DIRECTIONS else None
     if name == "lang":
-        return value if LANGUAGE_TAG.match(value) else None
+        return value if is_language_tag(value) else None
     if name == "style":
         return _clean_css(value)
     return value
@@ -510,7 +515,12 @@ def _clean_css(declarations: str) -> str | None:
             continue
         prop, colon, value = declaration.partition(":")
         prop, value = prop.strip().lower(), value.strip()
-        if colon and prop in ALLOWED_CSS_PROPERTIES and CSS_VALUE.match(value):
+        if (
+            colon
+            and prop in ALLOWED_CSS_PROPERTIES
+            and CSS_VALUE.match(value)
+            and absurd_css_length(value) is None  # 1e20px divides WeasyPrint by zero
+        ):
             kept.append(f"{prop}: {value}")
     return "; ".join(kept) or None
 

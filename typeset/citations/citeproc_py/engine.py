@@ -22,6 +22,7 @@ from typeset.citations.citeproc_py.occurrences import (
 )
 from typeset.citations.citeproc_py.rendering import _HtmlFragments, _link_urls
 from typeset.citations.citeproc_py.session import _CiteprocPySession
+from typeset.errors import StyleError, TypesetError
 from typeset.manuscript import Manuscript
 from typeset.pandoc import pandoc_fingerprint
 from typeset.references import Bibliography
@@ -50,10 +51,20 @@ class CiteprocPy:
             *_cite_occurrences(cited_meta, style.is_note_style),
             *_cite_occurrences(document["blocks"], style.is_note_style),
         ]
-        session = _CiteprocPySession(bibliography, style, _locale(meta))
-        session.register(_bibliography_keys(occurrences, manuscript, bibliography))
-        rendered = [session.render(occurrence) for occurrence in occurrences]
-        entries = session.bibliography_entries() if _wants_bibliography(meta) else []
+        try:
+            session = _CiteprocPySession(bibliography, style, _locale(meta))
+            session.register(_bibliography_keys(occurrences, manuscript, bibliography))
+            rendered = [session.render(occurrence) for occurrence in occurrences]
+            entries = session.bibliography_entries() if _wants_bibliography(meta) else []
+        except TypesetError:
+            raise
+        except (Exception, RecursionError) as error:  # citeproc-py's own failure on a style
+            raise StyleError(
+                f"citeproc-py cannot format citations in this style "
+                f"({type(error).__name__}: {str(error)[:200]})",
+                path=style.path,
+                hint="check the style against the CSL schema, or use --engine pandoc",
+            ) from error
 
         fragments = _HtmlFragments()
         citation_ids = [fragments.add(cite.citation_html) for cite in rendered]
