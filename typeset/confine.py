@@ -147,7 +147,7 @@ def _open_error(
         return error(
             f"{what} is a symbolic link that leads in a loop",
             path=path,
-            hint="replace the link with the file itself",
+            hint="replace the link with the real file or folder",
         )
     if failure.errno == errno.ENAMETOOLONG:
         return error(

@@ -47,7 +47,7 @@ from typeset.citethis import (
 from typeset.citethis.work import work_from_json, work_to_json
 from typeset.config import Config
 from typeset.confine import roots_of
-from typeset.errors import ToolError, TypesetError
+from typeset.errors import ToolError, TypesetError, from_os_error
 from typeset.formats import format_names, writer_for
 from typeset.formats.base import FormatWriter, structure_arguments
 from typeset.formats.math_svg import render_meanwhile, start_mathjax_early
@@ -500,6 +500,8 @@ def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config
         raise
     except (MemoryError, concurrent.futures.process.BrokenProcessPool):
         raise _writer_died(name, config) from None
+    except OSError as error:  # a full temporary disk, say
+        raise from_os_error(error, manuscript=resolved.source.path) from None
     except Exception as error:  # a library failure must not reach the user as a traceback
         raise ToolError(
             f"the {name.upper()} writer failed: {type(error).__name__}: {str(error)[:300]}",
