@@ -91,6 +91,11 @@ def absurd_css_length(value: str) -> str | None:
     return None
 
 
+# Headings: each is a PDF outline entry, a contents line, often a page, and an EPUB nav
+# entry (pandoc's EPUB writer is superlinear in them). The largest benchmark book (200,000
+# words) has about 375; 20,000 ran for many minutes.
+MAX_HEADINGS = 2_000
+
 # Markdown structure: a real manuscript nests a handful of levels deep.
 MAX_BRACKET_DEPTH = 32  # [ ... [ ... ] ... ] within one paragraph
 MAX_BLOCK_DEPTH = 64  # block quotes and list items opened on one line

@@ -17,6 +17,7 @@ from typeset.errors import ManuscriptError
 from typeset.frontmatter import warn_about_unreadable_date, with_generated_words
 from typeset.limits import (
     CONTROL_CHARACTER,
+    MAX_HEADINGS,
     MAX_MANUSCRIPT_BYTES,
     bounded_yaml,
     first_control_character,
@@ -193,6 +194,7 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
             hint="fix the YAML front matter at that line (indentation, colons, quotes)",
         ) from None
     _refuse_escaped_control_characters(parsed, path, text)
+    _refuse_too_many_headings(parsed, path, text)
     try:
         document: dict[str, Any] = json.loads(parsed)
     except RecursionError:
@@ -280,6 +282,25 @@ def _refuse_unusable_metadata(meta: dict[str, Any], path: Path, text: str) -> No
 def _line_of_key(text: str, key: str) -> int | None:
     found = re.search(rf"^[ \t]*['\"]?{re.escape(key)}['\"]?[ \t]*:", text, re.MULTILINE)
     return text.count("\n", 0, found.start()) + 1 if found else None
+
+
+_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)", re.MULTILINE)
+
+
+def _refuse_too_many_headings(parsed: bytes, path: Path, text: str) -> None:
+    """Bounded time for every writer: no more headings than any book needs."""
+    count = parsed.count(b'{"t":"Header"')
+    if count <= MAX_HEADINGS:
+        return
+    atx = list(_ATX_HEADING.finditer(text))
+    beyond = atx[MAX_HEADINGS] if len(atx) > MAX_HEADINGS else None
+    raise ManuscriptError(
+        f"the manuscript has {count:,} headings, more than the {MAX_HEADINGS:,} a build "
+        "lays out (each is a contents line, an outline entry and often a page)",
+        path=path,
+        line=text.count("\n", 0, beyond.start()) + 1 if beyond else None,
+        hint="turn the minor headings into bold paragraphs, or split the manuscript",
+    )
 
 
 def _refuse_escaped_control_characters(parsed: bytes, path: Path, text: str) -> None:
