@@ -106,8 +106,10 @@ class Roots:
 
 
 def roots_of(config: Config) -> Roots:
-    """A build's roots: the project (trusted), the manuscript's folder, and the files the
-    command line names."""
+    """A build's roots: the project (trusted); the manuscript's folder and the config
+    file's folder (a config that came with a manuscript is the manuscript's, and names
+    files beside itself: `refs.bib` next to `typeset.yaml`, the text in `manuscript/`);
+    and the files the command line names."""
     named = [
         value
         for name, value in vars(config).items()
@@ -116,7 +118,17 @@ def roots_of(config: Config) -> Roots:
     if config.origins.get("style") == "the command line":
         named.append(Path(config.style))
     _refuse_manuscript_elsewhere(config)
-    return Roots.of(trusted=[config.project_dir], untrusted=[config.manuscript.parent], named=named)
+    config_files = {
+        Path(origin.rpartition(":")[0])
+        for origin in config.origins.values()
+        if ":" in origin and origin != "the command line"
+    }
+    config_folders = [path.parent for path in config_files if path != config.manuscript]
+    return Roots.of(
+        trusted=[config.project_dir],
+        untrusted=[config.manuscript.parent, *config_folders],
+        named=named,
+    )
 
 
 def _refuse_manuscript_elsewhere(config: Config) -> None:

@@ -304,6 +304,19 @@ def memory_capped(limit: int) -> Iterator[None]:
             resource.setrlimit(resource.RLIMIT_AS, previous)
 
 
+def near_memory_cap(limit: int) -> bool:
+    """Whether this process's address space has come within 10% of `limit` (a library's
+    allocation failing under the cap may surface as any error)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024 >= limit * 0.9
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
 def _lowered_address_space(limit: int) -> tuple[int, int] | None:
     """Lower RLIMIT_AS's soft limit to `limit`; the previous limits, or None if unchanged."""
     try:

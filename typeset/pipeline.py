@@ -53,7 +53,7 @@ from typeset.formats.base import FormatWriter, structure_arguments
 from typeset.formats.math_svg import render_meanwhile, start_mathjax_early
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
 from typeset.interrupts import die_with_parent, signals_deferred
-from typeset.limits import WRITER_MEMORY_BYTES, memory_capped
+from typeset.limits import WRITER_MEMORY_BYTES, memory_capped, near_memory_cap
 from typeset.manuscript import Manuscript
 from typeset.mathjax import discard_warm
 from typeset.output import staged_outputs
@@ -401,7 +401,9 @@ def _write_formats(
     """Write each format to its staged path, in parallel processes when there are several."""
     for name in names:
         report(name, "start", 0.0)
-    if len(names) == 1 or (os.cpu_count() or 1) == 1:
+    # The PDF writer (WeasyPrint) always gets a process of its own: a C library that
+    # aborts at the memory cap then ends that process, not the build that reports it.
+    if (len(names) == 1 and names != ["pdf"]) or (os.cpu_count() or 1) == 1:
         timings = {}
         for name in names:
             timings[name] = _write_format(name, documents[name], staged[name], config)
@@ -503,6 +505,8 @@ def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config
     except OSError as error:  # a full temporary disk, say
         raise from_os_error(error, manuscript=resolved.source.path) from None
     except Exception as error:  # a library failure must not reach the user as a traceback
+        if near_memory_cap(WRITER_MEMORY_BYTES):  # C code failing an allocation its own way
+            raise _writer_died(name, config) from None
         raise ToolError(
             f"the {name.upper()} writer failed: {type(error).__name__}: {str(error)[:300]}",
             path=resolved.source.path,
@@ -514,7 +518,7 @@ def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config
 def _writer_died(name: str, config: Config) -> ToolError:
     return ToolError(
         f"the {name.upper()} writer ran out of its memory allowance "
-        f"({WRITER_MEMORY_BYTES // 1024**3} GB) on this manuscript, or was killed",
+        f"({WRITER_MEMORY_BYTES // 1024**2:,} MB) on this manuscript, or was killed",
         path=config.manuscript,
         hint="look for something enormous in the manuscript (a giant table, image or "
         "length in a style) and remove it",
