@@ -43,13 +43,12 @@ def staged_outputs(
 ) -> Iterator[dict[str, Path]]:
     """Yield a temporary path per destination; commit them all into place on success.
 
-    `protected` are the inputs the build read: no output may replace one of them. With
-    `roots`, each output folder must not be a symlink and, unless the command line named
-    it (`folder_named`), must lie inside them (typeset/confine.py).
+    `protected` are the inputs the build read: no output may replace one of them. No
+    output folder may be a symlink; with `roots`, one the command line did not name
+    (`folder_named`) must also lie inside them (typeset/confine.py).
     """
-    if roots is not None:
-        for folder in dict.fromkeys(destination.parent for destination in destinations.values()):
-            confined_output_folder(folder, roots, named=folder_named)
+    for folder in dict.fromkeys(destination.parent for destination in destinations.values()):
+        confined_output_folder(folder, roots or Roots(()), named=roots is None or folder_named)
     _check_destinations(destinations, protected)
     staged: dict[str, Path] = {}
     try:
