@@ -16,10 +16,16 @@ The API, for every reader of an input:
     folder = confined_output_folder(path, roots, named=...)  # before writing into it
 
 Trust. The project folder (where build.py and its typeset.yaml are) is trusted; the
-manuscript's folder is not: a file there with more than one hard link is refused, as its
-other name may be a file outside that the author could not have read otherwise. A file
-named on the command line is trusted by name, but only its own name: when that name is a
-symlink, its target must lie inside a root like any other file's.
+manuscript's folder, and the folder of a config file from outside the project, are not:
+a file there with more than one hard link is refused, as its other name may be a file
+outside that the author could not have read otherwise, and such a config may choose a
+manuscript only beside itself. A file named on the command line is trusted by name, but
+only its own name: when that name is a symlink, its target must lie inside a root like
+any other file's. The front matter names no files (typeset/sanitize.py drops the fields).
+
+Issue 24's front-matter `bibliography:`/`csl:` and folder discovery read through the same
+`read_confined(path, roots_of(config), ...)`: a name from the front matter is never
+`named`, so it is held to the roots like a config's.
 """
 
 from __future__ import annotations
@@ -100,9 +106,6 @@ class Roots:
                 "the manuscript's folder"
             )
         return None
-
-    def describe(self) -> str:
-        return ", ".join(str(folder) for folder in self.folders)
 
 
 def roots_of(config: Config) -> Roots:
