@@ -126,7 +126,8 @@ def _check_cross_references(inputs: Inputs, report: CheckReport) -> None:
 
 
 def _check_bibtex_fields(path: Path, bibliography: Bibliography, report: CheckReport) -> None:
-    lines = entry_lines(_text_or_empty(path))
+    # The text as the build read it (inside the roots), not the file opened again.
+    lines = entry_lines(bibliography.text or _text_or_empty(path))
     items = {str(item["id"]): item for item in bibliography.items}
     for key, entries in lines.items():
         kind, line = entries[0]
