@@ -58,8 +58,8 @@ def check(config: Config) -> CheckReport:
     inputs = read_inputs(config)
     _check_cross_references(inputs, report)
     _check_citations(inputs, report)
-    for path in config.bibliography:
-        _check_bibtex_fields(path, inputs.bibliography, report)
+    for path, text in zip(inputs.bibliography.files, inputs.bibliography.texts, strict=False):
+        _check_bibtex_fields(path, text, inputs.bibliography, report)
     _check_alt_text(inputs.manuscript, report)
     report.checked.append("inputs")
     if report.errors:
@@ -125,8 +125,11 @@ def _check_cross_references(inputs: Inputs, report: CheckReport) -> None:
         )
 
 
-def _check_bibtex_fields(path: Path, bibliography: Bibliography, report: CheckReport) -> None:
-    lines = entry_lines(_text_or_empty(path))
+def _check_bibtex_fields(
+    path: Path, text: str, bibliography: Bibliography, report: CheckReport
+) -> None:
+    # The text as the build read it (inside the roots), not the file opened again.
+    lines = entry_lines(text)
     items = {str(item["id"]): item for item in bibliography.items}
     for key, entries in lines.items():
         kind, line = entries[0]
@@ -163,10 +166,3 @@ def _check_alt_text(manuscript: Manuscript, report: CheckReport) -> None:
                     manuscript.line_containing(target),
                 )
             )
-
-
-def _text_or_empty(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from typeset import project, uptodate
 from typeset.citations import engine_names
-from typeset.errors import TypesetError, UsageError
+from typeset.errors import TypesetError, UsageError, from_os_error
 from typeset.formats import format_names
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ DEFAULT_CONFIG_NAME = project.CONFIG_NAME
 PAPER_CHOICES = ("a4", "letter")
 
 EXIT_OK, EXIT_INPUT_ERROR, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger(__name__)
 
 
 class Terminated(BaseException):
@@ -296,6 +297,18 @@ def _main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None)
         return EXIT_USAGE
     except TypesetError as error:
         print(f"error: {error}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except OSError as error:  # the machine, not the input: a full temporary disk, say
+        print(f"error: {from_os_error(error, manuscript=arguments.manuscript)}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except Exception as error:  # a fault of ours: still one paragraph, naming the input
+        log.debug("unexpected failure", exc_info=True)
+        where = f"{arguments.manuscript}: " if arguments.manuscript else ""
+        print(
+            f"error: {where}the build failed unexpectedly ({type(error).__name__}: "
+            f"{str(error)[:200]})\n  run again with --verbose for details, and report it",
+            file=sys.stderr,
+        )
         return EXIT_INPUT_ERROR
     read = [*result.inputs, *([config_path] if config_path else [])]
     uptodate.record(stamp_key, project_dir, read, result.written)

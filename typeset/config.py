@@ -22,7 +22,13 @@ import yaml
 from typeset.citations import engine_names
 from typeset.errors import ConfigError
 from typeset.formats import format_names
-from typeset.limits import MAX_CONFIG_BYTES, MAX_MANUSCRIPT_BYTES, bounded_yaml, read_input
+from typeset.limits import (
+    MAX_CONFIG_BYTES,
+    MAX_MANUSCRIPT_BYTES,
+    absurd_css_length,
+    bounded_yaml,
+    read_input,
+)
 from typeset.resources import shipped_counterpart
 
 DEFAULT_CONFIG_NAME = "typeset.yaml"
@@ -122,7 +128,11 @@ _CSS_LENGTH = re.compile(r"^(0|\d+(\.\d+)?(mm|cm|in|pt|pc|px))$")
 
 def _css_lengths(value: Any, key: str) -> str:
     parts = str(value).split()
-    if not 1 <= len(parts) <= 4 or not all(_CSS_LENGTH.match(part) for part in parts):
+    if (
+        not 1 <= len(parts) <= 4
+        or not all(_CSS_LENGTH.match(part) for part in parts)
+        or absurd_css_length(str(value))
+    ):
         raise _Invalid(
             f"'{key}' must be one to four lengths such as '25mm' or '1in 1.25in', not {value!r}"
         )
@@ -391,9 +401,11 @@ def _front_matter_options(
     """The options the manuscript's front matter sets and nothing above it does:
     name -> (typed value, "file:line"). Files it names (`bibliography`, `csl`) are
     relative to the manuscript and must be inside the project or the manuscript's folder."""
+    from typeset.confine import Roots
     from typeset.frontmatter import FRONT_MATTER_OPTIONS, leading_front_matter
 
-    front_matter = leading_front_matter(manuscript)
+    roots = Roots.of(trusted=[project_dir], untrusted=[manuscript.parent])
+    front_matter = leading_front_matter(manuscript, roots)
     found: dict[str, tuple[Any, str]] = {}
     for key, value in front_matter.values.items():
         declared = FRONT_MATTER_OPTIONS.get(str(key))

@@ -80,3 +80,26 @@ class OutputError(TypesetError):
 
 class UsageError(TypesetError):
     """Flags or profiles that contradict each other: exit code 2, like argparse's errors."""
+
+
+def from_os_error(error: OSError, *, manuscript: Path | str | None = None) -> TypesetError:
+    """An operating-system failure no stage turned into its own error (a full temporary
+    disk, a permission), as one paragraph naming the file it happened on."""
+    import errno
+    import os
+    import tempfile
+
+    where = error.filename if isinstance(error.filename, str) else manuscript
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        folder = tempfile.gettempdir()
+        return TypesetError(
+            "no space left on the disk" + (f" (temporary files go to {folder})" if folder else ""),
+            path=where,
+            hint="free some space, or set TMPDIR to a folder on a disk with room",
+        )
+    text = os.strerror(error.errno) if error.errno else str(error)
+    return TypesetError(
+        f"the build failed: {text}",
+        path=where,
+        hint="check that file or folder (permissions, free space), then run again",
+    )

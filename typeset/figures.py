@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from typeset.cache import BuildCache, fingerprint
+from typeset.confine import MEGABYTE
 from typeset.images import EPS_TYPE, ImageRefused, check_raster, checked_svg, media_type_of
-from typeset.limits import MEGABYTE
 
 log = logging.getLogger(__name__)
 

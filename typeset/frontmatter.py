@@ -29,6 +29,7 @@ from typing import Any, Final
 import yaml
 
 from typeset import ast
+from typeset.confine import Roots
 from typeset.dates import parse_date
 from typeset.errors import ManuscriptError, TypesetError
 from typeset.limits import MAX_MANUSCRIPT_BYTES, bounded_yaml, read_input
@@ -136,27 +137,30 @@ class FrontMatter:
 _LEADING_BLOCK = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*$", re.S | re.M)
 
 
-def leading_front_matter(path: Path) -> FrontMatter:
+def leading_front_matter(path: Path, roots: Roots | None = None) -> FrontMatter:
     """The manuscript's first YAML block, read without pandoc (empty when unreadable).
 
     The config is settled before pandoc parses the manuscript, and the bibliography is
     converted while it does; pandoc's own parse stays the authority for the document.
-    Both ask for it: the file is read once per version of it (path, size, mtime).
+    Both ask for it: the file is read once per version of it (path, size, mtime). Like
+    every read, it stays inside `roots` (by default the manuscript's own folder).
     """
     try:
         status = path.stat()
-    except OSError:
+    except (OSError, ValueError):
         return FrontMatter({}, {})
-    return _front_matter_of(path, status.st_size, status.st_mtime_ns)
+    roots = roots or Roots.of(untrusted=[path.parent])
+    return _front_matter_of(path, status.st_size, status.st_mtime_ns, roots)
 
 
 @functools.lru_cache(maxsize=8)
-def _front_matter_of(path: Path, size: int, mtime_ns: int) -> FrontMatter:
+def _front_matter_of(path: Path, size: int, mtime_ns: int, roots: Roots) -> FrontMatter:
     # Whatever is wrong with the file (a pipe, too large, not UTF-8, an alias bomb) is
     # reported by the manuscript's own read; here it only means "no options".
     try:
         raw = read_input(
             path,
+            roots=roots,
             what="manuscript",
             error=ManuscriptError,
             max_bytes=MAX_MANUSCRIPT_BYTES,

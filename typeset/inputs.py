@@ -16,6 +16,7 @@ from pathlib import Path
 from typeset.cache import BuildCache
 from typeset.citations.base import check_citations
 from typeset.config import Config
+from typeset.confine import roots_of
 from typeset.crossref import cross_referenced, missing_label_error
 from typeset.errors import StyleError, TypesetError
 from typeset.frontmatter import declared_language, warn_about_keys_not_acted_on
@@ -61,9 +62,15 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
     # sentence-cases).
     guessed_lang = declared_language(config.manuscript, config.metadata)
     draft = config.missing_citations != "error"
+    roots = roots_of(config)  # every file read lies inside them (typeset/confine.py)
     with concurrent.futures.ThreadPoolExecutor(1) as background:
         bibliography_read = background.submit(
-            read_bibliographies, config.bibliography, lang=guessed_lang, cache=cache, draft=draft
+            read_bibliographies,
+            config.bibliography,
+            lang=guessed_lang,
+            cache=cache,
+            draft=draft,
+            roots=roots,
         )
         try:
             manuscript = read_manuscript(
@@ -72,6 +79,7 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
                 anonymous=config.anonymous,
                 cache=cache,
                 allowed_roots=[config.manuscript.parent, config.project_dir],
+                roots=roots,
             )
         except BaseException:
             bibliography_read.cancel()
@@ -79,7 +87,7 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
         bibliography = bibliography_read.result()
     if manuscript.lang != guessed_lang:  # a `lang` the quick look missed (a later YAML block)
         bibliography = read_bibliographies(
-            config.bibliography, lang=manuscript.lang, cache=cache, draft=draft
+            config.bibliography, lang=manuscript.lang, cache=cache, draft=draft, roots=roots
         )
     warn_about_keys_not_acted_on(manuscript.meta, manuscript.path, manuscript.line_containing)
     if "references" in manuscript.meta:  # works listed in the front matter itself
@@ -106,7 +114,7 @@ def read_inputs(
     latex = translated_latex(sources.manuscript, formats=config.formats)
     manuscript = restrict_resources(
         latex.manuscript,
-        allowed_roots=[config.manuscript.parent, config.project_dir],
+        allowed_roots=roots_of(config),
         allowed_urls=config.allowed_urls,
         draft=config.missing_citations != "error",
         cache=cache,
@@ -146,7 +154,7 @@ def check_citation_keys(inputs: Inputs) -> None:
 def configured_style(config: Config) -> CslStyle:
     """The configured style; an unknown name is reported where it was set."""
     try:
-        return resolve_style(config.style, config.project_dir)
+        return resolve_style(config.style, config.project_dir, roots=roots_of(config))
     except StyleError as error:
         origin = config.origins.get("style", "")
         if error.path is None and ":" in origin and origin != "the command line":

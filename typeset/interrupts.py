@@ -1,8 +1,11 @@
-"""Signals around forks: a Ctrl-C must never land inside Python's fork hooks."""
+"""Signals around forks: a Ctrl-C must never land inside Python's fork hooks, and a
+forked child dies with its parent."""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -33,3 +36,25 @@ def signals_deferred() -> Iterator[None]:
             signal.signal(signum, handler)
         if caught:
             signal.raise_signal(caught[0])
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked child (a pool's initializer): be killed when the process that forked
+    it dies, even by SIGKILL, so a killed build leaves no writer running on.
+
+    Linux's PR_SET_PDEATHSIG through libc's prctl; elsewhere nothing (the pool's own
+    pipes still end an idle child). `parent` is the forking process's pid, passed from
+    it: if it died before the call, getppid() already differs and the child leaves now.
+    The signal is sent when the forking *thread* ends, so pools are started from a
+    thread that outlives them (the main thread, here).
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)

@@ -1,6 +1,7 @@
 """Bounds on what a build reads, so that no input can hang it or exhaust the machine.
 
-Every input file is read through `read_input`: regular files only (a FIFO would block
+Every input file is read through `read_input` (typeset/confine.py: inside the allowed
+roots, checked on the open file): regular files only (a FIFO would block
 forever, /dev/zero would fill memory), and no more than a size fit for its kind. Text a
 parser would recurse into is measured first: `refuse_deep_markdown` (pandoc backtracks
 exponentially on thousands of nested brackets, and its JSON is too deep to load) and
@@ -9,25 +10,91 @@ exponentially on thousands of nested brackets, and its JSON is too deep to load)
 
 from __future__ import annotations
 
+import contextlib
 import re
-import stat
+import resource
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from typeset.confine import MEGABYTE, Roots, read_confined
 from typeset.errors import TypesetError
 
-MEGABYTE = 1024 * 1024
 # Far above any real input of each kind (a 200,000-word manuscript is ~1.5 MB).
 MAX_MANUSCRIPT_BYTES = 32 * MEGABYTE
 MAX_BIBLIOGRAPHY_BYTES = 64 * MEGABYTE
 MAX_CONFIG_BYTES = 1 * MEGABYTE
 MAX_STYLE_BYTES = 8 * MEGABYTE
 MAX_IMAGE_BYTES = 64 * MEGABYTE
+# A reference DOCX may carry its fonts.
+MAX_REFERENCE_DOC_BYTES = 64 * MEGABYTE
 MAX_FETCHED_BYTES = 16 * MEGABYTE
 # Decoded size of a raster image: 100 megapixels is a 10,000 x 10,000 scan (400 MB RGBA).
 MAX_IMAGE_PIXELS = 100_000_000
+
+# A BCP 47 language tag (`lang`, `lang=` attributes), and the longest one a build takes.
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+MAX_LANGUAGE_TAG = 64
+# Control characters other than tab, newline and carriage return: fatal to XML (EPUB,
+# DOCX) and to the environment and arguments of a tool.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def is_language_tag(value: str) -> bool:
+    return len(value) <= MAX_LANGUAGE_TAG and LANGUAGE_TAG.match(value) is not None
+
+
+def first_control_character(value: Any) -> str | None:
+    """The first control character in any string inside `value` (JSON-like), or None."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found = CONTROL_CHARACTER.search(item)
+            if found:
+                return found.group()
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+# CSS numbers an author may write (style attributes, width/height, margins), by unit in
+# CSS pixels: a page is about 800 px wide, so 20,000 px (about 5 m) is far beyond any
+# use, and below what breaks a layout engine (WeasyPrint divides by zero at 1e20 px).
+MAX_CSS_PIXELS = 20_000
+CSS_PIXELS_PER_UNIT = {
+    "px": 1.0, "pt": 4 / 3, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4,
+    "q": 96 / 101.6, "em": 16.0, "rem": 16.0, "ex": 8.0, "ch": 8.0, "%": 1.0,
+    "vw": 8.0, "vh": 8.0, "vmin": 8.0, "vmax": 8.0, "": 1.0,
+}  # fmt: skip
+_CSS_NUMBER = re.compile(r"(?<![#\w.])([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([a-zA-Z%]*)")
+
+
+def absurd_css_length(value: str) -> str | None:
+    """The first number in CSS `value` too large for any page (or in an unknown unit),
+    or None. Colours (#ffffff) and names are not numbers."""
+    for found in _CSS_NUMBER.finditer(value):
+        number, unit = found.groups()
+        scale = CSS_PIXELS_PER_UNIT.get(unit.lower())
+        if scale is None:
+            continue  # not a length (a name such as "x2", checked by its own rule)
+        try:
+            pixels = abs(float(number)) * scale
+        except OverflowError:
+            return found.group()
+        if not pixels <= MAX_CSS_PIXELS:  # also catches inf and nan
+            return found.group()
+    return None
+
+
+# Headings: each is a PDF outline entry, a contents line, often a page, and an EPUB nav
+# entry (pandoc's EPUB writer is superlinear in them). The largest benchmark book (200,000
+# words) has about 375; 20,000 ran for many minutes.
+MAX_HEADINGS = 2_000
 
 # Markdown structure: a real manuscript nests a handful of levels deep.
 MAX_BRACKET_DEPTH = 32  # [ ... [ ... ] ... ] within one paragraph
@@ -38,42 +105,17 @@ MAX_YAML_DEPTH = 50
 
 
 def read_input(
-    path: Path, *, what: str, error: type[TypesetError], max_bytes: int, hint: str
+    path: Path,
+    *,
+    what: str,
+    error: type[TypesetError],
+    max_bytes: int,
+    hint: str,
+    roots: Roots | None = None,
 ) -> bytes:
-    """The bytes of input `path`: a regular file of at most `max_bytes`, or `error`."""
-    try:
-        status = path.stat()
-    except FileNotFoundError:
-        raise error(f"{what} not found", path=path, hint=hint) from None
-    except OSError as failure:
-        raise error(f"cannot read the {what}: {failure.strerror}", path=path) from None
-    if stat.S_ISDIR(status.st_mode):
-        raise error(f"{what} path is a folder, not a file", path=path, hint=hint)
-    if not stat.S_ISREG(status.st_mode):
-        raise error(
-            f"{what} is not a regular file (a pipe, socket or device)",
-            path=path,
-            hint=f"{hint}; a build reads ordinary files only",
-        )
-    if status.st_size > max_bytes:
-        raise error(
-            f"{what} is {status.st_size // MEGABYTE} MB, more than the "
-            f"{max_bytes // MEGABYTE} MB a build reads",
-            path=path,
-            hint="check that this is the right file",
-        )
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)  # the file may grow between stat and read
-    except OSError as failure:
-        raise error(f"cannot read the {what}: {failure.strerror}", path=path) from None
-    if len(data) > max_bytes:
-        raise error(
-            f"{what} is larger than the {max_bytes // MEGABYTE} MB a build reads",
-            path=path,
-            hint="check that this is the right file",
-        )
-    return data
+    """The bytes of input `path`: a regular file of at most `max_bytes` inside `roots`
+    (None: anywhere, for files the command line names), or `error`."""
+    return read_confined(path, roots, what=what, error=error, max_bytes=max_bytes, hint=hint)
 
 
 _BLOCK_MARKERS = re.compile(r"[ \t]{0,3}(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])[ \t]*")
@@ -237,3 +279,52 @@ def metadata_blocks(text: str) -> list[tuple[int, str]]:
             continue
         blocks.append((text.count("\n", 0, body_start) + 1, text[body_start : closing.start()]))
     return blocks
+
+
+# Address space of a process writing a format (WeasyPrint above all). The largest book
+# measured (200,000 words) peaks under 1 GB resident; address space runs a few hundred MB
+# above that (libraries, thread arenas).
+WRITER_MEMORY_BYTES = 4 * 1024**3
+
+
+@contextlib.contextmanager
+def memory_capped(limit: int) -> Iterator[None]:
+    """Within the block this process (and what it forks) may map at most `limit` bytes:
+    an allocation beyond raises MemoryError instead of exhausting the machine.
+
+    RLIMIT_AS's soft limit, lowered for the block and put back after it (a process may
+    raise its soft limit again up to the hard one), so a writer run in the build's own
+    process leaves it as it was.
+    """
+    previous = _lowered_address_space(limit)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            resource.setrlimit(resource.RLIMIT_AS, previous)
+
+
+def near_memory_cap(limit: int) -> bool:
+    """Whether this process's address space has come within 10% of `limit` (a library's
+    allocation failing under the cap may surface as any error)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024 >= limit * 0.9
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
+def _lowered_address_space(limit: int) -> tuple[int, int] | None:
+    """Lower RLIMIT_AS's soft limit to `limit`; the previous limits, or None if unchanged."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        capped = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        if soft != resource.RLIM_INFINITY and soft <= capped:
+            return None  # already as tight
+        resource.setrlimit(resource.RLIMIT_AS, (capped, hard))
+    except (OSError, ValueError):  # not settable here: the other bounds still hold
+        return None
+    return soft, hard

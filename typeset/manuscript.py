@@ -6,17 +6,22 @@ import functools
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from typeset import ast
 from typeset.cache import BuildCache, fingerprint
+from typeset.confine import Roots
 from typeset.errors import ManuscriptError
 from typeset.frontmatter import warn_about_unreadable_date, with_generated_words
 from typeset.limits import (
+    CONTROL_CHARACTER,
+    MAX_HEADINGS,
     MAX_MANUSCRIPT_BYTES,
     bounded_yaml,
+    first_control_character,
+    is_language_tag,
     metadata_blocks,
     read_input,
     refuse_deep_markdown,
@@ -50,6 +55,9 @@ class Manuscript:
     sources: tuple[Path, ...] = ()
     # The lines that came from those files, with their origins, for messages about them.
     included: tuple[SourceLine, ...] = ()
+    # Every local file the manuscript names as an image, shown or refused (set by
+    # typeset/sanitize.py): inputs all the same, which no output may replace.
+    named_files: tuple[Path, ...] = field(default=(), compare=False)
 
     @property
     def folder(self) -> Path:
@@ -167,6 +175,7 @@ def read_manuscript(
     anonymous: bool = False,
     cache: BuildCache | None = None,
     allowed_roots: list[Path] | None = None,
+    roots: Roots | None = None,
 ) -> Manuscript:
     """Read and parse `path`; `metadata` (from the config) overrides its front matter.
 
@@ -175,7 +184,7 @@ def read_manuscript(
     cells and shortcodes are expanded first (typeset/quarto/), reading files only inside
     `allowed_roots` (default: the manuscript's folder).
     """
-    text = _read_text(path)
+    text = _read_text(path, roots)
     expanded = expand_quarto(path, text, metadata=metadata, allowed_roots=allowed_roots)
     key = fingerprint(expanded.text, MARKDOWN_FORMAT, pandoc_fingerprint())
     document = cache.get_json("parse", key) if cache else None
@@ -191,6 +200,7 @@ def read_manuscript(
     if anonymous:
         for field in IDENTIFYING_FIELDS:
             document["meta"].pop(field, None)
+    _refuse_unusable_metadata(document["meta"], path, text)
     document = with_quarto_blocks(with_quarto_metadata(document, path))
     document["meta"] = with_generated_words(document["meta"])
     manuscript = Manuscript(
@@ -223,6 +233,8 @@ def _parse(path: Path, expanded: ExpandedSource) -> dict[str, Any]:
             line=origin[1] if origin else line,
             hint="fix the YAML front matter at that line (indentation, colons, quotes)",
         ) from None
+    _refuse_escaped_control_characters(parsed, path, text)
+    _refuse_too_many_headings(parsed, path, text)
     try:
         document: dict[str, Any] = json.loads(parsed)
     except RecursionError:
@@ -270,14 +282,86 @@ def _front_matter_problem(stderr: str) -> tuple[str, int | None]:
     return detail[:200], line_of_pandoc_error(stderr)
 
 
-# Control characters other than tab, newline and carriage return: pandoc passes them into
-# XHTML, where they are fatal to every EPUB reader.
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# pandoc passes control characters into XHTML, where they are fatal to every EPUB reader.
+_CONTROL_CHARACTER = CONTROL_CHARACTER
+# ... and they arrive escaped too: a YAML "\0", an HTML `&#1;` (JSON `\u0001` in pandoc's
+# output; an escaped backslash before it does not count).
+_ESCAPED_CONTROL_CHARACTER = re.compile(
+    rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])|\x7f"
+)
+_CONTROL_REFERENCE = re.compile(
+    r"&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01]|127)|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]));"
+)
 
 
-def _read_text(path: Path) -> str:
+def _refuse_unusable_metadata(meta: dict[str, Any], path: Path, text: str) -> None:
+    """Front-matter values no output can carry: control characters (written as escapes),
+    and a `lang` that is not a language tag (it becomes LANG for pandoc, hyphenation, the
+    EPUB's and DOCX's language)."""
+    for key, value in meta.items():
+        character = first_control_character(value)
+        if character is not None:
+            raise ManuscriptError(
+                f"the front-matter field '{key}' contains the control character "
+                f"U+{ord(character):04X}",
+                path=path,
+                line=_line_of_key(text, key),
+                hint="remove the escape (such as \\0 or \\x01) from that value",
+            )
+    lang = ast.plain_text(meta.get("lang"))
+    if lang and not is_language_tag(lang):
+        shown = lang if len(lang) <= 40 else lang[:40] + "…"
+        raise ManuscriptError(
+            f"'lang' is {shown!r} ({len(lang):,} characters), not a language tag",
+            path=path,
+            line=_line_of_key(text, "lang"),
+            hint="write a BCP 47 tag such as en-GB, de-DE or fr",
+        )
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    found = re.search(rf"^[ \t]*['\"]?{re.escape(key)}['\"]?[ \t]*:", text, re.MULTILINE)
+    return text.count("\n", 0, found.start()) + 1 if found else None
+
+
+_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)", re.MULTILINE)
+
+
+def _refuse_too_many_headings(parsed: bytes, path: Path, text: str) -> None:
+    """Bounded time for every writer: no more headings than any book needs."""
+    count = parsed.count(b'{"t":"Header"')
+    if count <= MAX_HEADINGS:
+        return
+    atx = list(_ATX_HEADING.finditer(text))
+    beyond = atx[MAX_HEADINGS] if len(atx) > MAX_HEADINGS else None
+    raise ManuscriptError(
+        f"the manuscript has {count:,} headings, more than the {MAX_HEADINGS:,} a build "
+        "lays out (each is a contents line, an outline entry and often a page)",
+        path=path,
+        line=text.count("\n", 0, beyond.start()) + 1 if beyond else None,
+        hint="turn the minor headings into bold paragraphs, or split the manuscript",
+    )
+
+
+def _refuse_escaped_control_characters(parsed: bytes, path: Path, text: str) -> None:
+    """In the body (pandoc's JSON after its top-level "blocks" key: the front matter's
+    values are reported by field, in `_refuse_unusable_metadata`)."""
+    if not _ESCAPED_CONTROL_CHARACTER.search(parsed, max(0, parsed.rfind(b'"blocks":'))):
+        return
+    reference = _CONTROL_REFERENCE.search(text)
+    raise ManuscriptError(
+        "the manuscript writes a control character as an escape"
+        + (f" ({reference.group()})" if reference else ""),
+        path=path,
+        line=text.count("\n", 0, reference.start()) + 1 if reference else None,
+        hint="remove it: no output format can carry a control character",
+    )
+
+
+def _read_text(path: Path, roots: Roots | None) -> str:
     raw = read_input(
         path,
+        roots=roots,
         what="manuscript",
         error=ManuscriptError,
         max_bytes=MAX_MANUSCRIPT_BYTES,

@@ -22,22 +22,33 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from typeset.cache import process_alive
+from typeset.confine import Roots, confined_output_folder, open_output_folder, real_folder
 from typeset.errors import OutputError
 
 
 @contextlib.contextmanager
 def staged_outputs(
-    destinations: Mapping[str, Path], *, protected: Iterable[Path] = ()
+    destinations: Mapping[str, Path],
+    *,
+    protected: Iterable[Path] = (),
+    roots: Roots | None = None,
+    folder_named: bool = True,
 ) -> Iterator[dict[str, Path]]:
     """Yield a temporary path per destination; commit them all into place on success.
 
-    `protected` are the inputs the build read: no output may replace one of them.
+    `protected` are the inputs the build read: no output may replace one of them. No
+    output folder may be a symlink; with `roots`, one the command line did not name
+    (`folder_named`) must also lie inside them (typeset/confine.py).
     """
+    for folder in dict.fromkeys(destination.parent for destination in destinations.values()):
+        confined_output_folder(folder, roots or Roots(()), named=roots is None or folder_named)
     _check_destinations(destinations, protected)
     staged: dict[str, Path] = {}
     try:
@@ -68,10 +79,10 @@ def _check_destinations(destinations: Mapping[str, Path], protected: Iterable[Pa
         with contextlib.suppress(OSError):
             identity = path.stat()
             inputs[(identity.st_dev, identity.st_ino)] = path
-            inputs[path.resolve()] = path
+            inputs[real_folder(path)] = path
     seen: dict[Path, str] = {}
     for name, destination in destinations.items():
-        resolved = destination.resolve()
+        resolved = real_folder(destination)
         if resolved in seen:
             raise OutputError(
                 f"two outputs ({seen[resolved]} and {name}) would be written to one file",
@@ -132,39 +143,69 @@ def _check_folder(folder: Path) -> None:
 
 
 def _commit(staged: Mapping[str, Path], destinations: Mapping[str, Path]) -> None:
-    """Rename every temporary into place; on a failure, put back what was replaced."""
+    """Rename every temporary into place; on a failure, put back what was replaced.
+
+    Renames go through a descriptor of each output folder opened without following
+    links, so a folder swapped for a symlink after the checks is not written through.
+    """
     backups: dict[str, Path | None] = {}
     done: list[str] = []
+    folders: dict[Path, int] = {}
     try:
         for name, temporary in staged.items():
             destination = destinations[name]
-            backups[name] = _backup(destination)
-            os.replace(temporary, destination)
+            if destination.parent not in folders:
+                folders[destination.parent] = _opened_folder(destination.parent, temporary)
+            at = folders[destination.parent]
+            backups[name] = _backup(destination, at)
+            os.replace(temporary.name, destination.name, src_dir_fd=at, dst_dir_fd=at)
             done.append(name)
     except OSError as error:
         for name in reversed(done):
             backup = backups.get(name)
+            at = folders[destinations[name].parent]
             with contextlib.suppress(OSError):
                 if backup is not None:
-                    os.replace(backup, destinations[name])
+                    os.replace(backup.name, destinations[name].name, src_dir_fd=at, dst_dir_fd=at)
                 else:
-                    destinations[name].unlink()
+                    os.unlink(destinations[name].name, dir_fd=at)
         raise _output_error(error, destinations[name]) from None
     finally:
         for backup in backups.values():
             if backup is not None:
                 with contextlib.suppress(OSError):
                     backup.unlink(missing_ok=True)
+        for descriptor in folders.values():
+            os.close(descriptor)
 
 
-def _backup(destination: Path) -> Path | None:
-    """A hard link to the previous file (None when there is none): costs no space."""
-    if not destination.exists():
-        return None
-    backup = destination.with_name(f".{destination.name}.{os.getpid()}.previous.partial")
-    backup.unlink(missing_ok=True)
+def _opened_folder(folder: Path, temporary: Path) -> int:
+    """The output folder, opened without following a link; it must still hold the
+    temporary written there (the same folder as checked, not one swapped in since)."""
+    descriptor = open_output_folder(folder)
     try:
-        os.link(destination, backup)
+        os.stat(temporary.name, dir_fd=descriptor, follow_symlinks=False)
+    except OSError:
+        os.close(descriptor)
+        raise OutputError(
+            "the output folder was replaced during the build",
+            path=folder,
+            hint="run the build again; nothing was written",
+        ) from None
+    return descriptor
+
+
+def _backup(destination: Path, at: int) -> Path | None:
+    """A hard link to the previous file (None when there is none): costs no space."""
+    try:
+        os.stat(destination.name, dir_fd=at, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    backup = destination.with_name(f".{destination.name}.{_owner()}.previous.partial")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(backup.name, dir_fd=at)
+    try:
+        os.link(destination.name, backup.name, src_dir_fd=at, dst_dir_fd=at, follow_symlinks=False)
     except OSError:
         # No hard links on this file system: copy, as a rename would leave a gap.
         backup.write_bytes(destination.read_bytes())
@@ -196,10 +237,10 @@ def _temporary_beside(destination: Path) -> Path:
     folder = destination.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned(folder, destination.name)
+        _remove_abandoned(folder)
         # The pid in the name lets a later build recognise files of a build that was killed.
         handle, name = tempfile.mkstemp(
-            prefix=f".{destination.name}.{os.getpid()}.", suffix=".partial", dir=folder
+            prefix=f".{destination.name}.{_owner()}.", suffix=".partial", dir=folder
         )
     except FileExistsError:
         raise OutputError(
@@ -219,22 +260,21 @@ def _temporary_beside(destination: Path) -> Path:
     return Path(name)
 
 
-def _remove_abandoned(folder: Path, name: str) -> None:
+def _owner() -> str:
+    """The mark of this process in a temporary's name: a later build recognises the files
+    of a build that was killed (any output's, in the folder) by its pid."""
+    return f"build{os.getpid()}"
+
+
+_ABANDONED = re.compile(r"^\..*\.build(\d+)\.[^.]+\.partial$")
+
+
+def _remove_abandoned(folder: Path) -> None:
     """Delete temporaries left by builds that were killed (their process is gone)."""
-    for leftover in folder.glob(f".{name}.*.partial"):
-        parts = leftover.name[len(name) + 2 :].split(".")
-        if parts and parts[0].isdigit() and not _process_alive(int(parts[0])):
+    for leftover in folder.glob(".*.partial"):
+        owner = _ABANDONED.match(leftover.name)
+        if owner and not process_alive(int(owner.group(1))):
             leftover.unlink(missing_ok=True)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _umask() -> int:

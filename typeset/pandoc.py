@@ -135,6 +135,12 @@ def run_pandoc(
                 hint="check the input for something pathological (a cycle, deep nesting, "
                 "an enormous table) and remove it",
             )
+        if _out_of_disk(stderr):  # GHC's raw message (hPutBuf: resource exhausted ...)
+            raise ToolError(
+                "pandoc ran out of disk space for its temporary files",
+                path=blamed,
+                hint="free some space, or set TMPDIR to a folder on a disk with room",
+            )
         raise PandocFailure(
             f"pandoc failed (exit {completed.returncode}): {stderr.strip()[:1000]}", stderr
         )
@@ -232,6 +238,10 @@ class SourceText:
             if needle and needle in line:
                 return number
         return None
+
+
+def _out_of_disk(stderr: str) -> bool:
+    return "No space left on device" in stderr or "Disk quota exceeded" in stderr
 
 
 def _hit_a_limit(returncode: int, stderr: str) -> bool:

@@ -14,7 +14,6 @@ import importlib.util
 import logging
 import multiprocessing
 import os
-import pickle
 import signal
 import tempfile
 import time
@@ -47,13 +46,16 @@ from typeset.citethis import (
     cite_this_work_files,
     cite_this_work_paths,
 )
+from typeset.citethis.work import work_from_json, work_to_json
 from typeset.config import Config
-from typeset.errors import ToolError, TypesetError
+from typeset.confine import roots_of
+from typeset.errors import ToolError, TypesetError, from_os_error
 from typeset.formats import format_names, writer_for
 from typeset.formats.base import FormatWriter, structure_arguments
 from typeset.formats.math_svg import render_meanwhile, start_mathjax_early
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
-from typeset.interrupts import signals_deferred
+from typeset.interrupts import die_with_parent, signals_deferred
+from typeset.limits import WRITER_MEMORY_BYTES, memory_capped, near_memory_cap
 from typeset.manuscript import Manuscript
 from typeset.mathjax import discard_warm
 from typeset.media import media_folder
@@ -109,6 +111,7 @@ def _build(
 ) -> BuildResult:
     started = time.perf_counter()
     cache = BuildCache(cache_folder(config.project_dir))  # reads unless `build` was forced
+    cache.remove_abandoned()  # what a killed build left half-written
     writers = _import_writers_meanwhile(config.formats)
     if "pdf" in config.formats:
         start_mathjax_early(config)
@@ -173,7 +176,7 @@ def _sealed(document: dict[str, Any], source: Manuscript, config: Config) -> dic
     return seal_for_writers(
         document,
         source,
-        [config.manuscript.parent, config.project_dir],
+        roots_of(config),
         config.allowed_urls,
         media=media_folder(config.project_dir),
         cache=BuildCache(cache_folder(config.project_dir)),
@@ -208,15 +211,12 @@ def cached_cite_this_work(
         pandoc_fingerprint(),
         _code_fingerprint(),
     )
-    cached = cache.get_bytes("cite", key)
+    cached = cache.get_json("cite", key)
     if cached is not None:
-        try:
-            work: CiteThisWork = pickle.loads(cached)  # our own cache: trusted
-            return work
-        except Exception:
-            pass
+        with contextlib.suppress(KeyError, TypeError, ValueError):  # an older shape: a miss
+            return work_from_json(cached)
     work = cite_this_work(meta, config.project_dir, styles)
-    cache.put_bytes("cite", key, pickle.dumps(work))
+    cache.put_json("cite", key, work_to_json(work))
     return work
 
 
@@ -320,19 +320,29 @@ def _write_outputs(
     """Write every format (from the cache where it can) and the cite-this-work files to
     temporaries; rename them all into place only when every one has succeeded."""
     report = progress or (lambda name, event, seconds: None)
+    # Verified on the way out of the cache (typeset/cache.py): a changed entry is a miss.
     cached = {
-        name: path
+        name: data
         for name, planned in plan.formats.items()
-        if (path := cache.get_file(name, planned.cache_key))
+        if (data := cache.get_bytes(name, planned.cache_key))
     }
     destinations = {name: planned.destination for name, planned in plan.formats.items()}
     destinations.update({f"cite-{kind}": path for kind, path in plan.cite_this_work.items()})
     seconds: dict[str, float] = {}
     # Formats and records are committed together; none may replace a file the build read.
-    protected = [*_input_paths(config), *_inputs_read(config, inputs)]
-    with staged_outputs(destinations, protected=protected) as staged:
-        for name, path in cached.items():
-            staged[name].write_bytes(path.read_bytes())
+    protected = [
+        *_input_paths(config),
+        *_inputs_read(config, inputs),
+        *inputs.manuscript.named_files,  # refused figures too (`![](paper.pdf)`)
+    ]
+    with staged_outputs(
+        destinations,
+        protected=protected,
+        roots=roots_of(config),
+        folder_named=config.origins.get("output_dir") == "the command line",
+    ) as staged:
+        for name, data in cached.items():
+            staged[name].write_bytes(data)
             report(name, "cached", 0.0)
         to_write = [name for name in plan.formats if name not in cached]
         if to_write:
@@ -410,7 +420,9 @@ def _write_formats(
     """Write each format to its staged path, in parallel processes when there are several."""
     for name in names:
         report(name, "start", 0.0)
-    if len(names) == 1 or (os.cpu_count() or 1) == 1:
+    # The PDF writer (WeasyPrint) always gets a process of its own: a C library that
+    # aborts at the memory cap then ends that process, not the build that reports it.
+    if (len(names) == 1 and names != ["pdf"]) or (os.cpu_count() or 1) == 1:
         timings = {}
         for name in names:
             timings[name] = _write_format(name, documents[name], staged[name], config)
@@ -424,7 +436,7 @@ def _write_formats(
     context = multiprocessing.get_context("fork")
     timings = {}
     with concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_stop_on_signal
+        workers, mp_context=context, initializer=_stop_on_signal, initargs=(os.getpid(),)
     ) as pool:
         futures: dict[concurrent.futures.Future[float], str] = {}
         try:
@@ -435,7 +447,11 @@ def _write_formats(
                 }
             for future in concurrent.futures.as_completed(futures):
                 name = futures[future]
-                timings[name] = future.result()
+                try:
+                    timings[name] = future.result()
+                except concurrent.futures.process.BrokenProcessPool:
+                    # A writer killed outright: a library aborting at its memory cap.
+                    raise _writer_died(name, config) from None
                 report(name, "done", timings[name])
         except BaseException:
             for future in futures:
@@ -464,9 +480,11 @@ def _write_inherited_format(name: str, temporary: Path, config: Config) -> float
         _WORKER_BUSY = False
 
 
-def _stop_on_signal() -> None:
+def _stop_on_signal(parent: int) -> None:
     """In each forked writer: SIGINT/SIGTERM unwind the task (killing its pandoc, removing
-    its temporary folders) and end the process, without a traceback."""
+    its temporary folders) and end the process, without a traceback; SIGKILL of the build
+    (`parent`) kills the writer too."""
+    die_with_parent(parent)
 
     def stop(signum: int, frame: object) -> None:
         if _WORKER_BUSY:
@@ -494,16 +512,36 @@ def _stop_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
 def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config: Config) -> float:
     started = time.perf_counter()
     try:
-        with stage(name):
+        # Each writer (WeasyPrint above all) is bounded like pandoc is.
+        with stage(name), memory_capped(WRITER_MEMORY_BYTES):
             writer_for(name).write(resolved, temporary, config)
-    except TypesetError:
+    except TypesetError as error:
+        if error.path is None:  # say which manuscript, whatever the writer's own words
+            error.path = resolved.source.path
         raise
+    except (MemoryError, concurrent.futures.process.BrokenProcessPool):
+        raise _writer_died(name, config) from None
+    except OSError as error:  # a full temporary disk, say
+        raise from_os_error(error, manuscript=resolved.source.path) from None
     except Exception as error:  # a library failure must not reach the user as a traceback
+        if near_memory_cap(WRITER_MEMORY_BYTES):  # C code failing an allocation its own way
+            raise _writer_died(name, config) from None
         raise ToolError(
-            f"the {name.upper()} writer failed: {type(error).__name__}: {error}",
+            f"the {name.upper()} writer failed: {type(error).__name__}: {str(error)[:300]}",
+            path=resolved.source.path,
             hint="run again with --verbose for details; report it if the input looks fine",
         ) from error
     return time.perf_counter() - started
+
+
+def _writer_died(name: str, config: Config) -> ToolError:
+    return ToolError(
+        f"the {name.upper()} writer ran out of its memory allowance "
+        f"({WRITER_MEMORY_BYTES // 1024**2:,} MB) on this manuscript, or was killed",
+        path=config.manuscript,
+        hint="look for something enormous in the manuscript (a giant table, image or "
+        "length in a style) and remove it",
+    )
 
 
 # --- what the build read, for the up-to-date check and the cache -----------------------------

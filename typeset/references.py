@@ -40,8 +40,15 @@ from typeset.bibtex import (
     with_csl_conventions,
 )
 from typeset.cache import BuildCache, fingerprint
+from typeset.confine import Roots
 from typeset.errors import BibliographyError
-from typeset.limits import MAX_BIBLIOGRAPHY_BYTES, bounded_yaml, read_input
+from typeset.limits import (
+    CONTROL_CHARACTER,
+    MAX_BIBLIOGRAPHY_BYTES,
+    bounded_yaml,
+    is_language_tag,
+    read_input,
+)
 from typeset.pandoc import PandocFailure, line_of_pandoc_error, pandoc_fingerprint, run_pandoc
 
 log = logging.getLogger(__name__)
@@ -60,6 +67,9 @@ class Bibliography:
     origins: Mapping[str, tuple[Path, int | None]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # Each file's text as read (once, inside the allowed roots), in the order of `files`:
+    # a later reader of the BibTeX markup uses it rather than opening the file again.
+    texts: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def keys(self) -> frozenset[str]:
@@ -97,21 +107,28 @@ def read_bibliographies(
     lang: str | None = None,
     cache: BuildCache | None = None,
     draft: bool = False,
+    roots: Roots | None = None,
 ) -> Bibliography:
     """Read every file into one bibliography. A key defined in two files is an error naming
     both (under `draft` a warning, and the first file's entry is kept)."""
     return merged(
-        [read_bibliography(path, lang=lang, cache=cache, draft=draft) for path in paths], draft
+        [
+            read_bibliography(path, lang=lang, cache=cache, draft=draft, roots=roots)
+            for path in paths
+        ],
+        draft,
     )
 
 
 def merged(bibliographies: Sequence[Bibliography], draft: bool = False) -> Bibliography:
     """One bibliography of several, in order; a key in two of them is refused (see above)."""
     files: list[Path] = []
+    texts: list[str] = []
     items: list[CslItem] = []
     origins: dict[str, tuple[Path, int | None]] = {}
     for one in bibliographies:
         files.extend(one.files)
+        texts.extend(one.texts)
         for item in one.items:
             key = str(item["id"])
             source, line = one.origins.get(key, (one.source or Path("?"), None))
@@ -130,7 +147,7 @@ def merged(bibliographies: Sequence[Bibliography], draft: bool = False) -> Bibli
                 continue
             origins[key] = (source, line)
             items.append(item)
-    return Bibliography(tuple(files), tuple(items), origins)
+    return Bibliography(tuple(files), tuple(items), origins, tuple(texts))
 
 
 def inline_references(document: Mapping[str, Any], path: Path, line: int | None) -> Bibliography:
@@ -171,6 +188,7 @@ def read_bibliography(
     lang: str | None = None,
     cache: BuildCache | None = None,
     draft: bool = False,
+    roots: Roots | None = None,
 ) -> Bibliography:
     """Parse one BibTeX, BibLaTeX, CSL-JSON or CSL-YAML file for a document in `lang`.
 
@@ -186,6 +204,7 @@ def read_bibliography(
         )
     raw = read_input(
         path,
+        roots=roots,
         what="bibliography",
         error=BibliographyError,
         max_bytes=MAX_BIBLIOGRAPHY_BYTES,
@@ -201,17 +220,20 @@ def read_bibliography(
             line=line,
             hint='re-save the file as UTF-8 (or write accents as LaTeX, e.g. {\\"u})',
         ) from None
+    _refuse_control_characters(text, path)
     if input_format == "csljson":
         items = _items_from_csl_json(text, path)
         lines = {str(item["id"]): _line_of_item(text, index) for index, item in enumerate(items)}
-        return _bibliography(path, _without_duplicate_ids(items, path, {}, draft=draft), lines)
+        kept = _without_duplicate_ids(items, path, {}, draft=draft)
+        return _bibliography(path, kept, lines, text)
     if input_format == "cslyaml":
         items = _items_from_csl_yaml(text, path)
         kept = _without_duplicate_ids(items, path, {}, draft=draft)
-        return _bibliography(path, kept, _yaml_id_lines(text))
+        return _bibliography(path, kept, _yaml_id_lines(text), text)
     entries = scan_entries(text)
     _refuse_crossref_cycles(entries, path)
-    language = lang or DEFAULT_LANGUAGE
+    # The manuscript's read reports a `lang` that is no language tag; LANG gets the default.
+    language = lang if lang and is_language_tag(lang) else DEFAULT_LANGUAGE
     key = fingerprint(text, input_format, language, CONVERSION_VERSION, pandoc_fingerprint())
     cached = cache.get_json("bibliography", key) if cache else None
     if cached is not None:
@@ -224,7 +246,8 @@ def read_bibliography(
     # the parsed items are the truth about keys (comments and odd layouts included).
     found = entry_lines(text)
     lines = {key: places[0][1] for key, places in found.items()}
-    return _bibliography(path, _without_duplicate_ids(items, path, found, draft=draft), lines)
+    kept = _without_duplicate_ids(items, path, found, draft=draft)
+    return _bibliography(path, kept, lines, text)
 
 
 def _converted_bibtex(
@@ -252,10 +275,10 @@ def _converted_bibtex(
 
 
 def _bibliography(
-    path: Path, items: tuple[CslItem, ...], lines: Mapping[str, int | None]
+    path: Path, items: tuple[CslItem, ...], lines: Mapping[str, int | None], text: str
 ) -> Bibliography:
     origins = {str(item["id"]): (path, lines.get(str(item["id"]))) for item in items}
-    return Bibliography((path,), items, origins)
+    return Bibliography((path,), items, origins, (text,))
 
 
 def _items_from_csl_yaml(text: str, path: Path) -> tuple[CslItem, ...]:
@@ -524,6 +547,27 @@ def _first_message(stderr: str) -> str:
     detail = [line for line in lines if not line.startswith("Error at")]
     message = detail[0] if detail else (lines[0] if lines else "unreadable")
     return message if len(message) <= 120 else message[:117] + "..."
+
+
+def _refuse_control_characters(text: str, path: Path) -> None:
+    """A control character (a NUL from a bad export, or a CSL-JSON \\u0000) in any field:
+    no output format can carry it, and the XML writers fail on it."""
+    found = CONTROL_CHARACTER.search(text)
+    if found is None:
+        found = _ESCAPED_CONTROL.search(text) if path.suffix.lower() == ".json" else None
+    if found is None:
+        return
+    shown = f"U+{ord(found.group()):04X}" if len(found.group()) == 1 else found.group()
+    raise BibliographyError(
+        f"bibliography contains the control character {shown}",
+        path=path,
+        line=text.count("\n", 0, found.start()) + 1,
+        hint="remove it (often a stray NUL from a bad export or copy-paste)",
+    )
+
+
+# CSL-JSON's escapes of control characters (an escaped backslash before one does not count).
+_ESCAPED_CONTROL = re.compile(r"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])")
 
 
 def _items_from_csl_json(text: str, path: Path) -> tuple[CslItem, ...]:

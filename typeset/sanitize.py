@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,7 @@ import nh3
 
 from typeset import ast
 from typeset.cache import BuildCache
+from typeset.confine import Roots, real_folder
 from typeset.errors import ManuscriptError, TypesetError
 from typeset.figures import converted_figure, raster_rendition
 from typeset.frontmatter import FRONT_MATTER_OPTIONS
@@ -51,7 +53,12 @@ from typeset.images import (
     media_type_of,
     svg_problem,
 )
-from typeset.limits import MAX_IMAGE_BYTES, read_input
+from typeset.limits import (
+    MAX_IMAGE_BYTES,
+    absurd_css_length,
+    is_language_tag,
+    read_input,
+)
 from typeset.manuscript import Manuscript
 from typeset.media import MediaFolder
 from typeset.rawhtml import balanced_html
@@ -130,7 +137,6 @@ QUARTO_PRESENTATION_ATTRIBUTES = frozenset(
 ALLOWED_ATTRIBUTE_PREFIXES = ("data-",)
 LENGTH = re.compile(r"^\s*\d+(\.\d+)?\s*(px|em|rem|ex|%|cm|mm|in|pt|pc)?\s*$")
 DIRECTIONS = frozenset({"ltr", "rtl", "auto"})
-LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 # Presentational CSS only, with plain values: no url(), image-set(), var(), expression(),
 # escapes or at-rules can be written with these characters.
 ALLOWED_CSS_PROPERTIES = frozenset(
@@ -174,7 +180,7 @@ _LONE_END_TAG = re.compile(r"^\s*</([a-zA-Z][a-zA-Z0-9-]*)\s*>\s*$")
 
 def restrict_resources(
     manuscript: Manuscript,
-    allowed_roots: list[Path],
+    allowed_roots: Roots | list[Path],
     allowed_urls: tuple[str, ...],
     *,
     draft: bool = False,
@@ -200,7 +206,7 @@ def restrict_resources(
     document = guard.apply(document)
     # After nh3, which may drop a lone tag (a <tr> outside a table) whose end tag remains.
     document = balanced_html(document, _html_repair_warning(manuscript))
-    return dataclasses.replace(manuscript, document=document)
+    return dataclasses.replace(manuscript, document=document, named_files=tuple(guard.named))
 
 
 def _html_repair_warning(manuscript: Manuscript) -> Callable[[str, str], None]:
@@ -234,7 +240,7 @@ def _refuse_long_headings(meta: dict[str, Any], manuscript: Manuscript) -> None:
 def seal_for_writers(
     document: dict[str, Any],
     manuscript: Manuscript,
-    allowed_roots: list[Path],
+    allowed_roots: Roots | list[Path],
     allowed_urls: tuple[str, ...],
     *,
     media: Path,
@@ -254,7 +260,7 @@ class _Guard:
     def __init__(
         self,
         manuscript: Manuscript,
-        roots: list[Path],
+        roots: Roots | list[Path],
         allowed_urls: tuple[str, ...],
         *,
         draft: bool,
@@ -262,7 +268,8 @@ class _Guard:
         cache: BuildCache | None = None,
     ) -> None:
         self.manuscript = manuscript
-        self.roots = [root.resolve() for root in roots]
+        # A bare list of folders (tests, tools) gets the manuscript folder's rules.
+        self.confined = roots if isinstance(roots, Roots) else Roots.of(untrusted=roots)
         self.allowed_urls = allowed_urls
         self.draft = draft
         # Where images go in the final pass before the writers; None in the first pass.
@@ -273,6 +280,7 @@ class _Guard:
         # target (and page) -> what the writers load: a figure used 300 times is read,
         # checked and stored once.
         self.embedded: dict[tuple[str, int], str | None] = {}
+        self.named: dict[Path, None] = {}  # local files named as images, shown or not
 
     # --- reporting ------------------------------------------------------------------------
 
@@ -454,14 +462,20 @@ class _Guard:
         # pandoc percent-decodes a target before reading it (`<fig 1.png>` is stored as
         # fig%201.png): the check and the writers use the decoded path.
         decoded = unquote(target.split("#", 1)[0].split("?", 1)[0])
+        if decoded and "\x00" not in decoded:
+            self.named[Path(os.path.abspath(self.manuscript.folder / decoded))] = None
         if "\x00" in decoded or decoded.startswith(("/", "\\", "~")) or decoded == "":
             self.warn(f"image {target[:80]} is outside the manuscript's folder; not read", target)
             return None
-        path = (self.manuscript.folder / decoded).resolve()
-        if not any(path.is_relative_to(root) for root in self.roots):
+        path = real_folder(self.manuscript.folder / decoded)
+        if not self.confined.holds(path):
             self.warn(f"image {target[:80]} is outside the manuscript's folder; not read", target)
             return None
-        if not path.is_file():
+        try:
+            exists = path.exists()
+        except OSError:  # a name too long to look up: the read below says so
+            exists = True
+        if not exists and not os.path.islink(path):
             if self.fetch:
                 return None
             raise ManuscriptError(
@@ -470,13 +484,24 @@ class _Guard:
                 line=self.manuscript.where(target)[1] or self.line_of(decoded),
                 hint=f"put the file at {path}, or fix the path (relative to the manuscript)",
             )
-        data = read_input(
-            path,
-            what=f"image {decoded}",
-            error=ManuscriptError,
-            max_bytes=MAX_IMAGE_BYTES,
-            hint="use an ordinary image file inside the manuscript's folder",
-        )
+        try:
+            data = read_input(
+                path,
+                roots=self.confined,  # checked again on the open file: no swap escapes
+                what="image",
+                error=ManuscriptError,
+                max_bytes=MAX_IMAGE_BYTES,
+                hint="use an ordinary image file inside the manuscript's folder",
+            )
+        except ManuscriptError as error:
+            # The read names the image's file; the author needs the manuscript's line.
+            where, line = self.manuscript.where(target)
+            raise ManuscriptError(
+                f"{error.message} (image {decoded[:80]})",
+                path=where,
+                line=line or self.line_of(decoded),
+                hint=error.hint,
+            ) from None
         try:
             embeddable = self._embeddable(data, decoded, page, target)
         except ImageRefused as refused:
@@ -602,11 +627,11 @@ def _attribute_value(name: str, value: str) -> str | None:
     if name not in ALLOWED_ATTRIBUTES:
         return None
     if name in ("width", "height"):
-        return value if LENGTH.match(value) else None
+        return value if LENGTH.match(value) and absurd_css_length(value) is None else None
     if name == "dir":
         return value if value.lower() in DIRECTIONS else None
     if name == "lang":
-        return value if LANGUAGE_TAG.match(value) else None
+        return value if is_language_tag(value) else None
     if name == "style":
         return _clean_css(value)
     if name == "page":
@@ -621,7 +646,12 @@ def _clean_css(declarations: str) -> str | None:
             continue
         prop, colon, value = declaration.partition(":")
         prop, value = prop.strip().lower(), value.strip()
-        if colon and prop in ALLOWED_CSS_PROPERTIES and CSS_VALUE.match(value):
+        if (
+            colon
+            and prop in ALLOWED_CSS_PROPERTIES
+            and CSS_VALUE.match(value)
+            and absurd_css_length(value) is None  # 1e20px divides WeasyPrint by zero
+        ):
             kept.append(f"{prop}: {value}")
     return "; ".join(kept) or None
 

@@ -31,7 +31,7 @@ from typeset.config import Config
 from typeset.errors import TypesetError, UsageError
 from typeset.formats import writer_for
 from typeset.inputs import SourceReads, read_sources
-from typeset.interrupts import signals_deferred
+from typeset.interrupts import die_with_parent, signals_deferred
 from typeset.pipeline import build, cached_cite_this_work
 
 if TYPE_CHECKING:
@@ -91,7 +91,9 @@ def build_profiles(
     try:
         # fork: the workers inherit the manuscripts and bibliographies through the global.
         context = multiprocessing.get_context("fork")
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
+        ) as pool:
             # Most formats first: a long build left for last would run alone.
             order = sorted(configs, key=lambda name: -len(configs[name].formats))
             with signals_deferred():

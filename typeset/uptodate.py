@@ -7,7 +7,8 @@ their imports) and stops at once when nothing differs: the way make and ninja de
 Anything unusual (a missing stamp, a changed file, an environment variable that shapes
 the output) falls through to the full build, whose own content cache does the rest.
 
-This module imports only the standard library, on purpose.
+This module imports only the standard library and typeset.cache (itself standard library
+only), on purpose. Stamps are sealed cache entries: a planted one is ignored.
 """
 
 from __future__ import annotations
@@ -18,16 +19,10 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from typeset.cache import FONT_FOLDERS, BuildCache, cache_folder
 
-def _stamp_folder(project_dir: Path) -> Path:
-    # Mirrors typeset.cache.cache_folder, without importing it.
-    override = os.environ.get("TYPESET_CACHE_DIR")
-    return (Path(override) if override else project_dir / ".typeset-cache") / "stamps"
-
-
-# Kept in step with typeset.cache.FONT_FOLDERS (not imported: this module stays light).
-FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
-STAMP_VERSION = 1
+STAMP_KIND = "stamps"
+STAMP_VERSION = 2
 
 
 # Flags that change how a build runs or talks, not what it produces.
@@ -69,23 +64,19 @@ def record(key: str, project_dir: Path, inputs: Iterable[Path], outputs: Iterabl
         "inputs": [_stat(path) for path in [*inputs, *_font_folders()]],
         "outputs": [_stat(path) for path in outputs],
     }
-    folder = _stamp_folder(project_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{key}.{os.getpid()}.partial"
-        temporary.write_text(json.dumps(stamp))
-        os.replace(temporary, folder / f"{key}.json")
-    except OSError:
-        pass  # without a stamp the next build just takes the ordinary path
+    # Without a stamp (a cache that cannot be written) the next build takes the full path.
+    BuildCache(cache_folder(project_dir), read=True).put_json(STAMP_KIND, key, stamp)
 
 
 def outputs_if_current(key: str, project_dir: Path) -> list[Path] | None:
     """The outputs of the last identical build, if no input or output has changed since."""
+    stamp = BuildCache(cache_folder(project_dir), read=True).get_json(STAMP_KIND, key)
+    if stamp is None:
+        return None
     try:
-        stamp = json.loads((_stamp_folder(project_dir) / f"{key}.json").read_text())
-    except (OSError, ValueError):
+        recorded = stamp["inputs"] + stamp["outputs"]
+        if any(entry != _stat(Path(entry[0])) for entry in recorded):
+            return None
+        return [Path(entry[0]) for entry in stamp["outputs"]]
+    except (KeyError, TypeError, IndexError, ValueError):  # another version's stamp
         return None
-    recorded = stamp["inputs"] + stamp["outputs"]
-    if any(entry != _stat(Path(entry[0])) for entry in recorded):
-        return None
-    return [Path(entry[0]) for entry in stamp["outputs"]]

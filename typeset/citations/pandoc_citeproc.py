@@ -19,7 +19,7 @@ from typeset.citations.base import (
 from typeset.citations.others import style_for_others
 from typeset.errors import CitationError
 from typeset.manuscript import Manuscript
-from typeset.pandoc import PandocFailure, pandoc_fingerprint, run_pandoc
+from typeset.pandoc import PandocFailure, PandocLimitExceeded, pandoc_fingerprint, run_pandoc
 from typeset.references import Bibliography
 from typeset.styles import CSL_NAMESPACE, CslStyle, bibliography_heading
 
@@ -157,6 +157,14 @@ def run_citeproc(
             f"citeproc could not format the citations: {failure.stderr.strip()[:300]}",
             path=style.path,
             hint="the CSL style may be invalid; try another with --style",
+        ) from None
+    except PandocLimitExceeded as limit:
+        # The style is the likelier culprit (the manuscript was parsed within the limits).
+        raise CitationError(
+            f"{limit.message}, formatting the citations in the style '{style.name}'",
+            path=style.path,
+            hint="the style may be pathological (huge or deeply repeated macros): "
+            "try another with --style",
         ) from None
     document: dict[str, Any] = json.loads(resolved)
     return document

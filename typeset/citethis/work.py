@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 from typeset import ast
 from typeset.citethis.formatting import FormattedReference, format_references
 from typeset.citethis.item import CslItem, csl_markup_to_text, essay_item
-from typeset.styles import resolve_style
+from typeset.styles import CslStyle, resolve_style
 
 DEFAULT_CITE_STYLES: tuple[str, ...] = (
     "apa",
@@ -58,3 +59,28 @@ def cite_this_work(
     item = essay_item(meta)
     lang = ast.plain_text(meta.get("lang")) or "en-US"
     return CiteThisWork(item, tuple(format_references(item, resolved, lang)), lang)
+
+
+# The cache keeps a work as JSON (data only; typeset/cache.py), never as a pickle.
+
+
+def work_to_json(work: CiteThisWork) -> dict[str, Any]:
+    """A work as plain JSON values, for the build cache."""
+    data = dataclasses.asdict(work)
+    for reference in data["references"]:
+        reference["style"]["path"] = str(reference["style"]["path"])
+    return data
+
+
+def work_from_json(data: Mapping[str, Any]) -> CiteThisWork:
+    """The work `work_to_json` stored; KeyError, TypeError or ValueError for another shape."""
+    references = []
+    for reference in data["references"]:
+        style = dict(reference["style"])
+        style["path"] = Path(style["path"])
+        fields = {**reference, "style": CslStyle(**style)}
+        fields["reference_blocks"] = tuple(reference["reference_blocks"])
+        references.append(FormattedReference(**fields))
+    if not isinstance(data["item"], dict) or not isinstance(data["lang"], str):
+        raise TypeError("not a cached work")
+    return CiteThisWork(dict(data["item"]), tuple(references), data["lang"])

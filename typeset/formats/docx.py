@@ -8,6 +8,7 @@ from typing import Any
 
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
+from typeset.confine import roots_of
 from typeset.crossref import equation_numbers_in_math
 from typeset.errors import ConfigError
 from typeset.formats import validators
@@ -16,6 +17,7 @@ from typeset.formats.cache_inputs import config_files
 from typeset.formats.docx_accessibility import complete_core_title
 from typeset.formats.docx_reference import sealed_reference
 from typeset.formats.title_block import docx_document
+from typeset.limits import MAX_REFERENCE_DOC_BYTES, read_input
 from typeset.media import media_folder, with_raster_renditions
 from typeset.pandoc import run_pandoc
 from typeset.quarto.word import for_word
@@ -31,18 +33,22 @@ class DocxWriter:
     takes_cite_this_work_section = False
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
-        reference = config.docx_reference
-        if not reference.is_file():
-            raise ConfigError(
-                "DOCX reference document not found",
-                path=reference,
-                hint="set 'docx_reference' to a .docx in styles/",
-            )
+        # Read once, inside the build's roots; pandoc gets a sealed copy, not the name.
+        reference_bytes = read_input(
+            config.docx_reference,
+            roots=roots_of(config),
+            what="DOCX reference document",
+            error=ConfigError,
+            max_bytes=MAX_REFERENCE_DOC_BYTES,
+            hint="set 'docx_reference' to a .docx in styles/",
+        )
         media = media_folder(config.project_dir)
         media.mkdir(parents=True, exist_ok=True)
         # Word shows SVG only since 2016: a figure converted from PDF or EPS gets its PNG.
         document = with_raster_renditions(resolved.document, media)
         with tempfile.TemporaryDirectory(prefix="typeset-docx-") as workdir:
+            reference = Path(workdir) / "reference-as-read.docx"
+            reference.write_bytes(reference_bytes)
             self._run_pandoc(
                 document,
                 sealed_reference(reference, Path(workdir)),

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from typeset.confine import MEGABYTE
 from typeset.errors import ConfigError
-from typeset.limits import MEGABYTE
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from typeset import ast
 from typeset.cache import BuildCache, cache_folder, fingerprint, fonts_fingerprint
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
+from typeset.confine import roots_of
 from typeset.errors import ConfigError
 from typeset.formats import validators
 from typeset.formats.base import (
@@ -199,10 +200,14 @@ def configured_cover(config: Config, workdir: Path) -> Path | None:
     if path is None:
         return None
     hint = "fix 'cover_image' in the config, or remove it to have a cover drawn"
-    if not path.is_file():
-        raise ConfigError("cover image not found", path=path, hint=hint)
+    # Read once, inside the build's roots; pandoc gets this checked copy, not the name.
     data = read_input(
-        path, what="cover image", error=ConfigError, max_bytes=MAX_IMAGE_BYTES, hint=hint
+        path,
+        roots=roots_of(config),
+        what="cover image",
+        error=ConfigError,
+        max_bytes=MAX_IMAGE_BYTES,
+        hint=hint,
     )
     media_type = media_type_of(data)
     if media_type not in COVER_MEDIA_TYPES:

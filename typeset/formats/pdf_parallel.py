@@ -49,7 +49,7 @@ import weasyprint
 from typeset import timings
 from typeset.cache import cache_reads_allowed, file_fingerprint
 from typeset.formats.html_elements import VOID_ELEMENTS
-from typeset.interrupts import signals_deferred
+from typeset.interrupts import die_with_parent, signals_deferred
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def write(
             # The folios are set in a process of their own while this one joins the parts:
             # at the end of a build the other core has nothing else to do.
             with concurrent.futures.ProcessPoolExecutor(
-                1, multiprocessing.get_context("fork")
+                1, multiprocessing.get_context("fork"), die_with_parent, (os.getpid(),)
             ) as pool:
                 lang = re.search(r'<html[^>]*\blang="([^"]*)"', html)
                 with signals_deferred():
@@ -412,7 +412,9 @@ def _lay_out(indexes: list[int], workers: int) -> None:
             _lay_out_part(index)
         return
     context = multiprocessing.get_context("fork")
-    pool = concurrent.futures.ProcessPoolExecutor(min(workers, len(indexes)), context)
+    pool = concurrent.futures.ProcessPoolExecutor(
+        min(workers, len(indexes)), context, die_with_parent, (os.getpid(),)
+    )
     try:
         with signals_deferred():
             futures = [pool.submit(_lay_out_part, index) for index in indexes]

@@ -26,6 +26,7 @@ from typeset.citations.citeproc_py.occurrences import (
 from typeset.citations.citeproc_py.rendering import Inlines, _HtmlFragments, _link_urls
 from typeset.citations.citeproc_py.session import _CiteprocPySession
 from typeset.citations.others import patch_citeproc_py, style_for_others
+from typeset.errors import StyleError, TypesetError
 from typeset.manuscript import Manuscript
 from typeset.pandoc import pandoc_fingerprint
 from typeset.references import Bibliography
@@ -56,10 +57,20 @@ class CiteprocPy:
         ]
         patch_citeproc_py()
         csl = style_for_others(style, bibliography, workdir)
-        session = _CiteprocPySession(bibliography, csl, _locale(meta))
-        session.register(_bibliography_keys(occurrences, manuscript, bibliography))
-        rendered = [session.render(occurrence) for occurrence in occurrences]
-        entries = session.bibliography_entries() if _wants_bibliography(meta) else []
+        try:
+            session = _CiteprocPySession(bibliography, csl, _locale(meta))
+            session.register(_bibliography_keys(occurrences, manuscript, bibliography))
+            rendered = [session.render(occurrence) for occurrence in occurrences]
+            entries = session.bibliography_entries() if _wants_bibliography(meta) else []
+        except TypesetError:
+            raise
+        except (Exception, RecursionError) as error:  # citeproc-py's own failure on a style
+            raise StyleError(
+                f"citeproc-py cannot format citations in this style "
+                f"({type(error).__name__}: {str(error)[:200]})",
+                path=style.path,
+                hint="check the style against the CSL schema, or use --engine pandoc",
+            ) from error
 
         links = _wants_citation_links(meta)
         fragments = _HtmlFragments()

@@ -170,13 +170,14 @@ def _protected_words(bibliography: Bibliography) -> dict[str, dict[str, frozense
     if already_marked:
         return {}
     references: list[Any] = []
-    for source in bibliography.files:
+    for source, text in zip(bibliography.files, bibliography.texts, strict=False):
         input_format = _BIBTEX_SUFFIXES.get(source.suffix.lower())
         if input_format is None:
             continue
         try:
-            parsed = run_pandoc(["--from", input_format, "--to", "json"], source.read_bytes())
-        except (PandocFailure, OSError) as error:
+            # The text as read inside the roots, never the file opened again by its name.
+            parsed = run_pandoc(["--from", input_format, "--to", "json"], text.encode())
+        except PandocFailure as error:
             log.warning("cannot recover BibTeX case protection: %s", error)
             continue
         references += json.loads(parsed)["meta"].get("references", {}).get("c", [])

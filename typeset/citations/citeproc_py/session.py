@@ -36,7 +36,7 @@ from typeset.citations.citeproc_py.markers import (
 )
 from typeset.citations.citeproc_py.occurrences import _CiteOccurrence, _Placement
 from typeset.citations.citeproc_py.rendering import Inlines, _splice_markers
-from typeset.errors import CitationError
+from typeset.errors import CitationError, StyleError
 from typeset.references import Bibliography
 from typeset.styles import CslStyle
 
@@ -195,7 +195,37 @@ _PUNCTUATION_AFTER_QUOTE = re.compile(r"([\u201d\u2019])((?:</[a-z]+>)*)([.,])")
 def _load_style(path: Path, locale: str) -> Any:
     with _quiet_citeproc():
         # validate=False: the RelaxNG check costs more than the rendering and only warns
-        return CitationStylesStyle(str(path), locale=locale or None, validate=False)
+        style = CitationStylesStyle(str(path), locale=locale or None, validate=False)
+    _refuse_unknown_elements(style, path)
+    return style
+
+
+RENDERING_PARTS = ("citation", "bibliography", "macro")
+
+
+def _refuse_unknown_elements(style: Any, path: Path) -> None:
+    """citeproc-py renders only the elements it has a class for, and fails with a bare
+    TypeError at the first other one: name it, with its line, before any rendering."""
+    from citeproc.model import CitationStylesElement
+
+    root = style.xml.getroot()
+    for part in root:
+        if not isinstance(part.tag, str) or part.tag.rpartition("}")[2] not in RENDERING_PARTS:
+            continue
+        for element in part.iter():
+            if not isinstance(element.tag, str):
+                continue  # a comment or processing instruction
+            if type(element) is not CitationStylesElement and isinstance(
+                element, CitationStylesElement
+            ):
+                continue
+            raise StyleError(
+                f"CSL element <{element.tag.rpartition('}')[2]}> is not one citeproc-py knows",
+                path=path,
+                line=element.sourceline,
+                hint="remove it or fix its name (see the CSL specification), "
+                "or use --engine pandoc",
+            )
 
 
 class _quiet_citeproc(warnings.catch_warnings):
