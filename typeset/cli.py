@@ -280,7 +280,8 @@ def _main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None)
 
         if arguments.watch:
             with _progress_display(arguments.quiet) as progress:
-                watch(make_config, config_path, progress=progress)
+                named = [arguments.manuscript] if arguments.manuscript else []
+                watch(make_config, config_path, progress=progress, named=named)
             return EXIT_OK
         config = make_config()
         if arguments.check:

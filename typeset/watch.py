@@ -53,12 +53,14 @@ def watch(
     progress: ProgressCallback | None = None,
     changes: Iterable[object] | None = None,
     say: Callable[[str], None] = lambda text: print(text, flush=True),
+    named: Iterable[Path] = (),
 ) -> None:
     """Build now, then again after each batch of changes to an input, until interrupted.
 
     A failed build prints its error and leaves the last good outputs in place (the build
     never replaces them unless every format succeeded). `changes` replaces the file
-    watcher in tests: each item it yields triggers one rebuild.
+    watcher in tests: each item it yields triggers one rebuild. `named` are the files the
+    command line named (the manuscript): watched when not even the config can be read.
     """
     last = _rebuild(make_config, progress, say)
     config = last.config
@@ -67,9 +69,10 @@ def watch(
             config = _rebuild(make_config, progress, say).config or config
         return
     files = watched_files(config, config_path, last.result) if config else set()
-    if not files and config_path is not None:
-        files = {config_path.resolve()}
-    say(f"watching {len(files)} files the build read (Ctrl-C to stop)")
+    if not files:  # the config itself failed: watch what the command named
+        files = {path.resolve() for path in [*named, *([config_path] if config_path else [])]}
+    plural = "" if len(files) == 1 else "s"
+    say(f"watching {len(files)} file{plural} the build read (Ctrl-C to stop)")
     while True:
         for _batch in _input_changes(files):
             outcome = _rebuild(make_config, progress, say)
