@@ -146,7 +146,7 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         metavar="MANUSCRIPT",
         help="the Markdown manuscript (.md, .markdown, .qmd); default: the project's",
     )
-    cli.add_argument("--version", action="version", version=f"typeset {_version()}")
+    cli.add_argument("--version", action=_Version, help="show the version and exit")
     cli.add_argument(
         "--config",
         type=Path,
@@ -216,6 +216,17 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     verbosity.add_argument("--quiet", "-q", action="store_true", help="print errors only")
     return cli
+
+
+class _Version(argparse.Action):
+    """--version, looked up only when asked (reading the package metadata costs ~10 ms)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        print(f"typeset {_version()}")
+        parser.exit()
 
 
 def _version() -> str:
