@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import typeset
 from typeset.config import Config
 from typeset.errors import TypesetError
 from typeset.pipeline import BuildResult, ProgressCallback, build
@@ -36,12 +37,16 @@ def watched_files(
     roots = [config.project_dir, config.manuscript.parent]
     roots += [config_path.parent] if config_path else []
     roots = [root.resolve() for root in roots]
-    read = list(result.inputs) if result else []
+    # The build's inputs include typeset's own code and the tools it ran (their versions
+    # key the cache); in a checkout they sit inside the project, but are not the author's.
+    tooling = [Path(typeset.__file__).resolve().parent, Path(sys.prefix).resolve()]
+    read = [path.resolve() for path in (result.inputs if result else ())]
     files = {path.resolve() for path in named}
     files |= {
-        path.resolve()
+        path
         for path in read
-        if any(path.resolve().is_relative_to(root) for root in roots)
+        if any(path.is_relative_to(root) for root in roots)
+        and not any(path.is_relative_to(tool) for tool in tooling)
     }
     return files
 
