@@ -147,7 +147,7 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         metavar="MANUSCRIPT",
         help="the Markdown manuscript (.md, .markdown, .qmd); default: the project's",
     )
-    cli.add_argument("--version", action="version", version=f"typeset {_version()}")
+    cli.add_argument("--version", action=_Version, help="show the version and exit")
     cli.add_argument(
         "--config",
         type=Path,
@@ -219,6 +219,17 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
     return cli
 
 
+class _Version(argparse.Action):
+    """--version, looked up only when asked (reading the package metadata costs ~10 ms)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        print(f"typeset {_version()}")
+        parser.exit()
+
+
 def _version() -> str:
     import importlib.metadata
 
@@ -281,7 +292,8 @@ def _main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None)
 
         if arguments.watch:
             with _progress_display(arguments.quiet) as progress:
-                watch(make_config, config_path, progress=progress)
+                named = [arguments.manuscript] if arguments.manuscript else []
+                watch(make_config, config_path, progress=progress, named=named)
             return EXIT_OK
         config = make_config()
         if arguments.check:

@@ -312,7 +312,9 @@ def load_config(
     """Build a Config from defaults, the YAML file, the profile and CLI `overrides`.
 
     Paths in the file resolve against the file's folder; paths in `overrides` against
-    the current directory.
+    the current directory; paths in the front matter against the manuscript's folder (and
+    must stay inside the project). A `styles/NAME` path the project lacks names the file
+    typeset ships (typeset/resources.py).
     """
     project_dir = (project_dir or Path.cwd()).resolve()
     raw: dict[str, Any] = {}

@@ -75,9 +75,10 @@ def checked_manuscript(path: Path) -> Path:
             hint="name the Markdown file itself, e.g. `typeset paper.md`",
         )
     if path.suffix.lower() not in MANUSCRIPT_SUFFIXES:
+        ending = f"ends in '{path.suffix}'" if path.suffix else "has no suffix"
         raise ManuscriptError(
-            f"not a Markdown manuscript (the name ends in "
-            f"'{path.suffix or path.name}', not {', '.join(MANUSCRIPT_SUFFIXES)})",
+            f"not a Markdown manuscript: the name {ending} "
+            f"(typeset reads {', '.join(MANUSCRIPT_SUFFIXES)})",
             path=path,
             hint="name the .md, .markdown or .qmd file (rename a Markdown file that lacks it)",
         )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import typeset
 from typeset.config import Config
 from typeset.errors import TypesetError
 from typeset.pipeline import BuildResult, ProgressCallback, build
@@ -36,12 +37,16 @@ def watched_files(
     roots = [config.project_dir, config.manuscript.parent]
     roots += [config_path.parent] if config_path else []
     roots = [root.resolve() for root in roots]
-    read = list(result.inputs) if result else []
+    # The build's inputs include typeset's own code and the tools it ran (their versions
+    # key the cache); in a checkout they sit inside the project, but are not the author's.
+    tooling = [Path(typeset.__file__).resolve().parent, Path(sys.prefix).resolve()]
+    read = [path.resolve() for path in (result.inputs if result else ())]
     files = {path.resolve() for path in named}
     files |= {
-        path.resolve()
+        path
         for path in read
-        if any(path.resolve().is_relative_to(root) for root in roots)
+        if any(path.is_relative_to(root) for root in roots)
+        and not any(path.is_relative_to(tool) for tool in tooling)
     }
     return files
 
@@ -53,12 +58,14 @@ def watch(
     progress: ProgressCallback | None = None,
     changes: Iterable[object] | None = None,
     say: Callable[[str], None] = lambda text: print(text, flush=True),
+    named: Iterable[Path] = (),
 ) -> None:
     """Build now, then again after each batch of changes to an input, until interrupted.
 
     A failed build prints its error and leaves the last good outputs in place (the build
     never replaces them unless every format succeeded). `changes` replaces the file
-    watcher in tests: each item it yields triggers one rebuild.
+    watcher in tests: each item it yields triggers one rebuild. `named` are the files the
+    command line named (the manuscript): watched when not even the config can be read.
     """
     last = _rebuild(make_config, progress, say)
     config = last.config
@@ -67,9 +74,10 @@ def watch(
             config = _rebuild(make_config, progress, say).config or config
         return
     files = watched_files(config, config_path, last.result) if config else set()
-    if not files and config_path is not None:
-        files = {config_path.resolve()}
-    say(f"watching {len(files)} files the build read (Ctrl-C to stop)")
+    if not files:  # the config itself failed: watch what the command named
+        files = {path.resolve() for path in [*named, *([config_path] if config_path else [])]}
+    plural = "" if len(files) == 1 else "s"
+    say(f"watching {len(files)} file{plural} the build read (Ctrl-C to stop)")
     while True:
         for _batch in _input_changes(files):
             outcome = _rebuild(make_config, progress, say)

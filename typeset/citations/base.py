@@ -160,5 +160,8 @@ def check_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
         f"{manuscript.also_missing(missing)}",
         path=manuscript.path,
         line=manuscript.line_of_key(first),
-        hint="fix the key's spelling, or add the entry to the .bib file",
+        hint="fix the key's spelling, or add the entry to the .bib file"
+        if bibliography.files or bibliography.items
+        else "name the bibliography in the front matter (bibliography: refs.bib), in "
+        "typeset.yaml or with --bibliography",
     )
