@@ -109,14 +109,19 @@ class Roots:
 
 
 def roots_of(config: Config) -> Roots:
-    """A build's roots: the project (trusted); the manuscript's folder and the config
+    """A build's roots: the project and the shipped styles (trusted); the manuscript's
+    folder and the config
     file's folder (a config that came with a manuscript is the manuscript's, and names
     files beside itself: `refs.bib` next to `typeset.yaml`, the text in `manuscript/`);
     and the files the command line names."""
+    from typeset.resources import shipped_styles_dir
+
     named = [
-        value
+        path
         for name, value in vars(config).items()
-        if isinstance(value, Path) and config.origins.get(name) == "the command line"
+        if config.origins.get(name) == "the command line"
+        for path in (value if isinstance(value, tuple) else (value,))
+        if isinstance(path, Path)
     ]
     if config.origins.get("style") == "the command line":
         named.append(Path(config.style))
@@ -128,7 +133,9 @@ def roots_of(config: Config) -> Roots:
     }
     config_folders = [path.parent for path in config_files if path != config.manuscript]
     return Roots.of(
-        trusted=[config.project_dir],
+        # the project, and what the package ships (stylesheets, templates, reference DOCX
+        # files) for any file the project does not override
+        trusted=[config.project_dir, shipped_styles_dir()],
         untrusted=[config.manuscript.parent, *config_folders],
         named=named,
     )
