@@ -16,7 +16,7 @@ import pytest
 
 from typeset import ast, build, load_config
 from typeset.crossref import equation_numbers_in_math, number_document
-from typeset.errors import CitationError, ManuscriptError
+from typeset.errors import CitationError
 from typeset.pandoc import run_pandoc
 
 from .conftest import epub_xhtml, pdf_text
@@ -158,9 +158,29 @@ def test_missing_label_is_reported_and_marked() -> None:
     assert ast.cite_keys(document["blocks"]) == []
 
 
-def test_duplicate_label_is_an_error() -> None:
-    with pytest.raises(ManuscriptError, match="#fig-loss is used twice"):
-        numbered(FIGURE + FIGURE)
+def test_a_label_used_twice_refers_to_its_first_element_and_no_id_repeats() -> None:
+    """As in LaTeX and Quarto, a manuscript with a label used twice builds: the first
+    element keeps it, references go there, and the second loses the id (an output with
+    two elements of one id is invalid XHTML)."""
+    equation = "$$ a = b $$ {#eq-same}\n\n"
+    text, missing, document = numbered(
+        FIGURE + FIGURE + equation + equation + "See @fig-loss and @eq-same.\n"
+    )
+    assert missing == ()
+    assert "See Figure\xa01 and Equation\xa01." in text, text
+    assert "Figure\xa02" in text  # the second figure is still numbered
+    ids = [
+        node["c"][0][0]
+        for node in ast.walk(document["blocks"])
+        if isinstance(node.get("c"), list)
+        and node["c"]
+        and isinstance(node["c"][0], list)
+        and len(node["c"][0]) == 3
+        and isinstance(node["c"][0][0], str)
+        and node["c"][0][0]
+    ]
+    assert ids.count("fig-loss") == 1 and ids.count("eq-same") == 1, ids
+    assert number_document(json.loads(run_pandoc(["--to", "json"], b"x"))).duplicates == ()
 
 
 def test_lists_of_figures_and_tables_link_every_float() -> None:

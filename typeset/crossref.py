@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from typeset import ast, locale
-from typeset.errors import CitationError, ManuscriptError
+from typeset.errors import CitationError
 
 if TYPE_CHECKING:
     from typeset.config import Config
@@ -109,23 +109,13 @@ class Target:
     is_appendix: bool = False
 
 
-class DuplicateLabelError(ManuscriptError):
-    """Two things carry the same label: a reference could mean either."""
-
-    def __init__(self, label: str) -> None:
-        super().__init__(
-            f"the label #{label} is used twice",
-            hint="give each figure, table, equation and section its own label",
-        )
-        self.label = label
-
-
 @dataclass(frozen=True)
 class CrossReferences:
     """The numbered document and what the references could not find."""
 
     document: dict[str, Any]
     missing: tuple[str, ...] = ()  # labels referred to that exist nowhere, in order
+    duplicates: tuple[str, ...] = ()  # labels on more than one element (the first counts)
 
 
 def number_document(
@@ -143,7 +133,7 @@ def number_document(
     """
     words = Words.from_meta(document["meta"])
     blocks = _floats_from_divs(document["blocks"])
-    blocks, targets = _number_targets(blocks, words, number_sections=number_sections)
+    blocks, targets, duplicates = _number_targets(blocks, words, number_sections=number_sections)
     resolver = _ReferenceResolver(targets, frozenset(citation_keys), words)
     blocks = ast.transform(blocks, resolver.rewrite)
     blocks = ast.transform(blocks, _figure_id_on_div)
@@ -155,7 +145,7 @@ def number_document(
         front.append(_list_of(targets, "tbl", "list-of-tables", words, level))
     numbered = dict(document)
     numbered["blocks"] = [*front, *blocks]
-    return CrossReferences(numbered, tuple(dict.fromkeys(resolver.missing)))
+    return CrossReferences(numbered, tuple(dict.fromkeys(resolver.missing)), duplicates)
 
 
 def cross_referenced(
@@ -167,23 +157,27 @@ def cross_referenced(
     config; either turns them on.
     """
     meta = manuscript.meta
-    try:
-        result = number_document(
-            manuscript.document,
-            citation_keys=citation_keys,
-            number_sections=config.number_sections or _meta_flag(meta, "number-sections"),
-            list_of_figures=config.lof or _meta_flag(meta, "lof"),
-            list_of_tables=config.lot or _meta_flag(meta, "lot"),
-        )
-    except DuplicateLabelError as error:  # the pure stage knows no file: say where
-        error.path = manuscript.path
+    result = number_document(
+        manuscript.document,
+        citation_keys=citation_keys,
+        number_sections=config.number_sections or _meta_flag(meta, "number-sections"),
+        list_of_figures=config.lof or _meta_flag(meta, "lof"),
+        list_of_tables=config.lot or _meta_flag(meta, "lot"),
+    )
+    for label in result.duplicates:  # the pure stage knows no file: say where
         lines = [
-            number
+            str(number)
             for number, line in enumerate(manuscript.text.splitlines(), start=1)
-            if f"#{error.label}" in line
+            if f"#{label}" in line
         ]
-        error.line = lines[1] if len(lines) > 1 else None
-        raise
+        where = f"{manuscript.path}:{lines[1]}" if len(lines) > 1 else str(manuscript.path)
+        log.warning(
+            "%s: the label #%s is used again (lines %s); references go to the first, as in "
+            "LaTeX and Quarto: give each figure, table, equation and section its own label",
+            where,
+            label,
+            ", ".join(lines) or "?",
+        )
     return dataclasses.replace(manuscript, document=result.document), result.missing
 
 
@@ -274,12 +268,13 @@ def _floats_from_divs(blocks: list[Node]) -> list[Node]:
 
 def _number_targets(
     blocks: list[Node], words: Words, *, number_sections: bool
-) -> tuple[list[Node], dict[str, Target]]:
+) -> tuple[list[Node], dict[str, Target], tuple[str, ...]]:
     """Give each labelled figure, table and equation its number, in document order, and
-    number the headings; return the rewritten blocks and every label's target."""
+    number the headings; return the rewritten blocks, every label's target and the labels
+    used more than once."""
     numberer = _Numberer(words, number_sections)
     result = numberer.blocks(blocks)
-    return result, numberer.targets
+    return result, numberer.targets, tuple(dict.fromkeys(numberer.duplicates))
 
 
 class _Numberer:
@@ -293,11 +288,17 @@ class _Numberer:
         self.in_appendix = False
         self.appendix_count = 0
         self.unnumbered_below: int | None = None  # level of the unnumbered heading we are in
+        self.duplicates: list[str] = []  # labels used again after their first element
 
-    def register(self, label: str, target: Target) -> None:
+    def register(self, label: str, target: Target) -> str:
+        """Record `label`'s target; the id its element keeps: the label, or "" for a
+        second element with the same label (references go to the first, as in LaTeX and
+        Quarto, and no two elements of an output share an id)."""
         if label in self.targets:
-            raise DuplicateLabelError(label)
+            self.duplicates.append(label)
+            return ""
         self.targets[label] = target
+        return label
 
     def blocks(self, blocks: list[Node]) -> list[Node]:
         if self.top_level is None:
@@ -355,7 +356,7 @@ class _Numberer:
         elif self.number_sections:
             number = self.section_number(depth)
         if kind_of(identifier) == "sec":
-            self.register(
+            identifier = self.register(
                 identifier,
                 Target("sec", number, list(inlines), is_appendix=self.in_appendix and depth == 0),
             )
@@ -390,7 +391,9 @@ class _Numberer:
         if parent is not None:
             letter = f"({string.ascii_lowercase[index % 26]})"
             parent_number = self.targets[parent].number
-            self.register(identifier, Target("fig", f"{parent_number} ({letter[1:-1]})", caption))
+            identifier = self.register(
+                identifier, Target("fig", f"{parent_number} ({letter[1:-1]})", caption)
+            )
             new_caption = _prefixed_caption(caption, [_text(letter)], "")
             return {
                 "t": "Figure",
@@ -420,7 +423,7 @@ class _Numberer:
             return self.figure(block, parent=parent, index=index)
         (identifier, classes, attributes), (short, caption), *rest = block["c"]
         letter = string.ascii_lowercase[index % 26]
-        self.register(
+        identifier = self.register(
             identifier,
             Target(
                 "tbl", f"{self.targets[parent].number} ({letter})", _caption_inlines(caption, short)
@@ -442,7 +445,8 @@ class _Numberer:
         attr, (short, caption), *rest = block["c"]
         self.counts[kind] += 1
         number = str(self.counts[kind])
-        self.register(attr[0], Target(kind, number, _caption_inlines(caption, short)))
+        identifier = self.register(attr[0], Target(kind, number, _caption_inlines(caption, short)))
+        attr = [identifier, *attr[1:]]
         label = self.words.numbered(self.words.title(kind), number)
         new_caption = _prefixed_caption(caption, [_text(label)], self.words.title_delimiter)
         return {"t": block["t"], "c": [attr, [short, new_caption], *rest]}
@@ -474,7 +478,7 @@ class _Numberer:
                     else:
                         self.counts["eq"] += 1
                         number = str(self.counts["eq"])
-                    self.register(label, Target("eq", number))
+                    label = self.register(label, Target("eq", number))
                     result.append(_equation(label, node, number))
                     index = after + 1
                     continue
