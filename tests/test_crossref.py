@@ -297,3 +297,66 @@ def test_missing_label_is_an_error_with_its_line_and_a_draft_warning(
         )
     assert any("fig-missing" in record.getMessage() for record in caplog.records)
     assert "<strong>?@fig-missing</strong>" in epub_xhtml(result.outputs["epub"])
+
+
+THEOREMS = """---
+lang: en
+crossref:
+  cnj-title: Assumption
+  cnj-prefix: Assumption
+---
+
+::: {#thm-main}
+## Pathwise form
+Let $x$ be real. Then it holds.
+:::
+
+::: {#cnj-growth name="Growth"}
+Rates are bounded.
+:::
+
+::: {#thm-second}
+Another.
+:::
+
+::: {.proof}
+By @cnj-growth, at once.
+:::
+
+```{#lst-hello .python lst-cap="Hello in Python"}
+print("hi")
+```
+
+```pseudocode
+#| label: algo-sweep
+#| algo-cap: "The sweep"
+\\begin{algorithm}
+\\end{algorithm}
+```
+
+# Proof of @thm-main {#sec-proof .unnumbered}
+
+See @thm-main, @thm-second, @cnj-growth, @lst-hello, @algo-sweep and @sec-proof.
+"""
+
+
+def test_quarto_theorems_listings_and_algorithms_are_numbered_and_referenced() -> None:
+    """Quarto's theorem kinds (numbered per kind, `crossref:` words kept), a proof's
+    opening word, `#lst-` code listings and `pseudocode` cells labelled `algo-`."""
+    text, missing, _ = numbered(THEOREMS)
+    assert missing == ()
+    assert "Theorem\xa01 (Pathwise form) Let x be real." in text
+    assert "Assumption\xa01 (Growth) Rates are bounded." in text
+    assert "Theorem\xa02 Another." in text
+    assert "Proof. By Assumption\xa01, at once." in text
+    assert "Listing\xa01: Hello in Python" in text
+    assert "Algorithm\xa01: The sweep" in text and "#| label" not in text
+    assert (
+        "See Theorem\xa01, Theorem\xa02, Assumption\xa01, Listing\xa01, Algorithm\xa01 and "
+        "Proof of Theorem\xa01." in text
+    ), text
+
+
+def test_theorem_words_follow_the_document_language() -> None:
+    text, _, _ = numbered(THEOREMS.replace("lang: en", "lang: de-DE"))
+    assert "Satz\xa01 (Pathwise form)" in text and "Beweis. By" in text

@@ -43,9 +43,27 @@ KIND_TERMS: dict[str, str] = {
     "tbl": "table",
     "eq": "equation",
     "sec": "section",
+    # Quarto's theorem-like blocks (`::: {#thm-x}`), numbered per kind
+    "thm": "theorem",
+    "lem": "lemma",
+    "cor": "corollary",
+    "prp": "proposition",
+    "cnj": "conjecture",
+    "def": "definition",
+    "exm": "example",
+    "exr": "exercise",
+    "rem": "remark",
+    "sol": "solution",
+    # code listings (`{#lst-x lst-cap="..."}`) and algorithms (the pseudocode extension)
+    "lst": "listing",
+    "algo": "algorithm",
 }
 FLOAT_KINDS = ("fig", "tbl")
-LABEL = re.compile(r"^(fig|tbl|eq|sec)-\S+$")
+THEOREM_KINDS = frozenset({"thm", "lem", "cor", "prp", "cnj", "def", "exm", "exr", "rem", "sol"})
+LISTING_KINDS = frozenset({"lst", "algo"})
+# Unnumbered companions of the theorems: their word opens the block, in italics.
+PROOF_CLASSES = {"proof": "proof", "remark": "remark", "solution": "solution"}
+LABEL = re.compile(r"^(" + "|".join(KIND_TERMS) + r")-\S+$")
 EQUATION_LABEL = re.compile(r"^\{#(eq-[^\s}]+)\}$")
 EQUATION_TAG = re.compile(r"\\tag\*?\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
 UNNUMBERED_CLASSES = frozenset({"unnumbered"})
@@ -316,6 +334,14 @@ class _Numberer:
             return self.table(block)
         if kind in ("Para", "Plain"):
             return {"t": kind, "c": self.inlines(block["c"])}
+        if kind == "Div" and kind_of(block["c"][0][0]) in THEOREM_KINDS:
+            return self.theorem(block)
+        if kind == "Div" and PROOF_CLASSES.keys() & set(block["c"][0][1]):
+            return self.proof(block)
+        if kind == "CodeBlock" and not block["c"][0][0]:
+            block = _with_cell_options(block)
+        if kind in ("Div", "CodeBlock") and kind_of(block["c"][0][0]) in LISTING_KINDS:
+            return self.listing(block)
         if kind in ("Div", "BlockQuote"):
             content = block["c"][1] if kind == "Div" else block["c"]
             new = [self.block(child) for child in content]
@@ -451,6 +477,69 @@ class _Numberer:
         new_caption = _prefixed_caption(caption, [_text(label)], self.words.title_delimiter)
         return {"t": block["t"], "c": [attr, [short, new_caption], *rest]}
 
+    # theorems, proofs and listings
+
+    def theorem(self, block: Node) -> Node:
+        """`::: {#thm-x name="..."}` (or a heading first, as Quarto allows): numbered per
+        kind, its title ("Theorem 1 (Name)") opening its first paragraph in bold."""
+        (identifier, classes, attributes), content = block["c"]
+        kind = kind_of(identifier)
+        assert kind is not None
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        number = str(self.counts[kind])
+        name: list[Node] = []
+        named = dict(attributes).get("name")
+        if named:
+            name = [_text(named)]
+        elif content and content[0]["t"] == "Header":
+            name, content = list(content[0]["c"][2]), content[1:]
+        identifier = self.register(identifier, Target(kind, number, name))
+        title: list[Node] = [_text(self.words.numbered(self.words.title(kind), number))]
+        if name:
+            title += [{"t": "Space"}, _text("("), *name, _text(")")]
+        opening = {"t": "Span", "c": [["", ["theorem-title"], []], [{"t": "Strong", "c": title}]]}
+        body = self.blocks_below(content)
+        classes = [*classes, "theorem", kind]
+        return {"t": "Div", "c": [[identifier, classes, attributes], _opened(opening, body)]}
+
+    def proof(self, block: Node) -> Node:
+        """`::: {.proof}`: "Proof." in italics opens it, as Quarto and amsthm print it."""
+        attr, content = block["c"]
+        word = next(PROOF_CLASSES[name] for name in attr[1] if name in PROOF_CLASSES)
+        title: list[Node] = [_text(locale.term(self.words.lang, word) + ".")]
+        if content and content[0]["t"] == "Header":  # `## Proof of Theorem 1`
+            title = [*content[0]["c"][2], _text(".")]
+            content = content[1:]
+        opening = {"t": "Span", "c": [["", ["proof-title"], []], [{"t": "Emph", "c": title}]]}
+        return {"t": "Div", "c": [attr, _opened(opening, self.blocks_below(content))]}
+
+    def listing(self, block: Node) -> Node:
+        """A code listing or an algorithm with a `#lst-`/`#algo-` label: numbered, its
+        caption (`lst-cap`, `caption` or `algo-cap`) above the code, as Quarto sets it."""
+        (identifier, classes, attributes), *rest = block["c"]
+        kind = kind_of(identifier)
+        assert kind is not None
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        number = str(self.counts[kind])
+        keys = {"lst-cap", "caption", f"{kind}-cap"}
+        caption_text = next((value for key, value in attributes if key in keys), "")
+        caption: list[Node] = [_text(caption_text)] if caption_text else []
+        identifier = self.register(identifier, Target(kind, number, caption))
+        label = self.words.numbered(self.words.title(kind), number)
+        words: list[Node] = [_text(label + (self.words.title_delimiter if caption else ""))]
+        if caption:
+            words.append({"t": "Space"})
+        heading = {
+            "t": "Para",
+            "c": [{"t": "Span", "c": [["", ["caption-label"], []], words]}, *caption],
+        }
+        kept = [[key, value] for key, value in attributes if key not in keys]
+        inner = {"t": block["t"], "c": [["", classes, kept], *rest]}
+        if block["t"] == "Div":
+            inner = {"t": "Div", "c": [["", classes, kept], self.blocks_below(rest[0])]}
+        caption_div = {"t": "Div", "c": [["", ["listing-caption"], []], [heading]]}
+        return {"t": "Div", "c": [[identifier, ["listing", kind], []], [caption_div, inner]]}
+
     # equations
 
     def inlines(self, inlines: list[Node]) -> list[Node]:
@@ -504,6 +593,35 @@ def _figure_id_on_div(node: Node) -> Node | None:
 def equation_span(label: str, math: Node, number: str) -> Node:
     """A display equation with its number beside it; `label` may be empty (a `\\tag`)."""
     return _equation(label, math, number)
+
+
+CELL_OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*?)\s*$")
+
+
+def _with_cell_options(block: Node) -> Node:
+    """A plain code block whose first lines are Quarto cell options (```` ```pseudocode ````
+    with `#| label: algo-x`, `#| algo-cap: ...`): labelled by them, the option lines
+    removed. Any other code block is returned as it is."""
+    (_, classes, attributes), text = block["c"]
+    lines = text.split("\n")
+    options: dict[str, str] = {}
+    while lines and (match := CELL_OPTION.match(lines[0])):
+        options[match.group(1)] = match.group(2).strip("\"'")
+        lines.pop(0)
+    label = options.get("label", "")
+    if kind_of(label) not in LISTING_KINDS:
+        return block
+    captions = [[key, value] for key, value in options.items() if key.endswith("-cap")]
+    return {"t": "CodeBlock", "c": [[label, classes, [*attributes, *captions]], "\n".join(lines)]}
+
+
+def _opened(opening: Node, blocks: list[Node]) -> list[Node]:
+    """`blocks` with `opening` and a space before the first paragraph's text (or in a
+    paragraph of its own when the block starts with something else)."""
+    if blocks and blocks[0]["t"] in ("Para", "Plain"):
+        first = blocks[0]
+        return [{"t": first["t"], "c": [opening, {"t": "Space"}, *first["c"]]}, *blocks[1:]]
+    return [{"t": "Para", "c": [opening]}, *blocks]
 
 
 def _equation(label: str, math: Node, number: str) -> Node:
@@ -601,11 +719,33 @@ class _ReferenceResolver:
         link = {"t": "Link", "c": [["", ["cross-reference-link"], []], text, [f"#{label}", ""]]}
         return [link, *suffix]
 
+    def _without_references(self, inlines: list[Node]) -> list[Node]:
+        """A title that stands for a reference ("Proof of @thm-x"), its own references
+        written as words (a link inside a link is not allowed), never followed twice."""
+
+        def written(node: Node) -> Node | None:
+            if node["t"] != "Cite":
+                return None
+            words: list[Node] = []
+            for citation in node["c"][0]:
+                target = self.targets.get(_lowered(citation["citationId"]))
+                if target is None or target.number is None:
+                    return None  # a citation, or a title again: left as it is
+                if words:
+                    words += [_text(","), {"t": "Space"}]
+                key = citation["citationId"]
+                words += self._reference_text(citation, target, capitalised=key[:1].isupper())
+            return {"t": "Span", "c": [["", ["cross-reference"], []], words]}
+
+        result: list[Node] = ast.transform(inlines, written)
+        return result
+
     def _reference_text(self, citation: Node, target: Target, *, capitalised: bool) -> list[Node]:
         prefix = citation["citationPrefix"]
         suppress_word = citation["citationMode"]["t"] == "SuppressAuthor"
         if target.number is None:  # an unnumbered section: its title stands for it
-            return [*prefix, *([{"t": "Space"}] if prefix else []), *target.title]
+            title = self._without_references(target.title)
+            return [*prefix, *([{"t": "Space"}] if prefix else []), *title]
         if prefix:  # `[Fig. @fig-x]`: the author's word replaces ours (Quarto)
             return [*prefix, _text("\u00a0" + target.number)]
         if suppress_word:

@@ -532,3 +532,38 @@ def callout_title(lang: str | None, kind: str) -> str:
     """ "Note", "Hinweis", "Astuce": the title of a callout of `kind` without its own."""
     english = CALLOUT_TITLES["en"][kind]
     return CALLOUT_TITLES.get(language_of(lang), CALLOUT_TITLES["en"]).get(kind, english)
+
+
+# Quarto's theorem-like and listing cross-reference kinds: the word of each, by language
+# (as Quarto's own language files name them). Merged into TERMS below, one home for words.
+_THEOREM_KEYS: Final = (
+    "theorem", "lemma", "corollary", "proposition", "conjecture", "definition", "example",
+    "exercise", "remark", "solution", "proof", "listing", "algorithm",
+)  # fmt: skip
+_THEOREM_WORDS: Final[dict[str, str]] = {
+    "en": "Theorem Lemma Corollary Proposition Conjecture Definition Example Exercise Remark "
+    "Solution Proof Listing Algorithm",
+    "de": "Satz Lemma Korollar Proposition Vermutung Definition Beispiel Übung Bemerkung "
+    "Lösung Beweis Listing Algorithmus",
+    "fr": "Théorème Lemme Corollaire Proposition Conjecture Définition Exemple Exercice "
+    "Remarque Solution Démonstration Listing Algorithme",
+    "es": "Teorema Lema Corolario Proposición Conjetura Definición Ejemplo Ejercicio "
+    "Observación Solución Demostración Listado Algoritmo",
+    "it": "Teorema Lemma Corollario Proposizione Congettura Definizione Esempio Esercizio "
+    "Osservazione Soluzione Dimostrazione Listato Algoritmo",
+    "pt": "Teorema Lema Corolário Proposição Conjectura Definição Exemplo Exercício "
+    "Observação Solução Demonstração Listagem Algoritmo",
+    "nl": "Stelling Lemma Gevolg Propositie Vermoeden Definitie Voorbeeld Oefening Opmerking "
+    "Oplossing Bewijs Listing Algoritme",
+    "sv": "Sats Lemma Korollarium Proposition Förmodan Definition Exempel Övning Anmärkning "
+    "Lösning Bevis Listning Algoritm",
+    "pl": "Twierdzenie Lemat Wniosek Stwierdzenie Hipoteza Definicja Przykład Ćwiczenie Uwaga "
+    "Rozwiązanie Dowód Listing Algorytm",
+    "ru": "Теорема Лемма Следствие Предложение Гипотеза Определение Пример Упражнение "
+    "Замечание Решение Доказательство Листинг Алгоритм",
+    "zh": "定理 引理 推论 命题 猜想 定义 例 习题 注 解 证明 代码 算法",
+    "ja": "定理 補題 系 命題 予想 定義 例 演習 注意 解答 証明 コード アルゴリズム",
+    "ko": "정리 보조정리 따름정리 명제 추측 정의 예 연습문제 참고 풀이 증명 코드 알고리즘",
+}
+for _language, _words in _THEOREM_WORDS.items():
+    TERMS[_language].update(zip(_THEOREM_KEYS, _words.split(), strict=True))
