@@ -493,3 +493,11 @@ def test_a_layout_matrix_gives_rows_of_its_widths_in_the_epub(julia_book: Output
         opf = archive.read("EPUB/content.opf").decode()
     assert re.search(r"<dc:date[^>]*>\d{4}-\d{2}-\d{2}<", opf)  # date: now
     assert epubcheck_problems(julia_book["epub"]) == []
+
+
+def test_date_today_is_the_source_date_epoch_of_a_reproducible_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000000000")
+    document = read(tmp_path, "---\nlang: en\ndate: today\n---\n\nText.\n")
+    assert plain_text(document["meta"]["date"]) == "2001-09-09"  # type: ignore[index]
