@@ -501,3 +501,17 @@ def test_date_today_is_the_source_date_epoch_of_a_reproducible_build(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000000000")
     document = read(tmp_path, "---\nlang: en\ndate: today\n---\n\nText.\n")
     assert plain_text(document["meta"]["date"]) == "2001-09-09"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{< include " + "a" * 5000 + ".qmd >}}\n",
+        "{{< embed " + "b" * 5000 + ".ipynb#fig-x >}}\n",
+        "{{< include . >}}\n",
+        "```{python}\n#| a: &a [*a]\n```\n",
+    ],
+)
+def test_hostile_shortcodes_and_cells_are_errors_not_crashes(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ManuscriptError):
+        expanded(tmp_path, text)
