@@ -261,6 +261,7 @@ def test_a_panel_is_a_grid_and_callouts_are_titled_in_the_epub(python_cells: Out
     assert re.search(r'callout-title">\s*<p><strong>Note</strong>', xhtml)
     assert not re.search(r"<h\d[^>]*>\s*(<span[^>]*>[^<]*</span>\s*)?Reading the panels", xhtml)
     assert "<kbd>Ctrl-S</kbd>" in xhtml
+    assert "Keywords: estuary; salinity; sensor drift" in epub_text(python_cells["epub"])
     assert 'alt="A falling curve of salinity' in xhtml  # fig-alt is the description
     with zipfile.ZipFile(python_cells["epub"]) as archive:
         opf = archive.read("EPUB/content.opf").decode()
