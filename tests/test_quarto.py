@@ -261,6 +261,7 @@ def test_a_panel_is_a_grid_and_callouts_are_titled_in_the_epub(python_cells: Out
     assert re.search(r'callout-title">\s*<p><strong>Note</strong>', xhtml)
     assert not re.search(r"<h\d[^>]*>\s*(<span[^>]*>[^<]*</span>\s*)?Reading the panels", xhtml)
     assert "<kbd>Ctrl-S</kbd>" in xhtml
+    assert "Keywords: estuary; salinity; sensor drift" in epub_text(python_cells["epub"])
     assert 'alt="A falling curve of salinity' in xhtml  # fig-alt is the description
     with zipfile.ZipFile(python_cells["epub"]) as archive:
         opf = archive.read("EPUB/content.opf").decode()
@@ -493,3 +494,25 @@ def test_a_layout_matrix_gives_rows_of_its_widths_in_the_epub(julia_book: Output
         opf = archive.read("EPUB/content.opf").decode()
     assert re.search(r"<dc:date[^>]*>\d{4}-\d{2}-\d{2}<", opf)  # date: now
     assert epubcheck_problems(julia_book["epub"]) == []
+
+
+def test_date_today_is_the_source_date_epoch_of_a_reproducible_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000000000")
+    document = read(tmp_path, "---\nlang: en\ndate: today\n---\n\nText.\n")
+    assert plain_text(document["meta"]["date"]) == "2001-09-09"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{< include " + "a" * 5000 + ".qmd >}}\n",
+        "{{< embed " + "b" * 5000 + ".ipynb#fig-x >}}\n",
+        "{{< include . >}}\n",
+        "```{python}\n#| a: &a [*a]\n```\n",
+    ],
+)
+def test_hostile_shortcodes_and_cells_are_errors_not_crashes(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ManuscriptError):
+        expanded(tmp_path, text)

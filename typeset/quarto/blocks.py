@@ -5,9 +5,10 @@ cross-reference stage numbers it.
   `title` attribute, else a heading that opens the callout (then not a section of the
   document), else the kind's word in the document's language (typeset.locale);
   `collapse`, `appearance` and `icon` are screen behaviour, dropped in print;
-- figures and tables: `fig-alt` becomes the image's description, `fig-cap`/`tbl-cap` on a
-  div its caption, `tbl-colwidths` the table's column widths; in a `layout-*` figure each
-  image is a subfigure (given an id so it is lettered (a), (b), ...);
+- figures and tables (`fig-alt` is typeset.presentation's): `fig-align` becomes a class
+  the stylesheets align by, `fig-cap`/`tbl-cap` on a div its caption, `tbl-colwidths`
+  the table's column widths; in a `layout-*` figure each image is a subfigure (given an
+  id so it is lettered (a), (b), ...);
 - the `.cell` and `.cell-output*` divs Quarto's frozen results wrap outputs in are opened,
   so a figure inside is a subfigure of its panel as in the source.
 
@@ -95,8 +96,6 @@ def _has_title(content: list[Node]) -> bool:
 
 def _figure_attributes(node: Node) -> Node | None:
     kind = node["t"]
-    if kind == "Image":
-        return _image_alt(node)
     if kind == "Figure":
         return _layout_panel(_aligned(node), node)
     if kind == "Div":
@@ -119,17 +118,6 @@ def _aligned(node: Node) -> Node:
     identifier, classes, attributes = node["c"][0]
     new_classes = [*classes, f"fig-align-{alignments[0]}"]
     return {"t": "Figure", "c": [[identifier, new_classes, attributes], *node["c"][1:]]}
-
-
-def _image_alt(node: Node) -> Node | None:
-    """`fig-alt` is Quarto's description of an image (its caption stays the caption)."""
-    identifier, classes, attributes = node["c"][0]
-    alt = dict(attributes).get("fig-alt")
-    if alt is None:
-        return None
-    kept = [[key, value] for key, value in attributes if key != "fig-alt"]
-    # pandoc's own `alt` attribute: every writer's image description (ast.alt_text)
-    return {"t": "Image", "c": [[identifier, classes, [*kept, ["alt", alt]]], *node["c"][1:]]}
 
 
 def _layout_panel(node: Node, original: Node) -> Node | None:

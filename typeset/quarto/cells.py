@@ -36,7 +36,7 @@ from typeset.errors import ManuscriptError
 from typeset.limits import bounded_yaml
 from typeset.quarto.freeze import FrozenCell, FrozenResults, normalised_code
 from typeset.quarto.lines import FENCE as _FENCE
-from typeset.quarto.lines import Origin, SourceLine, closes_fence, warn
+from typeset.quarto.lines import Origin, SourceLine, closes_fence, log, warn
 
 _CELL_OPEN = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{(\{?)([A-Za-z][\w+-]*)([^{}]*)\}(\}?)\s*$")
 _OPTION_LINE = re.compile(r"^\s*(#|//|%%|--|%|')\|\s?(.*)$")
@@ -111,6 +111,10 @@ def expand_cells(
 
 def summarise(report: CellReport, manuscript: Path, frozen: FrozenResults | None) -> None:
     """One warning for the plain cells whose output (if any) is not printed."""
+    if report.cells:
+        log.info(
+            "%s: %d code cell(s), %d with frozen outputs", manuscript, report.cells, report.frozen
+        )
     if report.without_output:
         shown = ", ".join(map(str, report.without_output[:12]))
         more = " ..." if len(report.without_output) > 12 else ""
@@ -344,10 +348,11 @@ class _Cell:
         )
 
     def _diagram(self) -> list[str]:
+        name = f"{self.engine} diagram {self.label}".strip()
         warn(
             self.origin,
-            f"{self.engine} diagram {self.label or ''} is not drawn (typeset has no "
-            f"{self.engine} renderer); its source is printed as a listing".replace("  ", " "),
+            f"{name} is not drawn (typeset has no {self.engine} renderer); its source is "
+            "printed as a listing",
         )
         listing = self._listing(fenced=False)
         return self._float(listing) if self.float_kind else listing

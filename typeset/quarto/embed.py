@@ -47,7 +47,11 @@ def embedded(
             line=origin.line,
             hint="embed a notebook of the project: {{< embed notebooks/analysis.ipynb#fig-x >}}",
         )
-    if not path.is_file():
+    try:
+        found_file = path.is_file()
+    except OSError:  # a name too long for the file system, ...
+        found_file = False
+    if not found_file:
         raise ManuscriptError(
             f"{{{{< embed >}}}}: notebook not found: {file_name}",
             path=origin.path,

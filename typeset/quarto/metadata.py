@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -85,14 +86,22 @@ def with_quarto_metadata(document: dict[str, Any], path: Path) -> dict[str, Any]
 def _dated(value: Any, path: Path) -> Any:
     word = ast.plain_text(value).strip().lower()
     if word in ("today", "now"):
-        return ast.meta_value(datetime.date.today().isoformat())
+        return ast.meta_value(_today().isoformat())
     if word == "last-modified":
         try:
             modified = datetime.date.fromtimestamp(path.stat().st_mtime)
         except OSError:
-            modified = datetime.date.today()
+            modified = _today()
         return ast.meta_value(modified.isoformat())
     return value
+
+
+def _today() -> datetime.date:
+    """Today, or the day of SOURCE_DATE_EPOCH: a reproducible build prints the same date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date()
+    return datetime.date.today()
 
 
 def _language_of_body(blocks: list[Any], path: Path) -> str | None:
