@@ -360,3 +360,23 @@ def test_quarto_theorems_listings_and_algorithms_are_numbered_and_referenced() -
 def test_theorem_words_follow_the_document_language() -> None:
     text, _, _ = numbered(THEOREMS.replace("lang: en", "lang: de-DE"))
     assert "Satz\xa01 (Pathwise form)" in text and "Beweis. By" in text
+
+
+def test_pandoc_crossref_colon_labels_are_the_same_labels() -> None:
+    """pandoc-crossref's and LaTeX authors' `{#fig:x}`, `{#tab:x}`, `$$ $$ {#eq:x}` and
+    `@fig:x` are numbered and resolved like Quarto's dashed labels; a bibliography key
+    with a colon stays a citation."""
+    markdown = (
+        "![Loss.](plot.png){#fig:loss}\n\n"
+        "| a |\n|---|\n| 1 |\n\n: Rates {#tab:rates}\n\n"
+        "$$ a = b $$ {#eq:ab}\n\n"
+        "See @fig:loss, @tab:rates, @eq:ab and @fig:notes2001.\n"
+    )
+    document = json.loads(run_pandoc(["--from", "markdown", "--to", "json"], markdown.encode()))
+    result = number_document(document, citation_keys=["fig:notes2001"])
+    text = run_pandoc(
+        ["--from", "json", "--to", "plain", "--wrap=none"], json.dumps(result.document).encode()
+    ).decode()
+    assert result.missing == ()
+    assert "See Figure\xa01, Table\xa01, Equation\xa01 and" in text, text
+    assert ast.cite_keys(result.document["blocks"]) == ["fig:notes2001"]

@@ -150,7 +150,8 @@ def number_document(
     citation. Pure: the input document is not modified.
     """
     words = Words.from_meta(document["meta"])
-    blocks = _floats_from_divs(document["blocks"])
+    blocks = _with_dashed_labels(document["blocks"], frozenset(citation_keys))
+    blocks = _floats_from_divs(blocks)
     blocks, targets, duplicates = _number_targets(blocks, words, number_sections=number_sections)
     resolver = _ReferenceResolver(targets, frozenset(citation_keys), words)
     blocks = ast.transform(blocks, resolver.rewrite)
@@ -236,6 +237,68 @@ def _meta_flag(meta: dict[str, Any], key: str) -> bool:
 def _lowered(label: str) -> str:
     """`@Fig-x` refers to `fig-x`: only the first letter carries the capital."""
     return label[:1].lower() + label[1:]
+
+
+# --- pandoc-crossref's and LaTeX's `kind:name` labels -> Quarto's `kind-name` -------------
+
+# `{#fig:x}`, `@eq:x`, `{#tab:x}` (the LaTeX habit for tables), `{#lst:x}`: the spellings of
+# pandoc-crossref and of LaTeX authors, for the kinds Quarto's labels name with a dash.
+COLON_LABEL = re.compile(r"^(fig|tbl|tab|eq|sec|lst|thm|lem|cor|def|algo?):(\S+)$")
+
+
+def dashed_label(label: str) -> str:
+    """'fig-x' for 'fig:x' (and 'tbl-x' for 'tab:x'); any other label as it is."""
+    match = COLON_LABEL.match(label)
+    if match is None:
+        return label
+    kind = {"tab": "tbl", "alg": "algo"}.get(match.group(1), match.group(1))
+    return f"{kind}-{match.group(2)}"
+
+
+def _with_dashed_labels(blocks: list[Node], citation_keys: frozenset[str]) -> list[Node]:
+    """Every `kind:name` id, `{#eq:name}` equation label and `@kind:name` reference (that is
+    not a bibliography key) spelled `kind-name`, so one numbering serves both syntaxes."""
+
+    def rewrite(node: Node) -> Node | None:
+        kind = node["t"]
+        content: Any = node.get("c")
+        if kind == "Cite":
+            citations = content[0]
+            if not any(
+                COLON_LABEL.match(c["citationId"]) and c["citationId"] not in citation_keys
+                for c in citations
+            ):
+                return None
+            renamed = [
+                {**c, "citationId": dashed_label(c["citationId"])}
+                if c["citationId"] not in citation_keys
+                else c
+                for c in citations
+            ]
+            return {"t": "Cite", "c": [renamed, content[1]]}
+        if kind == "Str" and content.startswith("{#") and content.endswith("}"):
+            label = dashed_label(content[2:-1])
+            return None if label == content[2:-1] else {"t": "Str", "c": "{#" + label + "}"}
+        attr_index = ATTRIBUTE_POSITION.get(kind)
+        if attr_index is None:
+            return None
+        attr = content[attr_index]
+        label = dashed_label(attr[0])
+        if label == attr[0]:
+            return None
+        new_content = list(content)
+        new_content[attr_index] = [label, *attr[1:]]
+        return {"t": kind, "c": new_content}
+
+    result: list[Node] = ast.transform(blocks, rewrite)
+    return result
+
+
+# Where a node keeps its [id, classes, attributes].
+ATTRIBUTE_POSITION = {
+    "Div": 0, "Span": 0, "CodeBlock": 0, "Code": 0, "Figure": 0, "Table": 0, "Header": 1,
+    "Image": 0, "Link": 0,
+}  # fmt: skip
 
 
 # --- Quarto's div syntax -> pandoc Figure and Table blocks -------------------------------
