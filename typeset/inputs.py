@@ -111,7 +111,7 @@ def read_inputs(
         sources = read_sources(config, cache=cache)
     # Raw LaTeX made the document's own (links, images, references) before the sanitiser
     # and the cross-references see it, so both treat it like its Markdown spelling.
-    latex = translated_latex(sources.manuscript, formats=config.formats)
+    latex = translated_latex(sources.manuscript, formats=config.formats, cache=cache)
     manuscript = restrict_resources(
         latex.manuscript,
         allowed_roots=roots_of(config),

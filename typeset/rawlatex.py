@@ -36,11 +36,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from typeset import ast
+from typeset.cache import BuildCache, fingerprint
 from typeset.crossref import equation_span
 from typeset.errors import CitationError, TypesetError
 from typeset.latexmath import Macros, PreparedEquation, braced, prepared
 from typeset.manuscript import Manuscript
-from typeset.pandoc import PandocFailure, run_pandoc
+from typeset.pandoc import PandocFailure, pandoc_fingerprint, run_pandoc
 
 log = logging.getLogger(__name__)
 
@@ -186,13 +187,15 @@ class Translated:
     problems: tuple[TypesetError, ...] = ()
 
 
-def translated_latex(manuscript: Manuscript, *, formats: Iterable[str] = ()) -> Translated:
+def translated_latex(
+    manuscript: Manuscript, *, formats: Iterable[str] = (), cache: BuildCache | None = None
+) -> Translated:
     """The manuscript with its raw LaTeX and its equations made into its own constructs."""
     document = manuscript.document
     report = _Reporter(manuscript)
     macros = _document_macros(document)
     fragments = _fragments(document["blocks"])
-    translations = _read_fragments(fragments, macros, report) if fragments else {}
+    translations = _read_fragments(fragments, macros, report, cache) if fragments else {}
     blocks = _spliced(document["blocks"], translations)
     labeller = _Labeller(manuscript, macros, report)
     blocks = labeller.blocks(blocks)
@@ -200,6 +203,7 @@ def translated_latex(manuscript: Manuscript, *, formats: Iterable[str] = ()) -> 
     finisher = _Leftovers(report)
     blocks = ast.transform(blocks, finisher.rewrite)
     _report_other_raw(blocks, frozenset(formats), report)
+    _report_raw_metadata(document["meta"], report)
     meta = dict(document["meta"])
     if _only_math_preamble(meta.get("header-includes"), macros):
         del meta["header-includes"]  # every definition is applied: nothing is lost
@@ -338,7 +342,7 @@ def _balanced(text: str) -> bool:
 
 
 def _read_fragments(
-    fragments: list[str], macros: Macros, report: _Reporter
+    fragments: list[str], macros: Macros, report: _Reporter, cache: BuildCache | None
 ) -> dict[str, list[Node] | None]:
     """Each fragment's blocks as pandoc's LaTeX reader makes them (None: left as it is,
     for the page-level commands and what cannot be read)."""
@@ -369,11 +373,17 @@ def _read_fragments(
         for text in readable
     ]
     joined = preamble + f"\n\n{_SEPARATOR}\n\n".join(read)
-    joint = _pieces(_latex_blocks(joined))
-    pieces: list[list[Node] | None] = list(joint) if joint is not None else []
+    key = fingerprint("latex", joined, pandoc_fingerprint())
+    cached = cache.get_json("latex", key) if cache else None
+    pieces: list[list[Node] | None] = cached if isinstance(cached, list) else []
+    if len(pieces) != len(readable):
+        joint = _pieces(_latex_blocks(joined))
+        pieces = list(joint) if joint is not None else []
     if len(pieces) != len(readable):
         # one fragment broke the joint run: read each on its own
         pieces = [_latex_blocks(preamble + text) for text in read]
+    if cache and cached is None:
+        cache.put_json("latex", key, pieces)
     for text, blocks in zip(readable, pieces, strict=True):
         if blocks is None:
             continue
@@ -617,6 +627,10 @@ class _Labeller:
             node["c"][0][0] if node["t"] != "Header" else node["c"][1][0]
             for node in ast.walk(manuscript.document["blocks"])
             if node["t"] in ("Header", "Div", "Span", "Figure", "Table")
+        } | {
+            match.group(1)
+            for node in ast.walk(manuscript.document["blocks"])
+            if node["t"] == "Str" and (match := re.match(r"^\{#(eq-[^\s}]+)\}$", node["c"]))
         }
         self.problems: list[TypesetError] = []
         self.last_header: list[Any] | None = None  # the Header being built, mutable
@@ -804,6 +818,8 @@ class _Labeller:
         if kind is None or label is None:
             return None
         target = self.ids.get(label)
+        if target is None and label in self.taken and re.match(r"^(fig|tbl|eq|sec)-", label):
+            target = label  # `\ref{fig-x}` to a Quarto label
         if not target:
             command = {"eqref": "eqref", "ref+label": "autoref", "ref+Label": "Cref"}.get(
                 kind, "ref"
@@ -903,6 +919,24 @@ class _Leftovers:
             text,
         )
         return empty
+
+
+# Front-matter fields whose raw LaTeX is read elsewhere (macros) or refused by the sanitiser.
+_PREAMBLE_FIELDS = frozenset({"header-includes", "include-before", "include-after"})
+
+
+def _report_raw_metadata(meta: dict[str, Any], report: _Reporter) -> None:
+    """Raw LaTeX in a printed front-matter field (a title, an abstract) is not translated."""
+    for field, value in meta.items():
+        if field in _PREAMBLE_FIELDS:
+            continue
+        for node in ast.walk(value):
+            if _is_raw_latex(node) and node["c"][1].strip():
+                report.warn(
+                    f"raw LaTeX {_shown(node['c'][1])} in the front matter's '{field}' is left "
+                    "out; write it in Markdown there",
+                    node["c"][1],
+                )
 
 
 def _report_other_raw(blocks: list[Node], formats: frozenset[str], report: _Reporter) -> None:

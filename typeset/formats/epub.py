@@ -41,7 +41,7 @@ from typeset.formats.epub_accessibility import (
     survey,
 )
 from typeset.formats.epub_package import finish_epub
-from typeset.formats.title_block import author_blocks, epub_meta
+from typeset.formats.title_block import epub_meta, title_page_details
 from typeset.headings import with_top_heading_level
 from typeset.images import (
     EXTENSIONS,
@@ -124,6 +124,8 @@ class EpubWriter:
                 destination,
                 cover_label=cover_text.label,
                 lang=ast.plain_text(document["meta"]["lang"]),
+                # pandoc's title page lists the names only
+                title_page=title_page_details(resolved.document["meta"]),
                 conforms_to=conforms_to(
                     contents, ast.plain_text(resolved.document["meta"].get("lang"))
                 ),
@@ -158,8 +160,6 @@ def epub_document(
             FALLBACK_LANGUAGE,
         )
         meta["lang"] = ast.meta_value(FALLBACK_LANGUAGE)
-    # pandoc's title page shows the names only: affiliations and notes open the text.
-    document["blocks"] = [*author_blocks(meta, [], ["title-authors"]), *document["blocks"]]
     document["meta"] = meta = epub_meta(meta)
     # Stores and reading systems key editions on the identifier: pandoc's default is
     # random per build.

@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from typeset.formats.title_block import TitlePageDetails
 from typeset.locale import term
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -61,6 +62,7 @@ def finish_epub(
     cover_label: str,
     lang: str = "en",
     conforms_to: str | None = None,
+    title_page: TitlePageDetails | None = None,
 ) -> None:
     """Rewrite `pandoc_epub` into `destination` with the finishing touches applied."""
     with zipfile.ZipFile(pandoc_epub) as source:
@@ -72,6 +74,8 @@ def finish_epub(
     changed |= label_cover(documents, cover_label)
     changed |= mirror_lang_as_xml_lang(documents)
     changed |= label_landmarks(documents, lang)
+    if title_page is not None:
+        changed |= detail_title_page(documents, title_page)
     finished = [
         (info, _serialise(documents[info.filename]) if info.filename in changed else data)
         for info, data in entries
@@ -94,6 +98,37 @@ def finish_epub(
             for info, data in finished
         ]
     _write_archive(finished, destination)
+
+
+def detail_title_page(documents: dict[str, etree._Element], details: TitlePageDetails) -> set[str]:
+    """Give the title page's names their marks, and the institutions, notes and contact
+    lines they point to after them (pandoc's title page lists plain names only)."""
+    if not details.marks and not details.lines:
+        return set()
+    for name, root in documents.items():
+        for section in root.iter(f"{{{XHTML_NS}}}section"):
+            if "titlepage" not in section.get(EPUB_TYPE, "").split():
+                continue
+            authors = [
+                child
+                for child in section
+                if child.tag == f"{{{XHTML_NS}}}p" and child.get("class") == "author"
+            ]
+            for paragraph, mark in zip(authors, details.marks, strict=False):
+                if mark:
+                    etree.SubElement(paragraph, f"{{{XHTML_NS}}}sup").text = mark
+            anchor = authors[-1] if authors else None
+            position = list(section).index(anchor) + 1 if anchor is not None else len(section)
+            for offset, (mark, text) in enumerate(details.lines):
+                line = etree.Element(f"{{{XHTML_NS}}}p", {"class": "author-detail"})
+                if mark:
+                    etree.SubElement(line, f"{{{XHTML_NS}}}sup").text = mark
+                    line[-1].tail = text
+                else:
+                    line.text = text
+                section.insert(position + offset, line)
+            return {name}
+    return set()
 
 
 def link_notes_back(documents: dict[str, etree._Element]) -> set[str]:

@@ -4,7 +4,9 @@ typeset.dates, so the PDF, EPUB and DOCX agree.
 - PDF: the print template (styles/print.html) reads `title-authors` (name, affiliation
   marks, ORCID link, corresponding mark), `title-affiliations` (numbered lines) and
   `title-correspondence`, and `date` in the document's language.
-- EPUB: `author` becomes the list of names (one dc:creator each, in order); `date` the
+- EPUB: `author` becomes the list of names (one dc:creator each, in order), and the title
+  page gets their marks, the institutions and the notes (typeset/formats/epub_package.py);
+  `date` the
   W3C date dc:date requires, or nothing when it cannot be read (pandoc then writes the
   build time; read_manuscript warns about the date).
 - DOCX: `author` the list of names (author lines, docProps/core.xml dc:creator); the
@@ -13,6 +15,7 @@ typeset.dates, so the PDF, EPUB and DOCX agree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from typeset import ast
@@ -96,6 +99,36 @@ def author_notes(authors: tuple[Author, ...], lang: str) -> list[tuple[str, str,
         (NOTE_MARKS[index % len(NOTE_MARKS)] * (index // len(NOTE_MARKS) + 1), text, who)
         for index, (_, text, who) in enumerate(notes)
     ]
+
+
+@dataclass(frozen=True)
+class TitlePageDetails:
+    """What a title page that lists plain names (pandoc's EPUB title page) lacks."""
+
+    marks: tuple[str, ...] = ()  # per author, in order: "1,2†" or ""
+    lines: tuple[tuple[str, str], ...] = ()  # (mark, text): institutions, notes, contact
+
+
+def title_page_details(meta: Meta) -> TitlePageDetails:
+    authors = authors_of(meta)
+    if not authors:
+        return TitlePageDetails()
+    lang = ast.plain_text(meta.get("lang"))
+    block = title_block(authors)
+    notes = author_notes(authors, lang)
+    marks = []
+    for author, numbers in zip(block.authors, block.marks, strict=True):
+        affiliation_marks = ",".join(map(str, numbers)) if block.numbered else ""
+        note_marks = ",".join(mark for mark, _, who in notes if author.name in who)
+        marks.append(",".join(part for part in (affiliation_marks, note_marks) if part))
+    lines: list[tuple[str, str]] = []
+    if block.numbered:
+        lines += [(str(number), item.text) for number, item in enumerate(block.affiliations, 1)]
+    else:
+        lines += [("", item.text) for item in block.affiliations]
+    lines += [(mark, text) for mark, text, _ in notes]
+    lines += [("", line) for line in _correspondence(authors, lang)]
+    return TitlePageDetails(tuple(marks), tuple(lines))
 
 
 def author_blocks(meta: Meta, style: list[list[str]], classes: list[str]) -> list[dict[str, Any]]:
