@@ -380,3 +380,29 @@ def test_pandoc_crossref_colon_labels_are_the_same_labels() -> None:
     assert result.missing == ()
     assert "See Figure\xa01, Table\xa01, Equation\xa01 and" in text, text
     assert ast.cite_keys(result.document["blocks"]) == ["fig:notes2001"]
+
+
+@pytest.mark.slow
+def test_a_latex_ref_to_a_listing_labelled_in_markdown_resolves(tmp_path: Path) -> None:
+    """`\\ref{lst:x}` to ```{.python caption="..." #lst:x}``` (a pandoc thesis's habit):
+    the listing is numbered and the reference prints its number."""
+    (tmp_path / "paper.md").write_text(
+        "---\ntitle: Listings\nlang: en\n---\n\n"
+        '```{.python caption="The preprocessing step" #lst:prep}\ndef prep():\n    pass\n```\n\n'
+        "As Listing \\ref{lst:prep} shows, it is short.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "refs.bib").write_text("", encoding="utf-8")
+    config = load_config(
+        None,
+        project_dir=tmp_path,
+        overrides={
+            "manuscript": str(tmp_path / "paper.md"),
+            "bibliography": [str(tmp_path / "refs.bib")],
+            "output_dir": str(tmp_path / "out"),
+            "formats": ["pdf"],
+        },
+    )
+    text = pdf_text(build(config).outputs["pdf"])
+    assert "Listing 1: The preprocessing step" in text
+    assert "As Listing 1 shows" in text

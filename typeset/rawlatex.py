@@ -803,6 +803,17 @@ class _Labeller:
 
     # references, after every label is known
 
+    def _labelled_in_markdown(self, label: str) -> str | None:
+        """The Quarto label for a `\\ref` to an element labelled in Markdown rather than by
+        `\\label` (```{.python #lst:huh}```, `{#fig:x}`), as the cross-references spell it."""
+        from typeset.crossref import ATTRIBUTE_POSITION, dashed_label
+
+        for node in ast.walk(self.manuscript.document["blocks"]):
+            position = ATTRIBUTE_POSITION.get(node["t"])
+            if position is not None and node["c"][position][0] in (label, dashed_label(label)):
+                return dashed_label(label)
+        return None
+
     def reference(self, node: Node) -> Node | None:
         if node["t"] == "Cite":
             content = node["c"][1]
@@ -820,6 +831,8 @@ class _Labeller:
         target = self.ids.get(label)
         if target is None and label in self.taken and re.match(r"^(fig|tbl|eq|sec)-", label):
             target = label  # `\ref{fig-x}` to a Quarto label
+        if not target:
+            target = self._labelled_in_markdown(label)
         if not target:
             command = {"eqref": "eqref", "ref+label": "autoref", "ref+Label": "Cref"}.get(
                 kind, "ref"
