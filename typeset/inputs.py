@@ -15,6 +15,7 @@ from pathlib import Path
 
 from typeset.cache import BuildCache
 from typeset.citations.base import check_citations
+from typeset.cito import without_cito_prefixes
 from typeset.config import Config
 from typeset.confine import roots_of
 from typeset.crossref import cross_referenced, missing_label_error
@@ -121,6 +122,9 @@ def read_inputs(
     )
     # Cross-references are numbered and resolved before citations are looked at: a label
     # is never a citation key (typeset/crossref.py says what wins).
+    # `@usesMethodIn:key` (pandoc-scholar's typed citations) cites `key` (typeset/cito.py).
+    typed = without_cito_prefixes(manuscript.document, sources.bibliography.keys)
+    manuscript = dataclasses.replace(manuscript, document=typed)
     manuscript, missing_labels = cross_referenced(manuscript, sources.bibliography.keys, config)
     # Panels side by side once their subfigures are lettered (typeset/quarto/layout.py).
     manuscript = dataclasses.replace(manuscript, document=with_layouts(manuscript.document))
