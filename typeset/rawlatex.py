@@ -145,28 +145,14 @@ _KIND_PREFIXES = {
     "chapter": "sec",
     "app": "sec",
 }
-PAGE_BREAK_CLASS = "page-break"
+# The page break Quarto's `{{< pagebreak >}}` makes too (typeset/quarto/): one construct,
+# which print.css breaks the page at and typeset/quarto/word.py makes Word's own break.
+PAGE_BREAK_CLASS = "pagebreak"
 
 
 def page_break() -> Node:
     """The document's page break: an empty div every writer knows (typeset/formats)."""
     return {"t": "Div", "c": [["", [PAGE_BREAK_CLASS], []], []]}
-
-
-_WORD_PAGE_BREAK = '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
-
-
-def page_breaks_for_word(document: dict[str, Any]) -> dict[str, Any]:
-    """For the DOCX writer, after sanitising: each page break as Word's own (the PDF's
-    stylesheet breaks the page at the empty div; a reflowable EPUB has no pages)."""
-
-    def rewrite(node: Node) -> Node | None:
-        if node["t"] == "Div" and PAGE_BREAK_CLASS in node["c"][0][1] and not node["c"][1]:
-            return {"t": "RawBlock", "c": ["openxml", _WORD_PAGE_BREAK]}
-        return None
-
-    result: dict[str, Any] = ast.transform(document, rewrite)
-    return result
 
 
 _CONTENTS = re.compile(r"^[ \t]*\\tableofcontents\b", re.M)

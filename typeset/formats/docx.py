@@ -21,7 +21,6 @@ from typeset.limits import MAX_REFERENCE_DOC_BYTES, read_input
 from typeset.media import media_folder, with_raster_renditions
 from typeset.pandoc import run_pandoc
 from typeset.quarto.word import for_word
-from typeset.rawlatex import page_breaks_for_word
 
 
 class DocxWriter:
@@ -87,9 +86,7 @@ class DocxWriter:
                 "--output",
                 str(destination),
             ],
-            document_json(
-                docx_document(for_word(page_breaks_for_word(equation_numbers_in_math(document))))
-            ),
+            document_json(docx_document(for_word(equation_numbers_in_math(document)))),
             cwd=media,
             source=resolved.source,
         )
