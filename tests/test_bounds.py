@@ -4,6 +4,7 @@ CSL fan-out (tests/test_clean_errors.py), the writers' memory."""
 from __future__ import annotations
 
 import http.server
+import os
 import resource
 import socketserver
 import subprocess
@@ -125,12 +126,52 @@ def test_the_pdf_writer_at_its_memory_cap_is_a_clear_error(tmp_path: Path) -> No
         text=True,
         check=False,
         env={
+            **os.environ,
             "PYTHONPATH": str(PROJECT),
             "TYPESET_CACHE_DIR": str(tmp_path / "cache"),
-            "PATH": "/usr/bin:/bin",
         },
     )
     assert completed.returncode == 1, completed.stderr
     assert "Traceback" not in completed.stderr
     assert "essay.md: the PDF writer ran out of its memory allowance (300 MB)" in completed.stderr
     assert not (tmp_path / "essay.pdf").exists()
+
+
+@pytest.mark.slow
+def test_the_pdf_writer_out_of_cpu_time_is_a_clear_error(tmp_path: Path) -> None:
+    """One process lays out a long manuscript (no split into parts), with 1 s of CPU."""
+    words = " ".join(f"word{n % 97}" for n in range(120))
+    body = "\n".join(
+        (f"## Part {n}\n\n" if n % 20 == 0 else "") + f"{words}.\n" for n in range(800)
+    )
+    manuscript = tmp_path / "long.md"
+    manuscript.write_text(f"---\ntitle: Long\nlang: en-GB\n---\n\n{body}")
+    (tmp_path / "refs.bib").write_text("")
+    arguments = [
+        "--manuscript", str(manuscript), "--bibliography", str(tmp_path / "refs.bib"),
+        "--to", "pdf", "--output-dir", str(tmp_path / "out"), "--force",
+    ]  # fmt: skip
+    script = (
+        "import sys, typeset.pipeline as pipeline\n"
+        "pipeline.WRITER_CPU_SECONDS = 1\n"
+        "from typeset.cli import main\n"
+        f"sys.exit(main({arguments!r}))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(PROJECT),
+            "TYPESET_CACHE_DIR": str(tmp_path / "cache"),
+            "TYPESET_PDF_SPLIT": "0",
+        },
+    )
+    assert completed.returncode == 1, completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert "long.md: the PDF writer ran out of" in completed.stderr
+    assert "1 s of CPU time" in completed.stderr
+    assert not (tmp_path / "out" / "long.pdf").exists()

@@ -321,10 +321,12 @@ def confined_output_folder(folder: Path, roots: Roots, *, named: bool) -> Path:
     absolute = Path(os.path.abspath(folder))
     try:
         is_link = stat.S_ISLNK(os.lstat(absolute).st_mode)
-    except FileNotFoundError:
-        is_link = False
     except OSError as failure:
-        raise _open_error(failure, absolute, "output folder", OutputError, "") from None
+        if failure.errno in (errno.ELOOP, errno.ENAMETOOLONG):
+            raise _open_error(
+                failure, absolute, "output folder", OutputError, "choose another --output-dir"
+            ) from None
+        is_link = False  # missing, or under a file: the destination checks say which
     if is_link:
         raise OutputError(
             f"output folder is a symbolic link (to {real_folder(absolute)})",

@@ -285,6 +285,8 @@ def metadata_blocks(text: str) -> list[tuple[int, str]]:
 # measured (200,000 words) peaks under 1 GB resident; address space runs a few hundred MB
 # above that (libraries, thread arenas).
 WRITER_MEMORY_BYTES = 4 * 1024**3
+# CPU time of a forked writer process: the 200,000-word benchmark book takes under 100 s.
+WRITER_CPU_SECONDS = 900
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ import importlib.util
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import tempfile
 import time
@@ -55,7 +56,12 @@ from typeset.formats.base import FormatWriter, structure_arguments
 from typeset.formats.math_svg import render_meanwhile, start_mathjax_early
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
 from typeset.interrupts import die_with_parent, signals_deferred
-from typeset.limits import WRITER_MEMORY_BYTES, memory_capped, near_memory_cap
+from typeset.limits import (
+    WRITER_CPU_SECONDS,
+    WRITER_MEMORY_BYTES,
+    memory_capped,
+    near_memory_cap,
+)
 from typeset.manuscript import Manuscript
 from typeset.mathjax import discard_warm
 from typeset.media import media_folder
@@ -450,7 +456,8 @@ def _write_formats(
                 try:
                     timings[name] = future.result()
                 except concurrent.futures.process.BrokenProcessPool:
-                    # A writer killed outright: a library aborting at its memory cap.
+                    # A writer killed outright: a library aborting at its memory cap, or
+                    # its CPU time used up.
                     raise _writer_died(name, config) from None
                 report(name, "done", timings[name])
         except BaseException:
@@ -483,8 +490,13 @@ def _write_inherited_format(name: str, temporary: Path, config: Config) -> float
 def _stop_on_signal(parent: int) -> None:
     """In each forked writer: SIGINT/SIGTERM unwind the task (killing its pandoc, removing
     its temporary folders) and end the process, without a traceback; SIGKILL of the build
-    (`parent`) kills the writer too."""
+    (`parent`) kills the writer too. Its CPU time is bounded (SIGXCPU ends it), which
+    only a process of its own can be."""
     die_with_parent(parent)
+    with contextlib.suppress(OSError, ValueError):
+        # The soft limit only: the hard one stays, so pandoc's own (lower) caps can be set.
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        resource.setrlimit(resource.RLIMIT_CPU, (WRITER_CPU_SECONDS, hard))
 
     def stop(signum: int, frame: object) -> None:
         if _WORKER_BUSY:
@@ -537,7 +549,8 @@ def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config
 def _writer_died(name: str, config: Config) -> ToolError:
     return ToolError(
         f"the {name.upper()} writer ran out of its memory allowance "
-        f"({WRITER_MEMORY_BYTES // 1024**2:,} MB) on this manuscript, or was killed",
+        f"({WRITER_MEMORY_BYTES // 1024**2:,} MB) or its {WRITER_CPU_SECONDS} s of CPU time "
+        "on this manuscript, or was killed",
         path=config.manuscript,
         hint="look for something enormous in the manuscript (a giant table, image or "
         "length in a style) and remove it",

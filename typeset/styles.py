@@ -539,12 +539,15 @@ def _refuse_macro_fan_out(root: ElementTree.Element, path: Path) -> None:
 
 
 def _line_of(path: Path, needle: str) -> int | None:
-    try:
-        for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
-            if needle in line:
-                return number
-    except OSError:
-        pass
+    try:  # an ordinary file of bounded size, like the style's own read
+        data = read_input(
+            path, what="CSL style", error=StyleError, max_bytes=MAX_STYLE_BYTES, hint=""
+        )
+    except StyleError:
+        return None
+    for number, line in enumerate(data.decode(errors="replace").splitlines(), start=1):
+        if needle in line:
+            return number
     return None
 
 
