@@ -33,6 +33,7 @@ from typeset.formats.print_notes import print_notes
 from typeset.formats.title_block import print_meta
 from typeset.formats.weasyprint_cffi import arrays_parsed_once
 from typeset.formats.weasyprint_footnotes import measure_footnotes_one_by_one
+from typeset.formats.weasyprint_tags import page_references_cached
 from typeset.headings import heading_shift
 from typeset.media import media_folder
 from typeset.pandoc import run_pandoc
@@ -78,6 +79,7 @@ class PdfWriter:
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
         measure_footnotes_one_by_one()  # before any layout here or in the forked parts
         arrays_parsed_once()
+        page_references_cached()
         sibling_walks_iterative()
         with timings.stage("html"):
             html = render_print_html(resolved, config)
