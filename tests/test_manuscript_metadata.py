@@ -104,6 +104,13 @@ def test_no_author_gives_no_authors() -> None:
         ("September 2025", "en-US", "2025-09"),
         ("le 3 mars 2025", "fr-FR", "2025-03-03"),
         ("March 14, 2025", "de-DE", "2025-03-14"),  # English month names always work
+        # numbers only: month first in American English (Quarto's habit), else day first,
+        # unless only one order is a real date
+        ("01-27-2025", "en-US", "2025-01-27"),
+        ("03/04/2025", "en-US", "2025-03-04"),
+        ("03.04.2025", "de-DE", "2025-04-03"),
+        ("27/01/2025", "fr-FR", "2025-01-27"),
+        ("01-27-2025", "de-DE", "2025-01-27"),
     ],
 )
 def test_dates_as_written_read_into_w3c_dates(written: str, lang: str, w3c: str) -> None:
@@ -111,7 +118,9 @@ def test_dates_as_written_read_into_w3c_dates(written: str, lang: str, w3c: str)
     assert parsed is not None and parsed.w3c == w3c
 
 
-@pytest.mark.parametrize("written", ["Spring 2025", "2025-13-01", "31. Februar 2025", "soon"])
+@pytest.mark.parametrize(
+    "written", ["Spring 2025", "2025-13-01", "31. Februar 2025", "soon", "13/13/2025", "1.2.25"]
+)
 def test_what_is_not_a_date_is_not_read_as_one(written: str) -> None:
     assert parse_date(written, "de-DE") is None
 

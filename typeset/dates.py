@@ -48,6 +48,9 @@ def parse_date(text: str, lang: str | None = None) -> CalendarDate | None:
     if iso:
         year, month, day = (int(part) if part else None for part in iso.groups())
         return _checked(year or 0, month, day)
+    numeric = _NUMERIC.match(text)
+    if numeric:
+        return _numeric_date(*(int(part) for part in numeric.groups()), lang)
     months = _month_numbers(_locale_name(lang))
     month = None
     remainder = text
@@ -69,6 +72,23 @@ def parse_date(text: str, lang: str | None = None) -> CalendarDate | None:
     if len(years) != 1 or len(days) > 1:
         return None
     return _checked(years[0], month, days[0] if days else None)
+
+
+# `01-27-2025`, `27/01/2025`, `27.01.2025`: numbers only, the year last (as Quarto reads
+# `date:`, month first in American English, day first elsewhere, unless only one order
+# gives a real date).
+_NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_MONTH_FIRST = frozenset({"en-us", "en"})
+
+
+def _numeric_date(first: int, second: int, year: int, lang: str | None) -> CalendarDate | None:
+    month_first = (lang or "en-US").lower() in _MONTH_FIRST
+    if first > 12:
+        month_first = False
+    elif second > 12:
+        month_first = True
+    month, day = (first, second) if month_first else (second, first)
+    return _checked(year, month, day)
 
 
 # Words that may stand between the parts of a date: "le 14 mars 2025", "14th of March".
