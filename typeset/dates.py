@@ -50,7 +50,8 @@ def parse_date(text: str, lang: str | None = None) -> CalendarDate | None:
         return _checked(year or 0, month, day)
     numeric = _NUMERIC.match(text)
     if numeric:
-        return _numeric_date(*(int(part) for part in numeric.groups()), lang)
+        first, second, year = (int(part) for part in numeric.groups())
+        return _numeric_date(first, second, year, lang)
     months = _month_numbers(_locale_name(lang))
     month = None
     remainder = text
