@@ -406,3 +406,11 @@ def test_a_latex_ref_to_a_listing_labelled_in_markdown_resolves(tmp_path: Path) 
     text = pdf_text(build(config).outputs["pdf"])
     assert "Listing 1: The preprocessing step" in text
     assert "As Listing 1 shows" in text
+
+
+def test_an_image_of_a_captioned_figure_div_is_described_by_the_caption() -> None:
+    """`::: {#fig-x}` around `![](plot.png)` and a caption (Quarto's habit): the image's
+    alt text is the caption, as pandoc gives an implicit figure's image."""
+    _, _, document = numbered("::: {#fig-days}\n\n![](plot.png)\n\nDays absent from school.\n:::\n")
+    images = [node for node in ast.walk(document["blocks"]) if node["t"] == "Image"]
+    assert [ast.alt_text(image) for image in images] == ["Days absent from school."]

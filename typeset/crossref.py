@@ -340,8 +340,30 @@ def _floats_from_divs(blocks: list[Node]) -> list[Node]:
             ],
         }
 
-    result: list[Node] = ast.transform(blocks, rewrite)
-    return result
+    floats: list[Node] = ast.transform(blocks, rewrite)
+    described: list[Node] = ast.transform(floats, _described_by_caption)
+    return described
+
+
+def _described_by_caption(node: Node) -> Node | None:
+    """An image of a captioned figure with no description of its own (`![](plot.pdf)` in a
+    `::: {#fig-x}` div, Quarto's habit) is described by the caption, as pandoc describes
+    an implicit figure's image: a reader is never left with an undescribed image."""
+    if node["t"] != "Figure" or not node["c"][1][1]:
+        return None
+    caption = ast.plain_text(node["c"][1][1])
+    if not caption:
+        return None
+
+    def described(image: Node) -> Node | None:
+        if image["t"] != "Image" or ast.alt_text(image):
+            return None
+        return {"t": "Image", "c": [image["c"][0], [_text(caption)], image["c"][2]]}
+
+    content: list[Node] = ast.transform(node["c"][2], described)
+    if content is node["c"][2]:
+        return None
+    return {"t": "Figure", "c": [node["c"][0], node["c"][1], content]}
 
 
 # --- numbering ---------------------------------------------------------------------------
