@@ -22,7 +22,6 @@ files (Zotero, Better BibTeX, INSPIRE, JabRef) need a hand before and after it:
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import unicodedata
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from typeset import ast
+from typeset.language_detection import classified
 from typeset.pandoc import run_pandoc
 
 # --- the BibTeX text --------------------------------------------------------------------
@@ -229,21 +229,12 @@ def title_language(raw_title: str) -> str | None:
     plain = " ".join(_LATEX_COMMAND.sub("", raw_title.strip('{}"')).split())
     if len(re.findall(r"\w{2,}", plain)) < MINIMUM_TITLE_WORDS and not _is_cjk(plain):
         return None
-    language, confidence = _identifier().classify(plain)
-    return str(language) if confidence >= MINIMUM_CONFIDENCE else None
+    language, confidence = classified(plain, frozenset(DETECTABLE_LANGUAGES))
+    return language if confidence >= MINIMUM_CONFIDENCE else None
 
 
 def _is_cjk(text: str) -> bool:
     return sum(1 for character in text if "\u3040" <= character <= "\u9fff") >= 4
-
-
-@functools.cache
-def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(DETECTABLE_LANGUAGES))
-    return identifier
 
 
 def _primary(tag: str) -> str:

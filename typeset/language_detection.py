@@ -21,15 +21,25 @@ def detected_language(text: str) -> tuple[str, float] | None:
     sample = " ".join(text.split())[:MAX_CHARACTERS]
     if len(sample) < MIN_CHARACTERS:
         return None
-    language, probability = _identifier().classify(sample)
+    language, probability = classified(sample)
     if probability < MIN_CONFIDENCE:
         return None
+    return language, probability
+
+
+def classified(text: str, languages: frozenset[str] | None = None) -> tuple[str, float]:
+    """py3langid's best language for `text` (among `languages`, if given), with its
+    probability: the one place the classifier is run, for manuscripts and entries alike."""
+    language, probability = _identifier(languages).classify(text)
     return str(language), float(probability)
 
 
-@functools.lru_cache(maxsize=1)
-def _identifier() -> Any:
+@functools.lru_cache(maxsize=4)
+def _identifier(languages: frozenset[str] | None) -> Any:
     # Loaded on first use only (about a second): most manuscripts declare their language.
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    if languages:
+        identifier.set_languages(sorted(languages))
+    return identifier
