@@ -14,9 +14,10 @@ outputs  each format's `validators` (declared on its writer, typeset/formats/val
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from typeset import ast
+from typeset import ast, preflight
 from typeset.config import Config
 from typeset.errors import TypesetError
 from typeset.findings import CheckReport, Finding
@@ -73,9 +74,22 @@ def check(config: Config) -> CheckReport:
         return report
     for name, path in result.outputs.items():
         for validator in writer_for(name).validators:
-            report.findings.extend(validator(path))
+            report.findings.extend(_at_typography_level(validator(path), config.typography))
         report.checked.append(name)
     return report
+
+
+def _at_typography_level(findings: list[Finding], level: str) -> list[Finding]:
+    """The typographic preflight's warnings as the config's `typography` asks: kept,
+    made errors, or dropped."""
+    chosen = []
+    for finding in findings:
+        if finding.check in preflight.CHECKS and finding.level == "warning":
+            if level == "off":
+                continue
+            finding = replace(finding, level=level)
+        chosen.append(finding)
+    return chosen
 
 
 def _check_citations(inputs: Inputs, report: CheckReport) -> None:

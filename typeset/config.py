@@ -58,6 +58,7 @@ class Config:
     cite_this_work_styles: tuple[str, ...] | None = None
     missing_citations: str = "error"
     fail_on_warnings: bool = False
+    typography: str = "warning"
     metadata: Mapping[str, Any] = field(default_factory=dict)
     profile: str | None = None
     # Where each option was set ("file:line"), for errors found after loading (a style
@@ -261,6 +262,12 @@ OPTIONS: dict[str, Option] = {
         "--check fails on warnings too (for a release or submission profile).",
         False,
         _flag,
+    ),
+    "typography": Option(
+        "--check's typographic preflight of the PDF (typeset/preflight.py): its findings "
+        "are 'warning's, 'error's (a submission profile), or 'off'.",
+        "warning",
+        _choice("warning", "error", "off"),
     ),
     "metadata": Option(
         "Front-matter fields to set or override (author, subtitle, abstract...).",

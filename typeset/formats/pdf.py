@@ -29,6 +29,7 @@ from typeset.formats.math_svg import MATH_URL_SCHEME, math_image, math_rewrite
 from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.formats.print_notes import print_notes
+from typeset.formats.print_typography import print_typography, separated_note_calls
 from typeset.formats.title_block import print_meta
 from typeset.formats.weasyprint_cffi import arrays_parsed_once
 from typeset.formats.weasyprint_footnotes import measure_footnotes_one_by_one
@@ -70,6 +71,7 @@ class PdfWriter:
         validators.pdf_fonts_embedded,
         validators.qpdf_check,
         validators.pdf_ua_structure,
+        validators.pdf_typography,
     )
     takes_cite_this_work_section = True
 
@@ -171,6 +173,11 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
     """The HTML WeasyPrint lays out: math as SVG, footnotes moved inline so they float to
     the page foot."""
     document = resolved.document
+    # Adjacent note calls get a separator before the notes become footnotes.
+    document = {
+        **document,
+        "blocks": ast.transform(document["blocks"], rewrite_list=separated_note_calls),
+    }
     maths = math_rewrite(document, resolved.source, config)
     body = ast.first_of(maths, print_rewrite(document))
     # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced breaks;
@@ -207,9 +214,10 @@ def print_rewrite(document: dict[str, Any]) -> ast.Rewrite:
     The title is the page's <h1>, so the manuscript's top heading level, `#` or `##`,
     becomes <h2> and the levels below follow (styled by print.css for h2 to h6); wide
     tables are marked so print.css can set them smaller, and overlong words in a table's
-    cells kept whole.
+    cells kept whole; quotations, URLs and hard line breaks break lines where a reader
+    expects (print_typography).
     """
-    return ast.first_of(heading_shift(document, 2), _printed_table)
+    return ast.first_of(heading_shift(document, 2), _printed_table, print_typography)
 
 
 def _printed_table(node: dict[str, Any]) -> dict[str, Any] | None:
