@@ -453,3 +453,14 @@ def test_corpus_docx_passes_the_accessibility_checks(
 ) -> None:
     findings = docx_accessibility(corpus_build(name)["docx"])
     assert [str(f) for f in findings if f.level == "error"] == []
+
+
+@pytest.mark.parametrize("name", MANUSCRIPTS)
+def test_the_typographic_preflight_finds_nothing_in_the_corpus(
+    corpus_build: Callable[[str], Outputs], name: str
+) -> None:
+    """Calibration: every check of typeset/preflight.py is silent on correct pages (each is
+    proved to fire on a faulty page in tests/test_preflight.py)."""
+    from typeset.preflight import preflight
+
+    assert [str(finding) for finding in preflight(corpus_build(name)["pdf"])] == []

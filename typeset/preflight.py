@@ -386,7 +386,7 @@ def text_block(pages: list[Page]) -> TextBlock | None:
         return None
     lefts = Counter(round(line.x0) for line in lines)
     rights = Counter(round(line.x1) for line in lines)
-    frequent = len(lines) * 0.1
+    frequent = max(2, len(lines) * 0.1)
     left = min(x for x, count in lefts.items() if count >= frequent) if lefts else None
     right_edges = [x for x, count in rights.items() if count >= frequent]
     if left is None or not right_edges:
@@ -411,6 +411,17 @@ def _overfull(block: TextBlock | None) -> Check:
                         page.number,
                         f"{past:.1f}pt beyond the measure: {_quote(line.text)}",
                     )
+            for line in page.lines:
+                # WeasyPrint never continues a footnote overleaf: one too long for the
+                # page runs off its foot.
+                if max(glyph.bottom for glyph in line.glyphs) > page.height:
+                    yield (
+                        "warning",
+                        "overfull",
+                        page.number,
+                        f"text runs off the page foot: {_quote(line.text)}",
+                    )
+                    break
             for x0, top, x1, bottom in page.drawings:
                 past = max(x1 - block.right, block.left - x0)
                 if past > OVERFULL_TOLERANCE and x0 >= 0 and x1 <= page.width:
@@ -581,7 +592,7 @@ def _widows_and_orphans(pages: list[Page]) -> Iterator[RawFinding]:
         )
         if not continued:
             continue
-        if len(last_block) == 1 and len(first_block) >= 1 and last.x0 > _left(body) + 1:
+        if len(last_block) == 1 and last is not body[0]:
             yield (
                 "warning",
                 "orphan",
@@ -595,10 +606,6 @@ def _widows_and_orphans(pages: list[Page]) -> Iterator[RawFinding]:
                 following.number,
                 f"a paragraph's last line alone at the page top: {_quote(first.text)}",
             )
-
-
-def _left(lines: list[Line]) -> float:
-    return min(line.x0 for line in lines)
 
 
 def _ends_short_of_measure(line: Line, lines: list[Line]) -> bool:
