@@ -68,6 +68,8 @@ LOOSE_EXCESS_EM = 0.3
 HYPHEN_STACK = 3
 # A heading needs this many lines of its section after it on its page.
 LINES_AFTER_HEADING = 2
+# Smaller text is not read: an equation's invisible TeX is set at 1 pt (print.css).
+MIN_TEXT_SIZE = 2.0
 # Lines a text block must have before its measure is inferred from them.
 MEASURE_SAMPLE = 4
 
@@ -241,7 +243,9 @@ def _read_page(page: Any) -> Page:
     glyphs = []
     for char in page.chars:
         if char.get("tag") == "Artifact" or not char.get("upright", True):
-            continue  # running heads, folios, line numbers
+            continue  # running heads, folios, an equation's invisible TeX
+        if float(char["size"]) < MIN_TEXT_SIZE:
+            continue  # the same TeX in an untagged PDF
         mcid = char.get("mcid")
         role, block, container = roles.get(mcid, ("", -1, -1)) if mcid is not None else ("", -1, -1)
         if tagged and mcid is None:
