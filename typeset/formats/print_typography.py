@@ -11,9 +11,10 @@ preflight.py, on the corpus):
   separates them, as the Chicago Manual and Duden set them;
 - a URL breaks where a reader expects (CMOS 6.8.5): before "/", ".", "?", "#", "&", "=",
   never inside or right after its scheme: "https://doi.org" stays whole, and a zero-width
-  word joiner after each separator stops pango's own break after "/";
-- a short line before a hard line break (`\\` in Markdown) is not stretched to the
-  measure: the paragraph holding one is set ragged (`p.hard-breaks` in print.css).
+  word joiner after each separator stops pango's own break after "/".
+
+(A line before a hard line break, `\\` in Markdown, needs nothing: WeasyPrint 70 does
+not stretch it.)
 
 These rewrites are for the PDF only: the EPUB's reading systems break lines themselves and
 DOCX leaves it to Word.
@@ -57,14 +58,12 @@ NOTE_CALL_SEPARATOR = {
 
 
 def print_typography(node: ast.Node) -> ast.Node | None:
-    """The rewrite (for ast.transform) of quotations, URLs and hard-broken paragraphs."""
+    """The rewrite (for ast.transform) of quotations and URLs."""
     kind = node["t"]
     if kind == "Quoted":
         return _joined_quotation(node)
     if kind == "Str":
         return _breakable_url(node["c"])
-    if kind == "Para" and any(inline["t"] == "LineBreak" for inline in node["c"]):
-        return {"t": "Div", "c": [["", ["hard-breaks"], []], [node]]}
     return None
 
 
