@@ -17,6 +17,7 @@ from typeset import ast
 from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
 from typeset.formats.print_typography import (
     WORD_JOINER,
+    print_inline_lists,
     print_typography,
     separated_note_calls,
 )
@@ -50,7 +51,7 @@ def print_html(inlines: list[ast.Node]) -> str:
     from typeset.pandoc import run_pandoc
 
     blocks = ast.transform(
-        [{"t": "Para", "c": inlines}], print_typography, rewrite_list=separated_note_calls
+        [{"t": "Para", "c": inlines}], print_typography, rewrite_list=print_inline_lists
     )
     document = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": blocks}
     import json
@@ -230,3 +231,11 @@ def test_a_url_breaks_before_its_separators_and_never_in_its_scheme_and_host() -
 )
 def test_the_preflight_finds_nothing_in_the_essay(essay_build: Builder, style: str) -> None:
     assert [str(finding) for finding in preflight(essay_build(style)["pdf"])] == []
+
+
+def test_an_opening_mark_typed_before_an_element_is_glued_into_it() -> None:
+    emphasis = {"t": "Emph", "c": [{"t": "Str", "c": "Decision"}]}
+    written = print_html(
+        [{"t": "Str", "c": "Zhai,"}, {"t": "Space"}, {"t": "Str", "c": "\u201c"}, emphasis]
+    )
+    assert "Zhai, <em>\u201cDecision</em>" in written

@@ -271,7 +271,7 @@ def _read_page(page: Any) -> Page:
     notes_from = _notes_start(lines)
     drawings = [
         (float(o["x0"]), float(o["top"]), float(o["x1"]), float(o["bottom"]))
-        for o in [*page.images, *page.curves]
+        for o in [*page.images, *page.curves, *page.rects]
     ]
     return Page(
         page.page_number,
@@ -500,7 +500,11 @@ def _punctuation(pages: list[Page]) -> Iterator[RawFinding]:
                     page.number,
                     f"line ends with opening {text[-1]!r}: {_quote(text)}",
                 )
-            if text[0] in CLOSING and not _continues_url(previous, text):
+            if (
+                text[0] in CLOSING
+                and not _continues_url(previous, text)
+                and not _after_drawing(page, line)
+            ):
                 yield (
                     "warning",
                     "punctuation",
@@ -508,6 +512,16 @@ def _punctuation(pages: list[Page]) -> Iterator[RawFinding]:
                     f"line starts with closing {text[0]!r}: {_quote(text)}",
                 )
             previous = line
+
+
+def _after_drawing(page: Page, line: Line) -> bool:
+    """The line starts with an equation or image (drawn, not glyphs) that the punctuation
+    follows, as in "$x$," at a line start."""
+    first = next(glyph for glyph in line.glyphs if glyph.text.strip())
+    return any(
+        first.x0 - 4 <= x1 <= first.x0 + 1 and top < line.baseline and bottom > line.top
+        for x0, top, x1, bottom in page.drawings
+    )
 
 
 def _continues_url(previous: Line | None, text: str) -> bool:

@@ -30,7 +30,7 @@ from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
 from typeset.formats.pdf_line_numbers import number_lines
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.formats.print_notes import print_notes
-from typeset.formats.print_typography import print_typography, separated_note_calls
+from typeset.formats.print_typography import print_inline_lists, print_typography
 from typeset.formats.title_block import print_meta
 from typeset.formats.weasyprint_cffi import arrays_parsed_once
 from typeset.formats.weasyprint_footnotes import measure_footnotes_one_by_one
@@ -226,10 +226,11 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
     """The HTML WeasyPrint lays out: math as SVG, footnotes moved inline so they float to
     the page foot."""
     document = resolved.document
-    # Adjacent note calls get a separator before the notes become footnotes.
+    # Adjacent note calls get a separator (and opening marks their word) before the notes
+    # become footnotes.
     document = {
         **document,
-        "blocks": ast.transform(document["blocks"], rewrite_list=separated_note_calls),
+        "blocks": ast.transform(document["blocks"], rewrite_list=print_inline_lists),
     }
     maths = math_rewrite(document, resolved.source, config)
     body = ast.first_of(maths, print_rewrite(document))

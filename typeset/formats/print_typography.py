@@ -50,6 +50,7 @@ URL = re.compile(r"^(?P<url>(?:(?:https?|ftp)://|www\.)\S+?)(?P<after>[.,;:)\]]*
 URL_HEAD = re.compile(r"^(?:(?:https?|ftp)://)?[^/?#]*")
 URL_SEPARATORS = re.compile(r"([/.?#&=])")
 WORD_JOINER = "\u2060"
+OPENING_MARKS = frozenset("“‘„‚([{¿¡«‹")  # noqa: RUF001
 # Between two note calls: a superscript comma (print.css `.note-call-separator`).
 NOTE_CALL_SEPARATOR = {
     "t": "RawInline",
@@ -67,8 +68,43 @@ def print_typography(node: ast.Node) -> ast.Node | None:
     return None
 
 
+def print_inline_lists(inlines: list[Any]) -> list[Any] | None:
+    """The list rewrite (ast.transform's `rewrite_list`): adjacent notes separated, and
+    opening punctuation the author typed before an element glued into it."""
+    glued = _glued_opening_punctuation(inlines)
+    separated = separated_note_calls(glued if glued is not None else inlines)
+    return separated if separated is not None else glued
+
+
+def _glued_opening_punctuation(inlines: list[Any]) -> list[Any] | None:
+    """A Str ending with an opening mark ("“", "(") right before an inline element
+    (`“*China's Decision*”`, `(<https://...>)`): the mark moves into the element's first
+    word, so no break is possible between them."""
+    changed: list[Any] | None = None
+    index = 0
+    while index < len(inlines) - 1:
+        here, after = inlines[index], inlines[index + 1]
+        if (
+            isinstance(here, dict)
+            and here.get("t") == "Str"
+            and here["c"][-1:] in OPENING_MARKS
+            and isinstance(after, dict)
+            and after.get("t") in INLINE_CONTENT
+        ):
+            moved = _glue([after], here["c"][-1], first=True)
+            if moved is not None:
+                changed = list(inlines) if changed is None else changed
+                rest = here["c"][:-1]
+                position = index + (len(changed) - len(inlines))
+                changed[position : position + 2] = (
+                    [{"t": "Str", "c": rest}] if rest else []
+                ) + moved
+        index += 1
+    return changed
+
+
 def separated_note_calls(inlines: list[Any]) -> list[Any] | None:
-    """The list rewrite (ast.transform's `rewrite_list`) that separates adjacent notes."""
+    """Adjacent note calls with a separator between them."""
     if not any(_is_note(left) and _is_note(right) for left, right in itertools.pairwise(inlines)):
         return None
     separated: list[Any] = []
