@@ -239,3 +239,35 @@ def test_an_opening_mark_typed_before_an_element_is_glued_into_it() -> None:
         [{"t": "Str", "c": "Zhai,"}, {"t": "Space"}, {"t": "Str", "c": "\u201c"}, emphasis]
     )
     assert "Zhai, <em>\u201cDecision</em>" in written
+
+
+@slow
+@pytest.mark.parametrize(
+    ("typography", "levels"), [("warning", {"warning"}), ("error", {"error"}), ("off", set())]
+)
+def test_check_reports_the_preflight_at_the_level_the_config_asks(
+    tmp_path: Path, typography: str, levels: set[str]
+) -> None:
+    from typeset import load_config
+    from typeset.check import check
+
+    token = "x" * 120  # no break opportunity anywhere: it runs past the measure
+    (tmp_path / "paper.md").write_text(
+        f"---\ntitle: Overfull\nlang: en\n---\n\n{TEXT}`{token}` {TEXT}\n"
+    )
+    (tmp_path / "refs.bib").write_text("")
+    config = load_config(
+        None,
+        project_dir=PROJECT,
+        overrides={
+            "manuscript": str(tmp_path / "paper.md"),
+            "bibliography": str(tmp_path / "refs.bib"),
+            "output_dir": str(tmp_path / "out"),
+            "formats": "pdf",
+            "typography": typography,
+        },
+    )
+    report = check(config)
+    overfull = [finding for finding in report.findings if finding.check == "overfull"]
+    assert {finding.level for finding in overfull} == levels
+    assert report.passed is (typography != "error")

@@ -8,8 +8,9 @@ inputs   citation keys missing from the bibliography (error, a warning in draft 
          fields their type needs (warning), images without alt text (warning);
 outputs  each format's `validators` (declared on its writer, typeset/formats/validators.py):
          EPUBCheck and DAISY Ace on the EPUB; every font embedded, `qpdf --check` and the
-         PDF/UA structure audit on the PDF; the DOCX opens as a well-formed Office package
-         and passes Word's accessibility checks.
+         PDF/UA structure audit and the typographic preflight (typeset/preflight.py,
+         warnings unless the config's `typography` says otherwise) on the PDF; the DOCX
+         opens as a well-formed Office package and passes Word's accessibility checks.
 """
 
 from __future__ import annotations
