@@ -128,9 +128,27 @@ def test_every_torture_equation_renders_without_a_tex_error(
 def test_pdf_text_has_no_tex_source(
     torture_build: tuple[dict[str, Path], list[logging.LogRecord]],
 ) -> None:
-    text = pdf_text(torture_build[0]["pdf"])
+    """No equation is printed as its TeX: the only TeX in the page is each equation's
+    invisible search-and-copy text, an artifact (typeset/formats/pdf_math_text.py)."""
+    import pdfplumber
+
+    with pdfplumber.open(torture_build[0]["pdf"]) as document:
+        text = "".join(
+            char["text"]
+            for page in document.pages
+            for char in page.chars
+            if char.get("tag") != "Artifact"
+        )
     assert "Math torture test" in text
     assert re.findall(r"\\[A-Za-z]+|\\\\|\$\$|\^\{|_\{", text) == []
+
+
+@pytest.mark.slow
+def test_search_and_copy_find_the_torture_equations_tex(
+    torture_build: tuple[dict[str, Path], list[logging.LogRecord]],
+) -> None:
+    text = pdf_text(torture_build[0]["pdf"])
+    assert r"\frac" in text and r"\begin{aligned}" in text
 
 
 @pytest.mark.slow
