@@ -37,6 +37,7 @@ from typeset.findings import Finding
 # Every check this module can report (the `check` of its findings), for a profile that
 # makes them errors (config `typography: error`).
 CHECKS = (
+    "typography",  # the PDF could not be read
     "overfull",
     "caption-apart",
     "heading-foot",

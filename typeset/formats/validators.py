@@ -125,7 +125,17 @@ def pdf_typography(path: Path) -> list[Finding]:
     headings at a page foot, broken URLs, loose lines... (typeset/preflight.py)."""
     from typeset.preflight import preflight
 
-    return preflight(path)
+    try:
+        return preflight(path)
+    except Exception as error:  # pdfminer's errors have no common base; a gate reports
+        return [
+            Finding(
+                "warning",
+                "typography",
+                f"the typographic preflight could not read it ({error})",
+                str(path),
+            )
+        ]
 
 
 def docx_accessibility(path: Path) -> list[Finding]:
