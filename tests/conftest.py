@@ -89,6 +89,20 @@ def pdf_text(path: Path) -> str:
     return re.sub(r"\s+", " ", joined)
 
 
+def pdf_printed_text(path: Path) -> str:
+    """The PDF's text without its artifacts: what is printed, not each equation's
+    invisible search-and-copy TeX (typeset/formats/pdf_math_text.py) nor page furniture."""
+    import pdfplumber
+
+    with pdfplumber.open(path) as document:
+        return "".join(
+            char["text"]
+            for page in document.pages
+            for char in page.chars
+            if char.get("tag") != "Artifact"
+        )
+
+
 def epub_xhtml(path: Path) -> str:
     """All XHTML content documents of the EPUB, concatenated in name order."""
     with zipfile.ZipFile(path) as archive:

@@ -18,7 +18,14 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from tests.conftest import PROJECT, docx_part, docx_text, epub_xhtml, pdf_text
+from tests.conftest import (
+    PROJECT,
+    docx_part,
+    docx_text,
+    epub_xhtml,
+    pdf_printed_text,
+    pdf_text,
+)
 from tests.test_epub import epubcheck_problems
 from typeset import build, load_config
 from typeset.formats.validators import daisy_ace, docx_accessibility, pdf_ua_structure
@@ -414,7 +421,7 @@ def test_stem_cross_references_are_numbered_links_in_every_format(
 
 def test_stem_math_is_typeset_not_printed_as_tex(corpus_build: Callable[[str], Outputs]) -> None:
     outputs = corpus_build("stem-crossref")
-    text = pdf_text(outputs["pdf"])
+    text = pdf_printed_text(outputs["pdf"])  # each equation's search text is an artifact
     assert "\\frac" not in text and "\\begin" not in text and "$$" not in text
     import pikepdf
 
@@ -453,3 +460,14 @@ def test_corpus_docx_passes_the_accessibility_checks(
 ) -> None:
     findings = docx_accessibility(corpus_build(name)["docx"])
     assert [str(f) for f in findings if f.level == "error"] == []
+
+
+@pytest.mark.parametrize("name", MANUSCRIPTS)
+def test_the_typographic_preflight_finds_nothing_in_the_corpus(
+    corpus_build: Callable[[str], Outputs], name: str
+) -> None:
+    """Calibration: every check of typeset/preflight.py is silent on correct pages (each is
+    proved to fire on a faulty page in tests/test_preflight.py)."""
+    from typeset.preflight import preflight
+
+    assert [str(finding) for finding in preflight(corpus_build(name)["pdf"])] == []

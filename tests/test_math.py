@@ -17,7 +17,7 @@ import pdfplumber
 import pikepdf
 import pytest
 
-from tests.conftest import PROJECT, epub_xhtml, pdf_text
+from tests.conftest import PROJECT, epub_xhtml, pdf_printed_text, pdf_text
 from typeset import ast, build, load_config
 from typeset.errors import ToolError
 from typeset.formats.math_svg import prepare
@@ -128,9 +128,19 @@ def test_every_torture_equation_renders_without_a_tex_error(
 def test_pdf_text_has_no_tex_source(
     torture_build: tuple[dict[str, Path], list[logging.LogRecord]],
 ) -> None:
-    text = pdf_text(torture_build[0]["pdf"])
+    """No equation is printed as its TeX: the only TeX in the page is each equation's
+    invisible search-and-copy text, an artifact (typeset/formats/pdf_math_text.py)."""
+    text = pdf_printed_text(torture_build[0]["pdf"])
     assert "Math torture test" in text
     assert re.findall(r"\\[A-Za-z]+|\\\\|\$\$|\^\{|_\{", text) == []
+
+
+@pytest.mark.slow
+def test_search_and_copy_find_the_torture_equations_tex(
+    torture_build: tuple[dict[str, Path], list[logging.LogRecord]],
+) -> None:
+    text = pdf_text(torture_build[0]["pdf"])
+    assert r"\frac" in text and r"\begin{aligned}" in text
 
 
 @pytest.mark.slow
@@ -211,7 +221,7 @@ def test_a_bad_equation_warns_with_its_line_and_prints_boxed_source(
     assert len(warnings) == 1
     assert f"{manuscript}:8:" in warnings[0]
     assert r"\frac{1}{2" in warnings[0]
-    text = pdf_text(pdf)
+    text = pdf_printed_text(pdf)
     assert r"\frac{1}{2" in text  # the source, in its box
     assert "a + b" not in text  # the good equations are typeset
     with pdfplumber.open(pdf) as document:
@@ -551,7 +561,7 @@ def test_math_in_the_title_and_abstract_is_typeset_beside_math_in_the_body(
     pdf = build(config_for(manuscript, tmp_path / "out", "pdf")).outputs["pdf"]  # type: ignore[arg-type]
     alts = {element["Alt"] for element in structure_elements(pdf, ("/Formula", "/Figure"))}
     assert {"x^2", "y_1 \\le 2", "z"} <= alts
-    assert "\\le" not in pdf_text(pdf)
+    assert "\\le" not in pdf_printed_text(pdf)
 
 
 def test_mathjax_does_not_wait_for_the_end_of_a_pipe_a_forked_writer_holds(

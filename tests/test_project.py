@@ -393,7 +393,7 @@ def test_front_matter_references_are_cited_and_unused_keys_warned_with_their_lin
 ) -> None:
     paper = tmp_path / "note.md"
     paper.write_text(
-        "---\ntitle: A note\nlang: en-US\ngeometry: margin=2cm\nreferences:\n"
+        "---\ntitle: A note\nlang: en-US\nfontfamily: libertine\nreferences:\n"
         "- id: okafor2019\n  type: book\n  title: Rivers of the Delta\n"
         "  author:\n  - family: Okafor\n    given: Ngozi\n  issued: 2019\n---\n\n"
         "As @okafor2019 shows.\n"
@@ -401,7 +401,7 @@ def test_front_matter_references_are_cited_and_unused_keys_warned_with_their_lin
     assert main([str(paper), "--to", "docx"]) == 0
     text = docx_text(tmp_path / "output" / "note.docx")
     assert "Okafor (2019)" in text and "Rivers of the Delta" in text
-    assert f"{paper}:4: 'geometry' is not used" in caplog.text
+    assert f"{paper}:4: 'fontfamily' is not used" in caplog.text
 
 
 def test_a_projects_own_style_file_replaces_the_shipped_one_file_by_file(tmp_path: Path) -> None:

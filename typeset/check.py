@@ -8,15 +8,17 @@ inputs   citation keys missing from the bibliography (error, a warning in draft 
          fields their type needs (warning), images without alt text (warning);
 outputs  each format's `validators` (declared on its writer, typeset/formats/validators.py):
          EPUBCheck and DAISY Ace on the EPUB; every font embedded, `qpdf --check` and the
-         PDF/UA structure audit on the PDF; the DOCX opens as a well-formed Office package
-         and passes Word's accessibility checks.
+         PDF/UA structure audit and the typographic preflight (typeset/preflight.py,
+         warnings unless the config's `typography` says otherwise) on the PDF; the DOCX
+         opens as a well-formed Office package and passes Word's accessibility checks.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from typeset import ast
+from typeset import ast, preflight
 from typeset.citations.base import cited_keys, missing_citation_keys
 from typeset.config import Config
 from typeset.errors import TypesetError
@@ -75,9 +77,22 @@ def check(config: Config) -> CheckReport:
         return report
     for name, path in result.outputs.items():
         for validator in writer_for(name).validators:
-            report.findings.extend(validator(path))
+            report.findings.extend(_at_typography_level(validator(path), config.typography))
         report.checked.append(name)
     return report
+
+
+def _at_typography_level(findings: list[Finding], level: str) -> list[Finding]:
+    """The typographic preflight's warnings as the config's `typography` asks: kept,
+    made errors, or dropped."""
+    chosen = []
+    for finding in findings:
+        if finding.check in preflight.CHECKS and finding.level == "warning":
+            if level == "off":
+                continue
+            finding = replace(finding, level=level)
+        chosen.append(finding)
+    return chosen
 
 
 def _check_citations(inputs: Inputs, report: CheckReport) -> None:

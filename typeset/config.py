@@ -67,6 +67,13 @@ class Config:
     cite_this_work_styles: tuple[str, ...] | None = None
     missing_citations: str = "error"
     fail_on_warnings: bool = False
+    typography: str = "warning"
+    font_size: str = "11pt"
+    line_stretch: float | None = None
+    main_font: str | None = None
+    columns: int = 1
+    line_numbers: bool = False
+    double_spacing: bool = False
     metadata: Mapping[str, Any] = field(default_factory=dict)
     profile: str | None = None
     # Where each option was set ("file:line"), for errors found after loading (a style
@@ -148,6 +155,61 @@ def _paths(value: Any, key: str) -> tuple[Path, ...]:
     return tuple(
         dict.fromkeys(_path(str(item) if isinstance(item, Path) else item, key) for item in value)
     )
+
+
+def _font_size(value: Any, key: str) -> str:
+    text = (
+        f"{value}pt" if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    )
+    if not isinstance(text, str) or not re.match(r"^\d+(\.\d+)?(pt|px)$", text.strip()):
+        raise _Invalid(f"'{key}' must be a size such as '12pt', not {value!r}")
+    if not 6 <= float(re.sub(r"[a-z]+$", "", text.strip())) <= 24:
+        raise _Invalid(f"'{key}' must be between 6pt and 24pt, not {value!r}")
+    return text.strip()
+
+
+def _line_stretch(value: Any, key: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.8 <= value <= 3:
+        raise _Invalid(f"'{key}' must be a number from 0.8 to 3 (2 is double spacing)")
+    return float(value)
+
+
+def _installed_font(value: Any, key: str) -> str | None:
+    """A font family fontconfig knows: WeasyPrint would silently fall back otherwise."""
+    if value is None:
+        return None
+    name = _text(value, key)
+    families = installed_font_families()
+    if families and name.casefold() not in families:
+        raise _Invalid(
+            f"'{key}' is {name!r}, which is not installed; `fc-list : family` lists the "
+            "installed families"
+        )
+    return name
+
+
+def installed_font_families() -> frozenset[str]:
+    """Every family fontconfig lists (casefolded); empty when fc-list is missing."""
+    import shutil
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return frozenset()
+    listed = subprocess.run(
+        [fc_list, ":", "family"], capture_output=True, text=True, check=False
+    ).stdout
+    return frozenset(
+        family.strip().casefold() for line in listed.splitlines() for family in line.split(",")
+    )
+
+
+def _columns(value: Any, key: str) -> int:
+    if value not in (1, 2) or isinstance(value, bool):
+        raise _Invalid(f"'{key}' must be 1 or 2, not {value!r}")
+    return int(value)
 
 
 def _optional_path(value: Any, key: str) -> Path | None:
@@ -288,6 +350,40 @@ OPTIONS: dict[str, Option] = {
     ),
     "fail_on_warnings": Option(
         "--check fails on warnings too (for a release or submission profile).",
+        False,
+        _flag,
+    ),
+    "typography": Option(
+        "--check's typographic preflight of the PDF (typeset/preflight.py): its findings "
+        "are 'warning's, 'error's (a submission profile), or 'off'.",
+        "warning",
+        _choice("warning", "error", "off"),
+    ),
+    "font_size": Option(
+        "PDF body text size (front matter `fontsize`, as pandoc's LaTeX).", "11pt", _font_size
+    ),
+    "line_stretch": Option(
+        "PDF line spacing as a multiple of single spacing, 1.2 times the size (front matter "
+        "`linestretch`); unset: 1.4 times the size.",
+        None,
+        _line_stretch,
+    ),
+    "main_font": Option(
+        "PDF text face: an installed font family (front matter `mainfont`).",
+        None,
+        _installed_font,
+    ),
+    "columns": Option(
+        "PDF text columns: 1, or 2 (front matter `classoption: twocolumn`).", 1, _columns
+    ),
+    "line_numbers": Option(
+        "Number the PDF's lines in the left margin, for a review copy (front matter "
+        "`line_numbers`).",
+        False,
+        _flag,
+    ),
+    "double_spacing": Option(
+        "Double-space the PDF's text, as submission systems ask (front matter `double_spacing`).",
         False,
         _flag,
     ),

@@ -60,6 +60,47 @@ def _paper(value: Any) -> Any:
     return value.lower().removesuffix("paper") if isinstance(value, str) else value
 
 
+def _class_columns(value: Any) -> Any:
+    """LaTeX's `classoption: twocolumn` (a string or a list of options) -> 2 columns."""
+    options = value if isinstance(value, list) else str(value).split(",")
+    return 2 if any(str(option).strip() == "twocolumn" for option in options) else 1
+
+
+GEOMETRY_SIDES = ("top", "right", "bottom", "left")
+
+
+def _geometry_margins(value: Any) -> Any:
+    """pandoc's and Quarto's `geometry` (LaTeX geometry options: `margin=1in`, or a list
+    like `[top=30mm, left=20mm]`) -> the CSS margins shorthand; sides left unset keep
+    the default's."""
+    from typeset.config import OPTIONS
+
+    options = value if isinstance(value, list) else str(value).split(",")
+    sides = dict(zip(GEOMETRY_SIDES, _four(str(OPTIONS["margins"].default).split()), strict=True))
+    for option in options:
+        name, _, length = str(option).partition("=")
+        name, length = name.strip(), length.strip()
+        if name == "margin":
+            sides = dict.fromkeys(GEOMETRY_SIDES, length)
+        elif name in ("hmargin", "vmargin"):
+            for side in ("left", "right") if name == "hmargin" else ("top", "bottom"):
+                sides[side] = length
+        elif name in GEOMETRY_SIDES:
+            sides[name] = length
+        elif name in ("inner", "outer"):
+            sides["left" if name == "inner" else "right"] = length
+    return " ".join(sides[side] for side in GEOMETRY_SIDES)
+
+
+def _four(parts: list[str]) -> list[str]:
+    """CSS shorthand of one to four values as top, right, bottom, left."""
+    top = parts[0]
+    right = parts[1] if len(parts) > 1 else top
+    bottom = parts[2] if len(parts) > 2 else top
+    left = parts[3] if len(parts) > 3 else right
+    return [top, right, bottom, left]
+
+
 # front-matter key (pandoc/Quarto spelling) -> the config option it sets. Keys pandoc
 # itself reads from the metadata (`reference-section-title`, `toc-title`,
 # `abstract-title`, `lang`, `nocite`) need no entry: they reach pandoc as they are.
@@ -72,6 +113,13 @@ FRONT_MATTER_OPTIONS: Final[dict[str, FrontMatterOption]] = {
     "papersize": FrontMatterOption("paper", _paper),
     "bibliography": FrontMatterOption("bibliography"),
     "csl": FrontMatterOption("style", _style),
+    "geometry": FrontMatterOption("margins", _geometry_margins),
+    "fontsize": FrontMatterOption("font_size"),
+    "linestretch": FrontMatterOption("line_stretch"),
+    "mainfont": FrontMatterOption("main_font"),
+    "classoption": FrontMatterOption("columns", _class_columns),
+    "line_numbers": FrontMatterOption("line_numbers"),
+    "double_spacing": FrontMatterOption("double_spacing"),
 }
 
 
@@ -84,7 +132,7 @@ _LATEX = "LaTeX only: typeset makes its PDF with WeasyPrint"
 # Keys pandoc or Quarto users write that this tool does not act on, and what to do instead:
 # the build goes on without them and says so, naming the manuscript line (docs/front-matter.md
 # lists these with every key that is used).
-NOT_ACTED_ON: Final[dict[str, str]] = {
+_NOT_ACTED_ON_ANYWHERE: Final[dict[str, str]] = {
     "geometry": "set the PDF margins with `margins` in typeset.yaml",
     **{
         key: "set the PDF margins with `margins` in typeset.yaml"
@@ -113,6 +161,11 @@ NOT_ACTED_ON: Final[dict[str, str]] = {
     **{key: _NO_CODE for key in ("execute", "jupyter", "knitr", "engine")},
     "filters": "typeset runs no pandoc filters or Lua code",
     **{key: _CITEPROC for key in ("citeproc", "cite-method", "natbib", "biblatex", "biblio-style")},
+}
+# A key the build acts on (FRONT_MATTER_OPTIONS: `geometry`, `fontsize`, `mainfont`...) is
+# never also reported as not acted on.
+NOT_ACTED_ON: Final[dict[str, str]] = {
+    key: why for key, why in _NOT_ACTED_ON_ANYWHERE.items() if key not in FRONT_MATTER_OPTIONS
 }
 
 

@@ -248,7 +248,11 @@ def math_html(math: PreparedMath, rendered: RenderedEquation) -> str:
         f'<img src="{source}" alt="{html.escape(_one_line(math.equation.tex), quote=True)}" '
         f'style="{html.escape(style, quote=True)}">'
     )
-    element = f'<span class="math {kind}">{svg}</span>'
+    # The TeX again as text, invisible over the drawing, so search and copy find the
+    # equation (the drawing has no glyphs); the PDF post-pass (pdf_math_text) makes it an
+    # artifact, as screen readers already read the TeX from the <img>'s alt.
+    text = f'<span class="math-tex">{html.escape(_one_line(math.equation.tex))}</span>'
+    element = f'<span class="math {kind}">{svg}{text}</span>'
     if math.number is None:
         return element
     number = f'<span class="equation-number">{html.escape(math.number)}</span>'

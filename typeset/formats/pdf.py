@@ -28,8 +28,10 @@ from typeset.formats.cache_inputs import (
 from typeset.formats.cssselect2_walks import sibling_walks_iterative
 from typeset.formats.math_svg import MATH_URL_SCHEME, math_image, math_rewrite
 from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
+from typeset.formats.pdf_line_numbers import number_lines
 from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
 from typeset.formats.print_notes import print_notes
+from typeset.formats.print_typography import print_inline_lists, print_typography
 from typeset.formats.title_block import print_meta
 from typeset.formats.weasyprint_cffi import arrays_parsed_once
 from typeset.formats.weasyprint_footnotes import measure_footnotes_one_by_one
@@ -63,7 +65,18 @@ class PdfWriter:
     name = "pdf"
     extension = "pdf"
     cache_inputs = (
-        config_fields("paper", "margins", "pdf_variant", "allowed_urls"),
+        config_fields(
+            "paper",
+            "margins",
+            "pdf_variant",
+            "allowed_urls",
+            "font_size",
+            "line_stretch",
+            "main_font",
+            "columns",
+            "line_numbers",
+            "double_spacing",
+        ),
         style_files("print.*"),
         package_version("weasyprint"),
         installed_fonts,
@@ -73,6 +86,7 @@ class PdfWriter:
         validators.pdf_fonts_embedded,
         validators.qpdf_check,
         validators.pdf_ua_structure,
+        validators.pdf_typography,
     )
     takes_cite_this_work_section = True
 
@@ -108,6 +122,7 @@ class PdfWriter:
                 resolved.source.path,
             )
         if self.write_in_parts(html, destination, folder, fetcher, options, metadata, config):
+            _number_lines_if_asked(destination, config)  # through the parts, joined
             return  # each part has had the artifacts pass
         with timings.stage("layout"):
             document = weasyprint.HTML(
@@ -119,6 +134,7 @@ class PdfWriter:
             document.write_pdf(destination, finisher=_ensure_xmp_packet, **options)
         with timings.stage("artifacts"):
             mark_orphaned_content_as_artifacts(destination)  # running heads, page numbers
+        _number_lines_if_asked(destination, config)
 
     def write_in_parts(
         self,
@@ -152,11 +168,50 @@ class PdfWriter:
         )
 
 
+# Two columns on the default margins (set for a 70-character measure) would give 30
+# characters a column: a two-column page widens the text block, as LaTeX's twocolumn does.
+TWO_COLUMN_MARGINS = "22mm 18mm 26mm"
+
+
+def _number_lines_if_asked(destination: Path, config: Config) -> None:
+    if config.line_numbers:
+        with timings.stage("line-numbers"):
+            number_lines(destination)
+
+
 def page_setup_css(config: Config, *, book_length: bool = False) -> str:
-    """Paper and margins from the config (the config validated `margins` as CSS lengths);
-    a book's chapters open on a new page."""
-    page = f"@page {{ size: {PAGE_SIZES[config.paper]}; margin: {config.margins}; }}"
-    return page + (pdf_parallel.CHAPTER_CSS if book_length else "")
+    """Paper, margins and the text's size, spacing, face and columns from the config (which
+    validated each; pandoc's and Quarto's front-matter keys set them too); a book's
+    chapters open on a new page."""
+    margins = config.margins
+    if config.columns == 2 and "margins" not in config.origins:
+        margins = TWO_COLUMN_MARGINS
+    rules = [f"@page {{ size: {PAGE_SIZES[config.paper]}; margin: {margins}; }}"]
+    text = [f"font-size: {config.font_size}"]
+    if config.double_spacing:
+        text.append("line-height: 2")
+    elif config.line_stretch is not None:
+        text.append(f"line-height: {1.2 * config.line_stretch:.3g}")  # LaTeX's \linestretch
+    if config.main_font:
+        text.append(f'font-family: "{config.main_font}", {TEXT_FACES}')
+    rules.append(f"html {{ {'; '.join(text)}; }}")
+    if config.double_spacing or config.line_stretch:
+        # the body's spacing, not the notes' and tables' (a journal's review copy)
+        rules.append("p, li, dd, blockquote { line-height: inherit; }")
+    if config.columns == 2:
+        rules.append(
+            "body { column-count: 2; column-gap: 7mm; } "
+            "#title-block, nav#TOC { column-span: all; } "
+            "html { hyphenate-limit-chars: 5 2 2; }"
+        )
+    return "\n".join(rules) + (pdf_parallel.CHAPTER_CSS if book_length else "")
+
+
+# print.css's faces after the text face, for the scripts a chosen face lacks.
+TEXT_FACES = (
+    '"Charis SIL", "Noto Serif CJK SC", "Noto Serif CJK JP", "Noto Serif CJK KR", '
+    '"Noto Serif CJK TC", serif'
+)
 
 
 def _ensure_xmp_packet(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
@@ -182,6 +237,12 @@ def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
     """The HTML WeasyPrint lays out: math as SVG, footnotes moved inline so they float to
     the page foot."""
     document = resolved.document
+    # Adjacent note calls get a separator (and opening marks their word) before the notes
+    # become footnotes.
+    document = {
+        **document,
+        "blocks": ast.transform(document["blocks"], rewrite_list=print_inline_lists),
+    }
     maths = math_rewrite(document, resolved.source, config)
     body = ast.first_of(maths, print_rewrite(document))
     # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced breaks;
@@ -218,9 +279,10 @@ def print_rewrite(document: dict[str, Any]) -> ast.Rewrite:
     The title is the page's <h1>, so the manuscript's top heading level, `#` or `##`,
     becomes <h2> and the levels below follow (styled by print.css for h2 to h6); wide
     tables are marked so print.css can set them smaller, and overlong words in a table's
-    cells kept whole.
+    cells kept whole; quotations, URLs and hard line breaks break lines where a reader
+    expects (print_typography).
     """
-    return ast.first_of(heading_shift(document, 2), _printed_table)
+    return ast.first_of(heading_shift(document, 2), _printed_table, print_typography)
 
 
 def _printed_table(node: dict[str, Any]) -> dict[str, Any] | None:

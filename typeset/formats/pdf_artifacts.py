@@ -17,6 +17,9 @@ WeasyPrint 70 writes one annotation per child box and makes each the object of t
 child's Span, under the Link; PDF/UA wants the annotation in the Link itself (Matterhorn
 28-011), so the annotation's object reference moves up to the nearest Link ancestor.
 
+An equation's invisible TeX (pdf_math_text) is taken out of the tree first, so it becomes
+an artifact here too.
+
 It runs on every tagged variant, after WeasyPrint has written the file, and leaves a
 PDF without a structure tree (`plain`) alone.
 """
@@ -28,6 +31,7 @@ from pathlib import Path
 
 import pikepdf
 
+from typeset.formats.pdf_math_text import detach_equation_text
 from typeset.pdf_structure import ObjectId, element_kids, parent_tree, structure_elements
 
 PAGINATION_ARTIFACT = [
@@ -41,6 +45,7 @@ def mark_orphaned_content_as_artifacts(path: Path) -> int:
     with pikepdf.open(path, allow_overwriting_input=True) as pdf:
         if "/StructTreeRoot" not in pdf.Root:
             return 0
+        detach_equation_text(pdf)  # its content becomes an orphan, then an artifact
         reachable = [element for element in structure_elements(pdf) if element.is_indirect]
         reachable_ids = {element.objgen for element in reachable}
         claimants = _elements_by_page(reachable)

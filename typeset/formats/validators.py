@@ -120,6 +120,24 @@ def pdf_ua_structure(path: Path) -> list[Finding]:
     return audit_pdf(path)
 
 
+def pdf_typography(path: Path) -> list[Finding]:
+    """The typographic preflight: overfull lines, captions apart from their floats,
+    headings at a page foot, broken URLs, loose lines... (typeset/preflight.py)."""
+    from typeset.preflight import preflight
+
+    try:
+        return preflight(path)
+    except Exception as error:  # pdfminer's errors have no common base; a gate reports
+        return [
+            Finding(
+                "warning",
+                "typography",
+                f"the typographic preflight could not read it ({error})",
+                str(path),
+            )
+        ]
+
+
 def docx_accessibility(path: Path) -> list[Finding]:
     """What Word's accessibility checker reports: alt text, language, title, headers."""
     from typeset.formats.docx_accessibility import audit_docx
