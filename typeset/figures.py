@@ -16,7 +16,6 @@ bytes, the page and the tools' identities.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import logging
 import math
@@ -32,6 +31,7 @@ from pathlib import Path
 from typeset.cache import BuildCache, fingerprint
 from typeset.confine import MEGABYTE
 from typeset.images import EPS_TYPE, ImageRefused, check_raster, checked_svg, media_type_of
+from typeset.limits import capped_command_prefix
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ def _raster_resolution(width_points: float, height_points: float) -> float:
 def _run(command: list[str], folder: Path, tool: str) -> str:
     try:
         completed = subprocess.run(
-            [*_limits_prefix(), *command],
+            [*capped_command_prefix(CONVERSION_MEMORY_BYTES, CONVERSION_CPU_SECONDS), *command],
             cwd=folder,
             capture_output=True,
             stdin=subprocess.DEVNULL,
@@ -230,20 +230,6 @@ def _run(command: list[str], folder: Path, tool: str) -> str:
             reason = "it needed more memory or time than a figure may"
         raise ImageRefused(f"{tool} could not convert it ({reason}); is the file damaged?")
     return completed.stdout.decode("utf-8", "replace")
-
-
-@functools.cache
-def _limits_prefix() -> tuple[str, ...]:
-    """The same caps as pandoc's (typeset.pandoc): memory and CPU, and death with us."""
-    prefix: list[str] = []
-    prlimit = shutil.which("prlimit")
-    if prlimit:
-        memory, cpu = CONVERSION_MEMORY_BYTES, CONVERSION_CPU_SECONDS
-        prefix += [prlimit, f"--as={memory}:{memory}", f"--cpu={cpu}:{cpu + 5}", "--"]
-    setpriv = shutil.which("setpriv")
-    if setpriv:
-        prefix += [setpriv, "--pdeathsig", "KILL", "--"]
-    return tuple(prefix)
 
 
 def _tool(name: str) -> str:

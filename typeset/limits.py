@@ -11,8 +11,10 @@ exponentially on thousands of nested brackets, and its JSON is too deep to load)
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import resource
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -330,3 +332,27 @@ def _lowered_address_space(limit: int) -> tuple[int, int] | None:
     except (OSError, ValueError):  # not settable here: the other bounds still hold
         return None
     return soft, hard
+
+
+@functools.cache
+def capped_command_prefix(memory_bytes: int, cpu_seconds: int) -> tuple[str, ...]:
+    """util-linux's `prlimit` and `setpriv`, to put before an external tool's command: they
+    cap the memory and CPU of the tool they exec and let it die with us.
+
+    Exec wrappers rather than a `preexec_fn`: with one, Python runs its fork hooks around
+    each start, and a Ctrl-C landing in logging's after-fork hook was swallowed there and
+    left logging's lock held, so the build hung at its next tool start instead of stopping.
+    Without one, subprocess starts the tool with no Python code between fork and exec (and
+    by vfork, cheaper for a large build process). The death signal matters when the build
+    is killed hard (SIGKILL, OOM): otherwise an orphaned tool would keep running for
+    minutes. Where the tools are missing (not Linux), the caller's timeout still holds.
+    """
+    prefix: list[str] = []
+    prlimit = shutil.which("prlimit")
+    if prlimit:
+        memory, cpu = memory_bytes, cpu_seconds
+        prefix += [prlimit, f"--as={memory}:{memory}", f"--cpu={cpu}:{cpu + 5}", "--"]
+    setpriv = shutil.which("setpriv")
+    if setpriv:
+        prefix += [setpriv, "--pdeathsig", "KILL", "--"]
+    return tuple(prefix)

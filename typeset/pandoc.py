@@ -10,7 +10,6 @@ import functools
 import logging
 import os
 import re
-import shutil
 import signal
 import subprocess
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Protocol
 import pypandoc
 
 from typeset.errors import ToolError
+from typeset.limits import capped_command_prefix
 
 log = logging.getLogger(__name__)
 
@@ -52,31 +52,6 @@ PANDOC_MEMORY_BYTES = 3 * 1024**3  # address space; pandoc's GHC runtime reserve
 PANDOC_HEAP = "-M2g"
 
 
-@functools.cache
-def _limits_prefix() -> tuple[str, ...]:
-    """util-linux's `prlimit` and `setpriv`, which cap the memory and CPU of the pandoc
-    they exec and let it die with us.
-
-    Exec wrappers rather than a `preexec_fn`: with one, Python runs its fork hooks around
-    each pandoc start, and a Ctrl-C landing in logging's after-fork hook was swallowed
-    there and left logging's lock held, so the build hung at its next pandoc start instead
-    of stopping. Without one, subprocess starts pandoc with no Python code between fork and
-    exec (and by vfork, cheaper for a large build process). The death
-    signal matters when the build is killed hard (SIGKILL, OOM): otherwise an orphaned
-    pandoc would keep running for minutes. Where the tools are missing (not Linux), the
-    timeout and pandoc's own heap cap still hold.
-    """
-    prefix: list[str] = []
-    prlimit = shutil.which("prlimit")
-    if prlimit:
-        memory, cpu = PANDOC_MEMORY_BYTES, PANDOC_CPU_SECONDS
-        prefix += [prlimit, f"--as={memory}:{memory}", f"--cpu={cpu}:{cpu + 5}", "--"]
-    setpriv = shutil.which("setpriv")
-    if setpriv:
-        prefix += [setpriv, "--pdeathsig", "KILL", "--"]
-    return tuple(prefix)
-
-
 class PandocFailure(ToolError):
     """pandoc exited non-zero; `stderr` holds what it said."""
 
@@ -106,7 +81,14 @@ def run_pandoc(
     a limit hit blames its file, and pandoc's warnings are logged naming its file and,
     for a text source, the line where the message leads back to one.
     """
-    command = [*_limits_prefix(), pandoc_path(), "+RTS", PANDOC_HEAP, "-RTS", *args]
+    command = [
+        *capped_command_prefix(PANDOC_MEMORY_BYTES, PANDOC_CPU_SECONDS),
+        pandoc_path(),
+        "+RTS",
+        PANDOC_HEAP,
+        "-RTS",
+        *args,
+    ]
     blamed = source if isinstance(source, Path) or source is None else source.path
     log.debug("running %s", " ".join(command))
     try:

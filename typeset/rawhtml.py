@@ -17,28 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 from typeset import ast
+from typeset.formats.html_elements import VOID_ELEMENTS
 
 Node = dict[str, Any]
 
 _START = re.compile(r"^\s*<([a-zA-Z][a-zA-Z0-9-]*)\b[^<>]*?(/?)>\s*$")
 _END = re.compile(r"^\s*</([a-zA-Z][a-zA-Z0-9-]*)\s*>\s*$")
-VOID = frozenset(
-    {
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "source",
-        "track",
-        "wbr",
-    }
-)
+VOID = VOID_ELEMENTS  # elements with no end tag: never open, never closed
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 RAW_HTML = frozenset({"html", "html5", "html4", "xhtml", "epub", "epub3"})
 
