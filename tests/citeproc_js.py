@@ -155,7 +155,7 @@ def _each_corpus(found: list[Corpus]) -> list[tuple[str, Bibliography]]:
     for corpus in found:
         items = read_bibliography(corpus.bibliography, lang=corpus.lang).items
         renamed = tuple({**item, "id": f"{corpus.name}:{item['id']}"} for item in items)
-        groups.append((corpus.lang, Bibliography(PROJECT / f"{corpus.name}.json", renamed)))
+        groups.append((corpus.lang, Bibliography((PROJECT / f"{corpus.name}.json",), renamed)))
     return groups
 
 
