@@ -139,7 +139,8 @@ def test_the_pdf_writer_at_its_memory_cap_is_a_clear_error(tmp_path: Path) -> No
 
 @pytest.mark.slow
 def test_the_pdf_writer_out_of_cpu_time_is_a_clear_error(tmp_path: Path) -> None:
-    """One process lays out a long manuscript (no split into parts), with 1 s of CPU."""
+    """A forked writer lays out a long manuscript (no split into parts), with 1 s of CPU
+    (two formats: each is written in a process of its own)."""
     words = " ".join(f"word{n % 97}" for n in range(120))
     body = "\n".join(
         (f"## Part {n}\n\n" if n % 20 == 0 else "") + f"{words}.\n" for n in range(800)
@@ -149,7 +150,7 @@ def test_the_pdf_writer_out_of_cpu_time_is_a_clear_error(tmp_path: Path) -> None
     (tmp_path / "refs.bib").write_text("")
     arguments = [
         "--manuscript", str(manuscript), "--bibliography", str(tmp_path / "refs.bib"),
-        "--to", "pdf", "--output-dir", str(tmp_path / "out"), "--force",
+        "--to", "pdf,docx", "--output-dir", str(tmp_path / "out"), "--force",
     ]  # fmt: skip
     script = (
         "import sys, typeset.pipeline as pipeline\n"

@@ -19,6 +19,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -426,9 +427,7 @@ def _write_formats(
     """Write each format to its staged path, in parallel processes when there are several."""
     for name in names:
         report(name, "start", 0.0)
-    # The PDF writer (WeasyPrint) always gets a process of its own: a C library that
-    # aborts at the memory cap then ends that process, not the build that reports it.
-    if (len(names) == 1 and names != ["pdf"]) or (os.cpu_count() or 1) == 1:
+    if len(names) == 1 or (os.cpu_count() or 1) == 1:
         timings = {}
         for name in names:
             timings[name] = _write_format(name, documents[name], staged[name], config)
@@ -455,7 +454,7 @@ def _write_formats(
                 name = futures[future]
                 try:
                     timings[name] = future.result()
-                except concurrent.futures.process.BrokenProcessPool:
+                except BrokenProcessPool:
                     # A writer killed outright: a library aborting at its memory cap, or
                     # its CPU time used up.
                     raise _writer_died(name, config) from None
@@ -531,7 +530,7 @@ def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config
         if error.path is None:  # say which manuscript, whatever the writer's own words
             error.path = resolved.source.path
         raise
-    except (MemoryError, concurrent.futures.process.BrokenProcessPool):
+    except (MemoryError, BrokenProcessPool):
         raise _writer_died(name, config) from None
     except OSError as error:  # a full temporary disk, say
         raise from_os_error(error, manuscript=resolved.source.path) from None
