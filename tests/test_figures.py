@@ -599,9 +599,10 @@ def test_a_converted_figure_is_cached_by_content_and_a_tampered_entry_is_a_miss(
         patch.setattr(figures, "_convert", no_tool)
         assert figures.converted_figure(data, "application/postscript", cache=cache) == converted
     (entry,) = (tmp_path / "cache" / "figure").iterdir()
-    tampered = json.loads(entry.read_text())
+    seal, _, body = entry.read_text().partition("\n")  # the cache's seal line, then JSON
+    tampered = json.loads(body)
     tampered["svg"] = base64.b64encode(SCRIPTED).decode()
-    entry.write_text(json.dumps(tampered))
+    entry.write_text(seal + "\n" + json.dumps(tampered))
     again = figures.converted_figure(data, "application/postscript", cache=cache)
     assert again == converted  # converted anew, not served from the tampered entry
 
