@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from typeset.confine import Roots
 from typeset.errors import ManuscriptError
 from typeset.frontmatter import leading_front_matter
 from typeset.limits import MAX_CONFIG_BYTES, bounded_yaml, read_input
@@ -92,7 +93,12 @@ def _variables(project: Path, files: list[Path]) -> Mapping[str, Any]:
         return {}
     files.append(path)
     raw = read_input(
-        path, what="_variables.yml", error=ManuscriptError, max_bytes=MAX_CONFIG_BYTES, hint=""
+        path,
+        roots=Roots.of(untrusted=[project]),  # checked on the opened file
+        what="_variables.yml",
+        error=ManuscriptError,
+        max_bytes=MAX_CONFIG_BYTES,
+        hint="",
     )
     try:
         value = bounded_yaml(raw.decode("utf-8-sig"), path, ManuscriptError)

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from typeset.confine import Roots
 from typeset.errors import ManuscriptError
 from typeset.limits import MAX_BIBLIOGRAPHY_BYTES, read_input
 from typeset.quarto.freeze import find_frozen_results
@@ -60,7 +61,7 @@ def embedded(
         )
     files.append(path)
     if path.suffix == ".ipynb":
-        found = _notebook_cell(path, label, origin, reader)
+        found = _notebook_cell(path, label, origin, reader, Roots.of(untrusted=roots))
     else:
         found = _frozen_cell(path, label, project, reader)
     if found is None:
@@ -84,9 +85,12 @@ def _panel(label: str, caption: str, content: list[str]) -> str:
     return "\n".join([*lines, ":::", "", ""])
 
 
-def _notebook_cell(path: Path, label: str, origin: Origin, reader: Path) -> str | None:
+def _notebook_cell(
+    path: Path, label: str, origin: Origin, reader: Path, confined: Roots
+) -> str | None:
     raw = read_input(
         path,
+        roots=confined,  # checked on the opened file
         what="notebook",
         error=ManuscriptError,
         max_bytes=MAX_BIBLIOGRAPHY_BYTES,

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from typeset.confine import Roots
 from typeset.errors import ManuscriptError
 from typeset.limits import MAX_BIBLIOGRAPHY_BYTES, read_input
 from typeset.quarto.lines import FENCE as _FENCE
@@ -113,6 +114,7 @@ def find_frozen_results(
     origin = Origin(json_path, 1)
     raw = read_input(
         json_path,
+        roots=Roots.of(untrusted=[project]),  # checked on the opened file
         what="frozen result",
         error=ManuscriptError,
         max_bytes=MAX_BIBLIOGRAPHY_BYTES,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from typeset.confine import Roots
 from typeset.errors import ManuscriptError
 from typeset.limits import MAX_MANUSCRIPT_BYTES, read_input
 from typeset.quarto.lines import FENCE, Origin, SourceLine, closes_fence, source_lines
@@ -50,7 +51,7 @@ def _expand(
             continue
         target = match.group(2).strip("\"'")
         path = _included_path(target, line.origin, roots, stack)
-        text = _read_included(path, line.origin, budget)
+        text = _read_included(path, line.origin, budget, Roots.of(untrusted=roots))
         files_read.append(path)
         included = source_lines(path, text)
         indent = match.group(1)
@@ -98,10 +99,11 @@ def _included_path(target: str, origin: Origin, roots: list[Path], stack: tuple[
     return path
 
 
-def _read_included(path: Path, origin: Origin, budget: list[int]) -> str:
+def _read_included(path: Path, origin: Origin, budget: list[int], confined: Roots) -> str:
     try:
         raw = read_input(
             path,
+            roots=confined,  # checked on the opened file: a swapped symlink cannot escape
             what="included file",
             error=ManuscriptError,
             max_bytes=MAX_MANUSCRIPT_BYTES,
