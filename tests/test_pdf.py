@@ -868,3 +868,31 @@ def test_pdf_writer_fetcher_refuses_what_the_manuscript_stage_might_miss(
 )
 def test_allowed_url_prefixes_match_whole_segments(url: str, prefix: str, allowed: bool) -> None:
     assert url_is_under(url, prefix) is allowed
+
+
+@pytest.mark.slow
+def test_a_three_digit_note_number_stays_whole_beside_its_text(tmp_path: Path) -> None:
+    """Note 100 and later: the number widens its hanging box instead of wrapping inside
+    it ("10" on one line, "0. Note..." on the next), and a space follows it."""
+    notes = "\n\n".join(
+        f"Sentence {number} has a note.^[Note {number} turns over onto a second line of the "
+        "note area, as most notes in a long book do.]"
+        for number in range(1, 106)
+    )
+    manuscript = tmp_path / "notes.md"
+    manuscript.write_text(f"---\ntitle: Notes\nlang: en\n---\n\n{notes}\n", encoding="utf-8")
+    config = load_config(
+        PROJECT / "typeset.yaml",
+        project_dir=PROJECT,
+        overrides={
+            "manuscript": str(manuscript),
+            "output_dir": str(tmp_path / "out"),
+            "formats": ["pdf"],
+            "cite_this_work": False,
+        },
+    )
+    lines = "\n".join(pdf_pages(build(config).outputs["pdf"])).splitlines()
+    starts = [line.strip() for line in lines if re.match(r"^\s*\d+\.\s*Note \d+ turns", line)]
+    assert any(line.startswith("104. Note 104 turns") for line in starts), starts[-5:]
+    assert any(line.startswith("9. Note 9 turns") for line in starts)
+    assert not [line for line in lines if re.fullmatch(r"\s*10\d?\s*", line)]  # no wrapped number
