@@ -271,3 +271,15 @@ def test_check_reports_the_preflight_at_the_level_the_config_asks(
     overfull = [finding for finding in report.findings if finding.check == "overfull"]
     assert {finding.level for finding in overfull} == levels
     assert report.passed is (typography != "error")
+
+
+@slow
+def test_inline_math_drawn_in_a_justified_line_is_not_a_loose_space(tmp_path: Path) -> None:
+    """An equation in running text is drawn, not typed: the gap its drawing fills between
+    two words is not a word space (a JOSS paper's "where [x, y] represents" was flagged)."""
+    formula = (  # outlines, as MathJax draws its glyphs
+        "<svg xmlns='http://www.w3.org/2000/svg' width='70' height='10' "
+        "style='vertical-align: -2px'><path d='M0 10 C20 0 50 0 70 10 Z'/></svg>"
+    )
+    paragraph = f"<p>{TEXT}where {formula} represents the vector of values and {TEXT}</p>"
+    assert "loose-line" not in checks_found(tmp_path, paragraph)

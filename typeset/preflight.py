@@ -27,7 +27,7 @@ import itertools
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -641,7 +641,7 @@ def _loose_lines(pages: list[Page]) -> Iterator[RawFinding]:
             and not line.monospace
             and not _ends_short_of_measure(line, page.body)
         ]
-        spaces = {id(line): _word_spaces(line) for line in justified}
+        spaces = {id(line): _word_spaces(line, page.drawings) for line in justified}
         every = [space for line_spaces in spaces.values() for space in line_spaces]
         if len(every) < 20:
             continue
@@ -666,15 +666,25 @@ def _is_last_of_block(line: Line, lines: list[Line]) -> bool:
     return same[-1] is line if line.block != -1 else False
 
 
-def _word_spaces(line: Line) -> list[float]:
-    """Widths of the gaps between words: from one word's last glyph to the next's first."""
+def _word_spaces(
+    line: Line, drawings: Sequence[tuple[float, float, float, float]] = ()
+) -> list[float]:
+    """Widths of the gaps between words: from one word's last glyph to the next's first.
+    A gap holding a drawing on the line (inline math, drawn as paths) is not a space."""
     gaps = []
     previous: Glyph | None = None
+    top, bottom = line.baseline - line.size, line.baseline + 0.3 * line.size  # descenders too
     for glyph in line.glyphs:  # superscripts too: a note call is part of its word
         if not glyph.text.strip() or glyph.text == "\u00a0":
             continue
         if previous is not None and _space_between(line, previous, glyph):
-            gaps.append(glyph.x0 - previous.x1)
+            left, right = previous.x1, glyph.x0
+            drawn = any(
+                x0 < right and x1 > left and y0 < bottom and y1 > top
+                for x0, y0, x1, y1 in drawings
+            )
+            if not drawn:
+                gaps.append(right - left)
         previous = glyph
     return gaps
 
