@@ -680,8 +680,7 @@ def _word_spaces(
         if previous is not None and _space_between(line, previous, glyph):
             left, right = previous.x1, glyph.x0
             drawn = any(
-                x0 < right and x1 > left and y0 < bottom and y1 > top
-                for x0, y0, x1, y1 in drawings
+                x0 < right and x1 > left and y0 < bottom and y1 > top for x0, y0, x1, y1 in drawings
             )
             if not drawn:
                 gaps.append(right - left)
