@@ -9,6 +9,7 @@ and package, and the DOCX's XML and core properties (marked slow).
 from __future__ import annotations
 
 import logging
+import re
 import zipfile
 from pathlib import Path
 
@@ -335,6 +336,14 @@ def test_docx_has_author_lines_and_core_properties(german: dict[str, Path]) -> N
     assert (
         "Humboldt-Universität zu Berlin" in text and "https://orcid.org/0000-0002-1825-0097" in text
     )
+    # Each name once, in Word's Author paragraphs (it was also repeated in a line below).
+    assert text.count("Jonas Weber") == 1, text
+    document = docx_part(german["docx"])
+    author_paragraphs = re.findall(r'<w:pStyle w:val="Author" />.*?</w:p>', document, re.S)
+    assert [("Anna Schmidt" in p, "Jonas Weber" in p) for p in author_paragraphs] == [
+        (True, False),
+        (False, True),
+    ]
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from typeset.authors import author_names
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.confine import roots_of
@@ -14,7 +15,7 @@ from typeset.errors import ConfigError
 from typeset.formats import validators
 from typeset.formats.base import document_json, structure_arguments
 from typeset.formats.cache_inputs import config_files
-from typeset.formats.docx_accessibility import complete_core_title
+from typeset.formats.docx_accessibility import complete_core_properties
 from typeset.formats.docx_reference import sealed_reference
 from typeset.formats.title_block import docx_document
 from typeset.limits import MAX_REFERENCE_DOC_BYTES, read_input
@@ -57,7 +58,9 @@ class DocxWriter:
                 config,
             )
         # Word's accessibility checker wants a title; the EPUB falls back to the file name too.
-        complete_core_title(destination, resolved.source.stem)
+        complete_core_properties(
+            destination, resolved.source.stem, author_names(resolved.document["meta"])
+        )
 
     def _run_pandoc(
         self,

@@ -4,7 +4,7 @@ pandoc already writes most of it: headings in the built-in Heading 1..9 styles, 
 image's description as `wp:docPr/@descr`, `w:tblHeader` on a table's header row, the
 document language as `w:lang` in the default run properties of styles.xml, and the title
 in the core properties. What it leaves out is a title when the front matter has none;
-`complete_core_title` gives the document its file name then, as the EPUB writer does.
+`complete_core_properties` gives the document its file name then, as the EPUB writer does.
 `audit_docx` is the `--check` validator.
 """
 
@@ -36,22 +36,30 @@ DECORATIVE = "{http://schemas.microsoft.com/office/drawing/2017/decorative}decor
 HEADING_STYLE = re.compile(r"^Heading([1-9])$")
 
 
-def complete_core_title(path: Path, fallback_title: str) -> None:
-    """Give the DOCX a title in its core properties when pandoc wrote none."""
+def complete_core_properties(path: Path, fallback_title: str, creators: list[str]) -> None:
+    """Give the DOCX a title in its core properties when pandoc wrote none, and the
+    authors' plain names as dc:creator (pandoc writes the author lines stringified, with
+    their affiliation marks)."""
     with zipfile.ZipFile(path) as package:
         core = package.read(CORE).decode("utf-8") if CORE in package.namelist() else ""
-    if not core or re.search(r"<dc:title>\s*[^<\s]", core):
+    if not core:
         return
-    escaped = fallback_title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if "<dc:title" in core:
-        core = re.sub(
-            r"<dc:title\s*/>|<dc:title>\s*</dc:title>", f"<dc:title>{escaped}</dc:title>", core
-        )
-    else:
-        core = core.replace(
-            "</cp:coreProperties>", f"<dc:title>{escaped}</dc:title></cp:coreProperties>"
-        )
-    _replace_part(path, CORE, core.encode("utf-8"))
+    completed = core
+    if not re.search(r"<dc:title>\s*[^<\s]", completed):
+        completed = _with_element(completed, "dc:title", fallback_title)
+    if creators:
+        completed = _with_element(completed, "dc:creator", "; ".join(creators))
+    if completed != core:
+        _replace_part(path, CORE, completed.encode("utf-8"))
+
+
+def _with_element(core: str, name: str, text: str) -> str:
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    element = f"<{name}>{escaped}</{name}>"
+    existing = re.compile(rf"<{name}\s*/>|<{name}>[^<]*</{name}>")
+    if existing.search(core):
+        return existing.sub(lambda _: element, core, count=1)
+    return core.replace("</cp:coreProperties>", f"{element}</cp:coreProperties>")
 
 
 def audit_docx(path: Path) -> list[Finding]:

@@ -9,8 +9,9 @@ typeset.dates, so the PDF, EPUB and DOCX agree.
   `date` the
   W3C date dc:date requires, or nothing when it cannot be read (pandoc then writes the
   build time; read_manuscript warns about the date).
-- DOCX: `author` the list of names (author lines, docProps/core.xml dc:creator); the
-  affiliations, ORCID iDs and the corresponding author's email follow as paragraphs.
+- DOCX: `author` one line per author (name, marks, ORCID iD: pandoc's Author
+  paragraphs); the numbered affiliations, notes and the corresponding author's email
+  follow as paragraphs; docProps/core.xml dc:creator gets the plain names.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typeset.dates import format_date, parse_date
 from typeset.locale import term
 
 Meta = dict[str, Any]
+Inlines = list[dict[str, Any]]
 
 
 def print_meta(meta: Meta) -> Meta:
@@ -131,35 +133,32 @@ def title_page_details(meta: Meta) -> TitlePageDetails:
     return TitlePageDetails(tuple(marks), tuple(lines))
 
 
-def author_blocks(meta: Meta, style: list[list[str]], classes: list[str]) -> list[dict[str, Any]]:
-    """The authors' affiliations, ORCID iDs, notes and correspondence as paragraphs, for
-    the outputs whose own title page shows names only (DOCX, EPUB)."""
+def author_lines(meta: Meta) -> tuple[list[Inlines], list[Inlines]]:
+    """Each author's line (name, affiliation marks or affiliation, note marks, ORCID iD)
+    and the lines after them (numbered affiliations, author notes, correspondence), for
+    a title block written as paragraphs (DOCX)."""
     authors = authors_of(meta)
     if not authors:
-        return []
+        return [], []
     lang = ast.plain_text(meta.get("lang"))
     block = title_block(authors)
     notes = author_notes(authors, lang)
-    lines: list[list[dict[str, Any]]] = []
+    names: list[Inlines] = []
     for author, marks in zip(block.authors, block.marks, strict=True):
-        line = _docx_author_line(author, marks if block.numbered else ())
+        line = _docx_author_line(author, marks if block.numbered else ()) or [_text(author.name)]
         own = [mark for mark, _, who in notes if author.name in who]
         if own:
-            line = line or [_text(author.name)]
             after_marks = 2 if block.numbered and marks else 1
             line.insert(after_marks, {"t": "Superscript", "c": [_text(",".join(own))]})
-        if line:
-            lines.append(line)
+        names.append(line)
+    after: list[Inlines] = []
     if block.numbered:
         for number, affiliation in enumerate(block.affiliations, start=1):
-            lines.append([{"t": "Superscript", "c": [_text(str(number))]}, _text(affiliation.text)])
+            after.append([{"t": "Superscript", "c": [_text(str(number))]}, _text(affiliation.text)])
     for mark, text, _ in notes:
-        lines.append([{"t": "Superscript", "c": [_text(mark)]}, _text(text)])
-    lines += [[_text(line)] for line in _correspondence(authors, lang)]
-    paragraphs = [{"t": "Para", "c": line} for line in lines if line]
-    if not paragraphs:
-        return []
-    return [{"t": "Div", "c": [["", classes, style], paragraphs]}]
+        after.append([{"t": "Superscript", "c": [_text(mark)]}, _text(text)])
+    after += [[_text(line)] for line in _correspondence(authors, lang)]
+    return names, after
 
 
 def epub_meta(meta: Meta) -> Meta:
@@ -187,8 +186,16 @@ def docx_document(document: dict[str, Any]) -> dict[str, Any]:
     authors = authors_of(meta)
     blocks = document["blocks"]
     if authors:
-        blocks = [*author_blocks(meta, [["custom-style", "Affiliation"]], []), *blocks]
-        meta["author"] = names_as_meta(authors)
+        # Each name once, in pandoc's Author paragraphs, with its marks and ORCID iD; the
+        # affiliations and notes the marks point to follow. docProps' dc:creator would be
+        # the stringified line ("Ada Lovelace1,2 ORCID iD ..."): complete_core_properties
+        # puts the plain names back after pandoc.
+        names, after = author_lines(meta)
+        meta["author"] = {"t": "MetaList", "c": [{"t": "MetaInlines", "c": n} for n in names]}
+        if after:
+            paragraphs = [{"t": "Para", "c": line} for line in after]
+            style = [["custom-style", "Affiliation"]]
+            blocks = [{"t": "Div", "c": [["", [], style], paragraphs]}, *blocks]
     for field in ("authors", "affiliation", "affiliations", "institute"):
         meta.pop(field, None)
     shown = display_date(meta)
