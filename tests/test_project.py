@@ -145,6 +145,22 @@ def test_a_front_matter_bibliography_outside_the_project_is_refused(paper: Path)
     assert raised.value.line == 7
 
 
+def test_a_lone_bibtex_file_beside_an_unnamed_bibliography_is_used_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A manuscript written for LaTeX names its .bib in a Makefile pandoc never reads."""
+    paper = tmp_path / "thesis.md"
+    paper.write_text("---\ntitle: T\n---\n\nAs shown [@a].\n")
+    (tmp_path / "literature.bib").write_text("@book{a, title={A}, year={2000}}\n")
+    with caplog.at_level(logging.WARNING):
+        config = load_config(None, project_dir=tmp_path, overrides={"manuscript": str(paper)})
+    assert config.bibliography == (tmp_path / "literature.bib",)
+    assert "no bibliography named; using literature.bib" in caplog.text
+    (tmp_path / "other.bib").write_text("@book{b, title={B}, year={2001}}\n")
+    config = load_config(None, project_dir=tmp_path, overrides={"manuscript": str(paper)})
+    assert config.bibliography == ()  # two: none is guessed
+
+
 def test_bibliography_repeats_on_the_command_line(paper: Path) -> None:
     from typeset.cli import _overrides, parser
 

@@ -11,6 +11,7 @@ come from it.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from typeset.limits import (
     read_input,
 )
 from typeset.resources import shipped_counterpart
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_NAME = "typeset.yaml"
 # The registries in typeset/formats/__init__.py and typeset/citations/__init__.py.
@@ -483,7 +486,33 @@ def load_config(
             values[name] = _anchored(name, default, project_dir)
     if "bibliography" not in raw:  # the default refs.bib, when the project has one
         values["bibliography"] = tuple(path for path in values["bibliography"] if path.is_file())
+        values["bibliography"] = values["bibliography"] or _lone_bibtex_beside(manuscript)
     return Config(profile=profile, project_dir=project_dir, origins=origins, **values)
+
+
+def _lone_bibtex_beside(manuscript: Path) -> tuple[Path, ...]:
+    """With no bibliography named anywhere, the one BibTeX file in the manuscript's folder:
+    a manuscript written for LaTeX names it in a Makefile or `\\bibliography{}` that pandoc
+    never reads. Two or more: none is guessed (the missing-key error says how to name one)."""
+    if not manuscript.is_file():
+        return ()
+    try:
+        candidates = sorted(
+            path
+            for path in manuscript.parent.iterdir()
+            if path.suffix.lower() in (".bib", ".biblatex") and path.is_file()
+        )
+    except OSError:
+        return ()
+    if len(candidates) != 1:
+        return ()
+    log.warning(
+        "%s: no bibliography named; using %s, the one BibTeX file beside it "
+        "(name it with 'bibliography:' in the front matter to say so)",
+        manuscript,
+        candidates[0].name,
+    )
+    return (candidates[0],)
 
 
 def profile_names(config_path: Path) -> list[str]:

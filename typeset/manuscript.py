@@ -119,6 +119,11 @@ class Manuscript:
                     return source.origin.path, source.origin.line
         return self.path, line
 
+    def line_of_field(self, field: str) -> int | None:
+        """The line where the front matter's top-level `field:` is written."""
+        found = re.search(rf"^['\"]?{re.escape(field)}['\"]?[ \t]*:", self.text, re.MULTILINE)
+        return self.text.count("\n", 0, found.start()) + 1 if found else None
+
     def also_missing(self, keys: list[str] | tuple[str, ...]) -> str:
         """ " (also missing: a at line 3, b at line 9)" for an error about the first of
         several missing keys or labels; empty when there is one."""

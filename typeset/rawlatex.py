@@ -218,8 +218,21 @@ class _Reporter:
         command = _COMMAND.search(text)
         return self.manuscript.line_containing(command.group(0)) if command else None
 
-    def warn(self, message: str, source: str) -> None:
-        line = self.line_of(source)
+    def line_in_field(self, field: str, text: str) -> int | None:
+        """The line of `text` inside the front matter's `field` (the same fragment may be
+        written under several keys), else the field's own line."""
+        start = self.manuscript.line_of_field(field)
+        if start is None:
+            return self.line_of(text)
+        needles = [*(text.strip().splitlines() or [""])[:1], *_COMMAND.findall(text)[:1]]
+        lines = self.manuscript.text.splitlines()
+        for number in range(start, min(len(lines), start + 200) + 1):
+            if any(needle.strip() and needle.strip() in lines[number - 1] for needle in needles):
+                return number
+        return start
+
+    def warn(self, message: str, source: str, line: int | None = None) -> None:
+        line = line if line is not None else self.line_of(source)
         if (message, line) in self.said:
             return
         self.said.add((message, line))
@@ -935,6 +948,7 @@ def _report_raw_metadata(meta: dict[str, Any], report: _Reporter) -> None:
                     f"raw LaTeX {_shown(node['c'][1])} in the front matter's '{field}' is left "
                     "out; write it in Markdown there",
                     node["c"][1],
+                    report.line_in_field(field, node["c"][1]),
                 )
 
 
