@@ -122,6 +122,7 @@ CASES = [
     # --- citations -------------------------------------------------------------------------
     Case("cite-missing-key", (), "essay.md", 8, ("nosuchkey2020", "refs.bib")),
     Case("nocite-missing-key", (), "essay.md", 4, ("ghost1999", "refs.bib")),
+    Case("cite-key-letter-case", (), "essay.md", 9, ("Rawnsley2009", "'rawnsley2009'")),
     # --- manuscript ------------------------------------------------------------------------
     Case("ms-latin1", (), "essay.md", 6, ("utf-8",)),
     Case("ms-utf16-bom", (), "essay.md", 1, ("utf-8",)),

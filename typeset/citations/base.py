@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -160,8 +161,26 @@ def check_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
         f"{manuscript.also_missing(missing)}",
         path=manuscript.path,
         line=manuscript.line_of_key(first),
-        hint="fix the key's spelling, or add the entry to the .bib file"
+        hint=_spelling_hint(first, bibliography.keys)
         if bibliography.files or bibliography.items
         else "name the bibliography in the front matter (bibliography: refs.bib), in "
         "typeset.yaml or with --bibliography",
     )
+
+
+def _spelling_hint(key: str, known: frozenset[str]) -> str:
+    """What to do about a missing key, naming the entry the author most likely meant."""
+    same_letters = sorted(other for other in known if other.casefold() == key.casefold())
+    if same_letters:
+        # BibTeX matches keys whatever their case, so a LaTeX build never showed the typo;
+        # pandoc (and so every CSL processor) matches them exactly.
+        return (
+            f"the bibliography has '{same_letters[0]}' (keys match letter case exactly here, "
+            "unlike BibTeX): write the key as in the .bib file"
+        )
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.8)
+    if close:
+        return (
+            f"did you mean '{close[0]}'? Fix the key's spelling, or add the entry to the .bib file"
+        )
+    return "fix the key's spelling, or add the entry to the .bib file"
