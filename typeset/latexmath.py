@@ -234,8 +234,103 @@ def prepared(tex: str, macros: Macros, *, display: bool) -> PreparedEquation:
         if wrapped:
             tex = wrapped.group(1)
     tex = _BM.sub(r"\\boldsymbol", tex)
+    tex = _font_switches(tex)
+    tex = _generalised_fractions(tex)
     tex = _chemistry(tex)
     return PreparedEquation(tex.strip() if display else tex, labels, tag)
+
+
+# --- plain TeX's font switches and \\genfrac ------------------------------------------
+
+# `{\\cal P}`, `\\bf x`: TeX switches the font for the rest of the group; texmath (MathML,
+# Word) knows none of them and leaves the whole equation as source text.
+_FONT_SWITCHES = {"cal": "mathcal", "bf": "mathbf", "rm": "mathrm", "it": "mathit"}
+_FONT_SWITCH = re.compile(r"\\(cal|bf|rm|it|sf|tt)(?![A-Za-z])\s*")
+_FONT_SWITCHES |= {"sf": "mathsf", "tt": "mathtt"}
+# Text-mode arguments, where `\\bf` is a text switch and must stay as written.
+_TEXT_MODE = re.compile(r"\\(?:text[a-z]*|mbox|hbox|operatorname\*?)\s*(?=\{)")
+_GENFRAC = re.compile(r"\\genfrac(?![A-Za-z])")
+_ZERO_LENGTH = re.compile(r"^\s*0*\.?0*\s*(?:pt|em|ex|mm|cm|in|mu|bp|)\s*$")
+
+
+def _font_switches(tex: str) -> str:
+    """Each old font switch as its command over the rest of its group: `\\cal P` ->
+    `\\mathcal{P}`, `{\\bf x + y}` -> `{\\mathbf{x + y}}`, as TeX scopes them."""
+    text_spans = _text_mode_spans(tex)
+    switches = [
+        match
+        for match in _FONT_SWITCH.finditer(tex)
+        if not any(start <= match.start() < end for start, end in text_spans)
+    ]
+    # The last first: a switch inside another's scope is rewritten before the outer wraps it.
+    for match in reversed(switches):
+        end = _group_end(tex, match.end())
+        rest = tex[match.end() : end].rstrip()
+        after = tex[match.end() + len(rest) :]
+        tex = f"{tex[: match.start()]}\\{_FONT_SWITCHES[match.group(1)]}{{{rest}}}{after}"
+    return tex
+
+
+def _text_mode_spans(tex: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _TEXT_MODE.finditer(tex):
+        group = braced(tex, match.end())
+        if group is not None:
+            spans.append((match.end(), group[1]))
+    return spans
+
+
+def _group_end(tex: str, start: int) -> int:
+    """Where the group holding `start` ends: its closing brace, an alignment `&`, a row's
+    `\\\\`, `\\right` or `\\end` at the same depth, or the end of the equation."""
+    depth = 0
+    index = start
+    while index < len(tex):
+        character = tex[index]
+        if character == "\\":
+            if depth == 0 and re.match(r"\\(?:\\|right(?![A-Za-z])|end(?![A-Za-z]))", tex[index:]):
+                return index
+            name = _NAME.match(tex, index)
+            index = name.end() if name else index + 1
+            continue
+        if character == "{":
+            depth += 1
+        elif character == "}":
+            if depth == 0:
+                return index
+            depth -= 1
+        elif character == "&" and depth == 0:
+            return index
+        index += 1
+    return index
+
+
+def _generalised_fractions(tex: str) -> str:
+    """`\\genfrac{L}{R}{thickness}{style}{a}{b}` as constructs every engine knows: a stack
+    (`\\substack`) when the rule is zero and there are no delimiters (limits under a sum),
+    else a fraction or matrix between `\\left`/`\\right` delimiters."""
+    while (match := _GENFRAC.search(tex)) is not None:
+        arguments: list[str] = []
+        position = match.end()
+        for _ in range(6):
+            group = _argument(tex, position)
+            if group is None:
+                return tex  # malformed: MathJax says so on the page
+            arguments.append(group[0])
+            position = group[1]
+        left, right, thickness, _style, numerator, denominator = arguments
+        stacked = bool(_ZERO_LENGTH.match(thickness)) and thickness.strip() != ""
+        if stacked and not left.strip() and not right.strip():
+            replacement = f"\\substack{{{numerator}\\\\{denominator}}}"
+        else:
+            body = (
+                f"\\begin{{matrix}}{numerator}\\\\{denominator}\\end{{matrix}}"
+                if stacked
+                else f"\\frac{{{numerator}}}{{{denominator}}}"
+            )
+            replacement = f"\\left{left.strip() or '.'}{body}\\right{right.strip() or '.'}"
+        tex = tex[: match.start()] + replacement + tex[position:]
+    return tex
 
 
 # --- mhchem ---------------------------------------------------------------------------
