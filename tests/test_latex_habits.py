@@ -366,6 +366,42 @@ def test_a_ref_to_no_label_is_an_error_naming_its_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_abstract_environment_today_and_ties(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thesis written for LaTeX: its abstract environment is the document's abstract
+    (pandoc's reader would file it as metadata and the fragment would vanish), \\today is
+    the build's day in the document's language, and `Kapitel~\\ref{}` keeps its tie."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1741910400")  # 14 March 2025
+    manuscript = tmp_path / "arbeit.md"
+    manuscript.write_text(
+        "---\ntitle: Arbeit\nlang: de-DE\n---\n\n"
+        "\\begin{abstract}\nDiese Arbeit misst die Feuchte.\n\\end{abstract}\n\n"
+        "# Einleitung \\label{ch:ein}\n\nStand: \\today. Siehe Kapitel~\\ref{ch:ein}.\n"
+    )
+    (tmp_path / "refs.bib").write_text("")
+    config = load_config(
+        None,
+        project_dir=PROJECT,
+        overrides={
+            "manuscript": str(manuscript),
+            "bibliography": str(tmp_path / "refs.bib"),
+            "output_dir": str(tmp_path / "out"),
+            "formats": "epub,docx",
+        },
+    )
+    outputs = build(config, force=True).outputs
+    with zipfile.ZipFile(outputs["epub"]) as archive:  # type: ignore[arg-type]
+        title_page = archive.read("EPUB/text/title_page.xhtml").decode()
+        body = archive.read("EPUB/text/ch001.xhtml").decode()
+    assert "Diese Arbeit misst die Feuchte." in title_page
+    assert "Stand: 14. März 2025." in body and "Kapitel\u00a0<" in body
+    assert "~" not in body and "1970" not in body
+    docx = docx_text(outputs["docx"])  # type: ignore[arg-type]
+    assert "Diese Arbeit misst die Feuchte." in docx.split("Einleitung")[0]
+
+
+@pytest.mark.slow
 def test_scholar_article_authors_in_every_format(built: Callable[[str], Outputs]) -> None:
     outputs = built("scholar")
     apostrophe = "\u2019"  # smart typography's, in every output

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -144,3 +145,12 @@ def _month_numbers(locale: str) -> dict[str, int]:
                 for number, month in babel.dates.get_month_names(width, context, name).items():
                     numbers.setdefault(_folded(month), number)
     return numbers
+
+
+def build_day() -> datetime.date:
+    """Today, or the day of SOURCE_DATE_EPOCH: a reproducible build prints the same date
+    (Quarto's `date: today`, LaTeX's `\\today`)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date()
+    return datetime.date.today()

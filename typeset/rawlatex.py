@@ -38,6 +38,7 @@ from typing import Any
 from typeset import ast
 from typeset.cache import BuildCache, fingerprint
 from typeset.crossref import equation_span
+from typeset.dates import CalendarDate, build_day, format_date
 from typeset.errors import CitationError, TypesetError
 from typeset.latexmath import Macros, PreparedEquation, braced, prepared
 from typeset.manuscript import Manuscript
@@ -182,7 +183,10 @@ def translated_latex(
     macros = _document_macros(document)
     fragments = _fragments(document["blocks"])
     translations = _read_fragments(fragments, macros, report, cache) if fragments else {}
-    blocks = _spliced(document["blocks"], translations)
+    blocks = _ties(document["blocks"]) if fragments else document["blocks"]
+    blocks = _spliced(blocks, translations)
+    meta = dict(document["meta"])
+    blocks = _abstract_into_meta(blocks, meta, report)
     labeller = _Labeller(manuscript, macros, report)
     blocks = labeller.blocks(blocks)
     blocks = ast.transform(blocks, labeller.reference)
@@ -190,7 +194,6 @@ def translated_latex(
     blocks = ast.transform(blocks, finisher.rewrite)
     _report_other_raw(blocks, frozenset(formats), report)
     _report_raw_metadata(document["meta"], report)
-    meta = dict(document["meta"])
     if _only_math_preamble(meta.get("header-includes"), macros):
         del meta["header-includes"]  # every definition is applied: nothing is lost
     for key in finisher.lists:
@@ -367,8 +370,11 @@ def _read_fragments(
         if macro.default is None
     )
     # `\\appendix` before a chapter in one fragment: the labeller marks the headings after.
+    today = format_date(CalendarDate(*build_day().timetuple()[:3]), report.manuscript.lang)
     read = [
-        _chemistry_as_math(_APPENDIX.sub("", text) if _has_appendix(text) else text)
+        _abstract_as_div(
+            _chemistry_as_math(_APPENDIX.sub("", text) if _has_appendix(text) else text)
+        ).replace("\\today", today)
         for text in readable
     ]
     joined = preamble + f"\n\n{_SEPARATOR}\n\n".join(read)
@@ -443,6 +449,61 @@ def _chemistry_as_math(text: str) -> str:
         parts += [text[position : match.start()], f"$\\ce{{{group[0]}}}$"]
         position = group[1]
     return "".join(parts) + text[position:]
+
+
+# pandoc's LaTeX reader moves an abstract environment into its metadata, which a fragment's
+# reading drops: read under another name, it comes back as a Div to put where it belongs.
+_ABSTRACT_ENVIRONMENT = re.compile(r"\\(begin|end)\{abstract\}")
+_ABSTRACT_CLASS = "typesetabstract"
+
+
+def _abstract_as_div(text: str) -> str:
+    return _ABSTRACT_ENVIRONMENT.sub(lambda match: f"\\{match.group(1)}{{{_ABSTRACT_CLASS}}}", text)
+
+
+def _abstract_into_meta(blocks: list[Node], meta: dict[str, Any], report: _Reporter) -> list[Node]:
+    """A LaTeX abstract environment becomes the document's abstract (every output prints
+    it in the title block); a second abstract stays where it was written, as a block."""
+    kept: list[Node] = []
+    for block in blocks:
+        if block["t"] == "Div" and _ABSTRACT_CLASS in block["c"][0][1]:
+            if "abstract" not in meta:
+                meta["abstract"] = {"t": "MetaBlocks", "c": block["c"][1]}
+                continue
+            report.warn(
+                "a second abstract (the front matter has one): printed where it is written",
+                "\\begin{abstract}",
+            )
+            block = {"t": "Div", "c": [["", ["abstract"], []], block["c"][1]]}
+        kept.append(block)
+    return kept
+
+
+# `Chapter~\\ref{x}`: LaTeX's tie is a no-break space; in Markdown it would print as "~".
+_TIED_COMMAND = re.compile(
+    r"\\(?:[a-z]*ref|[A-Za-z]*cite[a-z]*|cref|Cref|autoref|pageref|nameref)\*?(?![A-Za-z])"
+)
+
+
+def _ties(value: Any) -> Any:
+    """Each `~` right before a LaTeX reference or citation as a no-break space."""
+    if isinstance(value, dict):
+        return {key: _ties(item) for key, item in value.items()}
+    if not isinstance(value, list):
+        return value
+    items = [_ties(item) for item in value]
+    for index in range(len(items) - 1):
+        here, after = items[index], items[index + 1]
+        if (
+            isinstance(here, dict)
+            and here.get("t") == "Str"
+            and here["c"].endswith("~")
+            and isinstance(after, dict)
+            and _is_raw_latex(after)
+            and _TIED_COMMAND.match(after["c"][1])
+        ):
+            items[index] = {"t": "Str", "c": here["c"][:-1] + "\u00a0"}
+    return items
 
 
 def _has_appendix(text: str) -> bool:

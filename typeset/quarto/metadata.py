@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 from typeset import ast, locale
+from typeset.dates import build_day
 from typeset.language_detection import detected_language
 
 log = logging.getLogger(__name__)
@@ -86,22 +86,14 @@ def with_quarto_metadata(document: dict[str, Any], path: Path) -> dict[str, Any]
 def _dated(value: Any, path: Path) -> Any:
     word = ast.plain_text(value).strip().lower()
     if word in ("today", "now"):
-        return ast.meta_value(_today().isoformat())
+        return ast.meta_value(build_day().isoformat())
     if word == "last-modified":
         try:
             modified = datetime.date.fromtimestamp(path.stat().st_mtime)
         except OSError:
-            modified = _today()
+            modified = build_day()
         return ast.meta_value(modified.isoformat())
     return value
-
-
-def _today() -> datetime.date:
-    """Today, or the day of SOURCE_DATE_EPOCH: a reproducible build prints the same date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date()
-    return datetime.date.today()
 
 
 def _language_of_body(blocks: list[Any], path: Path) -> str | None:
