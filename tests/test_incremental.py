@@ -16,8 +16,8 @@ import pytest
 
 from tests.conftest import PROJECT, run_cli
 from typeset import build, load_config
-from typeset.cache import CACHE_FOLDER_NAME
 from typeset.config import Config
+from typeset.names import CACHE_FOLDER
 from typeset.watch import watch
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
@@ -77,7 +77,7 @@ def test_editing_the_manuscript_rebuilds_every_format(scratch: Path) -> None:
 def test_force_ignores_the_cache_and_deleting_the_cache_is_safe(scratch: Path) -> None:
     build(config_for(scratch))
     assert build(config_for(scratch), force=True).from_cache == frozenset()
-    shutil.rmtree(scratch / CACHE_FOLDER_NAME)
+    shutil.rmtree(scratch / CACHE_FOLDER)
     assert build(config_for(scratch)).from_cache == frozenset()
 
 
@@ -158,6 +158,6 @@ def test_the_cache_can_live_elsewhere(
     elsewhere = tmp_path_factory.mktemp("shared-cache")
     monkeypatch.setenv("TYPESET_CACHE_DIR", str(elsewhere))
     build(config_for(scratch, formats="docx"))
-    assert not (scratch / CACHE_FOLDER_NAME).exists()
+    assert not (scratch / CACHE_FOLDER).exists()
     assert (elsewhere / "docx").is_dir()
     assert build(config_for(scratch, formats="docx")).from_cache == {"docx"}

@@ -23,13 +23,13 @@ from typeset import project, uptodate
 from typeset.citations import engine_names
 from typeset.errors import TypesetError, UsageError, from_os_error
 from typeset.formats import format_names
+from typeset.names import CONFIG_NAME, PAPER_SIZES
 
 if TYPE_CHECKING:
     from typeset.config import Config
     from typeset.pipeline import ProgressCallback
 
-DEFAULT_CONFIG_NAME = project.CONFIG_NAME
-PAPER_CHOICES = ("a4", "letter")
+PAPER_CHOICES = tuple(PAPER_SIZES)
 
 EXIT_OK, EXIT_INPUT_ERROR, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class _Parser(argparse.ArgumentParser):
         )
         return (
             super().format_help()
-            + f"\ndefaults ({DEFAULT_CONFIG_NAME} keys; the flags above override them):\n"
+            + f"\ndefaults ({CONFIG_NAME} keys; the flags above override them):\n"
             + defaults
             + "\n"
         )
@@ -137,7 +137,7 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         prog=prog,
         usage=f"{prog} [MANUSCRIPT] [options]  |  {prog} new DIR  |  {prog} setup",
         description="Build a Markdown manuscript into PDF, EPUB and DOCX with CSL citations.",
-        epilog=EXAMPLES.format(prog=prog, config=DEFAULT_CONFIG_NAME),
+        epilog=EXAMPLES.format(prog=prog, config=CONFIG_NAME),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cli.add_argument(
@@ -151,7 +151,7 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
     cli.add_argument(
         "--config",
         type=Path,
-        help=f"YAML config (default: the nearest {DEFAULT_CONFIG_NAME} upward, if any)",
+        help=f"YAML config (default: the nearest {CONFIG_NAME} upward, if any)",
     )
     cli.add_argument(
         "--profile", metavar="NAME[,NAME...]", help="named submission profile(s) from the config"
@@ -344,15 +344,15 @@ def _project(arguments: argparse.Namespace, project_dir: Path | None) -> tuple[P
     if project_dir is not None:  # build.py: its own folder, as always
         project_dir = project_dir.resolve()
         config_path = arguments.config
-        if config_path is None and (project_dir / DEFAULT_CONFIG_NAME).is_file():
-            config_path = project_dir / DEFAULT_CONFIG_NAME
+        if config_path is None and (project_dir / CONFIG_NAME).is_file():
+            config_path = project_dir / CONFIG_NAME
         return project_dir, config_path
     found = project.locate(arguments.manuscript, arguments.config)
     if found.manuscript is not None:
         arguments.manuscript = found.manuscript
     elif found.config is None and arguments.list_styles is None:
         raise UsageError(
-            f"no manuscript named, and no {DEFAULT_CONFIG_NAME} in {found.folder} "
+            f"no manuscript named, and no {CONFIG_NAME} in {found.folder} "
             "or any folder above",
             hint="name one (`typeset paper.md`), or start a project with `typeset new DIR`",
         )
@@ -414,7 +414,7 @@ def _chosen_profiles(arguments: argparse.Namespace, config_path: Path | None) ->
         if config_path is None:
             raise UsageError(
                 "--all-profiles needs a config file",
-                hint=f"create {DEFAULT_CONFIG_NAME} with a 'profiles:' section or pass --config",
+                hint=f"create {CONFIG_NAME} with a 'profiles:' section or pass --config",
             )
         from typeset.config import profile_names
 

@@ -66,6 +66,7 @@ from typeset.limits import (
 from typeset.manuscript import Manuscript
 from typeset.mathjax import discard_warm
 from typeset.media import media_folder
+from typeset.names import SOURCE_DATE_EPOCH_VARIABLE
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.presentation import for_readers
@@ -301,7 +302,7 @@ def _output_key(
         repr(_back_matter_for(writer, work, config)),
         [file_fingerprint(path) for path in inputs.manuscript.local_resources()],
         structure_arguments(config),
-        os.environ.get("SOURCE_DATE_EPOCH", ""),
+        os.environ.get(SOURCE_DATE_EPOCH_VARIABLE, ""),
         [cache_input(config) for cache_input in writer.cache_inputs],
     )
 
@@ -561,7 +562,7 @@ def _writer_died(name: str, config: Config) -> ToolError:
 
 def _inputs_read(config: Config, inputs: Inputs) -> tuple[Path, ...]:
     manuscript = inputs.manuscript
-    styles = [config.project_dir / "styles", resources.shipped_styles_dir()]
+    styles = [resources.project_styles_dir(config.project_dir), resources.shipped_styles_dir()]
     code = Path(typeset.__file__).parent
     tools = [Path(pandoc_path())]
     for module in ("weasyprint", "citeproc", "pypandoc"):

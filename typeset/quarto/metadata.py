@@ -21,6 +21,7 @@ from typing import Any
 
 from typeset import ast, locale
 from typeset.language_detection import detected_language
+from typeset.names import SOURCE_DATE_EPOCH_VARIABLE
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def _dated(value: Any, path: Path) -> Any:
 
 def _today() -> datetime.date:
     """Today, or the day of SOURCE_DATE_EPOCH: a reproducible build prints the same date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    epoch = os.environ.get(SOURCE_DATE_EPOCH_VARIABLE, "")
     if epoch.isdigit():
         return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date()
     return datetime.date.today()
