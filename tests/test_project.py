@@ -280,7 +280,7 @@ def test_typeset_new_writes_a_project_whose_config_loads(tmp_path: Path) -> None
 
 
 def test_help_shows_usage_defaults_and_examples(capsys: pytest.CaptureFixture[str]) -> None:
-    from typeset.config import OPTIONS
+    from typeset.options import OPTIONS
 
     with pytest.raises(SystemExit) as raised:
         main(["--help"])
