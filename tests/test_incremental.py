@@ -92,6 +92,24 @@ def test_cli_reports_up_to_date_without_rebuilding(tmp_path: Path) -> None:
     assert "up to date" not in forced.stdout
 
 
+def test_a_build_reads_the_files_its_writers_declare_for_the_formats_it_writes(
+    scratch: Path,
+) -> None:
+    """The DOCX's reference document and the EPUB's cover come from the writers'
+    declarations into the files a build read (the up-to-date check and --watch stat them),
+    and only for a format the build writes."""
+    from PIL import Image
+
+    cover, reference = scratch / "cover.png", scratch / "reference.docx"  # not in styles/
+    Image.new("RGB", (600, 900), "navy").save(cover)
+    shutil.copy(scratch / "styles" / "reference-finished.docx", reference)
+    files = {"cover_image": str(cover), "docx_reference": str(reference)}
+    read_by_docx = build(config_for(scratch, formats="docx", **files)).inputs
+    read_by_epub = build(config_for(scratch, formats="epub", **files)).inputs
+    assert reference in read_by_docx and cover not in read_by_docx
+    assert cover in read_by_epub and reference not in read_by_epub
+
+
 def test_formats_are_written_in_parallel_processes(scratch: Path) -> None:
     result = build(config_for(scratch, formats="pdf,epub,docx"))
     # With two or more cores, the slowest format bounds the build, not the sum.
