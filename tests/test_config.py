@@ -175,3 +175,9 @@ def test_the_readme_option_table_lists_every_option_its_default_and_values() -> 
             assert f"`{default}`" in rows[name], name
         for value in option.choices():
             assert f"`{value}`" in rows[name], f"{name}: {value}"
+
+
+def test_the_front_matter_page_names_only_declared_options() -> None:
+    page = (PROJECT / "docs" / "front-matter.md").read_text()
+    named = set(re.findall(r"Option `(\w+)`", page))
+    assert named and named <= set(OPTIONS)
