@@ -28,6 +28,8 @@ sys.path.insert(0, str(PROJECT / "bench"))
 from math_paper import write_paper  # noqa: E402
 from run import Timing, ours, timed  # noqa: E402
 
+from typeset.names import CACHE_DIR_VARIABLE  # noqa: E402
+
 STEPS = ("full", "unchanged")
 
 
@@ -39,7 +41,7 @@ def measure_once(manuscript: Path, bibliography: Path, folder: Path) -> dict[str
         f"manuscript: {manuscript}\nbibliography: {bibliography}\n"
         f"style: chicago-author-date\noutput_dir: {out}\ncite_this_work: false\n"
     )
-    os.environ["TYPESET_CACHE_DIR"] = str(folder / "cache")
+    os.environ[CACHE_DIR_VARIABLE] = str(folder / "cache")
     return {
         "full": timed(ours(config, "--force"), manuscript.parent, folder / "timings.jsonl"),
         "unchanged": timed(ours(config), manuscript.parent),

@@ -47,9 +47,10 @@ from books import SIZES, write_book  # noqa: E402
 from makeups import MAKEUPS, write_makeup  # noqa: E402
 from makeups import SIZES as MAKEUP_SIZES  # noqa: E402
 
+from typeset.names import CACHE_DIR_VARIABLE, TIMINGS_VARIABLE  # noqa: E402
 from typeset.pandoc import pandoc_path  # noqa: E402
+from typeset.resources import shipped_styles_dir  # noqa: E402
 from typeset.styles import resolve_style  # noqa: E402
-from typeset.timings import TIMINGS_VARIABLE  # noqa: E402
 
 STYLES = ("chicago-author-date", "chicago-notes-bibliography")
 STEPS = ("full", "unchanged", "edit")
@@ -127,7 +128,7 @@ def baseline_commands(book: Book, style_path: Path, out: Path) -> list[list[str]
         str(style_path),
         *(["--toc"] if asks_for_contents(book.manuscript) else []),
     ]
-    styles = PROJECT / "styles"
+    styles = shipped_styles_dir()
     html = out / "baseline.html"
     return [
         [*common, "--standalone", "--template", str(styles / "print.html"), "-o", str(html)],
@@ -169,7 +170,7 @@ def measure_once(book: Book, style: str, folder: Path) -> dict[str, Timing]:
         f"style: {style}\noutput_dir: {out}\ncite_this_work: false\n"
     )
     # A cache of its own per round: builds of earlier runs must not make this one warm.
-    os.environ["TYPESET_CACHE_DIR"] = str(folder / "cache")
+    os.environ[CACHE_DIR_VARIABLE] = str(folder / "cache")
     style_path = resolve_style(style, PROJECT).path
     results = {"baseline": timed(baseline_commands(copy, style_path, out), source)}
     results["full"] = timed(ours(config, "--force"), source, folder / "timings.jsonl")

@@ -21,9 +21,10 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from typeset.config import OPTIONS, load_config
+from typeset.config import load_config
 from typeset.errors import TypesetError
 from typeset.manuscript import read_manuscript
+from typeset.options import OPTIONS
 from typeset.references import read_bibliography
 from typeset.styles import resolve_style
 

@@ -16,8 +16,8 @@ import pytest
 
 from tests.conftest import PROJECT, run_cli
 from typeset import build, load_config
-from typeset.cache import CACHE_FOLDER_NAME
 from typeset.config import Config
+from typeset.names import CACHE_FOLDER
 from typeset.watch import watch
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
@@ -77,7 +77,7 @@ def test_editing_the_manuscript_rebuilds_every_format(scratch: Path) -> None:
 def test_force_ignores_the_cache_and_deleting_the_cache_is_safe(scratch: Path) -> None:
     build(config_for(scratch))
     assert build(config_for(scratch), force=True).from_cache == frozenset()
-    shutil.rmtree(scratch / CACHE_FOLDER_NAME)
+    shutil.rmtree(scratch / CACHE_FOLDER)
     assert build(config_for(scratch)).from_cache == frozenset()
 
 
@@ -90,6 +90,24 @@ def test_cli_reports_up_to_date_without_rebuilding(tmp_path: Path) -> None:
     assert (tmp_path / "essay.docx").stat().st_mtime_ns == mtime
     forced = run_cli(*args, "--force")
     assert "up to date" not in forced.stdout
+
+
+def test_a_build_reads_the_files_its_writers_declare_for_the_formats_it_writes(
+    scratch: Path,
+) -> None:
+    """The DOCX's reference document and the EPUB's cover come from the writers'
+    declarations into the files a build read (the up-to-date check and --watch stat them),
+    and only for a format the build writes."""
+    from PIL import Image
+
+    cover, reference = scratch / "cover.png", scratch / "reference.docx"  # not in styles/
+    Image.new("RGB", (600, 900), "navy").save(cover)
+    shutil.copy(scratch / "styles" / "reference-finished.docx", reference)
+    files = {"cover_image": str(cover), "docx_reference": str(reference)}
+    read_by_docx = build(config_for(scratch, formats="docx", **files)).inputs
+    read_by_epub = build(config_for(scratch, formats="epub", **files)).inputs
+    assert reference in read_by_docx and cover not in read_by_docx
+    assert cover in read_by_epub and reference not in read_by_epub
 
 
 def test_formats_are_written_in_parallel_processes(scratch: Path) -> None:
@@ -158,6 +176,6 @@ def test_the_cache_can_live_elsewhere(
     elsewhere = tmp_path_factory.mktemp("shared-cache")
     monkeypatch.setenv("TYPESET_CACHE_DIR", str(elsewhere))
     build(config_for(scratch, formats="docx"))
-    assert not (scratch / CACHE_FOLDER_NAME).exists()
+    assert not (scratch / CACHE_FOLDER).exists()
     assert (elsewhere / "docx").is_dir()
     assert build(config_for(scratch, formats="docx")).from_cache == {"docx"}

@@ -292,11 +292,19 @@ def test_typeset_new_writes_a_project_whose_config_loads(tmp_path: Path) -> None
     assert config.docx_reference.is_file() and config.docx_reference.name.endswith(".docx")
 
 
+def test_typeset_new_ignores_the_outputs_and_the_cache_in_git(tmp_path: Path) -> None:
+    from typeset.names import CACHE_FOLDER, OUTPUT_FOLDER
+
+    assert main(["new", str(tmp_path / "p")]) == 0
+    ignored = (tmp_path / "p" / ".gitignore").read_text().splitlines()
+    assert f"/{OUTPUT_FOLDER}/" in ignored and f"{CACHE_FOLDER}/" in ignored
+
+
 # --- help, version, pipes ---------------------------------------------------------------------
 
 
 def test_help_shows_usage_defaults_and_examples(capsys: pytest.CaptureFixture[str]) -> None:
-    from typeset.config import OPTIONS
+    from typeset.options import OPTIONS
 
     with pytest.raises(SystemExit) as raised:
         main(["--help"])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT
-from typeset import config as config_module
+from typeset import options
 from typeset.check import check
 from typeset.citations import ENGINES, engine_named
 from typeset.cli import parser
@@ -39,8 +39,8 @@ def test_every_engine_declares_its_version() -> None:
 
 
 def test_config_and_command_line_offer_what_the_registries_hold() -> None:
-    assert tuple(WRITERS) == config_module.FORMATS
-    assert tuple(ENGINES) == config_module.ENGINES
+    assert tuple(WRITERS) == options.FORMATS
+    assert tuple(ENGINES) == options.ENGINES
     help_text = parser().format_help()
     assert ",".join(WRITERS) in help_text
     assert "{" + ",".join(ENGINES) + "}" in help_text
@@ -86,3 +86,10 @@ def test_a_registered_format_is_built_cached_and_checked(project: Path) -> None:
     report = check(config)
     assert report.checked == ["inputs", "txt"]
     assert [finding.check for finding in report.findings] == ["text-length"]
+
+
+def test_every_pdf_variant_the_config_offers_is_one_the_pdf_writer_knows() -> None:
+    from typeset.formats.pdf import WEASYPRINT_OPTIONS_BY_VARIANT
+    from typeset.names import PDF_VARIANTS
+
+    assert tuple(WEASYPRINT_OPTIONS_BY_VARIANT) == PDF_VARIANTS

@@ -24,17 +24,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger(__name__)
+from typeset.names import CACHE_DIR_VARIABLE, CACHE_FOLDER, CACHE_SECRET_VARIABLE
 
-CACHE_FOLDER_NAME = ".typeset-cache"
-# Moves the cache (and the up-to-date stamps) elsewhere: a shared CI cache, or a
-# benchmark that must start cold.
-CACHE_DIR_VARIABLE = "TYPESET_CACHE_DIR"
+log = logging.getLogger(__name__)
 
 
 def cache_folder(project_dir: Path) -> Path:
     override = os.environ.get(CACHE_DIR_VARIABLE)
-    return Path(override) if override else project_dir / CACHE_FOLDER_NAME
+    return Path(override) if override else project_dir / CACHE_FOLDER
 
 
 def fingerprint(*parts: Any) -> str:
@@ -121,8 +118,6 @@ def cache_reads_allowed() -> bool:
 # the secret, or was changed since, is a miss with a warning, never served.
 
 ENTRY_MAGIC = b"typeset-cache-2 "
-# A shared CI cache: set the same secret (a CI secret) on every runner that writes it.
-SECRET_VARIABLE = "TYPESET_CACHE_SECRET"
 SECRET_BYTES = 32
 _secret: bytes | None = None
 
@@ -138,7 +133,7 @@ def cache_secret() -> bytes:
     global _secret
     if _secret is not None:
         return _secret
-    from_environment = os.environ.get(SECRET_VARIABLE)
+    from_environment = os.environ.get(CACHE_SECRET_VARIABLE)
     if from_environment:
         _secret = from_environment.encode()
         return _secret

@@ -20,16 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from typeset import project, uptodate
-from typeset.citations import engine_names
 from typeset.errors import TypesetError, UsageError, from_os_error
-from typeset.formats import format_names
+from typeset.names import CONFIG_NAME
+from typeset.options import OPTIONS, PATH_OPTIONS, Flag, ListOf, OneOf, Option
 
 if TYPE_CHECKING:
     from typeset.config import Config
     from typeset.pipeline import ProgressCallback
-
-DEFAULT_CONFIG_NAME = project.CONFIG_NAME
-PAPER_CHOICES = ("a4", "letter")
 
 EXIT_OK, EXIT_INPUT_ERROR, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger(__name__)
@@ -97,27 +94,10 @@ The project folder is the nearest folder, from the manuscript's (or the current)
 upward, holding a {config}; without one, the manuscript's folder. The front matter's
 bibliography, csl, toc, number-sections and papersize are used unless the config, the
 profile or a flag sets them (command line > profile > {config} > front matter).
+
+defaults ({config} keys; the flags above override them):
+{defaults}
 """
-
-
-class _Parser(argparse.ArgumentParser):
-    """Its help ends with every option's default, read from typeset/config.py's OPTIONS
-    when the help is asked for (that import would slow every other start)."""
-
-    def format_help(self) -> str:
-        from typeset.config import OPTIONS
-
-        defaults = "\n".join(
-            f"  {name:<22} {_shown(option.default)}"
-            for name, option in OPTIONS.items()
-            if name not in ("metadata",)
-        )
-        return (
-            super().format_help()
-            + f"\ndefaults ({DEFAULT_CONFIG_NAME} keys; the flags above override them):\n"
-            + defaults
-            + "\n"
-        )
 
 
 def _shown(value: Any) -> str:
@@ -133,11 +113,16 @@ def _prog() -> str:
 
 def parser(prog: str | None = None) -> argparse.ArgumentParser:
     prog = prog or _prog()
-    cli = _Parser(
+    defaults = "\n".join(
+        f"  {name:<22} {_shown(option.default)}"
+        for name, option in OPTIONS.items()
+        if name != "metadata"
+    )
+    cli = argparse.ArgumentParser(
         prog=prog,
         usage=f"{prog} [MANUSCRIPT] [options]  |  {prog} new DIR  |  {prog} setup",
         description="Build a Markdown manuscript into PDF, EPUB and DOCX with CSL citations.",
-        epilog=EXAMPLES.format(prog=prog, config=DEFAULT_CONFIG_NAME),
+        epilog=EXAMPLES.format(prog=prog, config=CONFIG_NAME, defaults=defaults),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cli.add_argument(
@@ -151,7 +136,7 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
     cli.add_argument(
         "--config",
         type=Path,
-        help=f"YAML config (default: the nearest {DEFAULT_CONFIG_NAME} upward, if any)",
+        help=f"YAML config (default: the nearest {CONFIG_NAME} upward, if any)",
     )
     cli.add_argument(
         "--profile", metavar="NAME[,NAME...]", help="named submission profile(s) from the config"
@@ -159,24 +144,6 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
     cli.add_argument(
         "--all-profiles", action="store_true", help="build every profile of the config in one run"
     )
-    cli.add_argument("--manuscript", type=Path, help="Markdown manuscript (as MANUSCRIPT)")
-    cli.add_argument(
-        "--bibliography",
-        type=Path,
-        action="append",
-        help="BibTeX (.bib), BibLaTeX (.biblatex), CSL-JSON (.json) or CSL-YAML (.yaml); "
-        "repeat for several (they replace the config's and front matter's)",
-    )
-    cli.add_argument("--style", help="CSL style name (see --list-styles) or path to a .csl")
-    cli.add_argument(
-        "--to",
-        dest="formats",
-        metavar="FORMATS",
-        help=f"comma-separated: {','.join(format_names())}",
-    )
-    cli.add_argument("--output-dir", type=Path, help="where the outputs go")
-    cli.add_argument("--engine", choices=engine_names(), help="citation engine")
-    cli.add_argument("--paper", choices=PAPER_CHOICES, help="PDF paper size")
     cli.add_argument(
         "--list-styles",
         nargs="?",
@@ -216,7 +183,40 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         "--verbose", "-v", action="store_true", help="log every step and tool call"
     )
     verbosity.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    flagged = {name: option.flag for name, option in OPTIONS.items() if option.flag}
+    renamed = [
+        f"{flag.name}: {name}" for name, flag in flagged.items() if flag.name != _flag_of(name)
+    ]
+    aside = f" ({', '.join(renamed)})" if renamed else ""
+    options = cli.add_argument_group(
+        "build options",
+        f"each overrides the {CONFIG_NAME} option of its name{aside},\n"
+        "whose default is listed below",
+    )
+    for name, flag in flagged.items():
+        options.add_argument(flag.name, dest=name, **_flag_arguments(name, OPTIONS[name], flag))
     return cli
+
+
+def _flag_of(option_name: str) -> str:
+    """The flag an option would have by its name: `output_dir` -> `--output-dir`."""
+    return "--" + option_name.replace("_", "-")
+
+
+def _flag_arguments(name: str, option: Option, flag: Flag) -> dict[str, Any]:
+    """argparse's arguments for an option's flag, from its declaration (typeset/options.py)."""
+    help_text = " ".join(part for part in (option.doc, flag.note) if part)
+    arguments: dict[str, Any] = {"metavar": flag.metavar}
+    if isinstance(option.convert, OneOf):  # argparse refuses others with a usage error
+        arguments["choices"] = option.choices()
+    elif isinstance(option.convert, ListOf):
+        help_text += f" Any of: {','.join(option.choices())}."
+    if flag.repeated:
+        arguments["action"] = "append"
+    if name in PATH_OPTIONS:
+        arguments["type"] = Path
+    # argparse formats help with %: a doc's own % must stay one.
+    return arguments | {"help": help_text.replace("%", "%%")}
 
 
 class _Version(argparse.Action):
@@ -344,16 +344,15 @@ def _project(arguments: argparse.Namespace, project_dir: Path | None) -> tuple[P
     if project_dir is not None:  # build.py: its own folder, as always
         project_dir = project_dir.resolve()
         config_path = arguments.config
-        if config_path is None and (project_dir / DEFAULT_CONFIG_NAME).is_file():
-            config_path = project_dir / DEFAULT_CONFIG_NAME
+        if config_path is None and (project_dir / CONFIG_NAME).is_file():
+            config_path = project_dir / CONFIG_NAME
         return project_dir, config_path
     found = project.locate(arguments.manuscript, arguments.config)
     if found.manuscript is not None:
         arguments.manuscript = found.manuscript
     elif found.config is None and arguments.list_styles is None:
         raise UsageError(
-            f"no manuscript named, and no {DEFAULT_CONFIG_NAME} in {found.folder} "
-            "or any folder above",
+            f"no manuscript named, and no {CONFIG_NAME} in {found.folder} or any folder above",
             hint="name one (`typeset paper.md`), or start a project with `typeset new DIR`",
         )
     return found.folder, found.config
@@ -363,7 +362,7 @@ def _new(argv: list[str]) -> int:
     """`typeset new DIR`: a project that builds at once."""
     cli = argparse.ArgumentParser(
         prog=f"{_prog()} new",
-        description="Create a project: typeset.yaml (with profiles), manuscript/ with an "
+        description=f"Create a project: {CONFIG_NAME} (with profiles), manuscript/ with an "
         "example paper, refs.bib, styles/ and .gitignore.",
     )
     cli.add_argument("folder", type=Path, metavar="DIR", help="a new or empty folder")
@@ -414,7 +413,7 @@ def _chosen_profiles(arguments: argparse.Namespace, config_path: Path | None) ->
         if config_path is None:
             raise UsageError(
                 "--all-profiles needs a config file",
-                hint=f"create {DEFAULT_CONFIG_NAME} with a 'profiles:' section or pass --config",
+                hint=f"create {CONFIG_NAME} with a 'profiles:' section or pass --config",
             )
         from typeset.config import profile_names
 
@@ -484,15 +483,8 @@ def _run_cross_check(config: Config, styles: str | None, *, as_json: bool) -> in
 
 
 def _overrides(arguments: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "manuscript": arguments.manuscript and str(arguments.manuscript),
-        "bibliography": arguments.bibliography and [str(path) for path in arguments.bibliography],
-        "style": arguments.style,
-        "formats": arguments.formats,
-        "output_dir": arguments.output_dir and str(arguments.output_dir),
-        "engine": arguments.engine,
-        "paper": arguments.paper,
-    }
+    """The option flags, as given (None when absent); load_config converts them."""
+    return {name: getattr(arguments, name) for name, option in OPTIONS.items() if option.flag}
 
 
 @contextlib.contextmanager

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import babel
 import babel.dates
 
+from typeset.names import SOURCE_DATE_EPOCH_VARIABLE
+
 
 @dataclass(frozen=True)
 class CalendarDate:
@@ -150,7 +152,7 @@ def _month_numbers(locale: str) -> dict[str, int]:
 def build_day() -> datetime.date:
     """Today, or the day of SOURCE_DATE_EPOCH: a reproducible build prints the same date
     (Quarto's `date: today`, LaTeX's `\\today`)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    epoch = os.environ.get(SOURCE_DATE_EPOCH_VARIABLE, "")
     if epoch.isdigit():
         return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date()
     return datetime.date.today()

@@ -34,6 +34,7 @@ from typeset.dates import parse_date
 from typeset.errors import ManuscriptError, TypesetError
 from typeset.limits import MAX_MANUSCRIPT_BYTES, bounded_yaml, read_input
 from typeset.locale import term
+from typeset.names import CONFIG_NAME
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def _geometry_margins(value: Any) -> Any:
     """pandoc's and Quarto's `geometry` (LaTeX geometry options: `margin=1in`, or a list
     like `[top=30mm, left=20mm]`) -> the CSS margins shorthand; sides left unset keep
     the default's."""
-    from typeset.config import OPTIONS
+    from typeset.options import OPTIONS
 
     options = value if isinstance(value, list) else str(value).split(",")
     sides = dict(zip(GEOMETRY_SIDES, _four(str(OPTIONS["margins"].default).split()), strict=True))
@@ -133,9 +134,9 @@ _LATEX = "LaTeX only: typeset makes its PDF with WeasyPrint"
 # the build goes on without them and says so, naming the manuscript line (docs/front-matter.md
 # lists these with every key that is used).
 _NOT_ACTED_ON_ANYWHERE: Final[dict[str, str]] = {
-    "geometry": "set the PDF margins with `margins` in typeset.yaml",
+    "geometry": f"set the PDF margins with `margins` in {CONFIG_NAME}",
     **{
-        key: "set the PDF margins with `margins` in typeset.yaml"
+        key: f"set the PDF margins with `margins` in {CONFIG_NAME}"
         for key in ("margin-left", "margin-right", "margin-top", "margin-bottom")
     },
     **{
@@ -157,7 +158,7 @@ _NOT_ACTED_ON_ANYWHERE: Final[dict[str, str]] = {
         )
     },
     **{key: _LATEX for key in ("documentclass", "classoption", "pdf-engine", "include-in-header")},
-    "format": "Quarto's per-format options: use typeset.yaml's options and profiles, and --to",
+    "format": f"Quarto's per-format options: use {CONFIG_NAME}'s options and profiles, and --to",
     **{key: _NO_CODE for key in ("execute", "jupyter", "knitr", "engine")},
     "filters": "typeset runs no pandoc filters or Lua code",
     **{key: _CITEPROC for key in ("citeproc", "cite-method", "natbib", "biblatex", "biblio-style")},

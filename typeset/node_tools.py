@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from typeset.errors import ToolError
+from typeset.names import NODE_DIR_VARIABLE
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ _LOCK_CANDIDATES = (_PACKAGE / "_node", _PACKAGE.parent)
 
 def user_node_dir() -> Path:
     """The per-user folder `typeset setup` installs into (TYPESET_NODE_DIR overrides it)."""
-    override = os.environ.get("TYPESET_NODE_DIR")
+    override = os.environ.get(NODE_DIR_VARIABLE)
     if override:
         return Path(override)
     import platformdirs

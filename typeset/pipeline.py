@@ -54,6 +54,7 @@ from typeset.confine import roots_of
 from typeset.errors import ToolError, TypesetError, from_os_error
 from typeset.formats import format_names, writer_for
 from typeset.formats.base import FormatWriter, structure_arguments
+from typeset.formats.cache_inputs import files_read
 from typeset.formats.math_svg import render_meanwhile, start_mathjax_early
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
 from typeset.interrupts import die_with_parent, signals_deferred
@@ -66,6 +67,7 @@ from typeset.limits import (
 from typeset.manuscript import Manuscript
 from typeset.mathjax import discard_warm
 from typeset.media import media_folder
+from typeset.names import SOURCE_DATE_EPOCH_VARIABLE
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.presentation import for_readers
@@ -143,7 +145,7 @@ def _build(
         seconds=time.perf_counter() - started,
         format_seconds=written.seconds,
         from_cache=written.from_cache,
-        inputs=_inputs_read(config, inputs),
+        inputs=_inputs_read(config, inputs, plan),
         cite_this_work=tuple(plan.cite_this_work.values()),
     )
 
@@ -301,7 +303,7 @@ def _output_key(
         repr(_back_matter_for(writer, work, config)),
         [file_fingerprint(path) for path in inputs.manuscript.local_resources()],
         structure_arguments(config),
-        os.environ.get("SOURCE_DATE_EPOCH", ""),
+        os.environ.get(SOURCE_DATE_EPOCH_VARIABLE, ""),
         [cache_input(config) for cache_input in writer.cache_inputs],
     )
 
@@ -339,7 +341,7 @@ def _write_outputs(
     # Formats and records are committed together; none may replace a file the build read.
     protected = [
         *_input_paths(config),
-        *_inputs_read(config, inputs),
+        *_inputs_read(config, inputs, plan),
         *inputs.manuscript.named_files,  # refused figures too (`![](paper.pdf)`)
     ]
     with staged_outputs(
@@ -559,9 +561,17 @@ def _writer_died(name: str, config: Config) -> ToolError:
 # --- what the build read, for the up-to-date check and the cache -----------------------------
 
 
-def _inputs_read(config: Config, inputs: Inputs) -> tuple[Path, ...]:
+def _inputs_read(config: Config, inputs: Inputs, plan: OutputPlan) -> tuple[Path, ...]:
     manuscript = inputs.manuscript
-    styles = [config.project_dir / "styles", resources.shipped_styles_dir()]
+    # Every file of both styles folders, beyond those the writers declare: what a
+    # stylesheet links to, and the cite-this-work and preview pages' templates.
+    styles = [resources.project_styles_dir(config.project_dir), resources.shipped_styles_dir()]
+    # What each writer declares it reads: the DOCX's reference document, the EPUB's cover...
+    declared = [
+        path
+        for planned in plan.formats.values()
+        for path in files_read(planned.writer.cache_inputs, config)
+    ]
     code = Path(typeset.__file__).parent
     tools = [Path(pandoc_path())]
     for module in ("weasyprint", "citeproc", "pypandoc"):
@@ -575,8 +585,7 @@ def _inputs_read(config: Config, inputs: Inputs) -> tuple[Path, ...]:
         inputs.style.path,
         *sorted(path for folder in styles for path in folder.rglob("*") if path.is_file()),
         *manuscript.local_resources(),
-        config.docx_reference,
-        *([config.cover_image] if config.cover_image else []),
+        *declared,
         *sorted(code.rglob("*.py")),
         *sorted(code.rglob("*.mjs")),
         *tools,

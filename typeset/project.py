@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from typeset.errors import ManuscriptError
+from typeset.names import CONFIG_NAME
 
 log = logging.getLogger(__name__)
 
-CONFIG_NAME = "typeset.yaml"
 # What pandoc and Quarto read as Markdown.
 MANUSCRIPT_SUFFIXES = (".md", ".markdown", ".qmd")
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typeset.names import STYLES_FOLDER
+
 _PACKAGE = Path(__file__).resolve().parent
 # The wheel's copy first: in a checkout it does not exist and the repository's is used.
-_CANDIDATES = (_PACKAGE / "_styles", _PACKAGE.parent / "styles")
-
-PROJECT_STYLES = "styles"
+_CANDIDATES = (_PACKAGE / "_styles", _PACKAGE.parent / STYLES_FOLDER)
 
 
 def shipped_styles_dir() -> Path:
@@ -29,9 +29,14 @@ def shipped_styles_dir() -> Path:
     return _CANDIDATES[0]  # missing: the error names the file the build looked for
 
 
+def project_styles_dir(project_dir: Path) -> Path:
+    """The project's own `styles/` folder (it need not exist)."""
+    return project_dir / STYLES_FOLDER
+
+
 def style_file(project_dir: Path, name: str) -> Path:
     """`styles/NAME` of the project when it has one, else the shipped file."""
-    own = project_dir / PROJECT_STYLES / name
+    own = project_styles_dir(project_dir) / name
     return own if own.is_file() else shipped_styles_dir() / name
 
 
@@ -39,7 +44,7 @@ def style_files(project_dir: Path, pattern: str) -> list[Path]:
     """The files matching `pattern` a build of this project uses: its own, then the rest of
     the shipped ones (name order)."""
     chosen: dict[str, Path] = {}
-    for folder in (project_dir / PROJECT_STYLES, shipped_styles_dir()):
+    for folder in (project_styles_dir(project_dir), shipped_styles_dir()):
         if folder.is_dir():
             for path in folder.glob(pattern):
                 chosen.setdefault(path.name, path)
@@ -56,7 +61,7 @@ def shipped_counterpart(path: Path, base: Path) -> Path:
         relative = path.relative_to(base)
     except ValueError:
         return path
-    if len(relative.parts) == 2 and relative.parts[0] == PROJECT_STYLES:
+    if len(relative.parts) == 2 and relative.parts[0] == STYLES_FOLDER:
         shipped = shipped_styles_dir() / relative.parts[1]
         if shipped.is_file():
             return shipped

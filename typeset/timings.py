@@ -18,9 +18,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-log = logging.getLogger(__name__)
+from typeset.names import TIMINGS_VARIABLE
 
-TIMINGS_VARIABLE = "TYPESET_TIMINGS"
+log = logging.getLogger(__name__)
 
 
 @contextmanager

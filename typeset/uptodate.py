@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from typeset.cache import FONT_FOLDERS, BuildCache, cache_folder
+from typeset.names import SOURCE_DATE_EPOCH_VARIABLE
 
 STAMP_KIND = "stamps"
 STAMP_VERSION = 2
@@ -34,7 +35,7 @@ def invocation_key(argv: Sequence[str], project_dir: Path) -> str:
         "argv": [argument for argument in argv if argument not in NEUTRAL_FLAGS],
         "cwd": str(Path.cwd()),
         "project": str(project_dir),
-        "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", ""),
+        "source_date_epoch": os.environ.get(SOURCE_DATE_EPOCH_VARIABLE, ""),
         "version": STAMP_VERSION,
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()

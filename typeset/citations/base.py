@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Protocol
 from typeset import ast
 from typeset.errors import CitationError
 from typeset.manuscript import Manuscript
+from typeset.names import CONFIG_NAME
 from typeset.references import Bibliography
 from typeset.styles import CslStyle
 
@@ -164,7 +165,7 @@ def check_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
         hint=_spelling_hint(first, bibliography.keys)
         if bibliography.files or bibliography.items
         else "name the bibliography in the front matter (bibliography: refs.bib), in "
-        "typeset.yaml or with --bibliography",
+        f"{CONFIG_NAME} or with --bibliography",
     )
 
 

@@ -38,16 +38,13 @@ from typeset.formats.weasyprint_footnotes import measure_footnotes_one_by_one
 from typeset.formats.weasyprint_tags import page_references_cached
 from typeset.headings import heading_shift
 from typeset.media import media_folder
+from typeset.names import PAPER_SIZES, PDF_SPLIT_VARIABLE
 from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZES = {"a4": "A4", "letter": "letter"}
-
 GENERATOR = "typeset (pandoc + WeasyPrint)"
-# TYPESET_PDF_SPLIT=0 sets every PDF in one pass (the tests compare the two).
-SPLIT_VARIABLE = "TYPESET_PDF_SPLIT"
 
 # What each Config.pdf_variant asks of WeasyPrint. The PDF/A variants are tagged too:
 # their "b"/"u" conformance levels don't require tags, but a reader using a screen
@@ -147,7 +144,7 @@ class PdfWriter:
         config: Config,
     ) -> bool:
         """A book laid out in parts on every core (pdf_parallel); False if not worth it."""
-        if os.environ.get(SPLIT_VARIABLE) == "0":
+        if os.environ.get(PDF_SPLIT_VARIABLE) == "0":
             return False
         return pdf_parallel.write(
             html.decode(),
@@ -186,7 +183,7 @@ def page_setup_css(config: Config, *, book_length: bool = False) -> str:
     margins = config.margins
     if config.columns == 2 and "margins" not in config.origins:
         margins = TWO_COLUMN_MARGINS
-    rules = [f"@page {{ size: {PAGE_SIZES[config.paper]}; margin: {margins}; }}"]
+    rules = [f"@page {{ size: {PAPER_SIZES[config.paper]}; margin: {margins}; }}"]
     text = [f"font-size: {config.font_size}"]
     if config.double_spacing:
         text.append("line-height: 2")

@@ -20,6 +20,7 @@ from weasyprint.pdf.metadata import NS, DocumentMetadata
 
 from typeset import ast
 from typeset.authors import author_names
+from typeset.names import SOURCE_DATE_EPOCH_VARIABLE
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def build_time(environ: Mapping[str, str] = os.environ) -> datetime:
     See https://reproducible-builds.org/specs/source-date-epoch/. WeasyPrint 70 itself
     ignores the variable and only writes dates it is given.
     """
-    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    epoch = environ.get(SOURCE_DATE_EPOCH_VARIABLE, "").strip()
     if epoch:
         try:
             return datetime.fromtimestamp(int(epoch), tz=UTC)
