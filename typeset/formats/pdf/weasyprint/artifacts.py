@@ -31,8 +31,8 @@ from pathlib import Path
 
 import pikepdf
 
-from typeset.formats.pdf_math_text import detach_equation_text
-from typeset.pdf_structure import ObjectId, element_kids, parent_tree, structure_elements
+from typeset.formats.pdf.structure import ObjectId, element_kids, parent_tree, structure_elements
+from typeset.formats.pdf.weasyprint.math_text import detach_equation_text
 
 PAGINATION_ARTIFACT = [
     pikepdf.Name.Artifact,

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from typeset.formats.weasyprint_patching import replaced_once
+from typeset.formats.pdf.weasyprint import replaced_once
 
 
 def faster_svg_lengths() -> bool:
@@ -53,6 +53,13 @@ def equations_drawn_once(url_prefix: str) -> bool:
     from weasyprint.images import SVGImage
 
     return replaced_once(SVGImage, "draw", lambda draw: _drawn_once(draw, url_prefix))
+
+
+def equation_forms() -> bool:
+    """`equations_drawn_once` for the URLs the PDF's equations have (formats/pdf/math.py)."""
+    from typeset.formats.pdf.math import MATH_URL_SCHEME
+
+    return equations_drawn_once(f"{MATH_URL_SCHEME}:")
 
 
 def _drawn_once(draw: Callable[..., Any], url_prefix: str) -> Callable[..., Any]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from math import inf
 from typing import Any
 
-from typeset.formats.weasyprint_patching import replaced_once
+from typeset.formats.pdf.weasyprint import replaced_once
 
 _MEASURED = "_typeset_note_heights"
 

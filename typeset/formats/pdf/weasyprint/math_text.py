@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pikepdf
 
-from typeset.pdf_structure import element_kids, structure_elements
+from typeset.formats.pdf.structure import element_kids, structure_elements
 
 
 def detach_equation_text(pdf: pikepdf.Pdf) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from typeset.formats.weasyprint_patching import replaced_once
+from typeset.formats.pdf.weasyprint import replaced_once
 
 _CACHE = "_typeset_page_references"
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from typeset.formats.weasyprint_patching import replaced_once
+from typeset.formats.pdf.weasyprint import replaced_once
 
 # `hb_codepoint_t[43]`: a type name (words, no pointer or nested brackets) and a length.
 _FIXED_ARRAY = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_ ]*?)\s*\[\s*([0-9]+)\s*\]\s*")
