@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 
 from typeset import build, load_config
-from typeset.formats.pdf import writer as pdf_writer
 from typeset.formats.pdf.weasyprint import footnotes as weasyprint_footnotes
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -154,6 +153,5 @@ def test_notes_measured_one_by_one_make_the_same_pdf(
         with monkeypatch.context() as own:
             own.setattr(LayoutContext, "_update_footnote_area", weasyprints_own)
             own.setattr(page, "block_level_layout", page.block_level_layout.weasyprint_original)
-            own.setattr(pdf_writer, "measure_footnotes_one_by_one", lambda: True)
             slow = _pdf(manuscript, references, tmp_path / f"own{index}")
         assert fast == slow, f"{manuscript.name}: the PDFs differ"

@@ -485,8 +485,6 @@ def test_equations_drawn_once_and_written_directly_print_the_same_pages(
     with monkeypatch.context() as own:
         own.setattr(SVGImage, "draw", SVGImage.draw.weasyprint_original)  # type: ignore[attr-defined]
         own.setitem(drawer.TAGS, "path", drawer.TAGS["path"].weasyprint_original)  # type: ignore[attr-defined]
-        own.setattr(math_svg, "equations_drawn_once", lambda prefix: True)
-        own.setattr(math_svg, "flat_paths_written_directly", lambda: True)
         slow = build(config_for(TORTURE, tmp_path / "own", "pdf"), force=True).outputs["pdf"]  # type: ignore[arg-type]
 
     def forms(path: Path) -> tuple[int, int]:

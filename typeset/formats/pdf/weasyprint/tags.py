@@ -23,8 +23,7 @@ class _CachedProperty(property):
 
 
 def page_references_cached() -> bool:
-    """Install it on pydyf's PDF (once per process); False where the WeasyPrint is not one
-    this was checked against."""
+    """Install it on pydyf's PDF (once per process)."""
     import pydyf
 
     return replaced_once(pydyf.PDF, "page_references", _cached)
