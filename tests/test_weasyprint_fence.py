@@ -39,7 +39,7 @@ if {unchecked!r}:
     fence.installed_version = lambda name: (
         "71.0" if name == "weasyprint" else checked_version(name))
 from typeset.cli import main
-codes = [main([str(Path(m)), "--to", "pdf", "--output-dir", out, "--force", "-q"])
+codes = [main([str(Path(m)), "--to", "pdf", "--output-dir", out, "--force"])
          for m, out in {builds!r}]
 import pydyf, weasyprint.svg
 from cssselect2.tree import ElementWrapper
@@ -147,3 +147,15 @@ def test_every_patch_is_in_the_table_with_its_upstream_report() -> None:
     for module in folder.glob("*.py"):
         if "replaced_once(" in module.read_text() and module.stem != "__init__":
             assert module.stem in installers, module.name
+
+
+def test_on_the_checked_versions_every_patch_is_in_use() -> None:
+    import weasyprint
+
+    # Every module of the fence imported first: none may shadow what the gate reads.
+    folder = PROJECT / "typeset" / "formats" / "pdf" / "weasyprint"
+    for module in folder.glob("[!_]*.py"):
+        __import__(f"typeset.formats.pdf.weasyprint.{module.stem}")
+    assert fence.installed_version("weasyprint") == weasyprint.__version__
+    gated = {patch.name for patch in fence.PATCHES if not patch.post_pass}
+    assert fence.install() == gated

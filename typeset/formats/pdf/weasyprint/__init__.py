@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.metadata
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -181,9 +181,10 @@ PATCHES: tuple[Patch, ...] = (
 
 def installed_version(distribution: str) -> str | None:
     """The version the gate reads (tests replace it to force the fallback)."""
+    # importlib.metadata in full: this package's own `metadata` module would shadow the name
     try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
         return None
 
 
