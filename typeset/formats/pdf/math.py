@@ -241,7 +241,7 @@ def math_html(math: PreparedMath, rendered: RenderedEquation) -> str:
         f'style="{html.escape(style, quote=True)}">'
     )
     # The TeX again as text, invisible over the drawing, so search and copy find the
-    # equation (the drawing has no glyphs); the PDF post-pass (pdf_math_text) makes it an
+    # equation (the drawing has no glyphs); the PDF post-pass (weasyprint/math_text.py) makes it an
     # artifact, as screen readers already read the TeX from the <img>'s alt.
     text = f'<span class="math-tex">{html.escape(_one_line(math.equation.tex))}</span>'
     element = f'<span class="math {kind}">{svg}{text}</span>'

@@ -138,7 +138,7 @@ class PdfWriter:
         metadata: Any,
         config: Config,
     ) -> bool:
-        """A book laid out in parts on every core (pdf_parallel); False if not worth it, or
+        """A book laid out in parts on every core (parallel.py); False if not worth it, or
         where the parts' tag trees cannot be joined (a WeasyPrint not checked)."""
         if os.environ.get(SPLIT_VARIABLE) == "0" or not enabled("parts-tag-tree"):
             return False
@@ -208,7 +208,7 @@ TEXT_FACES = (
 
 
 class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
-    """Fetch data: URLs, the equations' SVGs (math_svg), files inside `roots`, and URLs
+    """Fetch data: URLs, the equations' SVGs (math.py), files inside `roots`, and URLs
     under `allowed_urls`; nothing else.
 
     A manuscript may come from someone else: it must not be able to pull /etc/passwd
