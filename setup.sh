@@ -64,5 +64,5 @@ python3 -m venv .venv
 # .pyc is ever written: every build would compile the package again (0.1 s of each start).
 .venv/bin/python -m compileall -q typeset >/dev/null
 # WeasyPrint's start, prepared once (typeset/formats/pdf/weasyprint/startup.py).
-.venv/bin/python -c "from typeset.formats.pdf.weasyprint.startup import imported_weasyprint; imported_weasyprint()"
+.venv/bin/python -c "from typeset.formats.pdf.weasyprint import install; install()"
 echo "set up: .venv is ready"
