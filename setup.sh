@@ -63,6 +63,6 @@ python3 -m venv .venv
 # An editable install is not byte-compiled, and where PYTHONDONTWRITEBYTECODE is set no
 # .pyc is ever written: every build would compile the package again (0.1 s of each start).
 .venv/bin/python -m compileall -q typeset >/dev/null
-# WeasyPrint's start, prepared once (typeset/formats/weasyprint_startup.py).
-.venv/bin/python -c "from typeset.formats.weasyprint_startup import imported_weasyprint; imported_weasyprint()"
+# WeasyPrint's start, prepared once (typeset/formats/pdf/weasyprint/startup.py).
+.venv/bin/python -c "from typeset.formats.pdf.weasyprint import install; install()"
 echo "set up: .venv is ready"

@@ -91,7 +91,8 @@ def pdf_text(path: Path) -> str:
 
 def pdf_printed_text(path: Path) -> str:
     """The PDF's text without its artifacts: what is printed, not each equation's
-    invisible search-and-copy TeX (typeset/formats/pdf_math_text.py) nor page furniture."""
+    invisible search-and-copy TeX (typeset/formats/pdf/weasyprint/math_text.py) nor page
+    furniture."""
     import pdfplumber
 
     with pdfplumber.open(path) as document:

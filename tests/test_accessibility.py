@@ -20,8 +20,8 @@ from tests.conftest import PROJECT, Builder, docx_part
 from typeset import build, load_config
 from typeset.ace import run_ace
 from typeset.formats.docx_accessibility import audit_docx
-from typeset.pdf_audit import audit_pdf
-from typeset.pdf_structure import structure_elements
+from typeset.formats.pdf.audit import audit_pdf
+from typeset.formats.pdf.structure import structure_elements
 
 STYLE = "chicago-author-date"
 TAGGED_VARIANTS = ["pdf/ua-1", "pdf/a-2b", "pdf/a-3u", "tagged"]
@@ -393,7 +393,7 @@ def test_the_artifacts_pass_on_weasyprint_bytes_matches_the_full_tokeniser(
     import pikepdf
     import weasyprint
 
-    from typeset.formats import pdf_artifacts
+    from typeset.formats.pdf.weasyprint import artifacts as pdf_artifacts
 
     html = (
         '<html lang="en"><head><style>@page { @top-center { content: "Running head" }'

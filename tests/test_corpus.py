@@ -466,8 +466,8 @@ def test_corpus_docx_passes_the_accessibility_checks(
 def test_the_typographic_preflight_finds_nothing_in_the_corpus(
     corpus_build: Callable[[str], Outputs], name: str
 ) -> None:
-    """Calibration: every check of typeset/preflight.py is silent on correct pages (each is
-    proved to fire on a faulty page in tests/test_preflight.py)."""
-    from typeset.preflight import preflight
+    """Calibration: every check of typeset/formats/pdf/preflight.py is silent on correct
+    pages (each is proved to fire on a faulty page in tests/test_preflight.py)."""
+    from typeset.formats.pdf.preflight import preflight
 
     assert [str(finding) for finding in preflight(corpus_build(name)["pdf"])] == []

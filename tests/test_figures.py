@@ -551,7 +551,7 @@ def test_a_book_laid_out_in_parts_keeps_one_copy_of_a_figure(tmp_path: Path) -> 
     import pikepdf
     import weasyprint
 
-    from typeset.formats.pdf_parallel import share_identical_images
+    from typeset.formats.pdf.parallel import share_identical_images
 
     figure = tmp_path / "figure.png"
     figure.write_bytes(_noise_png(64))

@@ -1,5 +1,5 @@
 """A page's notes measured one by one, and its note area made of the notes as measured
-(typeset/formats/weasyprint_footnotes.py), give the PDF WeasyPrint's own layout gives,
+(typeset/formats/pdf/weasyprint/footnotes.py), give the PDF WeasyPrint's own layout gives,
 byte for byte.
 
 Each manuscript is built as a one-pass PDF twice, with the measuring and with WeasyPrint's
@@ -21,8 +21,7 @@ from typing import Any
 import pytest
 
 from typeset import build, load_config
-from typeset.formats import pdf as pdf_writer
-from typeset.formats import weasyprint_footnotes
+from typeset.formats.pdf.weasyprint import footnotes as weasyprint_footnotes
 
 PROJECT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
@@ -154,6 +153,5 @@ def test_notes_measured_one_by_one_make_the_same_pdf(
         with monkeypatch.context() as own:
             own.setattr(LayoutContext, "_update_footnote_area", weasyprints_own)
             own.setattr(page, "block_level_layout", page.block_level_layout.weasyprint_original)
-            own.setattr(pdf_writer, "measure_footnotes_one_by_one", lambda: True)
             slow = _pdf(manuscript, references, tmp_path / f"own{index}")
         assert fast == slow, f"{manuscript.name}: the PDFs differ"

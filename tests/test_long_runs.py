@@ -12,7 +12,7 @@ from lxml import etree
 
 from tests.conftest import PROJECT, pdf_text
 from typeset import build, load_config
-from typeset.formats.cssselect2_walks import sibling_walks_iterative
+from typeset.formats.pdf.weasyprint.selectors import sibling_walks_iterative
 
 WORDS = ["river", "delta", "survey", "archive", "ledger", "harvest", "season", "village"]
 WORDS += ["market", "council", "record", "letter", "treaty", "border", "famine", "grain"]

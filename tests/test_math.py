@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import PROJECT, epub_xhtml, pdf_printed_text, pdf_text
 from typeset import ast, build, load_config
 from typeset.errors import ToolError
-from typeset.formats.math_svg import prepare
+from typeset.formats.pdf.math import prepare
 from typeset.mathjax import Equation, RenderedEquation, render_equations
 from typeset.pandoc import run_pandoc
 
@@ -129,7 +129,7 @@ def test_pdf_text_has_no_tex_source(
     torture_build: tuple[dict[str, Path], list[logging.LogRecord]],
 ) -> None:
     """No equation is printed as its TeX: the only TeX in the page is each equation's
-    invisible search-and-copy text, an artifact (typeset/formats/pdf_math_text.py)."""
+    invisible search-and-copy text, an artifact (typeset/formats/pdf/weasyprint/math_text.py)."""
     text = pdf_printed_text(torture_build[0]["pdf"])
     assert "Math torture test" in text
     assert re.findall(r"\\[A-Za-z]+|\\\\|\$\$|\^\{|_\{", text) == []
@@ -246,16 +246,16 @@ def test_a_rebuild_renders_only_the_new_equation(
 ) -> None:
     manuscript = _built_three_equations(tmp_path, monkeypatch)
     manuscript.write_text(manuscript.read_text() + "\nNew: $w^3$.\n")
-    caplog.set_level(logging.DEBUG, logger="typeset.formats.math_svg")
+    caplog.set_level(logging.DEBUG, logger="typeset.formats.pdf.math")
     build(config_for(manuscript, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
     messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("math:")]
-    # rendered once, ahead of the writer (typeset/formats/math_svg.py render_meanwhile)
+    # rendered once, ahead of the writer (typeset/formats/pdf/math.py render_meanwhile)
     assert messages[0] == "math: 3 equations cached, 1 to render"
     assert all(message.endswith(" 0 to render") for message in messages[1:])
 
 
 def test_an_amsmath_environment_in_the_markdown_is_display_math_for_the_pdf() -> None:
-    from typeset.formats.math_svg import _environment_as_math
+    from typeset.formats.pdf.math import _environment_as_math
 
     align = "\\begin{align}\nx &= 1, \\\\\ny &= 2.\n\\end{align}"
     assert _environment_as_math({"t": "RawInline", "c": ["tex", align]}) == {
@@ -284,7 +284,7 @@ def _page_pixels(html: str, folder: Path) -> list[bytes]:
 def test_a_flattened_svg_draws_the_same_picture_with_one_path(tmp_path: Path) -> None:
     import base64
 
-    from typeset.formats.flat_svg import flattened
+    from typeset.formats.pdf.flat_svg import flattened
 
     tex = [
         (r"\hat{\theta}_n \in \mathbb{R}^d", False),
@@ -322,7 +322,7 @@ def test_a_flattened_svg_draws_the_same_picture_with_one_path(tmp_path: Path) ->
 
 
 def test_an_svg_flattening_does_not_handle_is_left_as_it_is() -> None:
-    from typeset.formats.flat_svg import flattened
+    from typeset.formats.pdf.flat_svg import flattened
 
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 -500 500 600"><g stroke="currentColor"'
@@ -342,7 +342,7 @@ def test_equations_rendered_ahead_are_in_the_cache_when_the_writer_asks(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from typeset import ast
-    from typeset.formats.math_svg import math_rewrite, render_meanwhile
+    from typeset.formats.pdf.math import math_rewrite, render_meanwhile
     from typeset.manuscript import read_manuscript
 
     monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
@@ -350,7 +350,7 @@ def test_equations_rendered_ahead_are_in_the_cache_when_the_writer_asks(
     manuscript_path.write_text("---\ntitle: Ahead\nlang: en\n---\n\n$a^2$, $b_1$ and $$c$$\n")
     config = config_for(manuscript_path, tmp_path / "out", "pdf")
     manuscript = read_manuscript(manuscript_path, {})
-    caplog.set_level(logging.DEBUG, logger="typeset.formats.math_svg")
+    caplog.set_level(logging.DEBUG, logger="typeset.formats.pdf.math")
     render_meanwhile(manuscript.document, config)  # type: ignore[arg-type]
     rewrite = math_rewrite(manuscript.document, manuscript, config)  # type: ignore[arg-type]
     assert rewrite is not None
@@ -368,7 +368,7 @@ def test_the_faster_svg_length_parser_gives_weasyprints_own_results() -> None:
     import weasyprint.svg
     from weasyprint.svg import utils
 
-    from typeset.formats.weasyprint_svg import faster_svg_lengths
+    from typeset.formats.pdf.weasyprint.svg import faster_svg_lengths
 
     assert faster_svg_lengths()
     assert faster_svg_lengths()  # once: no wrapper around the wrapper
@@ -381,7 +381,7 @@ def test_the_faster_svg_length_parser_gives_weasyprints_own_results() -> None:
 def test_the_pdf_fetcher_serves_only_equations_this_build_typeset() -> None:
     from weasyprint.urls import URLFetchingError
 
-    from typeset.formats.math_svg import MATH_URL_SCHEME, math_html, math_image
+    from typeset.formats.pdf.math import MATH_URL_SCHEME, math_html, math_image
 
     html = math_html(prepare("x^2", display=False), RenderedEquation(svg="<svg/>"))
     url = re.search(r'src="([^"]+)"', html).group(1)  # type: ignore[union-attr]
@@ -398,7 +398,7 @@ def test_a_forced_build_renders_every_equation_again_and_only_once(
     # --force ignores the cached equations, but the writer reads the ones this same build
     # rendered ahead instead of starting MathJax a second time
     manuscript = _built_three_equations(tmp_path, monkeypatch)
-    caplog.set_level(logging.DEBUG, logger="typeset.formats.math_svg")
+    caplog.set_level(logging.DEBUG, logger="typeset.formats.pdf.math")
     build(config_for(manuscript, tmp_path / "out", "pdf"), force=True)  # type: ignore[arg-type]
     messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("math:")]
     assert messages == [
@@ -447,7 +447,7 @@ def _random_flat_path(random: Random) -> str:
 
 
 def test_flat_paths_are_written_with_the_operators_weasyprint_writes() -> None:
-    from typeset.formats.weasyprint_svg import flat_path_operators
+    from typeset.formats.pdf.weasyprint.svg import flat_path_operators
 
     random = Random(13)
     paths = [_random_flat_path(random) for _ in range(400)] + [
@@ -474,7 +474,8 @@ def test_equations_drawn_once_and_written_directly_print_the_same_pages(
     from weasyprint import svg as drawer
     from weasyprint.images import SVGImage
 
-    from typeset.formats import math_svg, weasyprint_svg
+    from typeset.formats.pdf import math as math_svg
+    from typeset.formats.pdf.weasyprint import svg as weasyprint_svg
 
     monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
@@ -484,8 +485,6 @@ def test_equations_drawn_once_and_written_directly_print_the_same_pages(
     with monkeypatch.context() as own:
         own.setattr(SVGImage, "draw", SVGImage.draw.weasyprint_original)  # type: ignore[attr-defined]
         own.setitem(drawer.TAGS, "path", drawer.TAGS["path"].weasyprint_original)  # type: ignore[attr-defined]
-        own.setattr(math_svg, "equations_drawn_once", lambda prefix: True)
-        own.setattr(math_svg, "flat_paths_written_directly", lambda: True)
         slow = build(config_for(TORTURE, tmp_path / "own", "pdf"), force=True).outputs["pdf"]  # type: ignore[arg-type]
 
     def forms(path: Path) -> tuple[int, int]:
@@ -535,7 +534,7 @@ def test_mathjax_started_early_renders_the_equations_and_is_stopped_if_unused(
 
 def test_a_manuscript_with_no_dollar_starts_no_mathjax(tmp_path: Path) -> None:
     from typeset import mathjax
-    from typeset.formats.math_svg import start_mathjax_early
+    from typeset.formats.pdf.math import start_mathjax_early
 
     prose = tmp_path / "prose.md"
     prose.write_text("---\ntitle: Prose\n---\n\nNo math here at all.\n")

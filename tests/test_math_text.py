@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import PROJECT, pdf_text
 from typeset import build, load_config
-from typeset.pdf_audit import audit_pdf
+from typeset.formats.pdf.audit import audit_pdf
 
 pytestmark = pytest.mark.slow
 

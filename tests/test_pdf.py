@@ -27,7 +27,7 @@ from pypdf.generic import ArrayObject, DictionaryObject
 
 from tests.conftest import PROJECT, Builder, pdf_pages, pdf_text
 from typeset import build, load_config
-from typeset.formats.pdf import LocalFilesOnly, url_is_under
+from typeset.formats.pdf.writer import LocalFilesOnly, url_is_under
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
 
@@ -530,7 +530,7 @@ def test_each_footnote_sits_on_the_page_that_calls_it(essay_build: Builder) -> N
 
 
 def test_a_note_keeps_the_space_between_two_of_its_elements(essay_build: Builder) -> None:
-    from typeset.formats.print_notes import _NoteSplitter
+    from typeset.formats.pdf.notes import _NoteSplitter
 
     splitter = _NoteSplitter(1)
     splitter.feed(
@@ -549,7 +549,7 @@ def test_a_note_keeps_the_space_between_two_of_its_elements(essay_build: Builder
 
 
 def test_a_void_element_in_a_note_opens_nothing() -> None:
-    from typeset.formats.print_notes import _NoteSplitter
+    from typeset.formats.pdf.notes import _NoteSplitter
 
     splitter = _NoteSplitter(2)
     splitter.feed(

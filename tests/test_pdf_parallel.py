@@ -1,4 +1,4 @@
-"""A book laid out in parts (typeset/formats/pdf_parallel.py) is the book one pass makes.
+"""A book laid out in parts (typeset/formats/pdf/parallel.py) is the book one pass makes.
 
 One generated book (bench/books.py: tables, footnotes, quotations, figures, CJK, math) in
 a note style, built as PDF/UA twice: in parts and in one pass (TYPESET_PDF_SPLIT=0). The
@@ -20,8 +20,8 @@ import pikepdf
 import pytest
 
 from typeset import build, load_config
-from typeset.formats import pdf_parallel
-from typeset.pdf_audit import audit_pdf
+from typeset.formats.pdf import parallel as pdf_parallel
+from typeset.formats.pdf.audit import audit_pdf
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "bench"))

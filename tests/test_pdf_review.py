@@ -14,8 +14,8 @@ import pytest
 from tests.conftest import PROJECT, pdf_text
 from typeset import build, load_config
 from typeset.errors import ConfigError
+from typeset.formats.pdf.preflight import read_pages
 from typeset.frontmatter import _class_columns, _geometry_margins
-from typeset.preflight import read_pages
 
 BODY = (
     "The parish accounts record payments for rent, fuel and clothing, and they name the "

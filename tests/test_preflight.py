@@ -1,4 +1,4 @@
-"""The typographic preflight (typeset/preflight.py) and the print fixes it checks.
+"""The typographic preflight (typeset/formats/pdf/preflight.py) and the print fixes it checks.
 
 Each check is proved both ways on real WeasyPrint pages set with the project's print.css:
 a page with the fault (the stylesheet's fix undone, or the fault written into the page)
@@ -14,14 +14,14 @@ import pytest
 
 from tests.conftest import PROJECT, Builder
 from typeset import ast
-from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
-from typeset.formats.print_typography import (
+from typeset.formats.pdf.preflight import Line, Page, _notes_continued, preflight
+from typeset.formats.pdf.typography import (
     WORD_JOINER,
     print_inline_lists,
     print_typography,
     separated_note_calls,
 )
-from typeset.preflight import Line, Page, _notes_continued, preflight
+from typeset.formats.pdf.weasyprint.artifacts import mark_orphaned_content_as_artifacts
 
 PRINT_CSS = (PROJECT / "styles" / "print.css").read_text()
 PAGE = "@page { size: A5; margin: 20mm; }"
@@ -180,7 +180,7 @@ def test_a_footnote_continued_overleaf_is_reported_as_info() -> None:
 
 
 def _line(page: int, text: str, size: float) -> Line:
-    from typeset.preflight import Glyph
+    from typeset.formats.pdf.preflight import Glyph
 
     glyphs = [
         Glyph(char, 50 + 5 * i, 55 + 5 * i, 100, 110, 108, size, "Charis", None, "", -1, -1)

@@ -89,7 +89,7 @@ def test_a_registered_format_is_built_cached_and_checked(project: Path) -> None:
 
 
 def test_every_pdf_variant_the_config_offers_is_one_the_pdf_writer_knows() -> None:
-    from typeset.formats.pdf import WEASYPRINT_OPTIONS_BY_VARIANT
+    from typeset.formats.pdf.writer import WEASYPRINT_OPTIONS_BY_VARIANT
     from typeset.names import PDF_VARIANTS
 
     assert tuple(WEASYPRINT_OPTIONS_BY_VARIANT) == PDF_VARIANTS

@@ -1,11 +1,11 @@
 """WeasyPrint's fixed-length C arrays are built from their element type, not re-parsed
-(typeset/formats/weasyprint_cffi.py): the same C types, with no C parser run."""
+(typeset/formats/pdf/weasyprint/cffi_arrays.py): the same C types, with no C parser run."""
 
 from __future__ import annotations
 
 import pytest
 
-from typeset.formats.weasyprint_cffi import arrays_parsed_once
+from typeset.formats.pdf.weasyprint.cffi_arrays import arrays_parsed_once
 
 DECLARATIONS = [
     "hb_codepoint_t[43]",

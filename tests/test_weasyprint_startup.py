@@ -1,5 +1,5 @@
 """WeasyPrint's start with its declarations and library lookups done once
-(typeset/formats/weasyprint_startup.py) gives the WeasyPrint of a plain import.
+(typeset/formats/pdf/weasyprint/startup.py) gives the WeasyPrint of a plain import.
 
 Each import runs in a fresh interpreter (a process imports WeasyPrint once), with the
 startup file in a temporary folder: the first start writes it, the second is served from it
@@ -28,7 +28,7 @@ cparser.Parser._internal_parse = lambda self, s: (parses.append(1), internal_par
 find_library = ctypes.util.find_library
 ctypes.util.find_library = lambda name: (lookups.append(name), find_library(name))[1]
 if {quick!r}:
-    from typeset.formats import weasyprint_startup
+    from typeset.formats.pdf.weasyprint import startup as weasyprint_startup
     from pathlib import Path
     weasyprint_startup._startup_file = lambda: Path({file!r})
     weasyprint = weasyprint_startup.imported_weasyprint()
@@ -69,7 +69,7 @@ def test_weasyprint_starts_from_its_startup_file_with_the_same_declarations(
 
 
 def test_an_unreadable_startup_file_is_ignored(tmp_path: Path) -> None:
-    from typeset.formats import weasyprint_startup
+    from typeset.formats.pdf.weasyprint import startup as weasyprint_startup
 
     broken = tmp_path / "startup.pickle"
     broken.write_bytes(b"not a pickle")

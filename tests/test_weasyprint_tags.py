@@ -1,4 +1,4 @@
-"""The tag tree's page references are built once per PDF (typeset/formats/weasyprint_tags.py):
+"""The tag tree's page references are built once per PDF (typeset/formats/pdf/weasyprint/tags.py):
 the same references, and the same tagged PDF, byte for byte."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pydyf
 import pytest
 import weasyprint
 
-from typeset.formats.weasyprint_tags import page_references_cached
+from typeset.formats.pdf.weasyprint.tags import page_references_cached
 
 # Several pages of what a book tags: headings, paragraphs, a list, a table, a note.
 CHAPTER = (

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from typeset.preflight import Line, preflight, read_pages
+from typeset.formats.pdf.preflight import Line, preflight, read_pages
 
 DPI = 80
 BAND = 90.0  # points above and below the flagged lines

@@ -8,7 +8,7 @@ inputs   citation keys missing from the bibliography (error, a warning in draft 
          fields their type needs (warning), images without alt text (warning);
 outputs  each format's `validators` (declared on its writer, typeset/formats/validators.py):
          EPUBCheck and DAISY Ace on the EPUB; every font embedded, `qpdf --check` and the
-         PDF/UA structure audit and the typographic preflight (typeset/preflight.py,
+         PDF/UA structure audit and the typographic preflight (typeset/formats/pdf/preflight.py,
          warnings unless the config's `typography` says otherwise) on the PDF; the DOCX
          opens as a well-formed Office package and passes Word's accessibility checks.
 """
@@ -18,12 +18,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from typeset import ast, preflight
+from typeset import ast
 from typeset.citations.base import cited_keys, missing_citation_keys
 from typeset.config import Config
 from typeset.errors import TypesetError
 from typeset.findings import CheckReport, Finding
 from typeset.formats import writer_for
+from typeset.formats.pdf import preflight
 from typeset.inputs import Inputs, read_inputs
 from typeset.manuscript import Manuscript
 from typeset.pipeline import build

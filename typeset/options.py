@@ -367,8 +367,8 @@ OPTIONS: dict[str, Option] = {
         _flag,
     ),
     "typography": Option(
-        "--check's typographic preflight of the PDF (typeset/preflight.py): its findings "
-        "are 'warning's, 'error's (a submission profile), or 'off'.",
+        "--check's typographic preflight of the PDF (typeset/formats/pdf/preflight.py): its "
+        "findings are 'warning's, 'error's (a submission profile), or 'off'.",
         "warning",
         _one_of("warning", "error", "off"),
     ),

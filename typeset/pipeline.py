@@ -55,7 +55,7 @@ from typeset.errors import ToolError, TypesetError, from_os_error
 from typeset.formats import format_names, writer_for
 from typeset.formats.base import FormatWriter, structure_arguments
 from typeset.formats.cache_inputs import files_read
-from typeset.formats.math_svg import render_meanwhile, start_mathjax_early
+from typeset.formats.pdf.math import render_meanwhile, start_mathjax_early
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
 from typeset.interrupts import die_with_parent, signals_deferred
 from typeset.limits import (

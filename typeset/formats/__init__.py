@@ -18,14 +18,14 @@ if TYPE_CHECKING:
 
 # format name -> "module:Class"
 WRITERS: dict[str, str] = {
-    "pdf": "typeset.formats.pdf:PdfWriter",
+    "pdf": "typeset.formats.pdf.writer:PdfWriter",
     "epub": "typeset.formats.epub:EpubWriter",
     "docx": "typeset.formats.docx:DocxWriter",
 }
 # format name -> "module:function" called before the writer's module is imported
 BEFORE_IMPORT: dict[str, str] = {
-    # WeasyPrint's start with its C declarations and library lookups done once
-    "pdf": "typeset.formats.weasyprint_startup:imported_weasyprint",
+    # WeasyPrint imported and its checked patches installed, once, before any fork
+    "pdf": "typeset.formats.pdf.weasyprint:install",
 }
 
 

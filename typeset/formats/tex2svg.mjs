@@ -23,7 +23,7 @@ const {default: MathJax} = await import(
 
 await MathJax.init({
   loader: {
-    // mathtools for multlined, which typeset/formats/math_svg.py puts in place of multline.
+    // mathtools for multlined, which typeset/formats/pdf/math.py puts in place of multline.
     load: ['input/tex', 'output/svg', '[tex]/mathtools'],
     paths: {'mathjax-stix2': join(nodeModules, '@mathjax', 'mathjax-stix2-font')},
     // The font package is versioned apart from MathJax (4.1.0 beside 4.1.3): not a fault.

@@ -115,15 +115,15 @@ def daisy_ace(path: Path) -> list[Finding]:
 
 def pdf_ua_structure(path: Path) -> list[Finding]:
     """Our PDF/UA-1 structure audit (Matterhorn checkpoints a machine can decide)."""
-    from typeset.pdf_audit import audit_pdf
+    from typeset.formats.pdf.audit import audit_pdf
 
     return audit_pdf(path)
 
 
 def pdf_typography(path: Path) -> list[Finding]:
     """The typographic preflight: overfull lines, captions apart from their floats,
-    headings at a page foot, broken URLs, loose lines... (typeset/preflight.py)."""
-    from typeset.preflight import preflight
+    headings at a page foot, broken URLs, loose lines... (typeset/formats/pdf/preflight.py)."""
+    from typeset.formats.pdf.preflight import preflight
 
     try:
         return preflight(path)

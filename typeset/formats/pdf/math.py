@@ -26,12 +26,7 @@ from typeset import ast, timings
 from typeset.cache import BuildCache, cache_folder, file_fingerprint, fingerprint
 from typeset.config import Config
 from typeset.errors import ManuscriptError
-from typeset.formats import flat_svg
-from typeset.formats.weasyprint_svg import (
-    equations_drawn_once,
-    faster_svg_lengths,
-    flat_paths_written_directly,
-)
+from typeset.formats.pdf import flat_svg
 from typeset.limits import MAX_MANUSCRIPT_BYTES, read_input
 from typeset.manuscript import Manuscript
 from typeset.mathjax import (
@@ -187,9 +182,6 @@ def math_rewrite(
     amsmath environment written as raw TeX, by raw HTML: its SVG, or a boxed error; None
     when there is no math. The equations are typeset (or read from the cache) here, and
     each TeX error is a warning naming its line."""
-    faster_svg_lengths()  # in the PDF writer's process, before WeasyPrint draws the SVGs
-    equations_drawn_once(f"{MATH_URL_SCHEME}:")
-    flat_paths_written_directly()
     by_source = _prepared_maths(document)
     if not by_source:
         return None
@@ -249,7 +241,7 @@ def math_html(math: PreparedMath, rendered: RenderedEquation) -> str:
         f'style="{html.escape(style, quote=True)}">'
     )
     # The TeX again as text, invisible over the drawing, so search and copy find the
-    # equation (the drawing has no glyphs); the PDF post-pass (pdf_math_text) makes it an
+    # equation (the drawing has no glyphs); the PDF post-pass (weasyprint/math_text.py) makes it an
     # artifact, as screen readers already read the TeX from the <img>'s alt.
     text = f'<span class="math-tex">{html.escape(_one_line(math.equation.tex))}</span>'
     element = f'<span class="math {kind}">{svg}{text}</span>'
@@ -260,7 +252,7 @@ def math_html(math: PreparedMath, rendered: RenderedEquation) -> str:
 
 
 # The PDF's HTML names each equation's SVG by a short URL that the PDF writer's URL
-# fetcher answers from here (formats/pdf.py LocalFilesOnly), not by a data: URI: a paper
+# fetcher answers from here (formats/pdf/writer.py LocalFilesOnly), not by a data: URI: a paper
 # repeats its equations, and 500 base64 SVGs made a 2 MB HTML that WeasyPrint's HTML
 # parser took 0.3 s and its layout another 0.3 s to read. The URL is the SVG's digest, so
 # equal equations share one URL (one image parsed) and forked layout processes, which

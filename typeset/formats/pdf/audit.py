@@ -20,7 +20,7 @@ from pathlib import Path
 import pikepdf
 
 from typeset.findings import Finding
-from typeset.pdf_structure import (
+from typeset.formats.pdf.structure import (
     MarkedContentReference,
     ObjectId,
     claimed_content,

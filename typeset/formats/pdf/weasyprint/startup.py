@@ -62,6 +62,12 @@ def imported_weasyprint() -> ModuleType:
     return _weasyprint()
 
 
+def install() -> bool:
+    """The `startup` patch's installer (weasyprint/__init__.py): WeasyPrint imported."""
+    imported_weasyprint()
+    return True
+
+
 def _weasyprint() -> ModuleType:
     module: ModuleType = sys.modules["weasyprint"]
     return module

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from typeset.formats.weasyprint_patching import replaced_once
+from typeset.formats.pdf.weasyprint import replaced_once
 
 _CACHE = "_typeset_page_references"
 
@@ -23,8 +23,7 @@ class _CachedProperty(property):
 
 
 def page_references_cached() -> bool:
-    """Install it on pydyf's PDF (once per process); False where the WeasyPrint is not one
-    this was checked against."""
+    """Install it on pydyf's PDF (once per process)."""
     import pydyf
 
     return replaced_once(pydyf.PDF, "page_references", _cached)

@@ -8,16 +8,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-import pydyf
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetchingError
 
-from typeset import ast, timings
+from typeset import timings
 from typeset.cache import cache_folder
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
-from typeset.formats import pdf_parallel, validators
-from typeset.formats.base import document_json, structure_arguments, style_file
+from typeset.formats import validators
+from typeset.formats.base import style_file
 from typeset.formats.cache_inputs import (
     config_fields,
     installed_fonts,
@@ -25,21 +24,16 @@ from typeset.formats.cache_inputs import (
     package_version,
     style_files,
 )
-from typeset.formats.cssselect2_walks import sibling_walks_iterative
-from typeset.formats.math_svg import MATH_URL_SCHEME, math_image, math_rewrite
-from typeset.formats.pdf_artifacts import mark_orphaned_content_as_artifacts
-from typeset.formats.pdf_line_numbers import number_lines
-from typeset.formats.pdf_metadata import pdf_metadata, weasyprint_metadata
-from typeset.formats.print_notes import print_notes
-from typeset.formats.print_typography import print_inline_lists, print_typography
-from typeset.formats.title_block import print_meta
-from typeset.formats.weasyprint_cffi import arrays_parsed_once
-from typeset.formats.weasyprint_footnotes import measure_footnotes_one_by_one
-from typeset.formats.weasyprint_tags import page_references_cached
-from typeset.headings import heading_shift
+from typeset.formats.pdf import parallel as pdf_parallel
+from typeset.formats.pdf.html import render_print_html
+from typeset.formats.pdf.line_numbers import number_lines
+from typeset.formats.pdf.math import MATH_URL_SCHEME, math_image
+from typeset.formats.pdf.metadata import pdf_metadata
+from typeset.formats.pdf.weasyprint import enabled
+from typeset.formats.pdf.weasyprint.artifacts import mark_orphaned_content_as_artifacts
+from typeset.formats.pdf.weasyprint.metadata import weasyprint_metadata, xmp_finisher
 from typeset.media import media_folder
 from typeset.names import PAPER_SIZES, PDF_SPLIT_VARIABLE
-from typeset.pandoc import run_pandoc
 from typeset.urls import url_is_under
 
 log = logging.getLogger(__name__)
@@ -88,10 +82,8 @@ class PdfWriter:
     takes_cite_this_work_section = True
 
     def write(self, resolved: ResolvedDocument, destination: Path, config: Config) -> None:
-        measure_footnotes_one_by_one()  # before any layout here or in the forked parts
-        arrays_parsed_once()
-        page_references_cached()
-        sibling_walks_iterative()
+        # WeasyPrint's patches were installed before this module was imported
+        # (typeset/formats/pdf/weasyprint/__init__.py).
         with timings.stage("html"):
             html = render_print_html(resolved, config)
         folder = resolved.source.folder
@@ -128,7 +120,7 @@ class PdfWriter:
 
         document.metadata = weasyprint_metadata(metadata, GENERATOR, document.metadata)
         with timings.stage("pdf-write"):
-            document.write_pdf(destination, finisher=_ensure_xmp_packet, **options)
+            document.write_pdf(destination, finisher=xmp_finisher(), **options)
         with timings.stage("artifacts"):
             mark_orphaned_content_as_artifacts(destination)  # running heads, page numbers
         _number_lines_if_asked(destination, config)
@@ -143,8 +135,9 @@ class PdfWriter:
         metadata: Any,
         config: Config,
     ) -> bool:
-        """A book laid out in parts on every core (pdf_parallel); False if not worth it."""
-        if os.environ.get(PDF_SPLIT_VARIABLE) == "0":
+        """A book laid out in parts on every core (parallel.py); False if not worth it, or
+        where the parts' tag trees cannot be joined (a WeasyPrint not checked)."""
+        if os.environ.get(PDF_SPLIT_VARIABLE) == "0" or not enabled("parts-tag-tree"):
             return False
         return pdf_parallel.write(
             html.decode(),
@@ -158,7 +151,7 @@ class PdfWriter:
             prepare=lambda document: setattr(
                 document, "metadata", weasyprint_metadata(metadata, GENERATOR, document.metadata)
             ),
-            finisher=_ensure_xmp_packet,
+            finisher=xmp_finisher(),
             cache_dir=cache_folder(config.project_dir) / "pdf-parts",
             # running heads are per part; the folios the join stamps are artifacts already
             postprocess=mark_orphaned_content_as_artifacts,
@@ -211,106 +204,8 @@ TEXT_FACES = (
 )
 
 
-def _ensure_xmp_packet(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
-    """Write the XMP packet for variants WeasyPrint writes none for (tagged, plain).
-
-    WeasyPrint adds XMP only for PDF/A, PDF/UA and PDF/X; catalogues and archives read
-    title, authors and language from XMP rather than the older info dictionary.
-    """
-    if "Metadata" not in pdf.catalog:
-        document.metadata.include_in_pdf(pdf, "", None, None, compress=True)
-
-
-# Tables with this many columns are set smaller (print.css `table.wide`) to fit the text
-# block without breaking words.
-WIDE_TABLE_COLUMNS = 6
-# A "word" in a table cell longer than this (a hash, an identifier, a run of letters) is
-# wider than any column can be; print.css lets it alone break anywhere (`.unbreakable`),
-# so the table still fits the text block while real words break only at hyphens.
-LONGEST_TABLE_WORD = 30
-
-
-def render_print_html(resolved: ResolvedDocument, config: Config) -> bytes:
-    """The HTML WeasyPrint lays out: math as SVG, footnotes moved inline so they float to
-    the page foot."""
-    document = resolved.document
-    # Adjacent note calls get a separator (and opening marks their word) before the notes
-    # become footnotes.
-    document = {
-        **document,
-        "blocks": ast.transform(document["blocks"], rewrite_list=print_inline_lists),
-    }
-    maths = math_rewrite(document, resolved.source, config)
-    body = ast.first_of(maths, print_rewrite(document))
-    # WeasyPrint 70 keeps source line breaks inside floated footnotes as forced breaks;
-    # one line per paragraph avoids ragged notes.
-    body_options = ["--wrap=none"]
-    notes = print_notes(document, body, body_options, tagged=config.pdf_variant != "plain")
-    # One pass over the blocks for all of it (each pass over a book costs a few tenths).
-    meta = document["meta"] if maths is None else ast.transform(document["meta"], maths)
-    blocks = ast.transform(document["blocks"], ast.first_of(body, notes.rewrite if notes else None))
-    document = {**document, "meta": print_meta(meta), "blocks": blocks}
-    page = run_pandoc(
-        [
-            "--from",
-            "json",
-            "--to",
-            "html5",
-            "--standalone",
-            "--template",
-            str(style_file(config, "print.html")),
-            "--section-divs",
-            *body_options,
-            "--sandbox",
-            *structure_arguments(config),
-        ],
-        document_json(document),
-        source=resolved.source,
-    )
-    return page if notes is None else notes.filled(page)
-
-
-def print_rewrite(document: dict[str, Any]) -> ast.Rewrite:
-    """The body as the printed page shows it.
-
-    The title is the page's <h1>, so the manuscript's top heading level, `#` or `##`,
-    becomes <h2> and the levels below follow (styled by print.css for h2 to h6); wide
-    tables are marked so print.css can set them smaller, and overlong words in a table's
-    cells kept whole; quotations, URLs and hard line breaks break lines where a reader
-    expects (print_typography).
-    """
-    return ast.first_of(heading_shift(document, 2), _printed_table, print_typography)
-
-
-def _printed_table(node: dict[str, Any]) -> dict[str, Any] | None:
-    if node["t"] != "Table":
-        return None
-    table = _mark_wide_table(node) or node
-    return ast.transform(table, _overlong_word_span)  # type: ignore[no-any-return]
-
-
-def _overlong_word_span(node: dict[str, Any]) -> dict[str, Any] | None:
-    if node["t"] != "Str" or len(node["c"]) <= LONGEST_TABLE_WORD:
-        return None
-    return {"t": "Span", "c": [["", ["unbreakable"], []], [node]]}
-
-
-def _mark_wide_table(node: dict[str, Any]) -> dict[str, Any] | None:
-    if node["t"] != "Table" or len(node["c"][2]) < WIDE_TABLE_COLUMNS:
-        return None
-    (identifier, classes, attributes), caption, colspecs, *rest = node["c"]
-    # pandoc derives relative widths from the dashes of a pipe table's rule when a row
-    # is long: an artefact of the source, which squeezes a text column to a word's
-    # width. A wide table is laid out from its content instead.
-    natural = [[alignment, {"t": "ColWidthDefault"}] for alignment, _ in colspecs]
-    return {
-        "t": "Table",
-        "c": [[identifier, [*classes, "wide"], attributes], caption, natural, *rest],
-    }
-
-
 class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
-    """Fetch data: URLs, the equations' SVGs (math_svg), files inside `roots`, and URLs
+    """Fetch data: URLs, the equations' SVGs (math.py), files inside `roots`, and URLs
     under `allowed_urls`; nothing else.
 
     A manuscript may come from someone else: it must not be able to pull /etc/passwd

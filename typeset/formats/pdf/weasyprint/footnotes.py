@@ -14,7 +14,7 @@ it is measured at, and the area's height is the sum, clamped as WeasyPrint clamp
 stylesheet, `footnote-display: inline`), WeasyPrint's own method runs, so the result is
 always WeasyPrint's. The final footnote area of each page is still laid out by WeasyPrint as
 before; only the measuring is replaced, and the PDFs are byte-identical (tests compare).
-Installed once per process, only on the WeasyPrint version checked here.
+Installed once per process, by the fence's `install()` on a checked version.
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ from __future__ import annotations
 from math import inf
 from typing import Any
 
-from typeset.formats.weasyprint_patching import replaced_once
+from typeset.formats.pdf.weasyprint import replaced_once
 
 _MEASURED = "_typeset_note_heights"
 
 
 def measure_footnotes_one_by_one() -> bool:
-    """Install the measuring (once per process); False where the WeasyPrint is not one this
-    was checked against."""
+    """Install the measuring (once per process)."""
     from weasyprint.layout import LayoutContext, page
 
     if not replaced_once(LayoutContext, "_update_footnote_area", _one_by_one):

@@ -16,16 +16,15 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from typeset.formats.weasyprint_patching import replaced_once
+from typeset.formats.pdf.weasyprint import replaced_once
 
 # `hb_codepoint_t[43]`: a type name (words, no pointer or nested brackets) and a length.
 _FIXED_ARRAY = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_ ]*?)\s*\[\s*([0-9]+)\s*\]\s*")
 
 
 def arrays_parsed_once() -> bool:
-    """Install it on WeasyPrint's cffi parser (once per process; False where the WeasyPrint
-    is not one this was checked against). Call before forking: the parsed element types
-    are inherited."""
+    """Install it on WeasyPrint's cffi parser (once per process). Call before forking: the
+    parsed element types are inherited."""
     from weasyprint.text.ffi import ffi
 
     installed = replaced_once(ffi._parser, "parse_type_and_quals", _arrays_from_items)

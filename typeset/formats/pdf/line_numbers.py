@@ -2,7 +2,7 @@
 
 CSS has no line numbering, and a counter in the HTML cannot know where WeasyPrint breaks
 lines; so the numbers are stamped on the laid-out PDF: the lines are the ones the
-typographic preflight reads (typeset/preflight.py), numbered through the document as
+typographic preflight reads (typeset/formats/pdf/preflight.py), numbered through the document as
 LaTeX's lineno does, body text only (not running heads, folios or footnotes). Each number
 is drawn as the outlines of the text face's digits, in an /Artifact marked-content
 sequence: a screen reader skips it, search and copy never see it, and no font (which
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pikepdf
 
-from typeset.preflight import read_pages, text_block
+from typeset.formats.pdf.preflight import read_pages, text_block
 
 NUMBER_SIZE = 7.0  # points
 GAP = 12.0  # points between the number's right edge and the text block

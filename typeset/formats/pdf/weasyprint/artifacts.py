@@ -17,7 +17,7 @@ WeasyPrint 70 writes one annotation per child box and makes each the object of t
 child's Span, under the Link; PDF/UA wants the annotation in the Link itself (Matterhorn
 28-011), so the annotation's object reference moves up to the nearest Link ancestor.
 
-An equation's invisible TeX (pdf_math_text) is taken out of the tree first, so it becomes
+An equation's invisible TeX (math_text.py) is taken out of the tree first, so it becomes
 an artifact here too.
 
 It runs on every tagged variant, after WeasyPrint has written the file, and leaves a
@@ -31,8 +31,8 @@ from pathlib import Path
 
 import pikepdf
 
-from typeset.formats.pdf_math_text import detach_equation_text
-from typeset.pdf_structure import ObjectId, element_kids, parent_tree, structure_elements
+from typeset.formats.pdf.structure import ObjectId, element_kids, parent_tree, structure_elements
+from typeset.formats.pdf.weasyprint.math_text import detach_equation_text
 
 PAGINATION_ARTIFACT = [
     pikepdf.Name.Artifact,

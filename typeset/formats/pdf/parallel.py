@@ -49,6 +49,7 @@ import weasyprint
 from typeset import timings
 from typeset.cache import cache_reads_allowed, file_fingerprint
 from typeset.formats.html_elements import VOID_ELEMENTS
+from typeset.formats.pdf.weasyprint.tag_tree import detach_structure, join_structure
 from typeset.interrupts import die_with_parent, signals_deferred
 
 log = logging.getLogger(__name__)
@@ -477,7 +478,7 @@ def join(paths: list[Path], folios: Callable[[], pikepdf.Pdf], destination: Path
     for source in sources:
         offsets.append(len(joined.pages) if source is not joined else 0)
         if source is not joined:
-            _detach_structure(source)
+            detach_structure(source)
             with warnings.catch_warnings():
                 # pikepdf warns that named destinations are not copied: _join_destinations
                 # does that, with the pages renumbered.
@@ -490,7 +491,7 @@ def join(paths: list[Path], folios: Callable[[], pikepdf.Pdf], destination: Path
     _join_destinations(joined, sources, page_of)
     _join_outline(joined, sources, page_of)
     if "/StructTreeRoot" in joined.Root:
-        _join_structure(joined, sources, offsets, page_counts)
+        join_structure(joined, sources, offsets, page_counts)
     _stamp_folios(joined, folios())
     share_identical_images(joined)
     joined.save(destination, deterministic_id=True)  # the same book, the same bytes
@@ -536,15 +537,6 @@ def _image_key(image: pikepdf.Stream) -> str:
     if isinstance(mask, pikepdf.Stream):
         digest.update(_image_key(mask).encode())
     return digest.hexdigest()
-
-
-def _detach_structure(source: pikepdf.Pdf) -> None:
-    """Cut the links from a part's top-level structure elements to its own root, so
-    copying them does not copy that part's whole structure tree again."""
-    if "/StructTreeRoot" not in source.Root:
-        return
-    for kid in source.Root.StructTreeRoot.K[0].K:
-        del kid["/P"]
 
 
 def _destinations(pdf: pikepdf.Pdf) -> dict[str, Any]:
@@ -598,66 +590,6 @@ def _join_outline(
             items += [rebuilt(number, item) for item in outline.root]
     with joined.open_outline() as outline:
         outline.root[:] = items
-
-
-def _join_structure(
-    joined: pikepdf.Pdf, sources: list[pikepdf.Pdf], offsets: list[int], page_counts: list[int]
-) -> None:
-    """WeasyPrint's tag tree is built page by page: a Document element whose kids are each
-    page's elements in order, and a parent tree numbered by page, then by annotation.
-    So the joined tree is the parts' kids in order and a parent tree renumbered."""
-    root = joined.Root.StructTreeRoot
-    document = root.K[0]
-    total_pages = len(joined.pages)
-    page_entries: list[tuple[int, Any]] = []
-    annotation_entries: list[Any] = []
-    for number, source in enumerate(sources):
-        part_root = source.Root.StructTreeRoot
-        nums = list(part_root.ParentTree.Nums)
-        pages_in_part = page_counts[number]
-        if source is not joined:
-            for kid in part_root.K[0].K:
-                copied = _copied(joined, kid)
-                copied.P = document
-                document.K.append(copied)
-        for key, value in zip(nums[::2], nums[1::2], strict=True):
-            value = value if source is joined else _copied(joined, value)
-            if int(key) < pages_in_part:
-                page_entries.append((offsets[number] + int(key), value))
-            else:
-                annotation_entries.append(value)
-    parent_of_annotation = {
-        kid.Obj.objgen: element
-        for element in annotation_entries
-        for kid in element.get("/K", [])
-        if isinstance(kid, pikepdf.Dictionary) and "/Obj" in kid
-    }
-    # The annotations themselves: renumber their StructParent in page order.
-    numbered = total_pages
-    entries: list[Any] = []
-    for _, value in sorted(page_entries, key=lambda entry: entry[0]):
-        entries += [len(entries) // 2, value]
-    for index, page in enumerate(joined.pages):
-        page.obj.StructParents = index
-    for page in joined.pages:
-        for annotation in page.obj.get("/Annots", []):
-            if "/StructParent" in annotation:
-                element = parent_of_annotation[annotation.objgen]
-                annotation.StructParent = numbered
-                entries += [numbered, element]
-                numbered += 1
-    root.ParentTree = joined.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(entries)))
-    root.ParentTreeNextKey = numbered
-
-
-def _copied(joined: pikepdf.Pdf, value: Any) -> Any:
-    """`value` from another PDF: its indirect objects copied (once: pikepdf keeps one
-    copy per foreign object, so the pages copied before are the pages referred to)."""
-    if isinstance(value, pikepdf.Object) and value.is_indirect:
-        return joined.copy_foreign(value)
-    if isinstance(value, pikepdf.Array):
-        return pikepdf.Array([_copied(joined, item) for item in value])
-    return value
 
 
 def _stamp_folios(joined: pikepdf.Pdf, folios: pikepdf.Pdf) -> None:

@@ -1,11 +1,11 @@
 """Equations that search and copy find, and screen readers read once.
 
-An equation is drawn as paths (math_svg), which no reader can search or copy; its TeX is
+An equation is drawn as paths (formats/pdf/math.py), which no reader can search or copy; its TeX is
 the <img>'s alt, which only a screen reader reads. So the print HTML sets the TeX again as
 text, invisible over the drawing (`span.math-tex` in print.css): pdftotext, a viewer's
 search and copy find it. WeasyPrint tags that text as a Span beside the equation's
 Figure, which would make a screen reader read the TeX twice; this pass takes those Spans
-out of the structure tree, and the artifacts pass (pdf_artifacts) then marks their
+out of the structure tree, and the artifacts pass (artifacts.py) then marks their
 content as an artifact: in the page for search and copy, out of the tagged reading.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pikepdf
 
-from typeset.pdf_structure import element_kids, structure_elements
+from typeset.formats.pdf.structure import element_kids, structure_elements
 
 
 def detach_equation_text(pdf: pikepdf.Pdf) -> int:

@@ -1,9 +1,10 @@
 """What the PDF says about itself: document info, XMP and the creation date.
 
-WeasyPrint 70 fills the PDF's info dictionary and XMP packet from a `DocumentMetadata`
-object. We fill that object from pandoc's front matter rather than from <meta> tags in
-the HTML template, so values are plain text (no HTML escaping to undo), keywords stay a
-list, and the dates come from SOURCE_DATE_EPOCH for reproducible builds.
+WeasyPrint fills the PDF's info dictionary and XMP packet from its `DocumentMetadata`
+object; `PdfMetadata` is what we fill it with (weasyprint/metadata.py), read from pandoc's
+front matter rather than from <meta> tags in the HTML template, so values are plain text
+(no HTML escaping to undo), keywords stay a list, and the dates come from
+SOURCE_DATE_EPOCH for reproducible builds.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
-
-from weasyprint.pdf.metadata import NS, DocumentMetadata
 
 from typeset import ast
 from typeset.authors import author_names
@@ -75,47 +73,3 @@ def _keywords(keywords: Any) -> list[str]:
     items = keywords["c"] if keywords["t"] == "MetaList" else [keywords]
     words = [word.strip() for item in items for word in ast.plain_text(item).split(",")]
     return list(dict.fromkeys(word for word in words if word))
-
-
-class TypesetDocumentMetadata(DocumentMetadata):  # type: ignore[misc]
-    """WeasyPrint's metadata, plus dc:language and dc:subject in the XMP packet.
-
-    WeasyPrint writes the language only to the catalog's /Lang and keywords only as
-    pdf:Keywords; catalogues and archives read Dublin Core.
-    """
-
-    def generate_rdf_metadata(self, variant: str, version: Any, conformance: Any) -> bytes:
-        rdf = fromstring(super().generate_rdf_metadata(variant, version, conformance))
-        if self.lang:
-            _dublin_core_bag(rdf, "language", [self.lang])
-        if self.keywords:
-            _dublin_core_bag(rdf, "subject", self.keywords)
-        serialised: bytes = tostring(rdf, encoding="utf-8")
-        return serialised
-
-
-def _dublin_core_bag(rdf: Element, name: str, values: list[str]) -> None:
-    description = SubElement(rdf, f"{{{NS['rdf']}}}Description")
-    description.attrib[f"{{{NS['rdf']}}}about"] = ""
-    bag = SubElement(SubElement(description, f"{{{NS['dc']}}}{name}"), f"{{{NS['rdf']}}}Bag")
-    for value in values:
-        SubElement(bag, f"{{{NS['rdf']}}}li").text = value
-
-
-def weasyprint_metadata(
-    metadata: PdfMetadata, generator: str, rendered: DocumentMetadata
-) -> TypesetDocumentMetadata:
-    """The DocumentMetadata to write, keeping what WeasyPrint gathered from the HTML
-    that the front matter doesn't say (attachments, custom <meta> names)."""
-    return TypesetDocumentMetadata(
-        title=metadata.title or rendered.title,
-        authors=list(metadata.authors),
-        description=metadata.subject or None,
-        keywords=list(metadata.keywords),
-        generator=generator,
-        created=metadata.created,
-        modified=metadata.created,
-        attachments=rendered.attachments,
-        lang=metadata.lang or rendered.lang,
-        custom=rendered.custom,
-    )

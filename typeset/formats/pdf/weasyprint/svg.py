@@ -6,7 +6,7 @@ which runs a function-level `from ..css.units import ...` before it tries `float
 PDF's drawing. `faster_svg_lengths()` puts a wrapper in front that tries `float()` first
 and hands everything else (units, percentages, empty values) to WeasyPrint's own `size`,
 so every length comes out exactly as before (the PDFs are byte-identical). It replaces only
-the name the SVG drawer looks up, only on the WeasyPrint version checked here, once.
+the name the SVG drawer looks up, once, when the fence's `install()` finds a checked version.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from typeset.formats.weasyprint_patching import replaced_once
+from typeset.formats.pdf.weasyprint import replaced_once
 
 
 def faster_svg_lengths() -> bool:
-    """Install the wrapper (once per process); False where the WeasyPrint is not one this
-    was checked against, or its SVG drawer does not look `size` up where expected."""
+    """Install the wrapper (once per process); False where the SVG drawer does not look
+    `size` up where expected."""
     import weasyprint.svg as drawer
     from weasyprint.svg import utils
 
@@ -48,11 +48,17 @@ def equations_drawn_once(url_prefix: str) -> bool:
     equations, which are only paths and rectangles: nothing in them depends on where on
     the page they are drawn) are drawn into a form XObject the first time each size
     appears in a document, and every occurrence, that one included, calls the form.
-    Other images are drawn by WeasyPrint as before. Installed once per process, only on
-    the WeasyPrint version checked here; False otherwise."""
+    Other images are drawn by WeasyPrint as before. Installed once per process."""
     from weasyprint.images import SVGImage
 
     return replaced_once(SVGImage, "draw", lambda draw: _drawn_once(draw, url_prefix))
+
+
+def equation_forms() -> bool:
+    """`equations_drawn_once` for the URLs the PDF's equations have (formats/pdf/math.py)."""
+    from typeset.formats.pdf.math import MATH_URL_SCHEME
+
+    return equations_drawn_once(f"{MATH_URL_SCHEME}:")
 
 
 def _drawn_once(draw: Callable[..., Any], url_prefix: str) -> Callable[..., Any]:
@@ -99,8 +105,7 @@ def flat_paths_written_directly() -> bool:
     half of what 500 equations add to the PDF's drawing. For a path in the grammar flat
     paths are written in, and with no markers, this writes the same operators, byte for
     byte, in one piece (tests compare it with WeasyPrint's own on many paths); any other
-    path is drawn by WeasyPrint. Installed once per process, only on the WeasyPrint
-    version checked here; False otherwise."""
+    path is drawn by WeasyPrint. Installed once per process."""
     from weasyprint import svg as drawer
 
     return replaced_once(drawer.TAGS, "path", _written_directly)
