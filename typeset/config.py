@@ -43,7 +43,7 @@ PDF_VARIANTS = ("pdf/ua-1", "pdf/a-2b", "pdf/a-3u", "tagged", "plain")
 class Config:
     """Everything one build needs to know, already checked."""
 
-    manuscript: Path
+    manuscript: Path  # a Markdown file, or a book's folder (typeset/book.py)
     # Every bibliography, in order; none for a manuscript that cites nothing.
     bibliography: tuple[Path, ...]
     style: str
@@ -80,6 +80,9 @@ class Config:
     # name that resolves to nothing is only known when the style is looked up).
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     project_dir: Path = Path(".")
+    # The files after `manuscript` of a manuscript named as several files (`typeset a.md
+    # b.md`, or `manuscript:` as a list), read as one, in order.
+    chapters: tuple[Path, ...] = ()
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
@@ -257,8 +260,20 @@ def _metadata(value: Any, key: str) -> dict[str, Any]:
     return dict(value)
 
 
+def _manuscripts(value: Any, key: str) -> Path | tuple[Path, ...]:
+    """One Markdown file or book folder, or a list of files read as one manuscript."""
+    if isinstance(value, (list, tuple)):
+        return _paths(value, key) if len(value) > 1 else _paths(value, key)[0]
+    return _path(value, key)
+
+
 OPTIONS: dict[str, Option] = {
-    "manuscript": Option("Markdown manuscript to build.", "manuscript/essay.md", _path),
+    "manuscript": Option(
+        "Markdown manuscript to build: a file, a list of files read as one (chapters), or "
+        "a book's folder (Quarto, Manubot, bookdown).",
+        "manuscript/essay.md",
+        _manuscripts,
+    ),
     "bibliography": Option(
         "Bibliography file, or a list of them: BibTeX (.bib), BibLaTeX (.biblatex), "
         "CSL-JSON (.json) or CSL-YAML (.yaml, .yml); refs.bib when it exists.",
@@ -394,7 +409,9 @@ OPTIONS: dict[str, Option] = {
     ),
 }
 PATH_OPTIONS = frozenset(
-    name for name, option in OPTIONS.items() if option.convert in (_path, _optional_path, _paths)
+    name
+    for name, option in OPTIONS.items()
+    if option.convert in (_path, _optional_path, _paths, _manuscripts)
 )
 
 
@@ -467,10 +484,12 @@ def load_config(
         raw[name] = _anchored(name, converted, Path.cwd())
         origins[name] = "the command line"
 
-    manuscript = raw.get("manuscript") or _anchored(
-        "manuscript", _path(OPTIONS["manuscript"].default, "manuscript"), project_dir
+    manuscript = raw.get("manuscript") or _default_manuscript(project_dir)
+    raw["manuscript"], chapters = (
+        (manuscript[0], manuscript[1:]) if isinstance(manuscript, tuple) else (manuscript, ())
     )
-    for name, (value, origin) in _front_matter_options(manuscript, project_dir, raw).items():
+    front_matter = _front_matter_options(raw["manuscript"], project_dir, raw, chapters)
+    for name, (value, origin) in front_matter.items():
         raw[name] = value
         origins[name] = origin
 
@@ -483,7 +502,18 @@ def load_config(
             values[name] = _anchored(name, default, project_dir)
     if "bibliography" not in raw:  # the default refs.bib, when the project has one
         values["bibliography"] = tuple(path for path in values["bibliography"] if path.is_file())
-    return Config(profile=profile, project_dir=project_dir, origins=origins, **values)
+    return Config(
+        profile=profile, project_dir=project_dir, origins=origins, chapters=chapters, **values
+    )
+
+
+def _default_manuscript(project_dir: Path) -> Path:
+    """The default manuscript; in a book's folder (typeset/book.py), the book."""
+    from typeset.book import book_kind
+
+    if book_kind(project_dir) is not None:
+        return project_dir
+    return Path(_anchored("manuscript", OPTIONS["manuscript"].default, project_dir))
 
 
 def profile_names(config_path: Path) -> list[str]:
@@ -494,37 +524,46 @@ def profile_names(config_path: Path) -> list[str]:
 
 
 def _front_matter_options(
-    manuscript: Path, project_dir: Path, already_set: Mapping[str, Any]
+    manuscript: Path,
+    project_dir: Path,
+    already_set: Mapping[str, Any],
+    chapters: tuple[Path, ...] = (),
 ) -> dict[str, tuple[Any, str]]:
     """The options the manuscript's front matter sets and nothing above it does:
     name -> (typed value, "file:line"). Files it names (`bibliography`, `csl`) are
-    relative to the manuscript and must be inside the project or the manuscript's folder."""
+    relative to the manuscript and must be inside the project or the manuscript's folder.
+    A book's front matters (its _quarto.yml or metadata.yaml, each chapter's) are merged
+    as pandoc merges several blocks: a later key wins (typeset/book.py)."""
+    from typeset.book import front_matter_layers, manuscript_folder
     from typeset.confine import Roots
-    from typeset.frontmatter import FRONT_MATTER_OPTIONS, leading_front_matter
+    from typeset.frontmatter import FRONT_MATTER_OPTIONS
 
-    roots = Roots.of(trusted=[project_dir], untrusted=[manuscript.parent])
-    front_matter = leading_front_matter(manuscript, roots)
+    folder = manuscript_folder(manuscript)
+    roots = Roots.of(trusted=[project_dir], untrusted=[folder])
     found: dict[str, tuple[Any, str]] = {}
-    for key, value in front_matter.values.items():
-        declared = FRONT_MATTER_OPTIONS.get(str(key))
-        if declared is None or value is None or declared.option in already_set:
-            continue
-        line = front_matter.lines.get(str(key))
-        try:
-            typed = OPTIONS[declared.option].convert(declared.to_config(value), str(key))
-        except _Invalid as invalid:
-            raise ConfigError(
-                f"front matter: {invalid}",
-                path=manuscript,
-                line=line,
-                hint=f"fix '{key}' at that line: {OPTIONS[declared.option].doc}",
-            ) from None
-        typed = _anchored(declared.option, typed, manuscript.parent)
-        _check_front_matter_files(
-            declared.option, typed, str(key), manuscript, line, [project_dir, manuscript.parent]
-        )
-        found[declared.option] = (typed, f"{manuscript}:{line}")
-    if "toc" not in found:  # `\tableofcontents` in the body asks for one too (issue 25)
+    for source, values, lines in front_matter_layers(manuscript, chapters, roots):
+        for key, value in values.items():
+            declared = FRONT_MATTER_OPTIONS.get(str(key))
+            if declared is None or value is None or declared.option in already_set:
+                continue
+            line = lines.get(str(key))
+            try:
+                typed = OPTIONS[declared.option].convert(declared.to_config(value), str(key))
+            except _Invalid as invalid:
+                raise ConfigError(
+                    f"front matter: {invalid}",
+                    path=source,
+                    line=line,
+                    hint=f"fix '{key}' at that line: {OPTIONS[declared.option].doc}",
+                ) from None
+            typed = _anchored(declared.option, typed, source.parent)
+            _check_front_matter_files(
+                declared.option, typed, str(key), source, line, [project_dir, folder]
+            )
+            found[declared.option] = (typed, f"{source}:{line}")
+    if (
+        "toc" not in found and not chapters and not manuscript.is_dir()
+    ):  # `\tableofcontents` in the body asks for one too (issue 25)
         from typeset.rawlatex import contents_line
 
         contents = None  # what cannot be read here, the manuscript's reader reports

@@ -132,11 +132,16 @@ def roots_of(config: Config) -> Roots:
         if ":" in origin and origin != "the command line"
     }
     config_folders = [path.parent for path in config_files if path != config.manuscript]
+    # a book's folder (typeset/book.py), or the folders of a manuscript's files
+    manuscript_folders = [
+        config.manuscript if config.manuscript.is_dir() else config.manuscript.parent,
+        *(path.parent for path in config.chapters),
+    ]
     return Roots.of(
         # the project, and what the package ships (stylesheets, templates, reference DOCX
         # files) for any file the project does not override
         trusted=[config.project_dir, shipped_styles_dir()],
-        untrusted=[config.manuscript.parent, *config_folders],
+        untrusted=[*dict.fromkeys(manuscript_folders), *config_folders],
         named=named,
     )
 

@@ -184,12 +184,15 @@ def cross_referenced(
         list_of_tables=config.lot or _meta_flag(meta, "lot"),
     )
     for label in result.duplicates:  # the pure stage knows no file: say where
-        lines = [
-            str(number)
+        places = [
+            manuscript.at(number)
             for number, line in enumerate(manuscript.text.splitlines(), start=1)
             if f"#{label}" in line
         ]
-        where = f"{manuscript.path}:{lines[1]}" if len(lines) > 1 else str(manuscript.path)
+        lines = [
+            str(line) if path == places[0][0] else f"{path.name}:{line}" for path, line in places
+        ]
+        where = f"{places[1][0]}:{places[1][1]}" if len(places) > 1 else str(manuscript.path)
         log.warning(
             "%s: the label #%s is used again (lines %s); references go to the first, as in "
             "LaTeX and Quarto: give each figure, table, equation and section its own label",
@@ -215,11 +218,12 @@ def with_cross_references(
 
 def missing_label_error(manuscript: Manuscript, missing: tuple[str, ...]) -> CitationError:
     first = missing[0]
+    path, line = manuscript.where_key(first)
     return CitationError(
         f"cross-reference '@{first}' names no label in the manuscript and no entry in the "
         f"bibliography{manuscript.also_missing(missing)}",
-        path=manuscript.path,
-        line=manuscript.line_of_key(first),
+        path=path,
+        line=line,
         hint=f"label the {KIND_TERMS[kind_of(first) or 'fig']} with {{#{_lowered(first)}}}, "
         "or fix the reference's spelling",
     )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from typeset import ast
+from typeset.book import NOTE_DEFINITION, Book, Chapter, book_of
 from typeset.cache import BuildCache, fingerprint
 from typeset.confine import Roots
 from typeset.errors import ManuscriptError
@@ -35,7 +37,7 @@ from typeset.pandoc import (
 )
 from typeset.quarto import ExpandedSource, expand_quarto
 from typeset.quarto.blocks import with_quarto_blocks
-from typeset.quarto.lines import SourceLine
+from typeset.quarto.lines import Origin, SourceLine, joined, warn
 from typeset.quarto.metadata import with_quarto_metadata
 
 # pandoc's Markdown plus the extensions an academic manuscript leans on; `raw_attribute`
@@ -58,14 +60,19 @@ class Manuscript:
     # Every local file the manuscript names as an image, shown or refused (set by
     # typeset/sanitize.py): inputs all the same, which no output may replace.
     named_files: tuple[Path, ...] = field(default=(), compare=False)
+    # A manuscript in several files (typeset/book.py): where each line of `text` was
+    # written, the book's folder (images are relative to it) and its outputs' stem.
+    origins: tuple[Origin, ...] = ()
+    book_folder: Path | None = None
+    book_name: str = ""
 
     @property
     def folder(self) -> Path:
-        return self.path.parent
+        return self.book_folder or self.path.parent
 
     @property
     def stem(self) -> str:
-        return self.path.stem
+        return self.book_name or self.path.stem
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -117,15 +124,33 @@ class Manuscript:
             for source in self.included:
                 if needle in source.text:
                     return source.origin.path, source.origin.line
+        return self.at(line)
+
+    def at(self, line: int | None) -> tuple[Path, int | None]:
+        """The author's file and line of line `line` of `text` (a chapter's own line in a
+        manuscript of several files)."""
+        if line is not None and 1 <= line <= len(self.origins):
+            origin = self.origins[line - 1]
+            return origin.path, origin.line
         return self.path, line
+
+    def where_key(self, key: str) -> tuple[Path, int | None]:
+        """The file and line that first cite `key` (see `line_of_key`)."""
+        return self.at(self.line_of_key(key))
 
     def also_missing(self, keys: list[str] | tuple[str, ...]) -> str:
         """ " (also missing: a at line 3, b at line 9)" for an error about the first of
         several missing keys or labels; empty when there is one."""
         if len(keys) < 2:
             return ""
-        where = ", ".join(f"{key} at line {self.line_of_key(key)}" for key in keys[1:])
+        where = ", ".join(f"{key} at {self._shown(self.where_key(key))}" for key in keys[1:])
         return f" (also missing: {where})"
+
+    def _shown(self, place: tuple[Path, int | None]) -> str:
+        path, line = place
+        if path == self.path:
+            return f"line {line}"
+        return f"{path.name} line {line}"
 
     def line_of_key(self, key: str) -> int | None:
         """The first source line that cites `key` (pandoc's AST has no positions), as
@@ -176,16 +201,23 @@ def read_manuscript(
     cache: BuildCache | None = None,
     allowed_roots: list[Path] | None = None,
     roots: Roots | None = None,
+    chapters: Sequence[Path] = (),
 ) -> Manuscript:
     """Read and parse `path`; `metadata` (from the config) overrides its front matter.
 
     With `anonymous`, every identifying field is dropped, so no writer can put an author
     name into the text, a title page, a cover or a file's properties. Quarto's includes,
     cells and shortcodes are expanded first (typeset/quarto/), reading files only inside
-    `allowed_roots` (default: the manuscript's folder).
+    `allowed_roots` (default: the manuscript's folder). A book's folder, or `path` with
+    more `chapters`, is read as one manuscript in several files (typeset/book.py).
     """
-    text = _read_text(path, roots)
-    expanded = expand_quarto(path, text, metadata=metadata, allowed_roots=allowed_roots)
+    book = book_of(path, chapters)
+    if book is not None:
+        expanded = _read_book(book, metadata, roots, allowed_roots)
+        text = expanded.text
+    else:
+        text = _read_text(path, roots)
+        expanded = expand_quarto(path, text, metadata=metadata, allowed_roots=allowed_roots)
     key = fingerprint(expanded.text, MARKDOWN_FORMAT, pandoc_fingerprint())
     document = cache.get_json("parse", key) if cache else None
     if document is None:
@@ -200,7 +232,8 @@ def read_manuscript(
     if anonymous:
         for field in IDENTIFYING_FIELDS:
             document["meta"].pop(field, None)
-    _refuse_unusable_metadata(document["meta"], path, text)
+    origins = tuple(line.origin for line in expanded.lines) if book else ()
+    _refuse_unusable_metadata(document["meta"], path, text, origins)
     document = with_quarto_blocks(with_quarto_metadata(document, path))
     document["meta"] = with_generated_words(document["meta"])
     manuscript = Manuscript(
@@ -208,10 +241,157 @@ def read_manuscript(
         text=text,
         document=document,
         sources=expanded.files,
-        included=tuple(line for line in expanded.lines if line.origin.path != path),
+        included=() if book else tuple(line for line in expanded.lines if line.origin.path != path),
+        origins=origins,
+        book_folder=book.folder if book else None,
+        book_name=book.name if book else "",
     )
-    warn_about_unreadable_date(manuscript.meta, path, manuscript.line_containing("date:"))
+    date_path, date_line = manuscript.where("date:")
+    warn_about_unreadable_date(manuscript.meta, date_path, date_line)
     return manuscript
+
+
+def _read_book(
+    book: Book,
+    metadata: Mapping[str, Any] | None,
+    roots: Roots | None,
+    allowed_roots: list[Path] | None,
+) -> ExpandedSource:
+    """The chapters as one text, each line remembering its file and line: the book's
+    metadata as a leading YAML block, then each chapter, expanded on its own as Quarto
+    renders each chapter (its includes, cells with its own frozen results, shortcodes),
+    after its part's title and, for the first appendix, `\\appendix`."""
+    lines: list[SourceLine] = _metadata_block(book)
+    files: list[Path] = [book.metadata_file] if book.metadata_file else []
+    book_metadata = {**book.metadata, **(metadata or {})}
+    chapters: list[list[SourceLine]] = []
+    for chapter in book.chapters:
+        text = _read_text(chapter.path, roots)
+        if book.kind == "manubot":
+            text = _without_templates(chapter.path, text)
+        expanded = expand_quarto(
+            chapter.path,
+            text,
+            metadata=book_metadata,
+            allowed_roots=[*(allowed_roots or []), book.folder, chapter.path.parent],
+            keep_lines=True,
+        )
+        files.extend([chapter.path, *expanded.files])
+        chapters.append(_rebased_images(list(expanded.lines), chapter.path.parent, book.folder))
+    for chapter, chapter_lines in zip(book.chapters, _notes_scoped(chapters), strict=True):
+        lines.extend(_opening(chapter, book))
+        lines.extend(chapter_lines)
+        last = chapter_lines[-1].origin if chapter_lines else Origin(chapter.path, 1)
+        lines.extend([SourceLine("", last), SourceLine("", last)])
+    return ExpandedSource(joined(lines), tuple(lines), tuple(dict.fromkeys(files)))
+
+
+def _metadata_block(book: Book) -> list[SourceLine]:
+    """The book's metadata as a YAML block pandoc reads first, so a chapter's own front
+    matter is merged over it (a later block's key wins) and errors name the YAML file."""
+    if not book.metadata or book.metadata_file is None:
+        return []
+    import yaml
+
+    where = book.metadata_file
+    lines = [SourceLine("---", Origin(where, 1))]
+    for key, value in book.metadata.items():
+        dumped = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, width=1000)
+        origin = Origin(where, book.metadata_lines.get(key, 1))
+        lines.extend(SourceLine(line, origin) for line in dumped.rstrip("\n").split("\n"))
+    lines.extend([SourceLine("---", Origin(where, 1)), SourceLine("", Origin(where, 1))])
+    return lines
+
+
+def _opening(chapter: Chapter, book: Book) -> list[SourceLine]:
+    """What comes before a chapter: the first appendix's `\\appendix` (the headings from
+    here on are lettered, typeset/rawlatex.py) and a part's title, an unnumbered heading."""
+    origin = Origin(book.metadata_file or chapter.path, 1)
+    opening: list[SourceLine] = []
+    if chapter.appendix:
+        opening += [SourceLine("\\appendix", origin), SourceLine("", origin)]
+    if chapter.part:
+        title = chapter.part.replace("\n", " ")
+        opening += [SourceLine(f"# {title} {{.unnumbered .part}}", origin), SourceLine("", origin)]
+    return opening
+
+
+# Manubot's content files are Jinja2 templates (`{{manubot.date}}`, `{% for author in
+# manubot.authors %}`): the title block prints the authors and date from metadata.yaml.
+_TEMPLATE = re.compile(r"\{%.*?%\}|\{#.*?#\}|\{\{(?!<)[^{}]*\}\}")
+
+
+def _without_templates(path: Path, text: str) -> str:
+    lines = text.split("\n")
+    kept = [line for line in lines if not _TEMPLATE.search(line)]
+    if len(kept) != len(lines):
+        first = next(n for n, line in enumerate(lines, 1) if _TEMPLATE.search(line))
+        warn(
+            Origin(path, first),
+            f"{len(lines) - len(kept)} line(s) of Manubot template (Jinja2) left out, "
+            "the first here; the title block prints the authors and date of metadata.yaml",
+        )
+    return "\n".join(kept)
+
+
+_IMAGE_TARGET = re.compile(r"(!\[[^\]]*\]\()(<[^>]*>|[^)\s]+)")
+
+
+def _rebased_images(lines: list[SourceLine], folder: Path, book_folder: Path) -> list[SourceLine]:
+    """A chapter's images are relative to the chapter's own file (as Quarto renders each
+    chapter from its folder): a chapter in a subfolder has its image paths made relative
+    to the book's folder, which the build resolves images against."""
+    if folder.resolve() == book_folder.resolve():
+        return lines
+    prefix = os.path.relpath(folder.resolve(), book_folder.resolve()).replace(os.sep, "/")
+
+    def rebased(match: re.Match[str]) -> str:
+        target = match.group(2)
+        bare = target.strip("<>")
+        if "://" in bare or bare.startswith(("/", "data:", "#")):
+            return match.group(0)
+        rebased_target = f"{prefix}/{bare}"
+        return match.group(1) + (
+            f"<{rebased_target}>" if target.startswith("<") else rebased_target
+        )
+
+    return [
+        line
+        if line.verbatim or "![" not in line.text
+        else SourceLine(_IMAGE_TARGET.sub(rebased, line.text), line.origin, line.verbatim)
+        for line in lines
+    ]
+
+
+def _notes_scoped(chapters: list[list[SourceLine]]) -> list[list[SourceLine]]:
+    """Each chapter's footnote labels its own: `[^1]` defined in two chapters would make
+    pandoc print the last definition at both calls (pandoc's `--file-scope` does this)."""
+    defined: list[set[str]] = [
+        {match.group(1) for line in lines if (match := NOTE_DEFINITION.match(line.text))}
+        for lines in chapters
+    ]
+    seen: set[str] = set()
+    scoped: list[list[SourceLine]] = []
+    for index, (lines, labels) in enumerate(zip(chapters, defined, strict=True)):
+        clashing = labels & seen
+        seen |= labels
+        if not clashing:
+            scoped.append(lines)
+            continue
+        pattern = re.compile(r"\[\^(" + "|".join(map(re.escape, clashing)) + r")\]")
+        replacement = f"[^\\1-{index + 1}]"
+        scoped.append(
+            [
+                line
+                if line.verbatim
+                else SourceLine(
+                    pattern.sub(replacement, line.text),
+                    line.origin,
+                )
+                for line in lines
+            ]
+        )
+    return scoped
 
 
 def _parse(path: Path, expanded: ExpandedSource) -> dict[str, Any]:
@@ -222,7 +402,9 @@ def _parse(path: Path, expanded: ExpandedSource) -> dict[str, Any]:
         parsed = run_pandoc(
             ["--from", MARKDOWN_FORMAT, "--to", "json", "--sandbox"],
             text.encode(),
-            source=SourceText(path, text),
+            source=SourceText(
+                path, text, tuple((line.origin.path, line.origin.line) for line in expanded.lines)
+            ),
         )
     except PandocFailure as failure:
         message, line = _front_matter_problem(failure.stderr)
@@ -294,29 +476,39 @@ _CONTROL_REFERENCE = re.compile(
 )
 
 
-def _refuse_unusable_metadata(meta: dict[str, Any], path: Path, text: str) -> None:
+def _refuse_unusable_metadata(
+    meta: dict[str, Any], path: Path, text: str, origins: tuple[Origin, ...] = ()
+) -> None:
     """Front-matter values no output can carry: control characters (written as escapes),
     and a `lang` that is not a language tag (it becomes LANG for pandoc, hyphenation, the
     EPUB's and DOCX's language)."""
     for key, value in meta.items():
         character = first_control_character(value)
         if character is not None:
+            where, line = _origin(path, _line_of_key(text, key), origins)
             raise ManuscriptError(
                 f"the front-matter field '{key}' contains the control character "
                 f"U+{ord(character):04X}",
-                path=path,
-                line=_line_of_key(text, key),
+                path=where,
+                line=line,
                 hint="remove the escape (such as \\0 or \\x01) from that value",
             )
     lang = ast.plain_text(meta.get("lang"))
     if lang and not is_language_tag(lang):
         shown = lang if len(lang) <= 40 else lang[:40] + "…"
+        where, line = _origin(path, _line_of_key(text, "lang"), origins)
         raise ManuscriptError(
             f"'lang' is {shown!r} ({len(lang):,} characters), not a language tag",
-            path=path,
-            line=_line_of_key(text, "lang"),
+            path=where,
+            line=line,
             hint="write a BCP 47 tag such as en-GB, de-DE or fr",
         )
+
+
+def _origin(path: Path, line: int | None, origins: tuple[Origin, ...]) -> tuple[Path, int | None]:
+    if line is not None and 1 <= line <= len(origins):
+        return origins[line - 1].path, origins[line - 1].line
+    return path, line
 
 
 def _line_of_key(text: str, key: str) -> int | None:

@@ -217,8 +217,8 @@ def restrict_resources(
 
 def _html_repair_warning(manuscript: Manuscript) -> Callable[[str, str], None]:
     def warn(message: str, needle: str) -> None:
-        line = manuscript.line_containing(needle)
-        where = f"{manuscript.path}:{line}" if line else str(manuscript.path)
+        path, line = manuscript.where(needle)
+        where = f"{path}:{line}" if line else str(path)
         log.warning("%s: %s", where, message)
 
     return warn
@@ -440,8 +440,8 @@ class _Guard:
         if media_type in (PDF_TYPE, EPS_TYPE):
             figure = converted_figure(data, media_type, page=page, cache=self.cache)
             if figure.pages > 1 and page == 1 and not self.quiet:
-                line = self.figure_line(needle, page)
-                where = f"{self.manuscript.path}:{line}" if line else str(self.manuscript.path)
+                path, line = self.manuscript.at(self.figure_line(needle, page))
+                where = f"{path}:{line}" if line else str(path)
                 log.warning(
                     "%s: %s has %d pages; its first is shown (choose another with {page=N})",
                     where,
