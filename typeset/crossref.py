@@ -22,7 +22,7 @@ import dataclasses
 import logging
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -143,16 +143,21 @@ def number_document(
     number_sections: bool = False,
     list_of_figures: bool = False,
     list_of_tables: bool = False,
+    listing_captions: Mapping[str, list[Node]] | None = None,
 ) -> CrossReferences:
     """Number the labelled floats, equations and headings; resolve every reference.
 
     `citation_keys` are the bibliography's keys: a key there that names no label is a
-    citation. Pure: the input document is not modified.
+    citation. `listing_captions` are the listings' `caption` attributes parsed as
+    Markdown, by label (`listing_captions_of`); without one a caption is plain text.
+    Pure: the input document is not modified.
     """
     words = Words.from_meta(document["meta"])
     blocks = _with_dashed_labels(document["blocks"], frozenset(citation_keys))
     blocks = _floats_from_divs(blocks)
-    blocks, targets, duplicates = _number_targets(blocks, words, number_sections=number_sections)
+    blocks, targets, duplicates = _number_targets(
+        blocks, words, number_sections=number_sections, captions=listing_captions or {}
+    )
     resolver = _ReferenceResolver(targets, frozenset(citation_keys), words)
     blocks = ast.transform(blocks, resolver.rewrite)
     blocks = ast.transform(blocks, _figure_id_on_div)
@@ -167,6 +172,51 @@ def number_document(
     return CrossReferences(numbered, tuple(dict.fromkeys(resolver.missing)), duplicates)
 
 
+# What makes a caption more than plain text: citations, emphasis, code, math, links.
+_MARKDOWN_IN_CAPTION = re.compile(r"[@*_`$~^<\\\[]")
+
+
+def listing_captions_of(document: dict[str, Any]) -> dict[str, list[Node]]:
+    """The `caption` (`lst-cap`, `algo-cap`) of each labelled listing, read as Markdown as
+    Quarto reads it (`caption="See @smith2020"` cites), by label: one pandoc run for all."""
+    found: dict[str, str] = {}
+    for node in ast.walk(document["blocks"]):
+        if node["t"] not in ("CodeBlock", "Div"):
+            continue
+        identifier, _classes, attributes = node["c"][0]
+        kind = kind_of(identifier)
+        if kind not in LISTING_KINDS:
+            continue
+        keys = {"lst-cap", "caption", f"{kind}-cap"}
+        text = next((value for key, value in attributes if key in keys), "")
+        if _MARKDOWN_IN_CAPTION.search(text):
+            found.setdefault(identifier, " ".join(text.split()))
+    if not found:
+        return {}
+    import json
+
+    from typeset.pandoc import run_pandoc
+
+    # Each caption in a div of its own, so none can run into the next.
+    source = "\n\n".join(
+        f"::: {{#caption-{index}}}\n{text}\n:::" for index, text in enumerate(found.values())
+    )
+    parsed = json.loads(
+        run_pandoc(["--from", "markdown+smart", "--to", "json", "--sandbox"], source.encode())
+    )
+    captions: dict[str, list[Node]] = {}
+    by_index = {
+        block["c"][0][0]: block["c"][1]
+        for block in parsed["blocks"]
+        if block["t"] == "Div" and block["c"][0][0].startswith("caption-")
+    }
+    for index, identifier in enumerate(found):
+        blocks = by_index.get(f"caption-{index}", [])
+        if len(blocks) == 1 and blocks[0]["t"] in ("Para", "Plain"):
+            captions[identifier] = blocks[0]["c"]
+    return captions
+
+
 def cross_referenced(
     manuscript: Manuscript, citation_keys: Iterable[str], config: Config
 ) -> tuple[Manuscript, tuple[str, ...]]:
@@ -178,6 +228,7 @@ def cross_referenced(
     meta = manuscript.meta
     result = number_document(
         manuscript.document,
+        listing_captions=listing_captions_of(manuscript.document),
         citation_keys=citation_keys,
         number_sections=config.number_sections or _meta_flag(meta, "number-sections"),
         list_of_figures=config.lof or _meta_flag(meta, "lof"),
@@ -374,19 +425,26 @@ def _described_by_caption(node: Node) -> Node | None:
 
 
 def _number_targets(
-    blocks: list[Node], words: Words, *, number_sections: bool
+    blocks: list[Node],
+    words: Words,
+    *,
+    number_sections: bool,
+    captions: Mapping[str, list[Node]] | None = None,
 ) -> tuple[list[Node], dict[str, Target], tuple[str, ...]]:
     """Give each labelled figure, table and equation its number, in document order, and
     number the headings; return the rewritten blocks, every label's target and the labels
     used more than once."""
-    numberer = _Numberer(words, number_sections)
+    numberer = _Numberer(words, number_sections, captions or {})
     result = numberer.blocks(blocks)
     return result, numberer.targets, tuple(dict.fromkeys(numberer.duplicates))
 
 
 class _Numberer:
-    def __init__(self, words: Words, number_sections: bool) -> None:
+    def __init__(
+        self, words: Words, number_sections: bool, captions: Mapping[str, list[Node]]
+    ) -> None:
         self.words = words
+        self.captions = captions
         self.number_sections = number_sections
         self.targets: dict[str, Target] = {}
         self.counts = {"fig": 0, "tbl": 0, "eq": 0}
@@ -613,6 +671,7 @@ class _Numberer:
         keys = {"lst-cap", "caption", f"{kind}-cap"}
         caption_text = next((value for key, value in attributes if key in keys), "")
         caption: list[Node] = [_text(caption_text)] if caption_text else []
+        caption = list(self.captions.get(identifier, caption)) if caption_text else []
         identifier = self.register(identifier, Target(kind, number, caption))
         label = self.words.numbered(self.words.title(kind), number)
         words: list[Node] = [_text(label + (self.words.title_delimiter if caption else ""))]
