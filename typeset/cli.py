@@ -135,7 +135,7 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
     prog = prog or _prog()
     cli = _Parser(
         prog=prog,
-        usage=f"{prog} [MANUSCRIPT] [options]  |  {prog} new DIR  |  {prog} setup",
+        usage=f"{prog} [MANUSCRIPT...] [options]  |  {prog} new DIR  |  {prog} setup",
         description="Build a Markdown manuscript into PDF, EPUB and DOCX with CSL citations.",
         epilog=EXAMPLES.format(prog=prog, config=DEFAULT_CONFIG_NAME),
         formatter_class=argparse.RawDescriptionHelpFormatter,
