@@ -331,6 +331,23 @@ def test_the_several_files_epub_and_docx_resolve_across_files(pandoc_files: Path
     assert in_order(docx, "Introduction", "Sources and method", "Equation 1", "Doodson")
 
 
+@pytest.mark.slow
+def test_a_bookdown_book_takes_its_title_from_index_and_a_chapters_title_as_its_heading(
+    tmp_path: Path,
+) -> None:
+    folder = copied("bookdown-notes", tmp_path)
+    assert main([str(folder), "--quiet", "--to", "pdf"]) == 0
+    text = pdf_text(folder / "output" / "river-notes.pdf")  # `book_filename`
+    assert in_order(
+        text,
+        "Notes on a small river Jo Abbot",  # index.Rmd's front matter: the book's
+        "Preface",
+        "Flow The flow was gauged weekly",  # 01-flow.Rmd's `title:`, a chapter heading
+        "Output of cell flow-plot not available",  # an R chunk, shown, not run
+        "Banks",
+    )
+
+
 # --- messages name the chapter's own file and line ------------------------------------------
 
 

@@ -277,7 +277,11 @@ def _read_book(
             keep_lines=True,
         )
         files.extend([chapter.path, *expanded.files])
-        chapters.append(_rebased_images(list(expanded.lines), chapter.path.parent, book.folder))
+        chapter_lines = _rebased_images(list(expanded.lines), chapter.path.parent, book.folder)
+        # bookdown's index.Rmd front matter is the book's; Quarto's is in _quarto.yml
+        if book.kind == "quarto" or (book.kind == "bookdown" and chapters):
+            chapter_lines = _title_as_heading(chapter_lines, chapter.path)
+        chapters.append(chapter_lines)
     for chapter, chapter_lines in zip(book.chapters, _notes_scoped(chapters), strict=True):
         lines.extend(_opening(chapter, book))
         lines.extend(chapter_lines)
@@ -314,6 +318,41 @@ def _opening(chapter: Chapter, book: Book) -> list[SourceLine]:
         title = chapter.part.replace("\n", " ")
         opening += [SourceLine(f"# {title} {{.unnumbered .part}}", origin), SourceLine("", origin)]
     return opening
+
+
+def _title_as_heading(lines: list[SourceLine], path: Path) -> list[SourceLine]:
+    """A Quarto or bookdown chapter's front-matter `title` is the chapter's heading, as
+    those tools print it, not the book's title (pandoc would let the last chapter's
+    `title:` replace the book's)."""
+    if not lines or lines[0].text.strip() != "---":
+        return lines
+    end = next(
+        (index for index, line in enumerate(lines[1:], 1) if line.text.strip() in ("---", "...")),
+        None,
+    )
+    if end is None:
+        return lines
+    import yaml
+
+    block = "\n".join(line.text for line in lines[1:end])
+    try:
+        values = bounded_yaml(block, path, ManuscriptError, first_line=2)
+    except (yaml.YAMLError, ValueError, TypeError):
+        return lines  # pandoc reports it, with the line
+    if not isinstance(values, dict) or not isinstance(values.get("title"), str):
+        return lines
+    title = " ".join(values.pop("title").split())
+    title_line = next((line for line in lines[1:end] if line.text.startswith("title")), lines[0])
+    rest: list[SourceLine] = []
+    if values:
+        dumped = yaml.safe_dump(values, allow_unicode=True, sort_keys=False, width=1000)
+        rest = [
+            lines[0],
+            *(SourceLine(text, lines[1].origin) for text in dumped.rstrip("\n").split("\n")),
+            lines[end],
+        ]
+    heading = [SourceLine("", title_line.origin), SourceLine(f"# {title}", title_line.origin)]
+    return [*rest, *heading, *lines[end + 1 :]]
 
 
 # Manubot's content files are Jinja2 templates (`{{manubot.date}}`, `{% for author in
