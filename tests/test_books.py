@@ -142,6 +142,23 @@ def test_a_book_folder_without_a_config_is_its_own_manuscript(tmp_path: Path) ->
     assert config.bibliography == (folder / "refs.bib",)  # from _quarto.yml
 
 
+def test_a_config_from_outside_the_project_may_not_name_chapters_outside_its_folder(
+    tmp_path: Path,
+) -> None:
+    from typeset.confine import roots_of
+    from typeset.errors import ConfigError
+
+    project, came_with, secret = tmp_path / "project", tmp_path / "came", tmp_path / "secret"
+    for folder in (project, came_with, secret):
+        folder.mkdir()
+    (came_with / "a.md").write_text("# A\n")
+    (secret / "b.md").write_text("# B\n")
+    (came_with / "typeset.yaml").write_text("manuscript: [a.md, ../secret/b.md]\n")
+    config = load_config(came_with / "typeset.yaml", project_dir=project)
+    with pytest.raises(ConfigError, match="only in its own folder"):
+        roots_of(config)
+
+
 # --- real builds ----------------------------------------------------------------------------
 
 

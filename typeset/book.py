@@ -29,9 +29,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typeset.errors import ManuscriptError
+
+if TYPE_CHECKING:
+    from typeset.confine import Roots
 
 QUARTO_FILES = ("_quarto.yml", "_quarto.yaml")
 BOOKDOWN_FILE = "_bookdown.yml"
@@ -334,11 +337,14 @@ def _yaml_file(path: Path, *, quiet: bool = False) -> tuple[dict[str, Any], dict
     """A book's YAML file and the line of each key (dotted for nested keys)."""
     import yaml
 
+    from typeset.confine import Roots
     from typeset.limits import MAX_CONFIG_BYTES, bounded_yaml, read_input
 
     try:
         raw = read_input(
             path,
+            # checked on the opened file: a link out of the book's folder is refused
+            roots=Roots.of(untrusted=[path.parent]),
             what="book file",
             error=ManuscriptError,
             max_bytes=MAX_CONFIG_BYTES,
@@ -388,12 +394,11 @@ NOTE_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
 
 
 def front_matter_layers(
-    manuscript: Path, more: Sequence[Path] = (), roots: Any = None
+    manuscript: Path, more: Sequence[Path] = (), roots: Roots | None = None
 ) -> list[tuple[Path, Mapping[str, Any], Mapping[str, int]]]:
     """The front matters of a manuscript, in the order pandoc merges them (a later key
     wins): (file, values, line of each key). One file: its own; a book: its metadata file
     (_quarto.yml, metadata.yaml), then each chapter's leading block."""
-    from typeset.confine import Roots
     from typeset.frontmatter import leading_front_matter
 
     book = book_of(manuscript, more) if manuscript.is_dir() or more else None
@@ -404,11 +409,9 @@ def front_matter_layers(
     if book.metadata_file is not None:
         layers.append((book.metadata_file, book.metadata, book.metadata_lines))
     for chapter in book.chapters:
-        chapter_roots = Roots.of(
-            trusted=list(roots.trusted) if roots else [],
-            untrusted=[*(roots.untrusted if roots else ()), chapter.path.parent],
-        )
-        front_matter = leading_front_matter(chapter.path, chapter_roots)
+        # read inside the same roots as the first file: a chapter elsewhere is refused
+        # by the manuscript's own read (typeset/confine.py)
+        front_matter = leading_front_matter(chapter.path, roots)
         if front_matter.values:
             layers.append((chapter.path, front_matter.values, front_matter.lines))
     return layers

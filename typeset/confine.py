@@ -156,7 +156,10 @@ def _refuse_manuscript_elsewhere(config: Config) -> None:
     config_folder = real_folder(config_file.parent)
     if config_folder.is_relative_to(real_folder(config.project_dir)):
         return  # the project's own config: trusted
-    if not real_folder(config.manuscript).is_relative_to(config_folder):
+    if not all(
+        real_folder(path).is_relative_to(config_folder)
+        for path in (config.manuscript, *config.chapters)
+    ):
         raise ConfigError(
             "a config file outside the project may name a manuscript only in its own folder",
             path=config_file,
