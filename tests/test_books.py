@@ -205,20 +205,20 @@ def test_the_quarto_book_prints_its_chapters_in_order_numbered_with_parts(
     assert in_order(text, *QUARTO_ORDER)
     assert "Preface" in text and "1 Preface" not in text  # {.unnumbered}
     # the appendix's figure, beside the appendix in its own folder, is shown and numbered
-    assert in_order(text, "A Transect list", "Figure 2: The two transects", "Figure 2 shows")
+    assert in_order(text, "A Transect list", "Figure A.1: The two transects", "Figure A.1 shows")
 
 
 @pytest.mark.slow
-def test_a_figure_of_chapter_two_is_numbered_and_referred_to_from_chapter_three(
+def test_a_figure_of_chapter_two_is_numbered_by_chapter_and_referred_to_from_chapter_three(
     quarto_book: Path,
 ) -> None:
     text = pdf_text(quarto_book / "quarto-book.pdf")
     assert in_order(
         text,
-        "Figure 1: Oak seedlings",
-        "Table 1: Seedlings per",
+        "Figure 2.1: Oak seedlings",  # Quarto's book numbering: by chapter
+        "Table 2.1: Seedlings per",
         "3 Reading the counts",
-        "Figure 1 in Section 2 and Table 1",
+        "Figure 2.1 in Chapter 2 and Table 2.1",
     )
     assert "?@" not in text and "@fig" not in text
 
@@ -259,7 +259,7 @@ def test_the_quarto_books_epub_has_a_file_per_chapter_in_order(quarto_book: Path
         "References",
         "A Transect list",
     ]
-    assert "Figure 1 in Section 2" in re.sub(r"<[^>]+>", "", xhtml).replace("\u00a0", " ")
+    assert "Figure 2.1 in Chapter 2" in re.sub(r"<[^>]+>", "", xhtml).replace("\u00a0", " ")
 
 
 @pytest.mark.slow
@@ -272,9 +272,9 @@ def test_the_quarto_books_docx_holds_the_chapters_and_references_in_order(
         "Hedgerows of the Lowland Parish",
         "Preface",
         "How the hedges were surveyed",
-        "Figure 1: Oak seedlings",
+        "Figure 2.1: Oak seedlings",
         "Reading the counts",
-        "Figure 1 in Section 2",
+        "Figure 2.1 in Chapter 2",
         "Dating Hedges",
         "Transect list",
     )

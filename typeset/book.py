@@ -190,6 +190,9 @@ def _quarto_book(folder: Path) -> Book:
             metadata[key] = book[key]
             metadata_lines[key] = lines.get(f"book.{key}", lines.get("book", 1))
     metadata.setdefault("number-sections", True)  # Quarto numbers a book's chapters
+    # ... and its figures, tables and equations within each chapter: "Figure 2.1"
+    crossref = metadata.get("crossref")
+    metadata["crossref"] = {"chapters": True, **(crossref if isinstance(crossref, Mapping) else {})}
     output_file = book.get("output-file")
     name = Path(str(output_file)).stem if isinstance(output_file, str) and output_file else ""
     return Book(

@@ -125,6 +125,7 @@ class Target:
     number: str | None
     title: list[Node] = field(default_factory=list)
     is_appendix: bool = False
+    is_chapter: bool = False  # a top-level heading under `crossref: chapters: true`
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,11 @@ def number_document(
     blocks = _with_dashed_labels(document["blocks"], frozenset(citation_keys))
     blocks = _floats_from_divs(blocks)
     blocks, targets, duplicates = _number_targets(
-        blocks, words, number_sections=number_sections, captions=listing_captions or {}
+        blocks,
+        words,
+        number_sections=number_sections,
+        captions=listing_captions or {},
+        chapters=_chapters_flag(document["meta"]),
     )
     resolver = _ReferenceResolver(targets, frozenset(citation_keys), words)
     blocks = ast.transform(blocks, resolver.rewrite)
@@ -174,6 +179,17 @@ def number_document(
 
 # What makes a caption more than plain text: citations, emphasis, code, math, links.
 _MARKDOWN_IN_CAPTION = re.compile(r"[@*_`$~^<\\\[]")
+
+
+def _chapters_flag(meta: dict[str, Any]) -> bool:
+    """Quarto's `crossref: chapters: true`."""
+    crossref = meta.get("crossref")
+    if not isinstance(crossref, dict) or crossref.get("t") != "MetaMap":
+        return False
+    value = crossref["c"].get("chapters")
+    if isinstance(value, dict) and value.get("t") == "MetaBool":
+        return bool(value["c"])
+    return ast.plain_text(value).strip().lower() == "true"
 
 
 def listing_captions_of(document: dict[str, Any]) -> dict[str, list[Node]]:
@@ -430,21 +446,30 @@ def _number_targets(
     *,
     number_sections: bool,
     captions: Mapping[str, list[Node]] | None = None,
+    chapters: bool = False,
 ) -> tuple[list[Node], dict[str, Target], tuple[str, ...]]:
     """Give each labelled figure, table and equation its number, in document order, and
     number the headings; return the rewritten blocks, every label's target and the labels
-    used more than once."""
-    numberer = _Numberer(words, number_sections, captions or {})
+    used more than once. With `chapters` (Quarto's `crossref: chapters: true`, a book's
+    default), numbers start again in each numbered chapter, after its number: 2.1, A.1."""
+    numberer = _Numberer(words, number_sections, captions or {}, chapters=chapters)
     result = numberer.blocks(blocks)
     return result, numberer.targets, tuple(dict.fromkeys(numberer.duplicates))
 
 
 class _Numberer:
     def __init__(
-        self, words: Words, number_sections: bool, captions: Mapping[str, list[Node]]
+        self,
+        words: Words,
+        number_sections: bool,
+        captions: Mapping[str, list[Node]],
+        *,
+        chapters: bool = False,
     ) -> None:
         self.words = words
         self.captions = captions
+        self.chapters = chapters
+        self.chapter: str | None = None  # the number of the chapter we are in (`chapters`)
         self.number_sections = number_sections
         self.targets: dict[str, Target] = {}
         self.counts = {"fig": 0, "tbl": 0, "eq": 0}
@@ -528,10 +553,19 @@ class _Numberer:
                 self.unnumbered_below = level
         elif self.number_sections:
             number = self.section_number(depth)
+        if self.chapters and depth <= 0:  # a new chapter: its floats are numbered anew
+            self.counts = {"fig": 0, "tbl": 0, "eq": 0}
+            self.chapter = number
         if kind_of(identifier) == "sec":
             identifier = self.register(
                 identifier,
-                Target("sec", number, list(inlines), is_appendix=self.in_appendix and depth == 0),
+                Target(
+                    "sec",
+                    number,
+                    list(inlines),
+                    is_appendix=self.in_appendix and depth == 0,
+                    is_chapter=self.chapters and depth == 0,
+                ),
             )
         if number is not None:
             label = {"t": "Span", "c": [["", ["header-section-number"], []], [_text(number)]]}
@@ -552,6 +586,12 @@ class _Numberer:
         if self.in_appendix:
             parts[0] = _letter(counters[0])
         return ".".join(parts)
+
+    def next_number(self, kind: str) -> str:
+        """The next number of `kind`: 3, or 2.3 in chapter 2 under `chapters`."""
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        number = str(self.counts[kind])
+        return f"{self.chapter}.{number}" if self.chapters and self.chapter else number
 
     # floats
 
@@ -616,8 +656,7 @@ class _Numberer:
     def _float(self, kind: str, block: Node) -> Node:
         """Number a Figure or Table whose id has `kind`'s prefix; caption "Figure 1: ..."."""
         attr, (short, caption), *rest = block["c"]
-        self.counts[kind] += 1
-        number = str(self.counts[kind])
+        number = self.next_number(kind)
         identifier = self.register(attr[0], Target(kind, number, _caption_inlines(caption, short)))
         attr = [identifier, *attr[1:]]
         label = self.words.numbered(self.words.title(kind), number)
@@ -632,8 +671,7 @@ class _Numberer:
         (identifier, classes, attributes), content = block["c"]
         kind = kind_of(identifier)
         assert kind is not None
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-        number = str(self.counts[kind])
+        number = self.next_number(kind)
         name: list[Node] = []
         named = dict(attributes).get("name")
         if named:
@@ -666,8 +704,7 @@ class _Numberer:
         (identifier, classes, attributes), *rest = block["c"]
         kind = kind_of(identifier)
         assert kind is not None
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-        number = str(self.counts[kind])
+        number = self.next_number(kind)
         keys = {"lst-cap", "caption", f"{kind}-cap"}
         caption_text = next((value for key, value in attributes if key in keys), "")
         caption: list[Node] = [_text(caption_text)] if caption_text else []
@@ -713,8 +750,7 @@ class _Numberer:
                         tex = EQUATION_TAG.sub("", node["c"][1]).strip()
                         node = {"t": "Math", "c": [node["c"][0], tex]}
                     else:
-                        self.counts["eq"] += 1
-                        number = str(self.counts["eq"])
+                        number = self.next_number("eq")
                     label = self.register(label, Target("eq", number))
                     result.append(_equation(label, node, number))
                     index = after + 1
@@ -899,9 +935,10 @@ class _ReferenceResolver:
         if suppress_word:
             return [_text(target.number)]
         kind = "appendix" if target.is_appendix else target.kind
+        kind = "chapter" if target.is_chapter and kind == "sec" else kind
         word = (
-            locale.term(self.words.lang, "appendix")
-            if kind == "appendix"
+            locale.term(self.words.lang, kind)
+            if kind in ("appendix", "chapter")
             else self.words.prefix(kind)
         )
         if capitalised:
