@@ -410,6 +410,16 @@ def test_a_yaml_error_in_a_later_files_front_matter_names_that_file(
 
 
 @pytest.mark.slow
+def test_a_missing_key_in_an_included_file_names_the_included_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "main.md").write_text("---\ntitle: T\nlang: en\n---\n\n{{< include part.md >}}\n")
+    (tmp_path / "part.md").write_text("Some text.\n\nCites [@ghost2000].\n")
+    assert main([str(tmp_path / "main.md"), "--quiet"]) == 1
+    assert f"{tmp_path / 'part.md'}:3: citation key '@ghost2000'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_manubot_template_lines_are_left_out_with_a_warning_naming_the_file(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

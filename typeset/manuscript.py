@@ -135,8 +135,14 @@ class Manuscript:
         return self.path, line
 
     def where_key(self, key: str) -> tuple[Path, int | None]:
-        """The file and line that first cite `key` (see `line_of_key`)."""
-        return self.at(self.line_of_key(key))
+        """The file and line that first cite `key` (see `line_of_key`): the manuscript's,
+        a chapter's, or an included file's."""
+        line = self.line_of_key(key)
+        if line is None:
+            for source in self.included:
+                if _line_citing(source.text, key) is not None:
+                    return source.origin.path, source.origin.line
+        return self.at(line)
 
     def also_missing(self, keys: list[str] | tuple[str, ...]) -> str:
         """ " (also missing: a at line 3, b at line 9)" for an error about the first of
@@ -155,18 +161,23 @@ class Manuscript:
     def line_of_key(self, key: str) -> int | None:
         """The first source line that cites `key` (pandoc's AST has no positions), as
         `@key` or in a LaTeX citation command."""
-        escaped = re.escape(key)
-        pattern = re.compile(
-            r"@\{?" + escaped + r"(?![\w:.#$%&+?<>~/-]*\w)"
-            # or LaTeX's \cite{a,key}, \citep[p. 3]{key} (typeset/rawlatex.py reads them)
-            r"|\\[A-Za-z]*cite[A-Za-z]*\*?(?:\[[^\]]*\]){0,2}\{[^}]*?(?<![\w:.-])"
-            + escaped
-            + r"(?![\w:.-])"
-        )
-        for number, line in enumerate(self.text.splitlines(), start=1):
-            if pattern.search(line):
-                return number
-        return None
+        return _line_citing(self.text, key)
+
+
+def _line_citing(text: str, key: str) -> int | None:
+    """The first line of `text` that cites `key`: `@key`, or `\\cite{key}` and kin."""
+    escaped = re.escape(key)
+    pattern = re.compile(
+        r"@\{?" + escaped + r"(?![\w:.#$%&+?<>~/-]*\w)"
+        # or LaTeX's \cite{a,key}, \citep[p. 3]{key} (typeset/rawlatex.py reads them)
+        r"|\\[A-Za-z]*cite[A-Za-z]*\*?(?:\[[^\]]*\]){0,2}\{[^}]*?(?<![\w:.-])"
+        + escaped
+        + r"(?![\w:.-])"
+    )
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.search(line):
+            return number
+    return None
 
 
 # Front-matter fields that identify the author: all removed from an anonymised review copy.
@@ -434,6 +445,18 @@ def _notes_scoped(chapters: list[list[SourceLine]]) -> list[list[SourceLine]]:
 
 
 def _parse(path: Path, expanded: ExpandedSource) -> dict[str, Any]:
+    """pandoc's AST of the expanded text; an error about a line of it names the author's
+    file and line (an included file's, a chapter's)."""
+    try:
+        return _parsed(path, expanded)
+    except ManuscriptError as error:
+        origin = expanded.origin_of(error.line) if error.path == path else None
+        if origin is not None:
+            error.path, error.line = origin
+        raise
+
+
+def _parsed(path: Path, expanded: ExpandedSource) -> dict[str, Any]:
     text = expanded.text
     refuse_deep_markdown(text, path, ManuscriptError)
     _refuse_hostile_front_matter(text, path)
@@ -447,11 +470,10 @@ def _parse(path: Path, expanded: ExpandedSource) -> dict[str, Any]:
         )
     except PandocFailure as failure:
         message, line = _front_matter_problem(failure.stderr)
-        origin = expanded.origin_of(line)  # an included file's own line
-        raise ManuscriptError(
+        raise ManuscriptError(  # `_parse` names the author's file and line
             f"cannot parse the manuscript: {message}",
-            path=origin[0] if origin else path,
-            line=origin[1] if origin else line,
+            path=path,
+            line=line,
             hint="fix the YAML front matter at that line (indentation, colons, quotes)",
         ) from None
     _refuse_escaped_control_characters(parsed, path, text)
