@@ -365,6 +365,16 @@ def test_a_bookdown_book_takes_its_title_from_index_and_a_chapters_title_as_its_
     )
 
 
+@pytest.mark.slow
+def test_the_quarto_book_passes_the_release_gate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """EPUBCheck, DAISY Ace, the PDF/UA audit and the DOCX check on the whole book."""
+    folder = copied("quarto-book", tmp_path)
+    assert main([str(folder), "--check", "--quiet"]) == 0
+    assert "PASSED: 0 error(s), 0 warning(s)" in capsys.readouterr().out
+
+
 # --- messages name the chapter's own file and line ------------------------------------------
 
 

@@ -14,7 +14,8 @@ them for. Each layout is read as that tool reads it:
   matter; chapters are numbered (Quarto's default for books) unless `number-sections` says
   otherwise;
 - a Manubot manuscript: a folder `content/` whose `[0-9]*.md` files are taken in name order
-  (Manubot's `get_text`), with `content/metadata.yaml` as the front matter;
+  (Manubot's `get_text`), with `content/metadata.yaml` as the front matter and
+  `content/manual-references.json` as the bibliography unless it names one;
 - a bookdown book: `_bookdown.yml`'s `rmd_files:` (a list, or `latex:`/`html:` lists),
   else every `.Rmd`/`.md` file of the folder in name order with `index` first, as bookdown
   does; files starting with `_` are left out.
@@ -263,6 +264,10 @@ def _manubot_book(folder: Path) -> Book:
     lines: dict[str, int] = {}
     if metadata_file.is_file():
         metadata, lines = _yaml_file(metadata_file)
+    # Manubot's own bibliography of works it cannot look up by identifier
+    manual = [path.name for path in sorted(content.glob("manual-references*.json"))]
+    if "bibliography" not in metadata and manual:
+        metadata["bibliography"] = manual
     return Book(
         "manubot",
         content,
