@@ -159,6 +159,15 @@ def test_a_config_from_outside_the_project_may_not_name_chapters_outside_its_fol
         roots_of(config)
 
 
+def test_a_quarto_manuscript_project_folder_builds_its_article(tmp_path: Path) -> None:
+    (tmp_path / "_quarto.yml").write_text(
+        "project:\n  type: manuscript\nmanuscript:\n  article: paper.qmd\n"
+    )
+    (tmp_path / "paper.qmd").write_text("# Paper\n")
+    assert locate(tmp_path, None).manuscript == tmp_path / "paper.qmd"
+    assert locate(None, None, cwd=tmp_path).manuscript == tmp_path / "paper.qmd"
+
+
 # --- real builds ----------------------------------------------------------------------------
 
 

@@ -114,6 +114,21 @@ def book_kind(folder: Path) -> str | None:
     return None
 
 
+def quarto_article(folder: Path) -> Path | None:
+    """The article of a Quarto manuscript project (`project: type: manuscript`):
+    `manuscript: article:`, index.qmd by default; None for any other folder."""
+    if not folder.is_dir():
+        return None
+    for name in QUARTO_FILES:
+        if (folder / name).is_file() and _quarto_type(folder / name) == "manuscript":
+            document, _lines = _yaml_file(folder / name, quiet=True)
+            manuscript = document.get("manuscript")
+            article = manuscript.get("article") if isinstance(manuscript, Mapping) else None
+            path = folder / (str(article) if article else "index.qmd")
+            return path if path.is_file() else None
+    return None
+
+
 def book_of(manuscript: Path, more: Sequence[Path] = ()) -> Book | None:
     """The book `manuscript` (a file or a book's folder) and `more` files make, or None
     for one Markdown file."""

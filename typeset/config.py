@@ -509,10 +509,13 @@ def load_config(
 
 def _default_manuscript(project_dir: Path) -> Path:
     """The default manuscript; in a book's folder (typeset/book.py), the book."""
-    from typeset.book import book_kind
+    from typeset.book import book_kind, quarto_article
 
     if book_kind(project_dir) is not None:
         return project_dir
+    article = quarto_article(project_dir)  # a Quarto manuscript project
+    if article is not None:
+        return article
     return Path(_anchored("manuscript", OPTIONS["manuscript"].default, project_dir))
 
 

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from typeset.book import book_kind
+from typeset.book import book_kind, quarto_article
 from typeset.errors import ManuscriptError
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ def locate(manuscript: Path | None, config: Path | None, *, cwd: Path | None = N
     log.info("project folder %s (no %s here or above)", start, CONFIG_NAME)
     if named is None and book_kind(start) is not None:  # `typeset` in a book's folder
         return Project(start, None, start)
+    if named is None and (article := quarto_article(start)) is not None:
+        return Project(start, None, article.resolve())
     return Project(start, None, named)
 
 
@@ -74,6 +76,9 @@ def checked_manuscript(path: Path) -> Path:
     if path.is_dir():
         if book_kind(path) is not None:  # a Quarto, Manubot or bookdown book
             return path.resolve()
+        article = quarto_article(path)  # a Quarto manuscript project: its article
+        if article is not None:
+            return article.resolve()
         raise ManuscriptError(
             "the manuscript is a folder, not a file, nor a book's folder",
             path=path,
