@@ -417,6 +417,18 @@ def test_a_missing_label_in_the_third_file_names_that_file_and_line(
 
 
 @pytest.mark.slow
+def test_a_missing_image_in_a_chapter_names_the_chapters_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = copied("quarto-book", tmp_path)
+    chapter = folder / "readings.qmd"
+    chapter.write_text(chapter.read_text() + "\n![A map.](images/lost-map.png)\n")
+    assert main([str(folder), "--quiet"]) == 1
+    error = capsys.readouterr().err
+    assert f"{chapter}:{line_of(chapter, 'lost-map')}: image not found" in error
+
+
+@pytest.mark.slow
 def test_a_yaml_error_in_a_later_files_front_matter_names_that_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
