@@ -486,6 +486,26 @@ def test_an_edit_to_any_chapter_makes_the_book_out_of_date(
 
 
 @pytest.mark.slow
+def test_a_new_manubot_section_makes_the_paper_out_of_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = copied("manubot-paper", tmp_path)
+    monkeypatch.chdir(folder)
+    assert main(["--to", "docx"]) == 0
+    assert main(["--to", "docx"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    (folder / "content" / "05.acknowledgements.md").write_text(
+        "## Acknowledgements\n\nThe wardens walked the paths with us.\n"
+    )
+    content = folder / "content"
+    stat = content.stat()
+    os.utime(content, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert main(["--to", "docx"]) == 0
+    assert "up to date" not in capsys.readouterr().out
+    assert "wardens walked" in docx_text(folder / "output" / "manubot-paper.docx")
+
+
+@pytest.mark.slow
 def test_watch_mode_watches_every_chapter_and_the_quarto_yml(tmp_path: Path) -> None:
     from typeset.pipeline import build
     from typeset.watch import watched_files

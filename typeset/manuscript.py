@@ -274,6 +274,8 @@ def _read_book(
     after its part's title and, for the first appendix, `\\appendix`."""
     lines: list[SourceLine] = _metadata_block(book)
     files: list[Path] = [book.metadata_file] if book.metadata_file else []
+    if book.kind in ("manubot", "bookdown"):  # chapters found by listing the folder
+        files.append(book.folder)  # a chapter added or removed changes its mtime
     book_metadata = {**book.metadata, **(metadata or {})}
     chapters: list[list[SourceLine]] = []
     for chapter in book.chapters:

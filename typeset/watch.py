@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typeset
-from typeset.book import manuscript_folder
+from typeset.book import CHAPTER_SUFFIXES, manuscript_folder
 from typeset.config import Config
 from typeset.errors import TypesetError
 from typeset.pipeline import BuildResult, ProgressCallback, build
@@ -110,7 +110,11 @@ def _input_changes(files: set[Path]) -> Iterator[object]:
     folders = sorted({path.parent for path in files if path.parent.is_dir()})
 
     def is_input(change: object, path: str) -> bool:
-        return Path(path).resolve() in files
+        # a new chapter in a folder the build listed (a Manubot content/) is one too
+        resolved = Path(path).resolve()
+        return resolved in files or (
+            resolved.parent in files and resolved.suffix.lower() in CHAPTER_SUFFIXES
+        )
 
     yield from watchfiles.watch(
         *folders, watch_filter=is_input, recursive=False, raise_interrupt=False
