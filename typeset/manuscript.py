@@ -37,7 +37,7 @@ from typeset.pandoc import (
 )
 from typeset.quarto import ExpandedSource, expand_quarto
 from typeset.quarto.blocks import with_quarto_blocks
-from typeset.quarto.lines import Origin, SourceLine, joined, warn
+from typeset.quarto.lines import FENCE, Origin, SourceLine, closes_fence, joined, warn
 from typeset.quarto.metadata import with_quarto_metadata
 
 # pandoc's Markdown plus the extensions an academic manuscript leans on; `raw_attribute`
@@ -294,6 +294,8 @@ def _read_book(
         # bookdown's index.Rmd front matter is the book's; Quarto's is in _quarto.yml
         if book.kind == "quarto" or (book.kind == "bookdown" and chapters):
             chapter_lines = _title_as_heading(chapter_lines, chapter.path)
+        if book.kind == "quarto" and chapter.path.stem == "index":
+            chapter_lines = _unnumbered(chapter_lines)  # Quarto's rule for index.qmd
         chapters.append(chapter_lines)
     for chapter, chapter_lines in zip(book.chapters, _notes_scoped(chapters), strict=True):
         lines.extend(_opening(chapter, book))
@@ -366,6 +368,30 @@ def _title_as_heading(lines: list[SourceLine], path: Path) -> list[SourceLine]:
         ]
     heading = [SourceLine("", title_line.origin), SourceLine(f"# {title}", title_line.origin)]
     return [*rest, *heading, *lines[end + 1 :]]
+
+
+_TOP_HEADING = re.compile(r"^(# +.*?)(?:\s*\{([^{}]*)\})?\s*$")
+
+
+def _unnumbered(lines: list[SourceLine]) -> list[SourceLine]:
+    """The chapter's level-1 headings marked `{.unnumbered}` (the preface of a Quarto
+    book, whose index.qmd headings Quarto leaves unnumbered; those below follow)."""
+    result: list[SourceLine] = []
+    fence: str | None = None
+    for line in lines:
+        opened = FENCE.match(line.text)
+        if fence is None and opened:
+            fence = opened.group(1)
+        elif fence is not None:
+            fence = None if closes_fence(line.text, fence) else fence
+        heading = _TOP_HEADING.match(line.text) if fence is None and not line.verbatim else None
+        if heading is None or ".unnumbered" in (heading.group(2) or ""):
+            result.append(line)
+            continue
+        attributes = " ".join(filter(None, [(heading.group(2) or "").strip(), ".unnumbered"]))
+        text = f"{heading.group(1).rstrip()} {{{attributes}}}"
+        result.append(SourceLine(text, line.origin, line.verbatim))
+    return result
 
 
 # Manubot's content files are Jinja2 templates (`{{manubot.date}}`, `{% for author in
