@@ -310,7 +310,7 @@ def test_help_shows_usage_defaults_and_examples(capsys: pytest.CaptureFixture[st
         main(["--help"])
     assert raised.value.code == 0
     out = capsys.readouterr().out
-    assert "[MANUSCRIPT]" in out and "examples:" in out and "new DIR" in out
+    assert "[MANUSCRIPT...]" in out and "examples:" in out and "new DIR" in out
     assert f"style                  {OPTIONS['style'].default}" in out
 
 

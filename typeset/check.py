@@ -107,8 +107,7 @@ def _check_citations(inputs: Inputs, report: CheckReport) -> None:
                 level,
                 "missing-citation",
                 f"'@{key}' is not in {bibliography.name}",
-                str(manuscript.path),
-                manuscript.line_of_key(key),
+                *_shown(manuscript.where_key(key)),
             )
         )
     if "*" in nocite:
@@ -135,8 +134,7 @@ def _check_cross_references(inputs: Inputs, report: CheckReport) -> None:
                 level,
                 "missing-label",
                 f"'@{label}' names no label in the manuscript and no bibliography entry",
-                str(manuscript.path),
-                manuscript.line_of_key(label),
+                *_shown(manuscript.where_key(label)),
             )
         )
 
@@ -178,7 +176,11 @@ def _check_alt_text(manuscript: Manuscript, report: CheckReport) -> None:
                     "warning",
                     "alt-text",
                     f"image {target} has no alt text",
-                    str(manuscript.path),
-                    manuscript.line_containing(target),
+                    *_shown(manuscript.where(target)),
                 )
             )
+
+
+def _shown(place: tuple[Path, int | None]) -> tuple[str, int | None]:
+    """A (file, line) place as a finding names it."""
+    return str(place[0]), place[1]

@@ -120,17 +120,19 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     cli = argparse.ArgumentParser(
         prog=prog,
-        usage=f"{prog} [MANUSCRIPT] [options]  |  {prog} new DIR  |  {prog} setup",
+        usage=f"{prog} [MANUSCRIPT...] [options]  |  {prog} new DIR  |  {prog} setup",
         description="Build a Markdown manuscript into PDF, EPUB and DOCX with CSL citations.",
         epilog=EXAMPLES.format(prog=prog, config=CONFIG_NAME, defaults=defaults),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cli.add_argument(
         "manuscript_path",
-        nargs="?",
+        nargs="*",
         type=Path,
         metavar="MANUSCRIPT",
-        help="the Markdown manuscript (.md, .markdown, .qmd); default: the project's",
+        help="the Markdown manuscript (.md, .markdown, .qmd), several files read as one in "
+        "order (chapters), or a book's folder (Quarto, Manubot, bookdown); default: the "
+        "project's",
     )
     cli.add_argument("--version", action=_Version, help="show the version and exit")
     cli.add_argument(
@@ -292,7 +294,7 @@ def _main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None)
 
         if arguments.watch:
             with _progress_display(arguments.quiet) as progress:
-                named = [arguments.manuscript] if arguments.manuscript else []
+                named = [arguments.manuscript, *arguments.chapters] if arguments.manuscript else []
                 watch(make_config, config_path, progress=progress, named=named)
             return EXIT_OK
         config = make_config()
@@ -337,10 +339,12 @@ def _main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None)
 def _project(arguments: argparse.Namespace, project_dir: Path | None) -> tuple[Path, Path | None]:
     """The project folder and its config file. build.py names its folder; the installed
     command looks upward from the manuscript, or from the current folder."""
-    if arguments.manuscript_path is not None:
+    arguments.chapters = []
+    if arguments.manuscript_path:
         if arguments.manuscript is not None:
             raise UsageError("name the manuscript once: as MANUSCRIPT or with --manuscript")
-        arguments.manuscript = arguments.manuscript_path
+        arguments.manuscript, *arguments.chapters = arguments.manuscript_path
+        arguments.chapters = [project.checked_manuscript(path) for path in arguments.chapters]
     if project_dir is not None:  # build.py: its own folder, as always
         project_dir = project_dir.resolve()
         config_path = arguments.config
@@ -483,8 +487,14 @@ def _run_cross_check(config: Config, styles: str | None, *, as_json: bool) -> in
 
 
 def _overrides(arguments: argparse.Namespace) -> dict[str, Any]:
-    """The option flags, as given (None when absent); load_config converts them."""
-    return {name: getattr(arguments, name) for name, option in OPTIONS.items() if option.flag}
+    """The option flags, as given (None when absent); load_config converts them. Several
+    manuscript files (a book's chapters on the command line) are one list."""
+    overrides = {name: getattr(arguments, name) for name, option in OPTIONS.items() if option.flag}
+    if getattr(arguments, "chapters", None):
+        overrides["manuscript"] = [
+            str(path) for path in (arguments.manuscript, *arguments.chapters)
+        ]
+    return overrides
 
 
 @contextlib.contextmanager

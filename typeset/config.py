@@ -37,7 +37,7 @@ class Config:
     the fields written out; the check below keeps their names and OPTIONS' the same.)
     """
 
-    manuscript: Path
+    manuscript: Path  # a Markdown file, or a book's folder (typeset/book.py)
     # Every bibliography, in order; none for a manuscript that cites nothing.
     bibliography: tuple[Path, ...]
     style: str
@@ -75,6 +75,9 @@ class Config:
     # name that resolves to nothing is only known when the style is looked up).
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     project_dir: Path = Path(".")
+    # The files after `manuscript` of a manuscript named as several files (`typeset a.md
+    # b.md`, or `manuscript:` as a list), read as one, in order.
+    chapters: tuple[Path, ...] = ()
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
@@ -83,7 +86,7 @@ class Config:
 def _fields_match_options() -> None:
     """Config's option fields and OPTIONS' keys are one set: an option added to one and
     not the other fails every import, not a build months later."""
-    loader_fields = {"profile", "origins", "project_dir"}
+    loader_fields = {"profile", "origins", "project_dir", "chapters"}
     fields = {item.name for item in dataclasses.fields(Config)} - loader_fields
     if fields != set(OPTIONS):
         raise TypeError(
@@ -165,16 +168,34 @@ def load_config(
         raw[name] = _anchored(name, converted, Path.cwd())
         origins[name] = "the command line"
 
-    manuscript = raw.get("manuscript") or _default("manuscript", project_dir)
-    for name, (value, origin) in _front_matter_options(manuscript, project_dir, raw).items():
+    manuscript = raw.get("manuscript") or _default_manuscript(project_dir)
+    raw["manuscript"], chapters = (
+        (manuscript[0], manuscript[1:]) if isinstance(manuscript, tuple) else (manuscript, ())
+    )
+    front_matter = _front_matter_options(raw["manuscript"], project_dir, raw, chapters)
+    for name, (value, origin) in front_matter.items():
         raw[name] = value
         origins[name] = origin
 
     values = {name: raw[name] if name in raw else _default(name, project_dir) for name in OPTIONS}
     if "bibliography" not in raw:  # the default refs.bib, when the project has one
         values["bibliography"] = tuple(path for path in values["bibliography"] if path.is_file())
-        values["bibliography"] = values["bibliography"] or _lone_bibtex_beside(manuscript)
-    return Config(profile=profile, project_dir=project_dir, origins=origins, **values)
+        values["bibliography"] = values["bibliography"] or _lone_bibtex_beside(raw["manuscript"])
+    return Config(
+        profile=profile, project_dir=project_dir, origins=origins, chapters=chapters, **values
+    )
+
+
+def _default_manuscript(project_dir: Path) -> Path:
+    """The default manuscript; in a book's folder (typeset/book.py), the book."""
+    from typeset.book import book_kind, quarto_article
+
+    if book_kind(project_dir) is not None:
+        return project_dir
+    article = quarto_article(project_dir)  # a Quarto manuscript project
+    if article is not None:
+        return article
+    return Path(_default("manuscript", project_dir))
 
 
 def _lone_bibtex_beside(manuscript: Path) -> tuple[Path, ...]:
@@ -216,37 +237,46 @@ def profile_names(config_path: Path) -> list[str]:
 
 
 def _front_matter_options(
-    manuscript: Path, project_dir: Path, already_set: Mapping[str, Any]
+    manuscript: Path,
+    project_dir: Path,
+    already_set: Mapping[str, Any],
+    chapters: tuple[Path, ...] = (),
 ) -> dict[str, tuple[Any, str]]:
     """The options the manuscript's front matter sets and nothing above it does:
     name -> (typed value, "file:line"). Files it names (`bibliography`, `csl`) are
-    relative to the manuscript and must be inside the project or the manuscript's folder."""
+    relative to the manuscript and must be inside the project or the manuscript's folder.
+    A book's front matters (its _quarto.yml or metadata.yaml, each chapter's) are merged
+    as pandoc merges several blocks: a later key wins (typeset/book.py)."""
+    from typeset.book import front_matter_layers, manuscript_folder
     from typeset.confine import Roots
-    from typeset.frontmatter import FRONT_MATTER_OPTIONS, leading_front_matter
+    from typeset.frontmatter import FRONT_MATTER_OPTIONS
 
-    roots = Roots.of(trusted=[project_dir], untrusted=[manuscript.parent])
-    front_matter = leading_front_matter(manuscript, roots)
+    folder = manuscript_folder(manuscript)
+    roots = Roots.of(trusted=[project_dir], untrusted=[folder])
     found: dict[str, tuple[Any, str]] = {}
-    for key, value in front_matter.values.items():
-        declared = FRONT_MATTER_OPTIONS.get(str(key))
-        if declared is None or value is None or declared.option in already_set:
-            continue
-        line = front_matter.lines.get(str(key))
-        try:
-            typed = OPTIONS[declared.option].convert(declared.to_config(value), str(key))
-        except InvalidValue as invalid:
-            raise ConfigError(
-                f"front matter: {invalid}",
-                path=manuscript,
-                line=line,
-                hint=f"fix '{key}' at that line: {OPTIONS[declared.option].doc}",
-            ) from None
-        typed = _anchored(declared.option, typed, manuscript.parent)
-        _check_front_matter_files(
-            declared.option, typed, str(key), manuscript, line, [project_dir, manuscript.parent]
-        )
-        found[declared.option] = (typed, f"{manuscript}:{line}")
-    if "toc" not in found:  # `\tableofcontents` in the body asks for one too (issue 25)
+    for source, values, lines in front_matter_layers(manuscript, chapters, roots):
+        for key, value in values.items():
+            declared = FRONT_MATTER_OPTIONS.get(str(key))
+            if declared is None or value is None or declared.option in already_set:
+                continue
+            line = lines.get(str(key))
+            try:
+                typed = OPTIONS[declared.option].convert(declared.to_config(value), str(key))
+            except InvalidValue as invalid:
+                raise ConfigError(
+                    f"front matter: {invalid}",
+                    path=source,
+                    line=line,
+                    hint=f"fix '{key}' at that line: {OPTIONS[declared.option].doc}",
+                ) from None
+            typed = _anchored(declared.option, typed, source.parent)
+            _check_front_matter_files(
+                declared.option, typed, str(key), source, line, [project_dir, folder]
+            )
+            found[declared.option] = (typed, f"{source}:{line}")
+    if (
+        "toc" not in found and not chapters and not manuscript.is_dir()
+    ):  # `\tableofcontents` in the body asks for one too (issue 25)
         from typeset.rawlatex import contents_line
 
         contents = None  # what cannot be read here, the manuscript's reader reports

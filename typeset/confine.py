@@ -132,11 +132,16 @@ def roots_of(config: Config) -> Roots:
         if ":" in origin and origin != "the command line"
     }
     config_folders = [path.parent for path in config_files if path != config.manuscript]
+    # a book's folder (typeset/book.py), or the folders of a manuscript's files
+    manuscript_folders = [
+        config.manuscript if config.manuscript.is_dir() else config.manuscript.parent,
+        *(path.parent for path in config.chapters),
+    ]
     return Roots.of(
         # the project, and what the package ships (stylesheets, templates, reference DOCX
         # files) for any file the project does not override
         trusted=[config.project_dir, shipped_styles_dir()],
-        untrusted=[config.manuscript.parent, *config_folders],
+        untrusted=[*dict.fromkeys(manuscript_folders), *config_folders],
         named=named,
     )
 
@@ -151,7 +156,10 @@ def _refuse_manuscript_elsewhere(config: Config) -> None:
     config_folder = real_folder(config_file.parent)
     if config_folder.is_relative_to(real_folder(config.project_dir)):
         return  # the project's own config: trusted
-    if not real_folder(config.manuscript).is_relative_to(config_folder):
+    if not all(
+        real_folder(path).is_relative_to(config_folder)
+        for path in (config.manuscript, *config.chapters)
+    ):
         raise ConfigError(
             "a config file outside the project may name a manuscript only in its own folder",
             path=config_file,

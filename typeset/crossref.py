@@ -22,7 +22,7 @@ import dataclasses
 import logging
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -125,6 +125,7 @@ class Target:
     number: str | None
     title: list[Node] = field(default_factory=list)
     is_appendix: bool = False
+    is_chapter: bool = False  # a top-level heading under `crossref: chapters: true`
 
 
 @dataclass(frozen=True)
@@ -143,16 +144,25 @@ def number_document(
     number_sections: bool = False,
     list_of_figures: bool = False,
     list_of_tables: bool = False,
+    listing_captions: Mapping[str, list[Node]] | None = None,
 ) -> CrossReferences:
     """Number the labelled floats, equations and headings; resolve every reference.
 
     `citation_keys` are the bibliography's keys: a key there that names no label is a
-    citation. Pure: the input document is not modified.
+    citation. `listing_captions` are the listings' `caption` attributes parsed as
+    Markdown, by label (`listing_captions_of`); without one a caption is plain text.
+    Pure: the input document is not modified.
     """
     words = Words.from_meta(document["meta"])
     blocks = _with_dashed_labels(document["blocks"], frozenset(citation_keys))
     blocks = _floats_from_divs(blocks)
-    blocks, targets, duplicates = _number_targets(blocks, words, number_sections=number_sections)
+    blocks, targets, duplicates = _number_targets(
+        blocks,
+        words,
+        number_sections=number_sections,
+        captions=listing_captions or {},
+        chapters=_chapters_flag(document["meta"]),
+    )
     resolver = _ReferenceResolver(targets, frozenset(citation_keys), words)
     blocks = ast.transform(blocks, resolver.rewrite)
     blocks = ast.transform(blocks, _figure_id_on_div)
@@ -167,6 +177,62 @@ def number_document(
     return CrossReferences(numbered, tuple(dict.fromkeys(resolver.missing)), duplicates)
 
 
+# What makes a caption more than plain text: citations, emphasis, code, math, links.
+_MARKDOWN_IN_CAPTION = re.compile(r"[@*_`$~^<\\\[]")
+
+
+def _chapters_flag(meta: dict[str, Any]) -> bool:
+    """Quarto's `crossref: chapters: true`."""
+    crossref = meta.get("crossref")
+    if not isinstance(crossref, dict) or crossref.get("t") != "MetaMap":
+        return False
+    value = crossref["c"].get("chapters")
+    if isinstance(value, dict) and value.get("t") == "MetaBool":
+        return bool(value["c"])
+    return ast.plain_text(value).strip().lower() == "true"
+
+
+def listing_captions_of(document: dict[str, Any]) -> dict[str, list[Node]]:
+    """The `caption` (`lst-cap`, `algo-cap`) of each labelled listing, read as Markdown as
+    Quarto reads it (`caption="See @smith2020"` cites), by label: one pandoc run for all."""
+    found: dict[str, str] = {}
+    for node in ast.walk(document["blocks"]):
+        if node["t"] not in ("CodeBlock", "Div"):
+            continue
+        identifier, _classes, attributes = node["c"][0]
+        kind = kind_of(identifier)
+        if kind not in LISTING_KINDS:
+            continue
+        keys = {"lst-cap", "caption", f"{kind}-cap"}
+        text = next((value for key, value in attributes if key in keys), "")
+        if _MARKDOWN_IN_CAPTION.search(text):
+            found.setdefault(identifier, " ".join(text.split()))
+    if not found:
+        return {}
+    import json
+
+    from typeset.pandoc import run_pandoc
+
+    # Each caption in a div of its own, so none can run into the next.
+    source = "\n\n".join(
+        f"::: {{#caption-{index}}}\n{text}\n:::" for index, text in enumerate(found.values())
+    )
+    parsed = json.loads(
+        run_pandoc(["--from", "markdown+smart", "--to", "json", "--sandbox"], source.encode())
+    )
+    captions: dict[str, list[Node]] = {}
+    by_index = {
+        block["c"][0][0]: block["c"][1]
+        for block in parsed["blocks"]
+        if block["t"] == "Div" and block["c"][0][0].startswith("caption-")
+    }
+    for index, identifier in enumerate(found):
+        blocks = by_index.get(f"caption-{index}", [])
+        if len(blocks) == 1 and blocks[0]["t"] in ("Para", "Plain"):
+            captions[identifier] = blocks[0]["c"]
+    return captions
+
+
 def cross_referenced(
     manuscript: Manuscript, citation_keys: Iterable[str], config: Config
 ) -> tuple[Manuscript, tuple[str, ...]]:
@@ -178,18 +244,22 @@ def cross_referenced(
     meta = manuscript.meta
     result = number_document(
         manuscript.document,
+        listing_captions=listing_captions_of(manuscript.document),
         citation_keys=citation_keys,
         number_sections=config.number_sections or _meta_flag(meta, "number-sections"),
         list_of_figures=config.lof or _meta_flag(meta, "lof"),
         list_of_tables=config.lot or _meta_flag(meta, "lot"),
     )
     for label in result.duplicates:  # the pure stage knows no file: say where
-        lines = [
-            str(number)
+        places = [
+            manuscript.at(number)
             for number, line in enumerate(manuscript.text.splitlines(), start=1)
             if f"#{label}" in line
         ]
-        where = f"{manuscript.path}:{lines[1]}" if len(lines) > 1 else str(manuscript.path)
+        lines = [
+            str(line) if path == places[0][0] else f"{path.name}:{line}" for path, line in places
+        ]
+        where = f"{places[1][0]}:{places[1][1]}" if len(places) > 1 else str(manuscript.path)
         log.warning(
             "%s: the label #%s is used again (lines %s); references go to the first, as in "
             "LaTeX and Quarto: give each figure, table, equation and section its own label",
@@ -215,11 +285,12 @@ def with_cross_references(
 
 def missing_label_error(manuscript: Manuscript, missing: tuple[str, ...]) -> CitationError:
     first = missing[0]
+    path, line = manuscript.where_key(first)
     return CitationError(
         f"cross-reference '@{first}' names no label in the manuscript and no entry in the "
         f"bibliography{manuscript.also_missing(missing)}",
-        path=manuscript.path,
-        line=manuscript.line_of_key(first),
+        path=path,
+        line=line,
         hint=f"label the {KIND_TERMS[kind_of(first) or 'fig']} with {{#{_lowered(first)}}}, "
         "or fix the reference's spelling",
     )
@@ -370,19 +441,35 @@ def _described_by_caption(node: Node) -> Node | None:
 
 
 def _number_targets(
-    blocks: list[Node], words: Words, *, number_sections: bool
+    blocks: list[Node],
+    words: Words,
+    *,
+    number_sections: bool,
+    captions: Mapping[str, list[Node]] | None = None,
+    chapters: bool = False,
 ) -> tuple[list[Node], dict[str, Target], tuple[str, ...]]:
     """Give each labelled figure, table and equation its number, in document order, and
     number the headings; return the rewritten blocks, every label's target and the labels
-    used more than once."""
-    numberer = _Numberer(words, number_sections)
+    used more than once. With `chapters` (Quarto's `crossref: chapters: true`, a book's
+    default), numbers start again in each numbered chapter, after its number: 2.1, A.1."""
+    numberer = _Numberer(words, number_sections, captions or {}, chapters=chapters)
     result = numberer.blocks(blocks)
     return result, numberer.targets, tuple(dict.fromkeys(numberer.duplicates))
 
 
 class _Numberer:
-    def __init__(self, words: Words, number_sections: bool) -> None:
+    def __init__(
+        self,
+        words: Words,
+        number_sections: bool,
+        captions: Mapping[str, list[Node]],
+        *,
+        chapters: bool = False,
+    ) -> None:
         self.words = words
+        self.captions = captions
+        self.chapters = chapters
+        self.chapter: str | None = None  # the number of the chapter we are in (`chapters`)
         self.number_sections = number_sections
         self.targets: dict[str, Target] = {}
         self.counts = {"fig": 0, "tbl": 0, "eq": 0}
@@ -466,10 +553,19 @@ class _Numberer:
                 self.unnumbered_below = level
         elif self.number_sections:
             number = self.section_number(depth)
+        if self.chapters and depth <= 0:  # a new chapter: its floats are numbered anew
+            self.counts = {"fig": 0, "tbl": 0, "eq": 0}
+            self.chapter = number
         if kind_of(identifier) == "sec":
             identifier = self.register(
                 identifier,
-                Target("sec", number, list(inlines), is_appendix=self.in_appendix and depth == 0),
+                Target(
+                    "sec",
+                    number,
+                    list(inlines),
+                    is_appendix=self.in_appendix and depth == 0,
+                    is_chapter=self.chapters and depth == 0,
+                ),
             )
         if number is not None:
             label = {"t": "Span", "c": [["", ["header-section-number"], []], [_text(number)]]}
@@ -490,6 +586,12 @@ class _Numberer:
         if self.in_appendix:
             parts[0] = _letter(counters[0])
         return ".".join(parts)
+
+    def next_number(self, kind: str) -> str:
+        """The next number of `kind`: 3, or 2.3 in chapter 2 under `chapters`."""
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        number = str(self.counts[kind])
+        return f"{self.chapter}.{number}" if self.chapters and self.chapter else number
 
     # floats
 
@@ -554,8 +656,7 @@ class _Numberer:
     def _float(self, kind: str, block: Node) -> Node:
         """Number a Figure or Table whose id has `kind`'s prefix; caption "Figure 1: ..."."""
         attr, (short, caption), *rest = block["c"]
-        self.counts[kind] += 1
-        number = str(self.counts[kind])
+        number = self.next_number(kind)
         identifier = self.register(attr[0], Target(kind, number, _caption_inlines(caption, short)))
         attr = [identifier, *attr[1:]]
         label = self.words.numbered(self.words.title(kind), number)
@@ -570,8 +671,7 @@ class _Numberer:
         (identifier, classes, attributes), content = block["c"]
         kind = kind_of(identifier)
         assert kind is not None
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-        number = str(self.counts[kind])
+        number = self.next_number(kind)
         name: list[Node] = []
         named = dict(attributes).get("name")
         if named:
@@ -604,11 +704,11 @@ class _Numberer:
         (identifier, classes, attributes), *rest = block["c"]
         kind = kind_of(identifier)
         assert kind is not None
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-        number = str(self.counts[kind])
+        number = self.next_number(kind)
         keys = {"lst-cap", "caption", f"{kind}-cap"}
         caption_text = next((value for key, value in attributes if key in keys), "")
         caption: list[Node] = [_text(caption_text)] if caption_text else []
+        caption = list(self.captions.get(identifier, caption)) if caption_text else []
         identifier = self.register(identifier, Target(kind, number, caption))
         label = self.words.numbered(self.words.title(kind), number)
         words: list[Node] = [_text(label + (self.words.title_delimiter if caption else ""))]
@@ -650,8 +750,7 @@ class _Numberer:
                         tex = EQUATION_TAG.sub("", node["c"][1]).strip()
                         node = {"t": "Math", "c": [node["c"][0], tex]}
                     else:
-                        self.counts["eq"] += 1
-                        number = str(self.counts["eq"])
+                        number = self.next_number("eq")
                     label = self.register(label, Target("eq", number))
                     result.append(_equation(label, node, number))
                     index = after + 1
@@ -836,9 +935,10 @@ class _ReferenceResolver:
         if suppress_word:
             return [_text(target.number)]
         kind = "appendix" if target.is_appendix else target.kind
+        kind = "chapter" if target.is_chapter and kind == "sec" else kind
         word = (
-            locale.term(self.words.lang, "appendix")
-            if kind == "appendix"
+            locale.term(self.words.lang, kind)
+            if kind in ("appendix", "chapter")
             else self.words.prefix(kind)
         )
         if capitalised:

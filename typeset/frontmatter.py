@@ -171,12 +171,13 @@ NOT_ACTED_ON: Final[dict[str, str]] = {
 
 
 def warn_about_keys_not_acted_on(
-    meta: Mapping[str, Any], path: Path, line_of: Callable[[str], int | None]
+    meta: Mapping[str, Any], where: Callable[[str], tuple[Path, int | None]]
 ) -> None:
-    """One warning per front-matter key in NOT_ACTED_ON, with its line and what to do."""
+    """One warning per front-matter key in NOT_ACTED_ON, with its file, line and what to
+    do (`where` finds the file and line that hold a text)."""
     for key in meta:
         if key in NOT_ACTED_ON:
-            line = line_of(f"{key}:")
+            path, line = where(f"{key}:")
             log.warning("%s:%s: '%s' is not used (%s)", path, line or "?", key, NOT_ACTED_ON[key])
 
 

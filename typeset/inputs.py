@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from typeset.book import manuscript_folder
 from typeset.cache import BuildCache
 from typeset.citations.base import check_citations
 from typeset.cito import without_cito_prefixes
@@ -79,8 +80,9 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
                 config.metadata,
                 anonymous=config.anonymous,
                 cache=cache,
-                allowed_roots=[config.manuscript.parent, config.project_dir],
+                allowed_roots=[manuscript_folder(config.manuscript), config.project_dir],
                 roots=roots,
+                chapters=config.chapters,
             )
         except BaseException:
             bibliography_read.cancel()
@@ -90,10 +92,10 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
         bibliography = read_bibliographies(
             config.bibliography, lang=manuscript.lang, cache=cache, draft=draft, roots=roots
         )
-    warn_about_keys_not_acted_on(manuscript.meta, manuscript.path, manuscript.line_containing)
+    warn_about_keys_not_acted_on(manuscript.meta, manuscript.where)
     if "references" in manuscript.meta:  # works listed in the front matter itself
-        line = manuscript.line_containing("references:")
-        inline = inline_references(manuscript.document, manuscript.path, line)
+        path, line = manuscript.where("references:")
+        inline = inline_references(manuscript.document, path, line)
         bibliography = merged([bibliography, inline], draft)
     return SourceReads(manuscript, bibliography)
 

@@ -82,6 +82,13 @@ def _path(value: Any, key: str) -> Path:
     return Path(_text(str(value) if isinstance(value, Path) else value, key))
 
 
+def _manuscripts(value: Any, key: str) -> Path | tuple[Path, ...]:
+    """One Markdown file or book folder, or a list of files read as one manuscript."""
+    if isinstance(value, (list, tuple)):
+        return _paths(value, key) if len(value) > 1 else _paths(value, key)[0]
+    return _path(value, key)
+
+
 def _paths(value: Any, key: str) -> tuple[Path, ...]:
     """One path or a list of them (pandoc's `bibliography: [a.bib, b.json]`)."""
     if isinstance(value, (str, Path)):
@@ -253,9 +260,10 @@ def _metadata(value: Any, key: str) -> dict[str, Any]:
 
 OPTIONS: dict[str, Option] = {
     "manuscript": Option(
-        "Markdown manuscript to build.",
+        "Markdown manuscript to build: a file, a list of files read as one (chapters), or "
+        "a book's folder (Quarto, Manubot, bookdown).",
         "manuscript/essay.md",
-        _path,
+        _manuscripts,
         flag=Flag("--manuscript", note="The same as MANUSCRIPT."),
     ),
     "bibliography": Option(
@@ -408,5 +416,7 @@ OPTIONS: dict[str, Option] = {
 }
 # Options naming files: relative values are anchored where they were written.
 PATH_OPTIONS = frozenset(
-    name for name, option in OPTIONS.items() if option.convert in (_path, _optional_path, _paths)
+    name
+    for name, option in OPTIONS.items()
+    if option.convert in (_path, _optional_path, _paths, _manuscripts)
 )

@@ -138,6 +138,8 @@ class WarningSource(Protocol):
 
     def line_containing(self, needle: str) -> int | None: ...
 
+    def at(self, line: int | None) -> tuple[Path, int | None]: ...
+
 
 @dataclass(frozen=True)
 class PandocMessage:
@@ -205,7 +207,8 @@ def _location(text: str, source: WarningSource | None) -> str:
         if found:
             line = source.line_containing(needle.format(found.group(1)))
             line = line or source.line_containing(found.group(1))
-    return f"{source.path}:{line}" if line else str(source.path)
+    path, line = source.at(line)
+    return f"{path}:{line}" if line else str(path)
 
 
 @dataclass(frozen=True)
@@ -214,12 +217,19 @@ class SourceText:
 
     path: Path
     text: str
+    # A manuscript in several files: the file and line of each line of `text`.
+    origins: tuple[tuple[Path, int], ...] = ()
 
     def line_containing(self, needle: str) -> int | None:
         for number, line in enumerate(self.text.splitlines(), start=1):
             if needle and needle in line:
                 return number
         return None
+
+    def at(self, line: int | None) -> tuple[Path, int | None]:
+        if line is not None and 1 <= line <= len(self.origins):
+            return self.origins[line - 1]
+        return self.path, line
 
 
 def _out_of_disk(stderr: str) -> bool:

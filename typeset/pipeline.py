@@ -174,7 +174,7 @@ def _input_paths(config: Config) -> frozenset[Path]:
     }
     return frozenset(
         path.resolve()
-        for path in (config.manuscript, *config.bibliography, *config_files)
+        for path in (config.manuscript, *config.chapters, *config.bibliography, *config_files)
         if path.exists()
     )
 

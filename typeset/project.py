@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from typeset.book import book_kind, quarto_article
 from typeset.errors import ManuscriptError
 from typeset.names import CONFIG_NAME
 
@@ -40,7 +41,7 @@ def locate(manuscript: Path | None, config: Path | None, *, cwd: Path | None = N
     if config is not None:
         config = (cwd / config).resolve()
         return Project(config.parent, config, named)
-    start = named.parent if named else cwd
+    start = (named if named.is_dir() else named.parent) if named else cwd
     found = configs_upward(start)
     if found:
         for ignored in found[1:]:
@@ -48,6 +49,10 @@ def locate(manuscript: Path | None, config: Path | None, *, cwd: Path | None = N
         log.info("project folder %s (config %s)", found[0].parent, found[0])
         return Project(found[0].parent, found[0], named)
     log.info("project folder %s (no %s here or above)", start, CONFIG_NAME)
+    if named is None and book_kind(start) is not None:  # `typeset` in a book's folder
+        return Project(start, None, start)
+    if named is None and (article := quarto_article(start)) is not None:
+        return Project(start, None, article.resolve())
     return Project(start, None, named)
 
 
@@ -69,10 +74,16 @@ def checked_manuscript(path: Path) -> Path:
             hint="check the file name (e.g. `typeset paper.md` in the paper's folder)",
         )
     if path.is_dir():
+        if book_kind(path) is not None:  # a Quarto, Manubot or bookdown book
+            return path.resolve()
+        article = quarto_article(path)  # a Quarto manuscript project: its article
+        if article is not None:
+            return article.resolve()
         raise ManuscriptError(
-            "the manuscript is a folder, not a file",
+            "the manuscript is a folder, not a file, nor a book's folder",
             path=path,
-            hint="name the Markdown file itself, e.g. `typeset paper.md`",
+            hint="name the Markdown file itself, e.g. `typeset paper.md`, or a folder "
+            "holding a Quarto book (_quarto.yml), a Manubot content/ or a _bookdown.yml",
         )
     if path.suffix.lower() not in MANUSCRIPT_SUFFIXES:
         ending = f"ends in '{path.suffix}'" if path.suffix else "has no suffix"

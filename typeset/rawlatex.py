@@ -239,7 +239,8 @@ class _Reporter:
         if (message, line) in self.said:
             return
         self.said.add((message, line))
-        where = f"{self.manuscript.path}:{line}" if line else str(self.manuscript.path)
+        path, at = self.manuscript.at(line)
+        where = f"{path}:{at}" if at else str(path)
         log.warning("%s: %s", where, message)
 
 
@@ -897,11 +898,12 @@ class _Labeller:
             command = {"eqref": "eqref", "ref+label": "autoref", "ref+Label": "Cref"}.get(
                 kind, "ref"
             )
+            path, line = self.manuscript.at(self.report.line_of(f"{{{label}}}"))
             self.problems.append(
                 CitationError(
                     f"\\{command}{{{label}}} names no \\label in the manuscript",
-                    path=self.manuscript.path,
-                    line=self.report.line_of(f"{{{label}}}"),
+                    path=path,
+                    line=line,
                     hint=f"add \\label{{{label}}} to the figure, table, equation or section, "
                     "or fix the reference's spelling",
                 )

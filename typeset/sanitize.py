@@ -217,8 +217,8 @@ def restrict_resources(
 
 def _html_repair_warning(manuscript: Manuscript) -> Callable[[str, str], None]:
     def warn(message: str, needle: str) -> None:
-        line = manuscript.line_containing(needle)
-        where = f"{manuscript.path}:{line}" if line else str(manuscript.path)
+        path, line = manuscript.where(needle)
+        where = f"{path}:{line}" if line else str(path)
         log.warning("%s: %s", where, message)
 
     return warn
@@ -235,10 +235,11 @@ def _refuse_long_headings(meta: dict[str, Any], manuscript: Manuscript) -> None:
     for field in HEADING_FIELDS:
         words = len(ast.plain_text(meta.get(field)).split())
         if words > MAX_HEADING_WORDS:
+            path, line = manuscript.where(field + ":")
             raise ManuscriptError(
                 f"the {field} is {words} words long (at most {MAX_HEADING_WORDS})",
-                path=manuscript.path,
-                line=manuscript.line_containing(field + ":"),
+                path=path,
+                line=line,
                 hint=f"shorten the {field}; put longer text in the abstract or the body",
             )
 
@@ -321,7 +322,9 @@ class _Guard:
             self.warn(message, needle)
             return
         path, found = self.manuscript.where(needle) if needle else (self.manuscript.path, None)
-        raise ManuscriptError(message, path=path, line=line or found, hint=hint)
+        if line is not None:  # a line of the text: the author's file and line of it
+            path, found = self.manuscript.at(line)
+        raise ManuscriptError(message, path=path, line=found, hint=hint)
 
     # --- the walk -------------------------------------------------------------------------
 
@@ -440,8 +443,8 @@ class _Guard:
         if media_type in (PDF_TYPE, EPS_TYPE):
             figure = converted_figure(data, media_type, page=page, cache=self.cache)
             if figure.pages > 1 and page == 1 and not self.quiet:
-                line = self.figure_line(needle, page)
-                where = f"{self.manuscript.path}:{line}" if line else str(self.manuscript.path)
+                path, line = self.manuscript.at(self.figure_line(needle, page))
+                where = f"{path}:{line}" if line else str(path)
                 log.warning(
                     "%s: %s has %d pages; its first is shown (choose another with {page=N})",
                     where,
@@ -484,10 +487,13 @@ class _Guard:
         if not exists and not os.path.islink(path):
             if self.fetch:
                 return None
+            where, line = self.manuscript.where(target)
+            if line is None:
+                where, line = self.manuscript.where(decoded)
             raise ManuscriptError(
                 f"image not found: {decoded}",
-                path=self.manuscript.where(target)[0],
-                line=self.manuscript.where(target)[1] or self.line_of(decoded),
+                path=where,
+                line=line,
                 hint=f"put the file at {path}, or fix the path (relative to the manuscript)",
             )
         try:
@@ -502,10 +508,12 @@ class _Guard:
         except ManuscriptError as error:
             # The read names the image's file; the author needs the manuscript's line.
             where, line = self.manuscript.where(target)
+            if line is None:
+                where, line = self.manuscript.where(decoded)
             raise ManuscriptError(
                 f"{error.message} (image {decoded[:80]})",
                 path=where,
-                line=line or self.line_of(decoded),
+                line=line,
                 hint=error.hint,
             ) from None
         try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typeset
+from typeset.book import CHAPTER_SUFFIXES, manuscript_folder
 from typeset.config import Config
 from typeset.errors import TypesetError
 from typeset.pipeline import BuildResult, ProgressCallback, build
@@ -33,8 +34,14 @@ def watched_files(
 ) -> set[Path]:
     """The author's files the build read: the build's inputs inside the project, the
     manuscript's folder or the config's folder, and the files the config names."""
-    named = [config.manuscript, *config.bibliography, *([config_path] if config_path else [])]
-    roots = [config.project_dir, config.manuscript.parent]
+    named = [
+        *([] if config.manuscript.is_dir() else [config.manuscript]),
+        *config.chapters,
+        *config.bibliography,
+        *([config_path] if config_path else []),
+    ]
+    roots = [config.project_dir, manuscript_folder(config.manuscript)]
+    roots += [chapter.parent for chapter in config.chapters]
     roots += [config_path.parent] if config_path else []
     roots = [root.resolve() for root in roots]
     # The build's inputs include typeset's own code and the tools it ran (their versions
@@ -103,7 +110,11 @@ def _input_changes(files: set[Path]) -> Iterator[object]:
     folders = sorted({path.parent for path in files if path.parent.is_dir()})
 
     def is_input(change: object, path: str) -> bool:
-        return Path(path).resolve() in files
+        # a new chapter in a folder the build listed (a Manubot content/) is one too
+        resolved = Path(path).resolve()
+        return resolved in files or (
+            resolved.parent in files and resolved.suffix.lower() in CHAPTER_SUFFIXES
+        )
 
     yield from watchfiles.watch(
         *folders, watch_filter=is_input, recursive=False, raise_interrupt=False

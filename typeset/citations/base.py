@@ -157,11 +157,12 @@ def check_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
     if not missing:
         return
     first = missing[0]
+    path, line = manuscript.where_key(first)
     raise CitationError(
         f"citation key '@{first}' is not in the bibliography {bibliography.name}"
         f"{manuscript.also_missing(missing)}",
-        path=manuscript.path,
-        line=manuscript.line_of_key(first),
+        path=path,
+        line=line,
         hint=_spelling_hint(first, bibliography.keys)
         if bibliography.files or bibliography.items
         else "name the bibliography in the front matter (bibliography: refs.bib), in "

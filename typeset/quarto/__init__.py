@@ -61,10 +61,14 @@ def expand_quarto(
     *,
     metadata: Mapping[str, Any] | None = None,
     allowed_roots: list[Path] | None = None,
+    keep_lines: bool = False,
 ) -> ExpandedSource:
-    """`text` (the manuscript at `path`) with includes, cells and shortcodes expanded."""
+    """`text` (the manuscript at `path`) with includes, cells and shortcodes expanded.
+    With `keep_lines` (a chapter of a book), the lines carry their origins even when
+    nothing was expanded."""
     if not any(marker in text for marker in _MARKERS):
-        return ExpandedSource(text, (), ())  # its lines are the manuscript's own
+        # its lines are the manuscript's own
+        return ExpandedSource(text, tuple(source_lines(path, text)) if keep_lines else (), ())
     lines = source_lines(path, text)
     roots = allowed_roots or [path.parent]
     project = project_root(path, roots)

@@ -192,10 +192,11 @@ def math_rewrite(
     for math in by_source.values():
         error = rendered[math.equation].error
         if error is not None:
+            path, line = manuscript.at(_line_of(math, manuscript))
             log.warning(
                 "%s:%s: TeX error in the equation %s: %s (printed as its source in a box)",
-                manuscript.path,
-                _line_of(math, manuscript) or "?",
+                path,
+                line or "?",
                 _one_line(math.source),
                 error,
             )
