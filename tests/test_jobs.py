@@ -4,11 +4,19 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shlex
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
+from tests.conftest import PROJECT, pdf_pages
 from typeset.cli import EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE, main
 from typeset.jobs import GITHUB_MATRIX_LIMIT, Job, find_jobs, github_matrix
 
@@ -173,3 +181,55 @@ def test_two_profiles_writing_the_same_files_are_refused(
     assert (code, out) == (EXIT_USAGE, "")
     assert "profiles 'print' and 'digital' would both write paper.*" in err
     assert "its own 'output_dir'" in err
+
+
+def readme_workflow() -> str:
+    readme = (PROJECT / "README.md").read_text()
+    section = readme.split("### Many titles: one job per title and profile", 1)[1]
+    return section.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_workflow_reads_only_fields_the_matrix_has(press: Path) -> None:
+    workflow = yaml.safe_load(readme_workflow())
+    assert set(workflow["jobs"]) == {"list", "build"}
+    used = set(re.findall(r"matrix\.(\w+)", readme_workflow()))
+    (entry, *_) = github_matrix(find_jobs([press]))["include"]
+    assert used and used <= set(entry)
+    assert "typeset jobs titles/ --format github" in readme_workflow()
+    # matrix values reach the script through the environment only (no injection)
+    for step in workflow["jobs"]["build"]["steps"]:
+        assert "${{" not in step.get("run", "")
+
+
+@pytest.mark.slow
+def test_the_readme_one_liner_builds_every_job_on_one_shared_cache(tmp_path: Path) -> None:
+    """`typeset jobs titles/ | xargs -d '\\n' -P 2 -I{} sh -c {}`, two titles (one with a
+    space and a quote in its folder's name), two profiles each, one cache for all."""
+    for name, title in (("first", "Salt Roads"), ("Author's second", "Tea Ledgers")):
+        folder = tmp_path / "titles" / name
+        project(folder)
+        (folder / "paper.md").write_text(f"---\ntitle: {title}\n---\n\n# One\n\nText.\n")
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT),
+        "TYPESET_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    options: dict[str, Any] = {
+        "cwd": tmp_path, "env": environment, "capture_output": True, "text": True
+    }  # fmt: skip
+    typeset = f"{sys.executable} -m typeset"
+    listing = subprocess.run(
+        ["sh", "-c", f"{typeset} jobs titles/ --command '{typeset}'"],
+        **options,
+        check=True,
+    ).stdout
+    ran = subprocess.run(
+        ["sh", "-c", "xargs -d '\\n' -P 2 -I{} sh -c {}"], input=listing, **options, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    for name, title in (("first", "Salt Roads"), ("Author's second", "Tea Ledgers")):
+        output = tmp_path / "titles" / name / "output"
+        assert title in " ".join(pdf_pages(output / "print" / "paper.pdf"))
+        with zipfile.ZipFile(output / "digital" / "paper.epub") as epub:
+            assert title.encode() in epub.read("EPUB/content.opf")
+    assert list((tmp_path / "cache").iterdir())  # the jobs wrote to the shared cache
