@@ -5,6 +5,7 @@ fails another, and every output is what a build on its own writes."""
 from __future__ import annotations
 
 import concurrent.futures
+import fcntl
 import hashlib
 import logging
 import multiprocessing
@@ -19,6 +20,8 @@ import pytest
 
 from tests.conftest import PROJECT, pdf_pages
 from typeset.cache import BuildCache
+from typeset.config import load_config
+from typeset.formats.math_svg import _math_lock
 
 # Large enough that a write takes several system calls, so writers really overlap.
 PAYLOADS = [bytes([n]) * 1_000_000 for n in range(4)]
@@ -173,3 +176,26 @@ def test_four_builds_of_one_manuscript_at_once_on_one_cache_all_write_it_right(
 def docx_footnotes(path: Path) -> bytes:
     with zipfile.ZipFile(path) as docx:
         return docx.read("word/footnotes.xml")
+
+
+def test_one_titles_math_lock_does_not_hold_up_another_title_on_the_same_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one build renders its equations ahead (the lock held exclusively), a build of
+    another manuscript on the same cache folder takes its own lock at once; another build
+    of the same manuscript (a second profile) still waits, then finds the equations."""
+    monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
+    configs = []
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "paper.md").write_text("---\ntitle: T\n---\n\n$x^2$\n")
+        overrides = {"manuscript": str(tmp_path / name / "paper.md")}
+        configs.append(load_config(None, overrides=overrides, project_dir=tmp_path / name))
+    first, second = configs
+    held = _math_lock(first, fcntl.LOCK_EX)
+    try:
+        _math_lock(second, fcntl.LOCK_EX | fcntl.LOCK_NB).close()
+        with pytest.raises(BlockingIOError):
+            _math_lock(first.replace(profile="other"), fcntl.LOCK_SH | fcntl.LOCK_NB)
+    finally:
+        held.close()
