@@ -19,6 +19,7 @@ import logging
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -188,7 +189,8 @@ def unsealed(kind: str, key: str, entry: bytes) -> bytes | None:
 
 
 def remove_abandoned(folder: Path, pattern: str = ".*.partial") -> None:
-    """Delete temporaries (`.NAME.PID.partial`) left by processes that were killed."""
+    """Delete temporaries (`.NAME.PID.partial`, `.NAME.RANDOM.PID.partial`) left by
+    processes that were killed."""
     for leftover in folder.glob(pattern):
         pid = leftover.name.rsplit(".", 2)[-2] if leftover.name.count(".") >= 3 else ""
         if pid.isdigit() and not process_alive(int(pid)):
@@ -222,7 +224,9 @@ class BuildCache:
             return None
         entry = self._entry(kind, key)
         try:
-            data = entry.read_bytes()
+            with entry.open("rb") as stream:
+                data = stream.read()
+                read = os.fstat(stream.fileno())
         except OSError:
             return None
         payload = unsealed(kind, key, data)
@@ -232,7 +236,10 @@ class BuildCache:
                 entry,
             )
             with contextlib.suppress(OSError):
-                entry.unlink()
+                # Only the file read: a concurrent build may have replaced it since by a
+                # good entry, which must stay.
+                if os.path.samestat(read, entry.stat()):
+                    entry.unlink()
         return payload
 
     def get_json(self, kind: str, key: str) -> Any | None:
@@ -265,9 +272,14 @@ class BuildCache:
             # plant one (which the seal would refuse anyway).
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             entry.parent.mkdir(mode=0o700, exist_ok=True)
-            # The pid lets a later build remove what a killed one left.
-            temporary = entry.with_name(f".{entry.name}.{os.getpid()}.partial")
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            # A name of its own for every write (mkstemp: created anew, 0600): two threads
+            # of one build, or two builds, storing the same key at once each replace the
+            # entry with a whole one of their own. The pid, last, lets a later build
+            # remove what a killed one left.
+            descriptor, name = tempfile.mkstemp(
+                dir=entry.parent, prefix=f".{entry.name}.", suffix=f".{os.getpid()}.partial"
+            )
+            temporary = Path(name)
             with os.fdopen(descriptor, "wb") as stream:
                 stream.write(sealed(kind, key, data))
             os.replace(temporary, entry)

@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -89,6 +90,8 @@ examples:
       start a project that builds at once
   {prog} setup
       install MathJax and DAISY Ace (Node.js packages) once for this user
+  {prog} jobs titles/ | xargs -d '\\n' -P 2 -I{{}} sh -c {{}}
+      build every project below titles/, each profile a job, two at a time
 
 The project folder is the nearest folder, from the manuscript's (or the current) folder
 upward, holding a {config}; without one, the manuscript's folder. The front matter's
@@ -406,7 +409,47 @@ def _setup(argv: list[str]) -> int:
     return EXIT_OK
 
 
-SUBCOMMANDS = {"new": _new, "setup": _setup}
+def _jobs(argv: list[str]) -> int:
+    """`typeset jobs DIR...`: one job per project and profile, for a CI matrix or xargs."""
+    cli = argparse.ArgumentParser(
+        prog=f"{_prog()} jobs",
+        description="List the builds of every project (a folder with a typeset.yaml) at or "
+        "below each DIR: one job per profile, each `typeset --config P/typeset.yaml "
+        "--profile NAME`, as a GitHub Actions matrix or one shell command a line.",
+    )
+    cli.add_argument("folders", nargs="+", type=Path, metavar="DIR", help="where projects are")
+    cli.add_argument(
+        "--format",
+        choices=("github", "lines"),
+        default="lines",
+        help="github: a matrix in JSON; lines: one command a line (default)",
+    )
+    cli.add_argument("--profile", metavar="A,B", help="only these profiles")
+    cli.add_argument("--shard", metavar="I/N", help="only every N-th job, from the I-th")
+    cli.add_argument("--command", default="typeset", help="what runs a job (default: typeset)")
+    arguments = cli.parse_args(argv)
+    from typeset import jobs
+
+    try:
+        profiles = [name.strip() for name in (arguments.profile or "").split(",") if name.strip()]
+        listed = jobs.find_jobs(arguments.folders, profiles=profiles)
+        if arguments.shard:
+            index, _, count = arguments.shard.partition("/")
+            if not (index.isdigit() and count.isdigit()):
+                raise UsageError(f"--shard {arguments.shard}: write it I/N, e.g. 1/4")
+            listed = jobs.shard(listed, int(index), int(count))
+        if arguments.format == "github":
+            print(json.dumps(jobs.github_matrix(listed)))
+        else:
+            for line in jobs.command_lines(listed, shlex.split(arguments.command)):
+                print(line)
+    except TypesetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(error, UsageError) else EXIT_INPUT_ERROR
+    return EXIT_OK
+
+
+SUBCOMMANDS = {"new": _new, "setup": _setup, "jobs": _jobs}
 
 
 def _chosen_profiles(arguments: argparse.Namespace, config_path: Path | None) -> list[str] | None:

@@ -165,12 +165,15 @@ _RENDERED_AHEAD: set[Equation] = set()
 
 
 def _math_lock(config: Config, operation: int) -> IO[bytes]:
-    """The cache folder's math lock, taken: exclusive while equations are being rendered
-    ahead, shared by a writer waiting for them. A new open file per call, so that a forked
-    process waits for its parent's thread like any other process would."""
+    """The manuscript's math lock in the cache folder, taken: exclusive while equations are
+    being rendered ahead, shared by a writer waiting for them. A new open file per call, so
+    that a forked process waits for its parent's thread like any other process would. One
+    lock per manuscript: the builds of other titles sharing the folder (`typeset jobs` on
+    one TYPESET_CACHE_DIR) neither wait for these equations nor hold them up."""
     folder = cache_folder(config.project_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    lock = open(folder / f"{CACHE_KIND}.lock", "ab")  # noqa: SIM115 (released by the caller)
+    name = f"{CACHE_KIND}-{fingerprint(str(config.manuscript.resolve()))[:16]}.lock"
+    lock = open(folder / name, "ab")  # noqa: SIM115 (released by the caller)
     fcntl.flock(lock, operation)
     return lock
 
