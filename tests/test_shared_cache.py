@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import PROJECT, pdf_pages
 from typeset.cache import BuildCache
 from typeset.config import load_config
-from typeset.formats.math_svg import _math_lock
+from typeset.formats.pdf.math import _math_lock
 
 # Large enough that a write takes several system calls, so writers really overlap.
 PAYLOADS = [bytes([n]) * 1_000_000 for n in range(4)]

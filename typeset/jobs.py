@@ -24,7 +24,7 @@ from typing import Any
 
 from typeset.config import load_config, profile_names
 from typeset.errors import UsageError
-from typeset.project import CONFIG_NAME
+from typeset.names import CONFIG_NAME
 
 # GitHub Actions runs at most 256 jobs from one matrix.
 GITHUB_MATRIX_LIMIT = 256
