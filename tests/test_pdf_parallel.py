@@ -294,7 +294,7 @@ def test_split_book_has_the_same_valid_tag_tree(compared: dict[str, Any]) -> Non
 def _part_times(folder: Path) -> dict[Path, int]:
     """Each cached part of the split book, with when it was last written."""
     parts = folder / "cache-split" / "pdf-parts"
-    return {path: path.stat().st_mtime_ns for path in parts.iterdir()}
+    return {path: path.stat().st_mtime_ns for path in parts.glob("*.pdf")}
 
 
 def _split_the_small_book(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -323,6 +323,37 @@ def test_one_word_edit_lays_out_one_part_again(
     # the part without the edit was served from the cache, not laid out again (a part
     # laid out is written to its path anew)
     assert all(path.stat().st_mtime_ns == time for path, time in before.items())
+
+
+@pytest.mark.slow
+def test_a_part_planted_in_the_cache_is_laid_out_again(
+    book: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache folder restored in CI is not trusted: a part whose seal does not hold (a
+    planted or damaged file) is made anew, never joined into the book."""
+    folder = book["folder"]
+    _split_the_small_book(monkeypatch)
+    _build(folder, folder / "cache-split", split=True, force=False)
+    planted = {}
+    for part in sorted(_part_times(folder)):
+        part.write_bytes(part.read_bytes() + b"% planted\n")  # still a PDF pikepdf opens
+        planted[part] = part.read_bytes()
+    assert len(planted) >= 2  # this book's two, and any an earlier test left
+    # An edit no build had, in one part: the writer runs, and reuses the other part only
+    # if its seal holds.
+    manuscript = folder / "book.md"
+    text = manuscript.read_text()
+    middle = text.index(" the ", len(text) // 2)
+    manuscript.write_text(text[:middle] + " the unplanted " + text[middle + 5 :])
+    try:
+        _build(folder, folder / "cache-split", split=True, force=False)
+    finally:
+        manuscript.write_text(text)
+    # The edited part has a new key (a new file); the unedited one was laid out again in
+    # place of the planted file, and sealed.
+    rewritten = [part for part, tampered in planted.items() if part.read_bytes() != tampered]
+    assert len(rewritten) == 1
+    assert rewritten[0].with_name(rewritten[0].name + ".seal").exists()
 
 
 @pytest.mark.slow

@@ -188,6 +188,29 @@ def unsealed(kind: str, key: str, entry: bytes) -> bytes | None:
     return payload
 
 
+def seal_file(path: Path, kind: str) -> None:
+    """Seal a cached file that is used in place (a PDF part is opened by pikepdf, not
+    read through BuildCache): `NAME.seal` beside it holds the HMAC of its bytes."""
+    try:
+        seal = _seal(kind, path.name, path.read_bytes())
+        temporary = path.with_name(f".{path.name}.seal.{os.getpid()}.partial")
+        temporary.write_bytes(seal)
+        os.replace(temporary, path.with_name(path.name + ".seal"))
+    except OSError as error:
+        log.warning("cache not written (%s): %s", path, error)
+
+
+def file_seal_holds(path: Path, kind: str) -> bool:
+    """Whether a file cached in place is the one this user's builds wrote (a cache folder
+    restored from elsewhere may hold a planted one: it is then made anew)."""
+    try:
+        data = path.read_bytes()
+        seal = path.with_name(path.name + ".seal").read_bytes()
+    except OSError:
+        return False
+    return hmac.compare_digest(seal.strip(), _seal(kind, path.name, data))
+
+
 def remove_abandoned(folder: Path, pattern: str = ".*.partial") -> None:
     """Delete temporaries (`.NAME.PID.partial`, `.NAME.RANDOM.PID.partial`) left by
     processes that were killed."""

@@ -47,7 +47,7 @@ import pikepdf
 import weasyprint
 
 from typeset import timings
-from typeset.cache import cache_reads_allowed, file_fingerprint
+from typeset.cache import cache_reads_allowed, file_fingerprint, file_seal_holds, seal_file
 from typeset.formats.html_elements import VOID_ELEMENTS
 from typeset.formats.pdf.weasyprint.tag_tree import detach_structure, join_structure
 from typeset.interrupts import die_with_parent, signals_deferred
@@ -149,7 +149,7 @@ def write(
         return False
     cache_dir.mkdir(parents=True, exist_ok=True)
     paths = [cache_dir / f"{part.key}.pdf" for part in parts]
-    missing = [i for i, path in enumerate(paths) if not (cache_reads_allowed() and path.exists())]
+    missing = [i for i, path in enumerate(paths) if not _reusable(path)]
     log.info("PDF in %d parts, %d to lay out", len(parts), len(missing))
     global _JOB
     _JOB = _Job(  # its own lists: the numbered front matter is added to them
@@ -258,7 +258,7 @@ def _numbered_front(
         html = _with_page_numbers(parts[0].html, numbers)
         front = _part(html, list(parts[0].stylesheets), settings_key)
         path = cache_dir / f"{front.key}.pdf"
-        if not (cache_reads_allowed() and path.exists()):
+        if not _reusable(path):
             _JOB.parts.append(front)
             _JOB.paths.append(path)
             _lay_out_part(len(_JOB.parts) - 1)
@@ -443,7 +443,8 @@ def _lay_out_part(index: int) -> None:
             string=part.html, base_url=job.base_url, url_fetcher=job.url_fetcher
         ).render(**{**job.options, "stylesheets": stylesheets})
     job.prepare(document)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    # `.NAME.PID.partial`: what a killed build leaves, a later one removes (cache.py).
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
     with timings.stage("part-pdf-write"):
         document.write_pdf(
             temporary, finisher=job.finisher, **{**job.options, "stylesheets": stylesheets}
@@ -452,6 +453,16 @@ def _lay_out_part(index: int) -> None:
         with timings.stage("part-postprocess"):
             job.postprocess(temporary)
     os.replace(temporary, path)
+    seal_file(path, PART_KIND)
+
+
+# A part is sealed like every cache entry: a cache folder restored in CI could hold a
+# planted part that would otherwise be joined into the book.
+PART_KIND = "pdf-part"
+
+
+def _reusable(path: Path) -> bool:
+    return cache_reads_allowed() and file_seal_holds(path, PART_KIND)
 
 
 def _folio_pages(lang: str, pages: int) -> bytes:
