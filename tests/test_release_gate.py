@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import zipfile
 from pathlib import Path
@@ -133,3 +134,32 @@ def test_check_and_build_apply_one_missing_key_rule_front_matter_included(projec
     assert missing[0].message.endswith("refs.bib")
     assert missing[0].level == "warning"
     assert not any(f.check == "uncited-entry" and "hao1990" in f.message for f in findings)
+
+
+def test_check_reads_the_inputs_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """`--check` and the build it runs share one read of the manuscript: a front-matter
+    key typeset does not act on is warned about once, not once per read."""
+    from typeset import load_config
+    from typeset.check import check
+
+    (tmp_path / "paper.md").write_text(
+        "---\ntitle: Read once\nlang: en\ndocumentclass: article\n---\n\nText [@a].\n"
+    )
+    (tmp_path / "refs.bib").write_text(
+        "@book{a, title={A}, author={Doe, J}, year=2001, publisher={P}}\n"
+    )
+    config = load_config(
+        None,
+        project_dir=PROJECT,
+        overrides={
+            "manuscript": str(tmp_path / "paper.md"),
+            "bibliography": str(tmp_path / "refs.bib"),
+            "formats": "docx",
+            "output_dir": str(tmp_path / "out"),
+        },
+    )
+    with caplog.at_level(logging.WARNING):
+        report = check(config)
+    assert report.checked == ["inputs", "docx"]
+    warned = [r for r in caplog.records if "'documentclass' is not used" in r.getMessage()]
+    assert len(warned) == 1, [r.getMessage() for r in warned]
