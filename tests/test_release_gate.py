@@ -138,12 +138,14 @@ def test_check_and_build_apply_one_missing_key_rule_front_matter_included(projec
 
 def test_check_reads_the_inputs_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """`--check` and the build it runs share one read of the manuscript: a front-matter
-    key typeset does not act on is warned about once, not once per read."""
+    key typeset does not act on, and a remote image left out, are each warned about once,
+    not once per read."""
     from typeset import load_config
     from typeset.check import check
 
     (tmp_path / "paper.md").write_text(
-        "---\ntitle: Read once\nlang: en\ndocumentclass: article\n---\n\nText [@a].\n"
+        "---\ntitle: Read once\nlang: en\ndocumentclass: article\n---\n\nText [@a].\n\n"
+        "![A remote figure](https://example.org/figure.png)\n"
     )
     (tmp_path / "refs.bib").write_text(
         "@book{a, title={A}, author={Doe, J}, year=2001, publisher={P}}\n"
@@ -161,5 +163,6 @@ def test_check_reads_the_inputs_once(tmp_path: Path, caplog: pytest.LogCaptureFi
     with caplog.at_level(logging.WARNING):
         report = check(config)
     assert report.checked == ["inputs", "docx"]
-    warned = [r for r in caplog.records if "'documentclass' is not used" in r.getMessage()]
-    assert len(warned) == 1, [r.getMessage() for r in warned]
+    messages = [record.getMessage() for record in caplog.records]
+    for warning in ("'documentclass' is not used", "figure.png not fetched"):
+        assert len([message for message in messages if warning in message]) == 1, messages
