@@ -117,6 +117,41 @@ def test_a_control_character_in_a_bibliography_names_file_and_line(
     assert (caught.value.path, caught.value.line) == (path, line)
 
 
+@pytest.mark.parametrize(
+    ("content", "suffix", "line", "message"),
+    [
+        (b"@book{a, year=2001,\n  title={Caf\xe9}}\n", ".bib", 2, "bibliography is not UTF-8"),
+        (b"- id: a\n  type: book\n  title: [Open\n", ".yaml", 4, "CSL-YAML syntax error"),
+    ],
+)
+def test_an_unreadable_bibliography_names_file_and_line(
+    tmp_path: Path, content: bytes, suffix: str, line: int, message: str
+) -> None:
+    path = tmp_path / f"refs{suffix}"
+    path.write_bytes(content)
+    with pytest.raises(BibliographyError, match=message) as caught:
+        read_bibliography(path)
+    assert (caught.value.path, caught.value.line) == (path, line)
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "message"),
+    [
+        (b"style: apa\ntitle: Caf\xe9\n", 2, "config is not UTF-8"),
+        (b"style: apa\nformats: [pdf\npaper: a4\n", 3, "YAML syntax error"),
+    ],
+)
+def test_an_unreadable_config_names_its_line(
+    tmp_path: Path, content: bytes, line: int, message: str
+) -> None:
+    from typeset.config import load_config
+
+    (tmp_path / "typeset.yaml").write_bytes(content)
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_config(tmp_path / "typeset.yaml", project_dir=tmp_path)
+    assert caught.value.line == line
+
+
 def test_a_csl_macro_fan_out_is_refused_before_any_engine_runs(tmp_path: Path) -> None:
     """No loop, but each macro calls the next twice: 2^28 expansions per reference."""
     levels = 28
