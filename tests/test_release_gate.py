@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT, pdf_text, run_cli
+from tests.conftest import PROJECT, config_for, pdf_text, run_cli
 from typeset.formats.validators import docx_package, epubcheck
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
@@ -140,7 +140,6 @@ def test_check_reads_the_inputs_once(tmp_path: Path, caplog: pytest.LogCaptureFi
     """`--check` and the build it runs share one read of the manuscript: a front-matter
     key typeset does not act on, and a remote image left out, are each warned about once,
     not once per read."""
-    from typeset import load_config
     from typeset.check import check
 
     (tmp_path / "paper.md").write_text(
@@ -150,16 +149,7 @@ def test_check_reads_the_inputs_once(tmp_path: Path, caplog: pytest.LogCaptureFi
     (tmp_path / "refs.bib").write_text(
         "@book{a, title={A}, author={Doe, J}, year=2001, publisher={P}}\n"
     )
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(tmp_path / "paper.md"),
-            "bibliography": str(tmp_path / "refs.bib"),
-            "formats": "docx",
-            "output_dir": str(tmp_path / "out"),
-        },
-    )
+    config = config_for(tmp_path / "paper.md", formats="docx", output_dir=tmp_path / "out")
     with caplog.at_level(logging.WARNING):
         report = check(config)
     assert report.checked == ["inputs", "docx"]
