@@ -58,9 +58,10 @@ CSL_VARIABLE = {
 def check(config: Config, *, sources: SourceReads | None = None) -> CheckReport:
     """Build the outputs, then validate inputs and outputs. Input errors raise as usual.
 
-    The manuscript and bibliography are read (parsed by pandoc, sanitised) once, here,
-    from the caller's `sources` if given, and the build is given what was read: each
-    warning about the inputs is printed once.
+    The manuscript and bibliography are read (parsed by pandoc) once, here or by the
+    caller (`sources`), and the build is given that read: the warnings of the read are
+    printed once. (The build still sanitises the read again: a remote image it leaves
+    out is warned about twice.)
     """
     report = CheckReport(fail_on_warnings=config.fail_on_warnings)
     cache = BuildCache(cache_folder(config.project_dir))  # as the build reads it
@@ -76,7 +77,7 @@ def check(config: Config, *, sources: SourceReads | None = None) -> CheckReport:
     if report.errors:
         return report  # outputs of inputs known to be wrong are not worth checking
     try:
-        result = build(config, inputs=inputs)
+        result = build(config, sources=sources)
     except TypesetError as error:
         report.findings.append(
             Finding(

@@ -100,27 +100,21 @@ def build(
     force: bool = False,
     progress: ProgressCallback | None = None,
     sources: SourceReads | None = None,
-    inputs: Inputs | None = None,
 ) -> BuildResult:
     """Build every format the config asks for; raise a TypesetError on bad input.
 
     `force` ignores cached results (they are still refreshed). `sources` are the
-    manuscript and bibliography already read for this config (several profiles, one read);
-    `inputs` the whole of `read_inputs(config)` already made (`--check` reads first).
+    manuscript and bibliography already read for this config (several profiles, one read).
     """
     with reads_allowed(not force):
         try:
-            return _build(config, progress=progress, sources=sources, inputs=inputs)
+            return _build(config, progress=progress, sources=sources)
         finally:
             discard_warm()  # a node started for math that no equation needed
 
 
 def _build(
-    config: Config,
-    *,
-    progress: ProgressCallback | None,
-    sources: SourceReads | None,
-    inputs: Inputs | None,
+    config: Config, *, progress: ProgressCallback | None, sources: SourceReads | None
 ) -> BuildResult:
     started = time.perf_counter()
     cache = BuildCache(cache_folder(config.project_dir))  # reads unless `build` was forced
@@ -128,9 +122,8 @@ def _build(
     writers = _import_writers_meanwhile(config.formats)
     if "pdf" in config.formats:
         start_mathjax_early(config)
-    if inputs is None:
-        with stage("parse"):
-            inputs = read_inputs(config, cache=cache, sources=sources)
+    with stage("parse"):
+        inputs = read_inputs(config, cache=cache, sources=sources)
     if "pdf" in config.formats:  # MathJax runs while citations are formatted
         render_meanwhile(inputs.manuscript.document, config)
     check_citation_keys(inputs)
