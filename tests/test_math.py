@@ -17,9 +17,9 @@ import pdfplumber
 import pikepdf
 import pytest
 
-from tests.conftest import PROJECT, config_for, epub_xhtml, pdf_printed_text, pdf_text
+from tests import conftest
+from tests.conftest import PROJECT, epub_xhtml, pdf_printed_text, pdf_text
 from typeset import ast, build
-from typeset.config import Config
 from typeset.errors import ToolError
 from typeset.formats.math_svg import prepare
 from typeset.mathjax import Equation, RenderedEquation, render_equations
@@ -29,8 +29,10 @@ MATH_DATA = PROJECT / "tests" / "data" / "math"
 TORTURE = MATH_DATA / "torture.md"
 
 
-def math_config(manuscript: Path, output: Path, formats: str) -> Config:
-    return config_for(manuscript, MATH_DATA / "refs.bib", output_dir=output, formats=formats)
+def config_for(manuscript: Path, output: Path, formats: str) -> object:
+    return conftest.config_for(
+        manuscript, MATH_DATA / "refs.bib", output_dir=output, formats=formats
+    )
 
 
 def torture_equations() -> list[tuple[str, bool]]:
@@ -77,8 +79,8 @@ def torture_build(
     os.environ["TYPESET_CACHE_DIR"] = str(output / "cache")
     logger.addHandler(handler)
     try:
-        outputs = dict(build(math_config(TORTURE, output, "pdf")).outputs)
-        outputs.update(build(math_config(TORTURE, output, "epub,docx")).outputs)
+        outputs = dict(build(config_for(TORTURE, output, "pdf")).outputs)  # type: ignore[arg-type]
+        outputs.update(build(config_for(TORTURE, output, "epub,docx")).outputs)  # type: ignore[arg-type]
     finally:
         logger.removeHandler(handler)
         if saved_cache is None:
@@ -208,7 +210,7 @@ def test_a_bad_equation_warns_with_its_line_and_prints_boxed_source(
     manuscript = tmp_path / "bad.md"
     manuscript.write_text(BAD_MANUSCRIPT)
     caplog.set_level(logging.WARNING, logger="typeset")
-    pdf = build(math_config(manuscript, tmp_path / "out", "pdf")).outputs["pdf"]
+    pdf = build(config_for(manuscript, tmp_path / "out", "pdf")).outputs["pdf"]  # type: ignore[arg-type]
     warnings = [r.getMessage() for r in caplog.records if "TeX error" in r.getMessage()]
     assert len(warnings) == 1
     assert f"{manuscript}:8:" in warnings[0]
@@ -228,7 +230,7 @@ def _built_three_equations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     manuscript = tmp_path / "cached.md"
     shutil.copy(MATH_DATA / "refs.bib", tmp_path / "refs.bib")
     manuscript.write_text("---\ntitle: Cache\nlang: en\n---\n\n$x^2$ and $y^2$ and $$z$$\n")
-    build(math_config(manuscript, tmp_path / "out", "pdf"))
+    build(config_for(manuscript, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
     return manuscript
 
 
@@ -239,7 +241,7 @@ def test_a_rebuild_renders_only_the_new_equation(
     manuscript = _built_three_equations(tmp_path, monkeypatch)
     manuscript.write_text(manuscript.read_text() + "\nNew: $w^3$.\n")
     caplog.set_level(logging.DEBUG, logger="typeset.formats.math_svg")
-    build(math_config(manuscript, tmp_path / "out", "pdf"))
+    build(config_for(manuscript, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
     messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("math:")]
     # rendered once, ahead of the writer (typeset/formats/math_svg.py render_meanwhile)
     assert messages[0] == "math: 3 equations cached, 1 to render"
@@ -340,11 +342,11 @@ def test_equations_rendered_ahead_are_in_the_cache_when_the_writer_asks(
     monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
     manuscript_path = tmp_path / "ahead.md"
     manuscript_path.write_text("---\ntitle: Ahead\nlang: en\n---\n\n$a^2$, $b_1$ and $$c$$\n")
-    config = math_config(manuscript_path, tmp_path / "out", "pdf")
+    config = config_for(manuscript_path, tmp_path / "out", "pdf")
     manuscript = read_manuscript(manuscript_path, {})
     caplog.set_level(logging.DEBUG, logger="typeset.formats.math_svg")
-    render_meanwhile(manuscript.document, config)
-    rewrite = math_rewrite(manuscript.document, manuscript, config)
+    render_meanwhile(manuscript.document, config)  # type: ignore[arg-type]
+    rewrite = math_rewrite(manuscript.document, manuscript, config)  # type: ignore[arg-type]
     assert rewrite is not None
     document = ast.transform(manuscript.document, rewrite)
     messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("math:")]
@@ -391,7 +393,7 @@ def test_a_forced_build_renders_every_equation_again_and_only_once(
     # rendered ahead instead of starting MathJax a second time
     manuscript = _built_three_equations(tmp_path, monkeypatch)
     caplog.set_level(logging.DEBUG, logger="typeset.formats.math_svg")
-    build(math_config(manuscript, tmp_path / "out", "pdf"), force=True)
+    build(config_for(manuscript, tmp_path / "out", "pdf"), force=True)  # type: ignore[arg-type]
     messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("math:")]
     assert messages == [
         "math: 0 equations cached, 3 to render",
@@ -472,13 +474,13 @@ def test_equations_drawn_once_and_written_directly_print_the_same_pages(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert weasyprint_svg.equations_drawn_once(f"{math_svg.MATH_URL_SCHEME}:")
     assert weasyprint_svg.flat_paths_written_directly()
-    fast = build(math_config(TORTURE, tmp_path / "fast", "pdf")).outputs["pdf"]
+    fast = build(config_for(TORTURE, tmp_path / "fast", "pdf")).outputs["pdf"]  # type: ignore[arg-type]
     with monkeypatch.context() as own:
         own.setattr(SVGImage, "draw", SVGImage.draw.weasyprint_original)  # type: ignore[attr-defined]
         own.setitem(drawer.TAGS, "path", drawer.TAGS["path"].weasyprint_original)  # type: ignore[attr-defined]
         own.setattr(math_svg, "equations_drawn_once", lambda prefix: True)
         own.setattr(math_svg, "flat_paths_written_directly", lambda: True)
-        slow = build(math_config(TORTURE, tmp_path / "own", "pdf"), force=True).outputs["pdf"]
+        slow = build(config_for(TORTURE, tmp_path / "own", "pdf"), force=True).outputs["pdf"]  # type: ignore[arg-type]
 
     def forms(path: Path) -> tuple[int, int]:
         """Form XObjects (in the resources all pages share) and calls of them."""
@@ -531,11 +533,11 @@ def test_a_manuscript_with_no_dollar_starts_no_mathjax(tmp_path: Path) -> None:
 
     prose = tmp_path / "prose.md"
     prose.write_text("---\ntitle: Prose\n---\n\nNo math here at all.\n")
-    start_mathjax_early(math_config(prose, tmp_path / "out", "pdf"))
+    start_mathjax_early(config_for(prose, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
     assert not mathjax._WARM
     maths = tmp_path / "maths.md"
     maths.write_text("---\ntitle: Maths\n---\n\nSome $x$.\n")
-    start_mathjax_early(math_config(maths, tmp_path / "out", "pdf"))
+    start_mathjax_early(config_for(maths, tmp_path / "out", "pdf"))  # type: ignore[arg-type]
     assert mathjax._WARM
     mathjax.discard_warm()
 
@@ -550,7 +552,7 @@ def test_math_in_the_title_and_abstract_is_typeset_beside_math_in_the_body(
         '---\ntitle: "On $x^2$"\nabstract: "We show $y_1 \\\\le 2$."\nlang: en\n---\n\n'
         "The body has $z$ and $x^2$.\n"
     )
-    pdf = build(math_config(manuscript, tmp_path / "out", "pdf")).outputs["pdf"]
+    pdf = build(config_for(manuscript, tmp_path / "out", "pdf")).outputs["pdf"]  # type: ignore[arg-type]
     alts = {element["Alt"] for element in structure_elements(pdf, ("/Formula", "/Figure"))}
     assert {"x^2", "y_1 \\le 2", "z"} <= alts
     assert "\\le" not in pdf_printed_text(pdf)
@@ -595,7 +597,7 @@ def test_equations_in_notes_leave_every_note_in_its_own_footnote(
     monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
     manuscript = tmp_path / "notes.md"
     manuscript.write_text(NOTES_WITH_MATH)
-    pdf = build(math_config(manuscript, tmp_path / "out", "pdf")).outputs["pdf"]
+    pdf = build(config_for(manuscript, tmp_path / "out", "pdf")).outputs["pdf"]  # type: ignore[arg-type]
     # The printed characters in drawing order: pdftotext's reading order puts the note
     # numbers in a column of their own once a note holds an equation's invisible text.
     text = " ".join(pdf_printed_text(pdf).split())
