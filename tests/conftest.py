@@ -8,6 +8,7 @@ Chromium are marked `slow`: `python -m pytest -m "not slow"` is the inner loop.
 from __future__ import annotations
 
 import html
+import logging
 import os
 import re
 import shutil
@@ -15,11 +16,14 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from typeset import build, load_config
+from typeset.cli import main
+from typeset.config import Config
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -69,6 +73,80 @@ def run_cli(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]
         text=True,
         check=False,
     )
+
+
+def config_for(
+    manuscript: Path,
+    bibliography: Path | None = None,
+    *,
+    output_dir: Path | None = None,
+    **overrides: object,
+) -> Config:
+    """The config of a build of `manuscript` with the project's styles, templates and
+    defaults: its bibliography (by default the refs.bib beside it), its outputs in
+    `output_dir` when given, and any other option as `overrides` (formats, style...)."""
+    paths = {
+        "manuscript": str(manuscript),
+        "bibliography": str(bibliography or manuscript.parent / "refs.bib"),
+        **({"output_dir": str(output_dir)} if output_dir is not None else {}),
+    }
+    return load_config(None, project_dir=PROJECT, overrides={**paths, **overrides})
+
+
+def build_arguments(manuscript: Path, output: Path, bibliography: Path | None = None) -> list[str]:
+    """The command line that builds `manuscript`, citing `bibliography` (by default the
+    refs.bib beside it), into the folder `output`."""
+    return [
+        "--manuscript",
+        str(manuscript),
+        "--bibliography",
+        str(bibliography or manuscript.parent / "refs.bib"),
+        "--output-dir",
+        str(output),
+    ]
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What `cli` returns: the fields of a subprocess.CompletedProcess the tests read."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+CommandLine = Callable[..., CliResult]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> CommandLine:
+    """`python build.py ARGS` run in this process: `typeset.cli.main` with the project
+    folder build.py gives it, stdout and stderr captured, and warnings printed to stderr
+    as the command prints them (pytest's own log handlers are set aside for the call).
+
+    For error messages and listings, where starting Python again only costs time; a test
+    whose point is the process itself (signals, exit on a kill, the installed script)
+    uses `run_cli`."""
+
+    def run(*args: str, cwd: Path = PROJECT) -> CliResult:
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
+        root.handlers.clear()  # so the command's logging.basicConfig takes effect
+        previous_cwd = Path.cwd()
+        capsys.readouterr()  # what earlier steps printed is not this command's
+        try:
+            os.chdir(cwd)
+            code = main(list(args), project_dir=PROJECT)
+        except SystemExit as stop:  # argparse's exit on a usage error
+            code = stop.code if isinstance(stop.code, int) else 1
+        finally:
+            os.chdir(previous_cwd)
+            root.handlers[:] = handlers
+            root.setLevel(level)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
 
 
 def pdf_pages(path: Path) -> list[str]:

@@ -3,7 +3,8 @@
 Each case folder is laid over a scratch copy of the project (its files replace the
 project's at the same relative path; `NAME.gz` is unpacked to NAME; CASE.txt is only a
 note). The test first makes a good build in the scratch `output/`, breaks the inputs, runs
-the real CLI as a user would and checks the error contract: exit 1, one `error: `
+the command's `main` in-process (tests/conftest.py `cli`: its stderr, warnings included, as
+a user sees it) and checks the error contract: exit 1, one `error: `
 paragraph naming the file (and `name:LINE:` where there is a line), a hint saying what to
 do, no traceback, the previous outputs byte-for-byte as they were and no staged
 temporaries left behind.
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import CommandLine
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
 
@@ -280,15 +281,15 @@ def contains(stderr: str, fragment: str | re.Pattern[str] | tuple[str, ...]) -> 
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_bad_input(case: Case, project_copy: Path) -> None:
+def test_bad_input(case: Case, project_copy: Path, cli: CommandLine) -> None:
     output = project_copy / "output"
-    good = run_cli("--config", "typeset.yaml", cwd=project_copy)
+    good = cli("--config", "typeset.yaml", cwd=project_copy)
     assert good.returncode == 0, f"the good build before the case failed:\n{good.stderr}"
     before = snapshot(output)
     assert before, "the good build wrote nothing"
 
     overlay(CORPUS / case.id, project_copy)
-    result = run_cli("--config", "typeset.yaml", *case.args, cwd=project_copy)
+    result = cli("--config", "typeset.yaml", *case.args, cwd=project_copy)
     stderr = result.stderr
     shown = f"exit {result.returncode}\n--- stderr ---\n{stderr[:3000]}"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import typeset.urls
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, build_arguments
 from typeset.cli import main
 from typeset.limits import MAX_HEADINGS, memory_capped
 from typeset.urls import UrlFetchError, fetch_allowed
@@ -93,12 +93,7 @@ def test_twenty_thousand_headings_fail_fast_at_the_line_beyond_the_limit(
     started = time.monotonic()
     code = main(
         [
-            "--manuscript",
-            str(manuscript),
-            "--bibliography",
-            str(tmp_path / "refs.bib"),
-            "--output-dir",
-            str(tmp_path / "out"),
+            *build_arguments(manuscript, tmp_path / "out"),
             "--force",
         ],
         project_dir=PROJECT,
@@ -110,16 +105,18 @@ def test_twenty_thousand_headings_fail_fast_at_the_line_beyond_the_limit(
     assert f"paper.md:{first_beyond}: the manuscript has 20,000 headings" in error
 
 
-@pytest.mark.slow
-def test_the_pdf_writer_at_its_memory_cap_is_a_clear_error(tmp_path: Path) -> None:
-    """The cap lowered (in the build's own process) below what the essay's PDF needs."""
+def main_with_a_lower_limit(
+    limit: str, value: int, arguments: list[str], *, cache: Path, **environment: str
+) -> subprocess.CompletedProcess[str]:
+    """`main(arguments)` in a Python of its own, with `typeset.pipeline.<limit>` lowered to
+    `value`: the caps apply to a process, so the build must not be this one."""
     script = (
         "import sys, typeset.pipeline as pipeline\n"
-        "pipeline.WRITER_MEMORY_BYTES = 300 * 1024**2\n"
+        f"pipeline.{limit} = {value!r}\n"
         "from typeset.cli import main\n"
-        f"sys.exit(main(['--to', 'pdf', '--output-dir', {str(tmp_path)!r}, '--force']))\n"
+        f"sys.exit(main({arguments!r}))\n"
     )
-    completed = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", script],
         cwd=PROJECT,
         capture_output=True,
@@ -128,8 +125,20 @@ def test_the_pdf_writer_at_its_memory_cap_is_a_clear_error(tmp_path: Path) -> No
         env={
             **os.environ,
             "PYTHONPATH": str(PROJECT),
-            "TYPESET_CACHE_DIR": str(tmp_path / "cache"),
+            "TYPESET_CACHE_DIR": str(cache),
+            **environment,
         },
+    )
+
+
+@pytest.mark.slow
+def test_the_pdf_writer_at_its_memory_cap_is_a_clear_error(tmp_path: Path) -> None:
+    """The cap lowered (in the build's own process) below what the essay's PDF needs."""
+    completed = main_with_a_lower_limit(
+        "WRITER_MEMORY_BYTES",
+        300 * 1024**2,
+        ["--to", "pdf", "--output-dir", str(tmp_path), "--force"],
+        cache=tmp_path / "cache",
     )
     assert completed.returncode == 1, completed.stderr
     assert "Traceback" not in completed.stderr
@@ -152,24 +161,8 @@ def test_the_pdf_writer_out_of_cpu_time_is_a_clear_error(tmp_path: Path) -> None
         "--manuscript", str(manuscript), "--bibliography", str(tmp_path / "refs.bib"),
         "--to", "pdf,docx", "--output-dir", str(tmp_path / "out"), "--force",
     ]  # fmt: skip
-    script = (
-        "import sys, typeset.pipeline as pipeline\n"
-        "pipeline.WRITER_CPU_SECONDS = 1\n"
-        "from typeset.cli import main\n"
-        f"sys.exit(main({arguments!r}))\n"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={
-            **os.environ,
-            "PYTHONPATH": str(PROJECT),
-            "TYPESET_CACHE_DIR": str(tmp_path / "cache"),
-            "TYPESET_PDF_SPLIT": "0",
-        },
+    completed = main_with_a_lower_limit(
+        "WRITER_CPU_SECONDS", 1, arguments, cache=tmp_path / "cache", TYPESET_PDF_SPLIT="0"
     )
     assert completed.returncode == 1, completed.stderr
     assert "Traceback" not in completed.stderr

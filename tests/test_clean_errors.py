@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, build_arguments, config_for
 from typeset.cli import main
 from typeset.errors import BibliographyError, ConfigError, StyleError
 from typeset.limits import absurd_css_length, is_language_tag
@@ -36,16 +36,7 @@ def write_case(
 
 def build_case(folder: Path, *extra: str) -> int:
     return main(
-        [
-            "--manuscript",
-            str(folder / "paper.md"),
-            "--bibliography",
-            str(folder / "refs.bib"),
-            "--output-dir",
-            str(folder.parent / "out"),
-            "--force",
-            *extra,
-        ],
+        [*build_arguments(folder / "paper.md", folder.parent / "out"), "--force", *extra],
         project_dir=PROJECT,
     )
 
@@ -115,6 +106,41 @@ def test_a_control_character_in_a_bibliography_names_file_and_line(
     with pytest.raises(BibliographyError, match="control character") as caught:
         read_bibliography(path)
     assert (caught.value.path, caught.value.line) == (path, line)
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "line", "message"),
+    [
+        (b"@book{a, year=2001,\n  title={Caf\xe9}}\n", ".bib", 2, "bibliography is not UTF-8"),
+        (b"- id: a\n  type: book\n  title: [Open\n", ".yaml", 4, "CSL-YAML syntax error"),
+    ],
+)
+def test_an_unreadable_bibliography_names_file_and_line(
+    tmp_path: Path, content: bytes, suffix: str, line: int, message: str
+) -> None:
+    path = tmp_path / f"refs{suffix}"
+    path.write_bytes(content)
+    with pytest.raises(BibliographyError, match=message) as caught:
+        read_bibliography(path)
+    assert (caught.value.path, caught.value.line) == (path, line)
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "message"),
+    [
+        (b"style: apa\ntitle: Caf\xe9\n", 2, "config is not UTF-8"),
+        (b"style: apa\nformats: [pdf\npaper: a4\n", 3, "YAML syntax error"),
+    ],
+)
+def test_an_unreadable_config_names_its_line(
+    tmp_path: Path, content: bytes, line: int, message: str
+) -> None:
+    from typeset.config import load_config
+
+    (tmp_path / "typeset.yaml").write_bytes(content)
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_config(tmp_path / "typeset.yaml", project_dir=tmp_path)
+    assert caught.value.line == line
 
 
 def test_a_csl_macro_fan_out_is_refused_before_any_engine_runs(tmp_path: Path) -> None:
@@ -249,21 +275,12 @@ def test_pandoc_out_of_its_allowance_on_a_style_names_the_style(
     """The citeproc run hits pandoc's wall clock (shortened here, after the parse)."""
     import typeset.pandoc
     from typeset.citations import engine_named
-    from typeset.config import load_config
     from typeset.errors import CitationError
     from typeset.inputs import read_inputs
 
     folder = write_case(tmp_path)
     shutil.copy(APA, folder / "house.csl")
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(folder / "paper.md"),
-            "bibliography": str(folder / "refs.bib"),
-            "style": str(folder / "house.csl"),
-        },
-    )
+    config = config_for(folder / "paper.md", style=str(folder / "house.csl"))
     inputs = read_inputs(config)
     monkeypatch.setattr(typeset.pandoc, "PANDOC_TIMEOUT_SECONDS", 0.001)
     with pytest.raises(CitationError) as caught:
@@ -302,12 +319,7 @@ def test_a_full_temporary_disk_is_one_clear_paragraph(tmp_path: Path) -> None:
             [
                 sys.executable,
                 str(PROJECT / "build.py"),
-                "--manuscript",
-                str(folder / "paper.md"),
-                "--bibliography",
-                str(folder / "refs.bib"),
-                "--output-dir",
-                str(tmp_path / "out"),
+                *build_arguments(folder / "paper.md", tmp_path / "out"),
             ],
             cwd=PROJECT,
             env={**os.environ, **env},

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT, docx_text, epub_text, pdf_text
+from tests.conftest import PROJECT, build_arguments, docx_text, epub_text, pdf_text
 from typeset.cli import main
 from typeset.confine import Roots, confined_output_folder, read_confined
 from typeset.errors import BibliographyError, OutputError
@@ -40,12 +40,7 @@ def elsewhere(tmp_path: Path, name: str, content: str) -> Path:
 def run(folder: Path, *extra: str, output: Path | None = None) -> int:
     return main(
         [
-            "--manuscript",
-            str(folder / "paper.md"),
-            "--bibliography",
-            str(folder / "refs.bib"),
-            "--output-dir",
-            str(output or folder.parent / "out"),
+            *build_arguments(folder / "paper.md", output or folder.parent / "out"),
             "--force",
             "-q",
             *extra,
@@ -241,12 +236,7 @@ def test_a_figure_named_like_an_output_is_never_replaced(
     (folder / "typeset.yaml").write_text("missing_citations: warning\n")  # a draft: no error
     code = main(
         [
-            "--manuscript",
-            str(folder / "paper.md"),
-            "--bibliography",
-            str(folder / "refs.bib"),
-            "--output-dir",
-            str(folder),
+            *build_arguments(folder / "paper.md", folder),
             "--profile",
             "draft",
             "--force",

@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import (
     PROJECT,
+    config_for,
     docx_part,
     docx_text,
     epub_xhtml,
@@ -27,7 +28,7 @@ from tests.conftest import (
     pdf_text,
 )
 from tests.test_epub import epubcheck_problems
-from typeset import build, load_config
+from typeset import build
 from typeset.formats.validators import daisy_ace, docx_accessibility, pdf_ua_structure
 
 pytestmark = pytest.mark.slow
@@ -61,16 +62,12 @@ def corpus_build(
         if name not in built:
             manuscript, style = MANUSCRIPTS[name]
             folder = (CORPUS / manuscript).parent
-            config = load_config(
-                None,
-                project_dir=PROJECT,
-                overrides={
-                    "manuscript": str(CORPUS / manuscript),
-                    "bibliography": str(folder / "refs.bib"),
-                    "style": style,
-                    "output_dir": str(tmp_path_factory.mktemp(f"corpus-{name}")),
-                    "formats": "pdf,epub,docx",
-                },
+            config = config_for(
+                CORPUS / manuscript,
+                folder / "refs.bib",
+                style=style,
+                output_dir=tmp_path_factory.mktemp(f"corpus-{name}"),
+                formats="pdf,epub,docx",
             )
             built[name] = dict(build(config).outputs)
         return built[name]

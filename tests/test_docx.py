@@ -11,7 +11,7 @@ import docx
 import pytest
 from docx.shared import Pt
 
-from tests.conftest import Builder, docx_part
+from tests.conftest import Builder, CommandLine, docx_part
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
 
@@ -77,10 +77,10 @@ def effective(style, attribute: str):  # type: ignore[no-untyped-def]
     return None
 
 
-def test_manuscript_profile_docx_is_double_spaced_12_point_times(tmp_path: Path) -> None:
-    from tests.conftest import run_cli
-
-    result = run_cli("--profile", "apa-journal", "--to", "docx", "--output-dir", str(tmp_path))
+def test_manuscript_profile_docx_is_double_spaced_12_point_times(
+    tmp_path: Path, cli: CommandLine
+) -> None:
+    result = cli("--profile", "apa-journal", "--to", "docx", "--output-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     document = docx.Document(str(tmp_path / "essay.docx"))
     body = document.styles["Body Text"]

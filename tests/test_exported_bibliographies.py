@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import docx_part, docx_text, epub_xhtml, pdf_text
-from typeset import ast, build, load_config
+from tests.conftest import config_for, docx_part, docx_text, epub_xhtml, pdf_text
+from typeset import ast, build
 from typeset.citations import engine_named
 from typeset.crosscheck import _citations, _entries
 from typeset.errors import BibliographyError
@@ -189,17 +189,13 @@ def test_outputs_show_the_references_as_latex_means_them(engine: str, tmp_path: 
     """A real build of the paper: what the reader sees in the PDF, EPUB and DOCX."""
     for name in ("paper.md", "exported.bib"):
         shutil.copy(DATA / name, tmp_path / name)
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(tmp_path / "paper.md"),
-            "bibliography": str(tmp_path / "exported.bib"),
-            "style": "chicago-author-date",
-            "formats": ["pdf", "epub", "docx"],
-            "output_dir": str(tmp_path / "out"),
-            "engine": engine,
-        },
+    config = config_for(
+        tmp_path / "paper.md",
+        tmp_path / "exported.bib",
+        style="chicago-author-date",
+        formats=["pdf", "epub", "docx"],
+        output_dir=tmp_path / "out",
+        engine=engine,
     )
     outputs = build(config).outputs
     texts = {

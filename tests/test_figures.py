@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.conftest import DATA, PROJECT, docx_part, epub_xhtml
+from tests.conftest import DATA, PROJECT, build_arguments, docx_part, epub_xhtml
 from typeset.cli import main
 from typeset.images import ImageRefused, checked_svg, media_type_of
 
@@ -310,17 +310,7 @@ def project(folder: Path, text: str, files: dict[str, bytes]) -> Path:
 
 
 def build(folder: Path, *args: str) -> int:
-    return main(
-        [
-            "--manuscript",
-            str(folder / "paper.md"),
-            "--bibliography",
-            str(folder / "refs.bib"),
-            "--output-dir",
-            str(folder / "out"),
-            *args,
-        ]
-    )
+    return main([*build_arguments(folder / "paper.md", folder / "out"), *args])
 
 
 def figure_files(*names: str) -> dict[str, bytes]:
@@ -511,12 +501,7 @@ def test_a_figure_used_300_times_is_stored_once_in_bounded_memory(tmp_path: Path
             sys.executable,
             "-c",
             script,
-            "--manuscript",
-            str(folder / "paper.md"),
-            "--bibliography",
-            str(folder / "refs.bib"),
-            "--output-dir",
-            str(folder / "out"),
+            *build_arguments(folder / "paper.md", folder / "out"),
         ],
         capture_output=True,
         text=True,

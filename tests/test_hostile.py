@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, build_arguments
 from typeset.cli import main
 from typeset.interrupts import signals_deferred
 
@@ -132,12 +132,7 @@ def project(tmp_path: Path, manuscript: str, files: dict[str, bytes | str] | Non
 def run(folder: Path, *extra: str, to: str = "pdf,epub,docx") -> tuple[int, str]:
     """main() with the manuscript in `folder`; returns (exit code, stderr)."""
     args = [
-        "--manuscript",
-        str(folder / "paper.md"),
-        "--bibliography",
-        str(folder / "refs.bib"),
-        "--output-dir",
-        str(folder.parent / "out"),
+        *build_arguments(folder / "paper.md", folder.parent / "out"),
         "--to",
         to,
         "--force",
@@ -555,12 +550,7 @@ def test_a_signal_stops_everything_and_keeps_the_previous_outputs(
         [
             sys.executable,
             str(PROJECT / "build.py"),
-            "--manuscript",
-            str(folder / "paper.md"),
-            "--bibliography",
-            str(folder / "refs.bib"),
-            "--output-dir",
-            str(tmp_path / "out"),
+            *build_arguments(folder / "paper.md", tmp_path / "out"),
             "--force",
         ],
         cwd=PROJECT,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT, run_cli
+from tests.conftest import PROJECT, CommandLine
 from typeset import build, load_config
 from typeset.config import Config
 from typeset.names import CACHE_FOLDER
@@ -81,14 +81,14 @@ def test_force_ignores_the_cache_and_deleting_the_cache_is_safe(scratch: Path) -
     assert build(config_for(scratch)).from_cache == frozenset()
 
 
-def test_cli_reports_up_to_date_without_rebuilding(tmp_path: Path) -> None:
+def test_cli_reports_up_to_date_without_rebuilding(tmp_path: Path, cli: CommandLine) -> None:
     args = ["--to", "docx", "--output-dir", str(tmp_path)]
-    assert run_cli(*args).returncode == 0
+    assert cli(*args).returncode == 0
     mtime = (tmp_path / "essay.docx").stat().st_mtime_ns
-    again = run_cli(*args)
+    again = cli(*args)
     assert again.returncode == 0 and "up to date" in again.stdout
     assert (tmp_path / "essay.docx").stat().st_mtime_ns == mtime
-    forced = run_cli(*args, "--force")
+    forced = cli(*args, "--force")
     assert "up to date" not in forced.stdout
 
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT, docx_part, docx_text, epub_xhtml, pdf_text
+from tests.conftest import PROJECT, config_for, docx_part, docx_text, epub_xhtml, pdf_text
 from tests.test_epub import epubcheck_problems
-from typeset import ast, build, load_config
+from typeset import ast, build
 from typeset.authors import authors_of
 from typeset.errors import CitationError
 from typeset.latexmath import Macros, chemical_tex, prepared
@@ -210,16 +210,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Outputs]:
     def build_one(name: str) -> Outputs:
         if name not in outputs:
             manuscript, bibliography = MANUSCRIPTS[name]
-            config = load_config(
-                None,
-                project_dir=PROJECT,
-                overrides={
-                    "manuscript": str(DATA / manuscript),
-                    "bibliography": str(DATA / bibliography),
-                    "style": "chicago-author-date",
-                    "output_dir": str(tmp_path_factory.mktemp(f"latex-{name}")),
-                    "formats": "pdf,epub,docx",
-                },
+            config = config_for(
+                DATA / manuscript,
+                DATA / bibliography,
+                style="chicago-author-date",
+                output_dir=tmp_path_factory.mktemp(f"latex-{name}"),
+                formats="pdf,epub,docx",
             )
             outputs[name] = dict(build(config, force=True).outputs)
         return outputs[name]
@@ -318,16 +314,7 @@ def test_latex_left_out_is_a_warning_with_its_line(
     shutil.copytree(DATA / "thesis", folder)
     text = (folder / "kapitel.md").read_text()
     lines = text.splitlines()
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(folder / "kapitel.md"),
-            "bibliography": str(folder / "refs.bib"),
-            "output_dir": str(tmp_path / "out"),
-            "formats": "pdf,epub",
-        },
-    )
+    config = config_for(folder / "kapitel.md", output_dir=tmp_path / "out", formats="pdf,epub")
     with caplog.at_level(logging.WARNING):
         build(config, force=True)
     messages = [record.getMessage() for record in caplog.records]
@@ -349,15 +336,8 @@ def test_a_ref_to_no_label_is_an_error_naming_its_line(tmp_path: Path) -> None:
         "See \\ref{sec:one} and \\autoref{fig:nowhere}.\n"
     )
     (tmp_path / "refs.bib").write_text("")
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(manuscript),
-            "bibliography": str(tmp_path / "refs.bib"),
-            "output_dir": str(tmp_path / "out"),
-            "formats": "epub",
-        },
+    config = config_for(
+        manuscript, tmp_path / "refs.bib", output_dir=tmp_path / "out", formats="epub"
     )
     with pytest.raises(CitationError, match=r"\\autoref\{fig:nowhere\} names no \\label") as raised:
         build(config, force=True)
@@ -380,16 +360,7 @@ def test_abstract_environment_today_and_ties(
         "# Einleitung \\label{ch:ein}\n\nStand: \\today. Siehe Kapitel~\\ref{ch:ein}.\n"
     )
     (tmp_path / "refs.bib").write_text("")
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(manuscript),
-            "bibliography": str(tmp_path / "refs.bib"),
-            "output_dir": str(tmp_path / "out"),
-            "formats": "epub,docx",
-        },
-    )
+    config = config_for(manuscript, output_dir=tmp_path / "out", formats="epub,docx")
     outputs = build(config, force=True).outputs
     with zipfile.ZipFile(outputs["epub"]) as archive:  # type: ignore[arg-type]
         title_page = archive.read("EPUB/text/title_page.xhtml").decode()

@@ -17,8 +17,9 @@ import pdfplumber
 import pikepdf
 import pytest
 
+from tests import conftest
 from tests.conftest import PROJECT, epub_xhtml, pdf_printed_text, pdf_text
-from typeset import ast, build, load_config
+from typeset import ast, build
 from typeset.errors import ToolError
 from typeset.formats.pdf.math import prepare
 from typeset.mathjax import Equation, RenderedEquation, render_equations
@@ -29,15 +30,8 @@ TORTURE = MATH_DATA / "torture.md"
 
 
 def config_for(manuscript: Path, output: Path, formats: str) -> object:
-    return load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(manuscript),
-            "bibliography": str(MATH_DATA / "refs.bib"),
-            "output_dir": str(output),
-            "formats": formats,
-        },
+    return conftest.config_for(
+        manuscript, MATH_DATA / "refs.bib", output_dir=output, formats=formats
     )
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from tests.conftest import PROJECT, pdf_text
-from typeset import build, load_config
+from tests.conftest import config_for, pdf_text
+from typeset import build
 from typeset.formats.pdf.audit import audit_pdf
 
 pytestmark = pytest.mark.slow
@@ -30,16 +30,7 @@ def pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("math-text")
     (folder / "paper.md").write_text(MANUSCRIPT)
     (folder / "refs.bib").write_text("@book{x, title={X}, author={Y, Z}, year={2000}}\n")
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(folder / "paper.md"),
-            "bibliography": str(folder / "refs.bib"),
-            "output_dir": str(folder / "out"),
-            "formats": "pdf",
-        },
-    )
+    config = config_for(folder / "paper.md", output_dir=folder / "out", formats="pdf")
     return build(config).outputs["pdf"]
 
 

@@ -25,7 +25,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
-from tests.conftest import PROJECT, Builder, pdf_pages, pdf_text
+from tests.conftest import PROJECT, Builder, config_for, pdf_pages, pdf_text
 from typeset import build, load_config
 from typeset.formats.pdf.writer import LocalFilesOnly, url_is_under
 
@@ -285,16 +285,8 @@ def sample_pdf(sample_folder: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def build_pdf(manuscript: Path, output_dir: Path, **options: object) -> Path:
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(manuscript),
-            "bibliography": str(PROJECT / "refs.bib"),
-            "formats": ["pdf"],
-            "output_dir": str(output_dir),
-            **options,
-        },
+    config = config_for(
+        manuscript, PROJECT / "refs.bib", formats=["pdf"], output_dir=output_dir, **options
     )
     # force: these tests are about what the PDF writer does, not what the cache kept.
     return build(config, force=True).outputs["pdf"]

@@ -11,8 +11,9 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from tests.conftest import PROJECT, pdf_text
-from typeset import build, load_config
+from tests.conftest import config_for, pdf_text
+from typeset import build
+from typeset.config import Config
 from typeset.errors import ConfigError
 from typeset.formats.pdf.preflight import read_pages
 from typeset.frontmatter import _class_columns, _geometry_margins
@@ -33,18 +34,10 @@ def manuscript(folder: Path, front_matter: str, paragraphs: int = 6) -> Path:
     return path
 
 
-def config_for(folder: Path, front_matter: str, **overrides: object):  # type: ignore[no-untyped-def]
+def review_config(folder: Path, front_matter: str, **overrides: object) -> Config:
     path = manuscript(folder, front_matter)
-    return load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(path),
-            "bibliography": str(folder / "refs.bib"),
-            "output_dir": str(folder / "out"),
-            "formats": "pdf",
-            **overrides,
-        },
+    return config_for(
+        path, folder / "refs.bib", output_dir=folder / "out", formats="pdf", **overrides
     )
 
 
@@ -61,7 +54,7 @@ def test_classoption_twocolumn_asks_for_two_columns() -> None:
 
 
 def test_the_page_keys_of_the_front_matter_reach_the_config(tmp_path: Path) -> None:
-    config = config_for(
+    config = review_config(
         tmp_path,
         "geometry: margin=2cm\nfontsize: 12pt\nlinestretch: 1.5\nmainfont: DejaVu Serif\n"
         "papersize: letter\nclassoption: twocolumn\nline_numbers: true\n",
@@ -77,7 +70,7 @@ def test_the_page_keys_of_the_front_matter_reach_the_config(tmp_path: Path) -> N
 
 def test_a_main_font_that_is_not_installed_is_an_error_naming_its_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
-        config_for(tmp_path, "mainfont: Imaginary Garamond Pro\n")
+        review_config(tmp_path, "mainfont: Imaginary Garamond Pro\n")
     assert "not installed" in raised.value.message
     assert raised.value.line == 4
 
@@ -86,7 +79,7 @@ def test_a_main_font_that_is_not_installed_is_an_error_naming_its_line(tmp_path:
 def test_line_numbers_stand_in_the_margin_beside_each_line_and_stay_out_of_the_text(
     tmp_path: Path,
 ) -> None:
-    pdf = build(config_for(tmp_path, "line_numbers: true\n")).outputs["pdf"]
+    pdf = build(review_config(tmp_path, "line_numbers: true\n")).outputs["pdf"]
     pages = read_pages(pdf)
     lines = [line for line in pages[0].body if line.role]
     with pdfplumber.open(pdf) as document:
@@ -103,7 +96,7 @@ def test_line_numbers_stand_in_the_margin_beside_each_line_and_stay_out_of_the_t
 @pytest.mark.slow
 def test_double_spacing_twelve_point_and_the_main_font_set_the_body(tmp_path: Path) -> None:
     pdf = build(
-        config_for(tmp_path, "fontsize: 12pt\nmainfont: DejaVu Serif\n", double_spacing=True)
+        review_config(tmp_path, "fontsize: 12pt\nmainfont: DejaVu Serif\n", double_spacing=True)
     ).outputs["pdf"]
     body = [line for line in read_pages(pdf)[0].body if line.role == "P"]
     steps = Counter(round(b.baseline - a.baseline) for a, b in itertools.pairwise(body))
@@ -115,7 +108,7 @@ def test_double_spacing_twelve_point_and_the_main_font_set_the_body(tmp_path: Pa
 
 @pytest.mark.slow
 def test_twocolumn_sets_two_columns_of_a_wider_page(tmp_path: Path) -> None:
-    pdf = build(config_for(tmp_path, "classoption: twocolumn\n")).outputs["pdf"]
+    pdf = build(review_config(tmp_path, "classoption: twocolumn\n")).outputs["pdf"]
     page = read_pages(pdf)[0]
     middle = page.width / 2
     right = [line for line in page.body if line.x0 > middle]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT, Builder
+from tests.conftest import PROJECT, Builder, config_for
 from typeset import ast
 from typeset.formats.pdf.preflight import Line, Page, _notes_continued, preflight
 from typeset.formats.pdf.typography import (
@@ -248,7 +248,6 @@ def test_an_opening_mark_typed_before_an_element_is_glued_into_it() -> None:
 def test_check_reports_the_preflight_at_the_level_the_config_asks(
     tmp_path: Path, typography: str, levels: set[str]
 ) -> None:
-    from typeset import load_config
     from typeset.check import check
 
     token = "x" * 120  # no break opportunity anywhere: it runs past the measure
@@ -256,16 +255,8 @@ def test_check_reports_the_preflight_at_the_level_the_config_asks(
         f"---\ntitle: Overfull\nlang: en\n---\n\n{TEXT}`{token}` {TEXT}\n"
     )
     (tmp_path / "refs.bib").write_text("")
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(tmp_path / "paper.md"),
-            "bibliography": str(tmp_path / "refs.bib"),
-            "output_dir": str(tmp_path / "out"),
-            "formats": "pdf",
-            "typography": typography,
-        },
+    config = config_for(
+        tmp_path / "paper.md", output_dir=tmp_path / "out", formats="pdf", typography=typography
     )
     report = check(config)
     overfull = [finding for finding in report.findings if finding.check == "overfull"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT, Builder, docx_text, epub_text, pdf_text, run_cli
+from tests.conftest import PROJECT, Builder, CommandLine, docx_text, epub_text, pdf_text
 from typeset import build, load_config
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
@@ -46,8 +46,8 @@ def test_anonymous_review_copy_has_no_author_anywhere(essay_build: Builder) -> N
     assert not any(name.startswith("cite-") for name in outputs)
 
 
-def test_review_profile_is_one_flag(tmp_path: Path) -> None:
-    result = run_cli("--profile", "apa-review", "--output-dir", str(tmp_path))
+def test_review_profile_is_one_flag(tmp_path: Path, cli: CommandLine) -> None:
+    result = cli("--profile", "apa-review", "--output-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
         "essay.docx",

@@ -18,11 +18,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, PROJECT, docx_part, docx_text, epub_text, epub_xhtml, pdf_text
+from tests.conftest import (
+    DATA,
+    config_for,
+    docx_part,
+    docx_text,
+    epub_text,
+    epub_xhtml,
+    pdf_text,
+)
 from tests.test_epub import epubcheck_problems
 from typeset.ace import AceViolation, violation_finding
 from typeset.ast import plain_text
-from typeset.config import load_config
 from typeset.errors import ManuscriptError
 from typeset.language_detection import detected_language
 from typeset.manuscript import read_manuscript
@@ -208,15 +215,11 @@ def quarto_build(
 
     def build_one(folder: str, manuscript: str) -> Outputs:
         if folder not in built:
-            config = load_config(
-                None,
-                project_dir=PROJECT,
-                overrides={
-                    "manuscript": str(QUARTO / folder / manuscript),
-                    "bibliography": str(QUARTO / folder / "refs.bib"),
-                    "output_dir": str(tmp_path_factory.mktemp(f"quarto-{folder}")),
-                    "formats": "pdf,epub,docx",
-                },
+            config = config_for(
+                QUARTO / folder / manuscript,
+                QUARTO / folder / "refs.bib",
+                output_dir=tmp_path_factory.mktemp(f"quarto-{folder}"),
+                formats="pdf,epub,docx",
             )
             built[folder] = dict(build(config).outputs)
         return built[folder]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT, pdf_text, run_cli
+from tests.conftest import PROJECT, CommandLine, config_for, pdf_text
 from typeset.formats.validators import docx_package, epubcheck
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
@@ -29,29 +30,29 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def gate(project: Path, *args: str) -> tuple[int, dict]:
-    result = run_cli("--config", str(project / "typeset.yaml"), "--check", "--json", *args)
+def gate(cli: CommandLine, project: Path, *args: str) -> tuple[int, dict]:
+    result = cli("--config", str(project / "typeset.yaml"), "--check", "--json", *args)
     assert "Traceback" not in result.stderr
     return result.returncode, json.loads(result.stdout) if result.stdout.strip() else {}
 
 
-def test_the_essay_passes_every_check(project: Path) -> None:
-    code, report = gate(project)
+def test_the_essay_passes_every_check(project: Path, cli: CommandLine) -> None:
+    code, report = gate(cli, project)
     assert code == 0, report
     assert report["errors"] == 0 and report["warnings"] == 0
     assert report["checked"] == ["inputs", "pdf", "epub", "docx"]
 
 
-def test_text_report_for_people(project: Path) -> None:
-    result = run_cli("--config", str(project / "typeset.yaml"), "--check")
+def test_text_report_for_people(project: Path, cli: CommandLine) -> None:
+    result = cli("--config", str(project / "typeset.yaml"), "--check")
     assert result.returncode == 0
     assert result.stdout.strip().splitlines()[-1].startswith("PASSED: 0 error(s), 0 warning(s)")
 
 
-def test_missing_key_is_an_error_with_its_line(project: Path) -> None:
+def test_missing_key_is_an_error_with_its_line(project: Path, cli: CommandLine) -> None:
     manuscript = project / "manuscript" / "essay.md"
     manuscript.write_text(manuscript.read_text().replace("[@hao1990]", "[@hoa1990]", 1))
-    code, report = gate(project)
+    code, report = gate(cli, project)
     assert code == 1
     finding = next(f for f in report["findings"] if f["check"] == "missing-citation")
     assert finding["level"] == "error" and "hoa1990" in finding["message"]
@@ -60,10 +61,12 @@ def test_missing_key_is_an_error_with_its_line(project: Path) -> None:
     )
 
 
-def test_draft_profile_downgrades_missing_keys_and_marks_them_in_the_pdf(project: Path) -> None:
+def test_draft_profile_downgrades_missing_keys_and_marks_them_in_the_pdf(
+    project: Path, cli: CommandLine
+) -> None:
     manuscript = project / "manuscript" / "essay.md"
     manuscript.write_text(manuscript.read_text().replace("[@hao1990]", "[@hoa1990]", 1))
-    code, report = gate(project, "--profile", "draft")
+    code, report = gate(cli, project, "--profile", "draft")
     assert code == 0
     assert any(
         f["check"] == "missing-citation" and f["level"] == "warning" for f in report["findings"]
@@ -71,19 +74,23 @@ def test_draft_profile_downgrades_missing_keys_and_marks_them_in_the_pdf(project
     assert "hoa1990?" in pdf_text(project / "output" / "essay.pdf")
 
 
-def test_uncited_entries_warn_and_a_release_profile_fails_on_warnings(project: Path) -> None:
+def test_uncited_entries_warn_and_a_release_profile_fails_on_warnings(
+    project: Path, cli: CommandLine
+) -> None:
     manuscript = project / "manuscript" / "essay.md"
     manuscript.write_text(manuscript.read_text().replace("@waltz2010", "", 1))
-    code, report = gate(project)
+    code, report = gate(cli, project)
     assert code == 0
     uncited = [f for f in report["findings"] if f["check"] == "uncited-entry"]
     assert [f["level"] for f in uncited] == ["warning"] and "waltz2010" in uncited[0]["message"]
     assert uncited[0]["line"] is not None
-    code, report = gate(project, "--profile", "release")
+    code, report = gate(cli, project, "--profile", "release")
     assert code == 1 and report["passed"] is False
 
 
-def test_entries_missing_required_fields_and_images_without_alt_text_warn(project: Path) -> None:
+def test_entries_missing_required_fields_and_images_without_alt_text_warn(
+    project: Path, cli: CommandLine
+) -> None:
     (project / "refs.bib").write_text(
         (project / "refs.bib").read_text()
         + "\n@article{bare2020,\n  title = {Only a Title},\n  year = {2020}\n}\n"
@@ -97,7 +104,7 @@ def test_entries_missing_required_fields_and_images_without_alt_text_warn(projec
     )
     manuscript = project / "manuscript" / "essay.md"
     manuscript.write_text(manuscript.read_text() + "\n![](pixel.png)\n\nSee [@bare2020].\n")
-    _, report = gate(project)
+    _, report = gate(cli, project)
     fields = next(f for f in report["findings"] if f["check"] == "bibtex-fields")
     assert "bare2020" in fields["message"] and "author" in fields["message"]
     assert "journal" in fields["message"] and fields["line"] is not None
@@ -133,3 +140,23 @@ def test_check_and_build_apply_one_missing_key_rule_front_matter_included(projec
     assert missing[0].message.endswith("refs.bib")
     assert missing[0].level == "warning"
     assert not any(f.check == "uncited-entry" and "hao1990" in f.message for f in findings)
+
+
+def test_check_reads_the_inputs_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """`--check` and the build it runs share one read of the manuscript: a front-matter
+    key typeset does not act on is warned about once, not once per read."""
+    from typeset.check import check
+
+    (tmp_path / "paper.md").write_text(
+        "---\ntitle: Read once\nlang: en\ndocumentclass: article\n---\n\nText [@a].\n"
+    )
+    (tmp_path / "refs.bib").write_text(
+        "@book{a, title={A}, author={Doe, J}, year=2001, publisher={P}}\n"
+    )
+    config = config_for(tmp_path / "paper.md", formats="docx", output_dir=tmp_path / "out")
+    with caplog.at_level(logging.WARNING):
+        report = check(config)
+    assert report.checked == ["inputs", "docx"]
+    messages = [record.getMessage() for record in caplog.records]
+    warned = [message for message in messages if "'documentclass' is not used" in message]
+    assert len(warned) == 1, messages

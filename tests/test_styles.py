@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT, docx_part, docx_text, run_cli
+from tests.conftest import PROJECT, CommandLine, docx_part, docx_text
 from typeset import build, load_config
 from typeset.errors import StyleError
 from typeset.styles import DEBIAN_STYLES, catalog_dir, catalogs, list_styles, resolve_style
@@ -58,8 +58,8 @@ def test_list_styles_filters_by_name_or_title() -> None:
     assert any(style.name == "modern-language-association" for style in titles)
 
 
-def test_list_styles_command_prints_name_kind_and_title() -> None:
-    result = run_cli("--list-styles", "chicago-notes-bib")
+def test_list_styles_command_prints_name_kind_and_title(cli: CommandLine) -> None:
+    result = cli("--list-styles", "chicago-notes-bib")
     assert result.returncode == 0
     line = next(
         row for row in result.stdout.splitlines() if row.startswith("chicago-notes-bibliography ")
@@ -99,8 +99,8 @@ def test_list_styles_finds_journals_by_field_and_issn_and_names_the_parent() -> 
     assert "atlantic-studies" in {style.name for style in list_styles("Atlantic Studies", PROJECT)}
 
 
-def test_list_styles_prints_the_parent_of_a_journal() -> None:
-    result = run_cli("--list-styles", "international studies quarterly")
+def test_list_styles_prints_the_parent_of_a_journal(cli: CommandLine) -> None:
+    result = cli("--list-styles", "international studies quarterly")
     assert "[journal: uses chicago-author-date]" in result.stdout
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT, epub_xhtml, pdf_text
-from typeset import build, load_config
+from tests.conftest import config_for, epub_xhtml, pdf_text
+from typeset import build
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
 
@@ -82,16 +82,7 @@ def build_hostile(tmp_path: Path, url: str, **options: object) -> dict[str, Path
     secret.parent.mkdir()
     secret.write_text(SECRET)
     manuscript = hostile_manuscript(tmp_path / "paper", url, secret)
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(manuscript),
-            "bibliography": str(manuscript.parent / "refs.bib"),
-            "output_dir": str(tmp_path / "out"),
-            **options,
-        },
-    )
+    config = config_for(manuscript, output_dir=tmp_path / "out", **options)
     return build(config, force=True).outputs
 
 
@@ -129,16 +120,7 @@ def test_images_inside_the_manuscript_folder_still_work(tmp_path: Path) -> None:
     (folder / "paper.md").write_text(
         "---\ntitle: Local\nlang: en\n---\n\n[@a]\n\n![A pixel](figures/pixel.png)\n"
     )
-    config = load_config(
-        None,
-        project_dir=PROJECT,
-        overrides={
-            "manuscript": str(folder / "paper.md"),
-            "bibliography": str(folder / "refs.bib"),
-            "output_dir": str(tmp_path / "out"),
-            "formats": "epub",
-        },
-    )
+    config = config_for(folder / "paper.md", output_dir=tmp_path / "out", formats="epub")
     epub = build(config, force=True).outputs["epub"]
     with zipfile.ZipFile(epub) as archive:
         assert any(name.endswith(".png") and "cover" not in name for name in archive.namelist())

@@ -19,13 +19,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from typeset import ast
+from typeset.cache import BuildCache, cache_folder
 from typeset.citations.base import cited_keys, missing_citation_keys
 from typeset.config import Config
 from typeset.errors import TypesetError
 from typeset.findings import CheckReport, Finding
 from typeset.formats import writer_for
 from typeset.formats.pdf import preflight
-from typeset.inputs import Inputs, read_inputs
+from typeset.inputs import Inputs, SourceReads, read_inputs, read_sources
 from typeset.manuscript import Manuscript
 from typeset.pipeline import build
 from typeset.references import Bibliography, entry_lines
@@ -55,10 +56,19 @@ CSL_VARIABLE = {
 }
 
 
-def check(config: Config) -> CheckReport:
-    """Build the outputs, then validate inputs and outputs. Input errors raise as usual."""
+def check(config: Config, *, sources: SourceReads | None = None) -> CheckReport:
+    """Build the outputs, then validate inputs and outputs. Input errors raise as usual.
+
+    The manuscript and bibliography are read (parsed by pandoc) once, here or by the
+    caller (`sources`), and the build is given that read: the warnings of the read are
+    printed once. (The build still sanitises the read again: a remote image it leaves
+    out is warned about twice.)
+    """
     report = CheckReport(fail_on_warnings=config.fail_on_warnings)
-    inputs = read_inputs(config)
+    cache = BuildCache(cache_folder(config.project_dir))  # as the build reads it
+    if sources is None:
+        sources = read_sources(config, cache=cache)
+    inputs = read_inputs(config, cache=cache, sources=sources)
     _check_cross_references(inputs, report)
     _check_citations(inputs, report)
     for path, text in zip(inputs.bibliography.files, inputs.bibliography.texts, strict=False):
@@ -68,7 +78,7 @@ def check(config: Config) -> CheckReport:
     if report.errors:
         return report  # outputs of inputs known to be wrong are not worth checking
     try:
-        result = build(config)
+        result = build(config, sources=sources)
     except TypesetError as error:
         report.findings.append(
             Finding(

@@ -20,7 +20,14 @@ from typing import Any
 import yaml
 
 from typeset.errors import ConfigError
-from typeset.limits import MAX_CONFIG_BYTES, MAX_MANUSCRIPT_BYTES, bounded_yaml, read_input
+from typeset.limits import (
+    MAX_CONFIG_BYTES,
+    MAX_MANUSCRIPT_BYTES,
+    bounded_yaml,
+    read_input,
+    utf8_text,
+    yaml_syntax_error,
+)
 from typeset.names import CONFIG_NAME
 from typeset.options import OPTIONS, PATH_OPTIONS, InvalidValue
 from typeset.resources import shipped_counterpart
@@ -336,27 +343,14 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         max_bytes=MAX_CONFIG_BYTES,
         hint="check the path given to --config; pass the YAML file itself",
     )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ConfigError(
-            "config is not UTF-8 text",
-            path=path,
-            line=raw[: error.start].count(b"\n") + 1,
-            hint="save the file as UTF-8",
-        ) from None
+    text = utf8_text(
+        raw, path, what="config", error=ConfigError, hint="save the file as UTF-8", encoding="utf-8"
+    )
     try:
         document = bounded_yaml(text, path, ConfigError)  # no alias bombs, bounded depth
         root = yaml.compose(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or str(error)
-        raise ConfigError(
-            f"YAML syntax error: {problem}",
-            path=path,
-            line=mark.line + 1 if mark else None,
-            hint="fix the YAML at that line (check indentation and colons)",
-        ) from None
+        raise yaml_syntax_error(error, path, ConfigError) from None
     except (ValueError, RecursionError) as error:  # e.g. date: 2001-02-30, absurd nesting
         raise ConfigError(
             f"config value cannot be read: {str(error)[:120]}",

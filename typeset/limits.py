@@ -121,6 +121,41 @@ def read_input(
     return read_confined(path, roots, what=what, error=error, max_bytes=max_bytes, hint=hint)
 
 
+def utf8_text(
+    raw: bytes,
+    path: Path,
+    *,
+    what: str,
+    error: type[TypesetError],
+    hint: str = "re-save the file as UTF-8",
+    encoding: str = "utf-8-sig",
+) -> str:
+    """`raw` decoded (by default dropping a leading byte-order mark); bytes that are not
+    UTF-8 are an `error` naming the line they are on."""
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as problem:
+        raise error(
+            f"{what} is not UTF-8 text",
+            path=path,
+            line=raw[: problem.start].count(b"\n") + 1,
+            hint=hint,
+        ) from None
+
+
+def yaml_syntax_error(
+    problem: yaml.YAMLError, path: Path, error: type[TypesetError], *, what: str = "YAML"
+) -> TypesetError:
+    """`error` for YAML that does not parse, at the line where PyYAML stopped."""
+    mark = getattr(problem, "problem_mark", None)
+    return error(
+        f"{what} syntax error: {getattr(problem, 'problem', None) or problem}",
+        path=path,
+        line=mark.line + 1 if mark else None,
+        hint="fix the YAML at that line (check indentation and colons)",
+    )
+
+
 _BLOCK_MARKERS = re.compile(r"[ \t]{0,3}(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])[ \t]*")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 

@@ -27,6 +27,7 @@ from typeset.limits import (
     metadata_blocks,
     read_input,
     refuse_deep_markdown,
+    utf8_text,
 )
 from typeset.pandoc import (
     PandocFailure,
@@ -653,16 +654,7 @@ def _read_text(path: Path, roots: Roots | None) -> str:
         max_bytes=MAX_MANUSCRIPT_BYTES,
         hint="pass the Markdown file itself with --manuscript (or set 'manuscript' in the config)",
     )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise ManuscriptError(
-            "manuscript is not UTF-8 text",
-            path=path,
-            line=line,
-            hint="re-save the file as UTF-8",
-        ) from None
+    text = utf8_text(raw, path, what="manuscript", error=ManuscriptError)
     if not text.strip():
         raise ManuscriptError(
             "manuscript is empty", path=path, hint="check that you passed the right file"

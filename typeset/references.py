@@ -48,6 +48,8 @@ from typeset.limits import (
     bounded_yaml,
     is_language_tag,
     read_input,
+    utf8_text,
+    yaml_syntax_error,
 )
 from typeset.pandoc import PandocFailure, line_of_pandoc_error, pandoc_fingerprint, run_pandoc
 
@@ -210,16 +212,14 @@ def read_bibliography(
         max_bytes=MAX_BIBLIOGRAPHY_BYTES,
         hint="pass the .bib file itself with --bibliography (or set 'bibliography' in the config)",
     )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise BibliographyError(
-            "bibliography is not UTF-8 text",
-            path=path,
-            line=line,
-            hint='re-save the file as UTF-8 (or write accents as LaTeX, e.g. {\\"u})',
-        ) from None
+    text = utf8_text(
+        raw,
+        path,
+        what="bibliography",
+        error=BibliographyError,
+        hint='re-save the file as UTF-8 (or write accents as LaTeX, e.g. {\\"u})',
+        encoding="utf-8",
+    )
     _refuse_control_characters(text, path)
     if input_format == "csljson":
         items = _items_from_csl_json(text, path)
@@ -287,13 +287,7 @@ def _items_from_csl_yaml(text: str, path: Path) -> tuple[CslItem, ...]:
     try:
         document = bounded_yaml(text, path, BibliographyError) if text.strip() else []
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise BibliographyError(
-            f"CSL-YAML syntax error: {getattr(error, 'problem', None) or error}",
-            path=path,
-            line=mark.line + 1 if mark else None,
-            hint="fix the YAML at that line (check indentation and colons)",
-        ) from None
+        raise yaml_syntax_error(error, path, BibliographyError, what="CSL-YAML") from None
     except ValueError as error:  # e.g. a date YAML cannot be (2001-02-30)
         raise BibliographyError(
             f"CSL-YAML value cannot be read: {str(error)[:120]}", path=path, hint="quote it"

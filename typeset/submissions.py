@@ -189,7 +189,7 @@ def _run_profile(
             if check:
                 from typeset.check import check as check_profile
 
-                report = check_profile(config)
+                report = check_profile(config, sources=inputs)
                 return ProfileOutcome(
                     name,
                     config.style,

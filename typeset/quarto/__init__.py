@@ -21,16 +21,15 @@ from typing import Any
 
 import yaml
 
-from typeset.confine import Roots
 from typeset.errors import ManuscriptError
 from typeset.frontmatter import leading_front_matter
-from typeset.limits import MAX_CONFIG_BYTES, bounded_yaml, read_input
+from typeset.limits import MAX_CONFIG_BYTES, bounded_yaml
 from typeset.quarto.cells import CellReport, document_defaults, expand_cells, summarise
 from typeset.quarto.embed import embedded
 from typeset.quarto.freeze import find_frozen_results
 from typeset.quarto.includes import expand_includes
 from typeset.quarto.lines import Origin, SourceLine, joined, source_lines
-from typeset.quarto.project import project_root
+from typeset.quarto.project import project_root, read_project_file
 from typeset.quarto.shortcodes import expand_shortcodes
 
 log = logging.getLogger(__name__)
@@ -96,13 +95,8 @@ def _variables(project: Path, files: list[Path]) -> Mapping[str, Any]:
     if not path.is_file():
         return {}
     files.append(path)
-    raw = read_input(
-        path,
-        roots=Roots.of(untrusted=[project]),  # checked on the opened file
-        what="_variables.yml",
-        error=ManuscriptError,
-        max_bytes=MAX_CONFIG_BYTES,
-        hint="",
+    raw = read_project_file(
+        path, project, what="_variables.yml", max_bytes=MAX_CONFIG_BYTES, hint=""
     )
     try:
         value = bounded_yaml(raw.decode("utf-8-sig"), path, ManuscriptError)

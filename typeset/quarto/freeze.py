@@ -20,11 +20,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from typeset.confine import Roots
-from typeset.errors import ManuscriptError
-from typeset.limits import MAX_BIBLIOGRAPHY_BYTES, read_input
+from typeset.limits import MAX_BIBLIOGRAPHY_BYTES
 from typeset.quarto.lines import FENCE as _FENCE
 from typeset.quarto.lines import Origin, closes_fence, warn
+from typeset.quarto.project import read_project_file
 
 # Formats whose figures every output can show (PNG/SVG), before those stored as PDF.
 PREFERRED_RESULTS = ("html", "epub", "docx", "typst", "gfm", "markdown", "latex", "tex", "pdf")
@@ -112,11 +111,10 @@ def find_frozen_results(
     if json_path is None:
         return None
     origin = Origin(json_path, 1)
-    raw = read_input(
+    raw = read_project_file(
         json_path,
-        roots=Roots.of(untrusted=[project]),  # checked on the opened file
+        project,
         what="frozen result",
-        error=ManuscriptError,
         max_bytes=MAX_BIBLIOGRAPHY_BYTES,
         hint="render the manuscript again with quarto, or delete the _freeze folder",
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from typeset.confine import Roots
 from typeset.errors import ManuscriptError
-from typeset.limits import MAX_MANUSCRIPT_BYTES, read_input
+from typeset.limits import MAX_MANUSCRIPT_BYTES, read_input, utf8_text
 from typeset.quarto.lines import FENCE, Origin, SourceLine, closes_fence, source_lines
 from typeset.quarto.project import is_inside
 
@@ -124,13 +124,5 @@ def _read_included(path: Path, origin: Origin, budget: list[int], confined: Root
             line=origin.line,
             hint="check the includes for a file included many times",
         )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ManuscriptError(
-            "included file is not UTF-8 text",
-            path=path,
-            line=raw[: error.start].count(b"\n") + 1,
-            hint="re-save the file as UTF-8",
-        ) from None
+    text = utf8_text(raw, path, what="included file", error=ManuscriptError)
     return text.replace("\r\n", "\n").removesuffix("\n")

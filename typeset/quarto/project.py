@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typeset.confine import Roots
+from typeset.errors import ManuscriptError
+from typeset.limits import read_input
+
 PROJECT_FILES = ("_quarto.yml", "_quarto.yaml")
 
 
@@ -26,3 +30,17 @@ def project_root(manuscript: Path, allowed_roots: list[Path]) -> Path:
 def is_inside(path: Path, roots: list[Path]) -> bool:
     resolved = path.resolve()
     return any(resolved.is_relative_to(root.resolve()) for root in roots)
+
+
+def read_project_file(path: Path, project: Path, *, what: str, max_bytes: int, hint: str) -> bytes:
+    """The bytes of a file Quarto keeps in the project (`_variables.yml`, a frozen result),
+    read only from inside `project` (checked on the opened file: a swapped symlink cannot
+    lead out of it); any problem is a ManuscriptError."""
+    return read_input(
+        path,
+        roots=Roots.of(untrusted=[project]),
+        what=what,
+        error=ManuscriptError,
+        max_bytes=max_bytes,
+        hint=hint,
+    )
