@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import PROJECT, Builder, docx_part
 from typeset import build, load_config
 from typeset.ace import run_ace
-from typeset.formats.docx_accessibility import audit_docx
+from typeset.formats.docx.accessibility import audit_docx
 from typeset.pdf_audit import audit_pdf
 from typeset.pdf_structure import structure_elements
 

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 # format name -> "module:Class"
 WRITERS: dict[str, str] = {
     "pdf": "typeset.formats.pdf:PdfWriter",
-    "epub": "typeset.formats.epub:EpubWriter",
-    "docx": "typeset.formats.docx:DocxWriter",
+    "epub": "typeset.formats.epub.writer:EpubWriter",
+    "docx": "typeset.formats.docx.writer:DocxWriter",
 }
 # format name -> "module:function" called before the writer's module is imported
 BEFORE_IMPORT: dict[str, str] = {
