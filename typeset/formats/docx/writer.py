@@ -9,7 +9,7 @@ from typing import Any
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.confine import roots_of
-from typeset.crossref import equation_numbers_in_math
+from typeset.crossref.numbering import equation_numbers_in_math
 from typeset.errors import ConfigError
 from typeset.formats import validators
 from typeset.formats.base import document_json, structure_arguments
