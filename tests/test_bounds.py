@@ -114,7 +114,7 @@ def test_twenty_thousand_headings_fail_fast_at_the_line_beyond_the_limit(
 def test_the_pdf_writer_at_its_memory_cap_is_a_clear_error(tmp_path: Path) -> None:
     """The cap lowered (in the build's own process) below what the essay's PDF needs."""
     script = (
-        "import sys, typeset.pipeline as pipeline\n"
+        "import sys, typeset.commands.build as pipeline\n"
         "pipeline.WRITER_MEMORY_BYTES = 300 * 1024**2\n"
         "from typeset.cli import main\n"
         f"sys.exit(main(['--to', 'pdf', '--output-dir', {str(tmp_path)!r}, '--force']))\n"
@@ -153,7 +153,7 @@ def test_the_pdf_writer_out_of_cpu_time_is_a_clear_error(tmp_path: Path) -> None
         "--to", "pdf,docx", "--output-dir", str(tmp_path / "out"), "--force",
     ]  # fmt: skip
     script = (
-        "import sys, typeset.pipeline as pipeline\n"
+        "import sys, typeset.commands.build as pipeline\n"
         "pipeline.WRITER_CPU_SECONDS = 1\n"
         "from typeset.cli import main\n"
         f"sys.exit(main({arguments!r}))\n"

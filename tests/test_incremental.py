@@ -17,8 +17,8 @@ import pytest
 from tests.conftest import PROJECT, run_cli
 from typeset import build, load_config
 from typeset.cache import CACHE_FOLDER_NAME
+from typeset.commands.watch import watch
 from typeset.config import Config
-from typeset.watch import watch
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
 

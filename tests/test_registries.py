@@ -13,13 +13,13 @@ import pytest
 
 from tests.conftest import PROJECT
 from typeset import config as config_module
-from typeset.check import check
 from typeset.citations import ENGINES, engine_named
 from typeset.cli import parser
+from typeset.commands.build import build
+from typeset.commands.check import check
 from typeset.config import load_config
 from typeset.errors import ConfigError
 from typeset.formats import WRITERS, writer_for
-from typeset.pipeline import build
 
 
 def test_every_writer_declares_what_the_build_and_the_gate_need() -> None:

@@ -118,7 +118,7 @@ def test_check_and_build_apply_one_missing_key_rule_front_matter_included(projec
     """A key cited only in the abstract is missing to `--check` as it is to the build, and
     an entry cited only there is cited (one rule: citations.base.missing_citation_keys)."""
     from typeset import load_config
-    from typeset.check import check
+    from typeset.commands.check import check
 
     manuscript = project / "manuscript" / "essay.md"
     text = manuscript.read_text()

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from typeset.cache import BuildCache, cache_folder
+from typeset.commands.build import build, cached_cite_this_work
 from typeset.config import Config
 from typeset.errors import TypesetError, UsageError
 from typeset.formats import writer_for
 from typeset.inputs import SourceReads, read_sources
 from typeset.interrupts import die_with_parent, signals_deferred
-from typeset.pipeline import build, cached_cite_this_work
 
 if TYPE_CHECKING:
     from typeset.findings import CheckReport
@@ -187,7 +187,7 @@ def _run_profile(
             if isinstance(inputs, TypesetError):
                 raise inputs
             if check:
-                from typeset.check import check as check_profile
+                from typeset.commands.check import check as check_profile
 
                 report = check_profile(config)
                 return ProfileOutcome(

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typeset
+from typeset.commands.build import BuildResult, ProgressCallback, build
 from typeset.config import Config
 from typeset.errors import TypesetError
-from typeset.pipeline import BuildResult, ProgressCallback, build
 
 
 @dataclass(frozen=True)

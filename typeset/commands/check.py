@@ -20,13 +20,13 @@ from pathlib import Path
 
 from typeset import ast, preflight
 from typeset.citations.base import cited_keys, missing_citation_keys
+from typeset.commands.build import build
 from typeset.config import Config
 from typeset.errors import TypesetError
 from typeset.findings import CheckReport, Finding
 from typeset.formats import writer_for
 from typeset.inputs import Inputs, read_inputs
 from typeset.manuscript import Manuscript
-from typeset.pipeline import build
 from typeset.references import Bibliography, entry_lines
 
 # Fields a reader needs to find the work, by BibTeX type ("a|b": either will do).
