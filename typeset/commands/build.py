@@ -50,9 +50,13 @@ from typeset.citethis.work import work_from_json, work_to_json
 from typeset.config import Config
 from typeset.confine import roots_of
 from typeset.errors import ToolError, TypesetError, from_os_error
-from typeset.formats import format_names, writer_for
+from typeset.formats import (
+    format_names,
+    start_after_parsing,
+    start_before_reading,
+    writer_for,
+)
 from typeset.formats.base import FormatWriter, structure_arguments
-from typeset.formats.math_svg import render_meanwhile, start_mathjax_early
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
 from typeset.limits import (
     WRITER_CPU_SECONDS,
@@ -117,13 +121,14 @@ def _build(
     started = time.perf_counter()
     cache = BuildCache(cache_folder(config.project_dir))  # reads unless `build` was forced
     cache.remove_abandoned()  # what a killed build left half-written
+    # A writer's head start (the PDF's: node and MathJax), its module imported here before
+    # the thread importing the writers starts: two threads importing one module can clash.
+    start_before_reading(config.formats, config)
     writers = _import_writers_meanwhile(config.formats)
-    if "pdf" in config.formats:
-        start_mathjax_early(config)
     with stage("parse"):
         inputs = read_inputs(config, cache=cache, sources=sources)
-    if "pdf" in config.formats:  # MathJax runs while citations are formatted
-        render_meanwhile(inputs.manuscript.document, config)
+    # Work a writer needs done early (the PDF's equations) runs while citations are formatted.
+    start_after_parsing(config.formats, inputs.manuscript.document, config)
     check_citation_keys(inputs)
     work = cached_cite_this_work(inputs.manuscript, config, cache)
     resolved_key = _resolved_key(inputs, config)
