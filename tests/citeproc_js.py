@@ -32,7 +32,7 @@ from citeproc import LOCALES_PATH
 
 from typeset.bibtex import MATH_END, MATH_START
 from typeset.citations import engine_named
-from typeset.crosscheck import _entries
+from typeset.commands.crosscheck import _entries
 from typeset.frontmatter import declared_language
 from typeset.manuscript import read_manuscript
 from typeset.references import Bibliography, read_bibliography

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tests.conftest import PROJECT, config_for
 from typeset.citations import engine_named
-from typeset.crosscheck import _citations, _entries
+from typeset.commands.crosscheck import _citations, _entries
 from typeset.inputs import Inputs, read_inputs
 from typeset.pandoc import pandoc_version
 from typeset.styles import resolve_style

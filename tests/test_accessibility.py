@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import PROJECT, Builder, docx_part
 from typeset import build, load_config
 from typeset.ace import run_ace
-from typeset.formats.docx_accessibility import audit_docx
+from typeset.formats.docx.accessibility import audit_docx
 from typeset.formats.pdf.audit import audit_pdf
 from typeset.formats.pdf.structure import structure_elements
 

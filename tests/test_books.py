@@ -509,8 +509,8 @@ def test_a_new_manubot_section_makes_the_paper_out_of_date(
 
 @pytest.mark.slow
 def test_watch_mode_watches_every_chapter_and_the_quarto_yml(tmp_path: Path) -> None:
-    from typeset.pipeline import build
-    from typeset.watch import watched_files
+    from typeset.commands.build import build
+    from typeset.commands.watch import watched_files
 
     folder = copied("quarto-book", tmp_path)
     config = load_config(None, project_dir=folder, overrides={"formats": "docx"})

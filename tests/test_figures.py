@@ -280,7 +280,7 @@ def hostile_reference(folder: Path) -> Path:
 def test_reference_docx_loses_its_external_relationships(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from typeset.formats.docx_reference import sealed_reference
+    from typeset.formats.docx.reference import sealed_reference
 
     reference = hostile_reference(tmp_path)
     workdir = tmp_path / "work"

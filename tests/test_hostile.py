@@ -28,7 +28,7 @@ from PIL import Image
 
 from tests.conftest import PROJECT, build_arguments
 from typeset.cli import main
-from typeset.interrupts import signals_deferred
+from typeset.processes import signals_deferred
 
 SECRET = "S3CRET-BYTES-0451"
 BIB = "@book{doe2001, title={A Book}, author={Doe, Jane}, year=2001}\n"

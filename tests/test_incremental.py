@@ -16,9 +16,9 @@ import pytest
 
 from tests.conftest import PROJECT, CommandLine
 from typeset import build, load_config
+from typeset.commands.watch import watch
 from typeset.config import Config
 from typeset.names import CACHE_FOLDER
-from typeset.watch import watch
 
 pytestmark = pytest.mark.slow  # real builds, subprocesses or Chromium
 

@@ -101,7 +101,7 @@ def test_the_wheel_carries_every_file_a_build_reads(wheel: Path) -> None:
     shipped = {f"typeset/_styles/{path.name}" for path in (PROJECT / "styles").iterdir()}
     assert shipped <= names
     assert {"typeset/_node/package-lock.json", "typeset/formats/tex2svg.mjs"} <= names
-    assert {"typeset/scaffold/paper.md", "typeset/scaffold/typeset.yaml"} <= names
+    assert {"typeset/commands/new/paper.md", "typeset/commands/new/typeset.yaml"} <= names
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     with zipfile.ZipFile(wheel) as archive:
         assert "typeset = typeset.cli:run" in archive.read(entry_points).decode()

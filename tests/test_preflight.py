@@ -248,7 +248,7 @@ def test_an_opening_mark_typed_before_an_element_is_glued_into_it() -> None:
 def test_check_reports_the_preflight_at_the_level_the_config_asks(
     tmp_path: Path, typography: str, levels: set[str]
 ) -> None:
-    from typeset.check import check
+    from typeset.commands.check import check
 
     token = "x" * 120  # no break opportunity anywhere: it runs past the measure
     (tmp_path / "paper.md").write_text(

@@ -28,14 +28,14 @@ import pytest
 
 from tests.conftest import PROJECT
 from typeset import citethis
-from typeset.errors import StyleError
-from typeset.manuscript import Manuscript, read_manuscript
-from typeset.preview import (
+from typeset.commands.preview import (
     DEFAULT_PREVIEW_STYLES,
     PREVIEW_FILE_NAME,
     citation_excerpts,
     write_style_preview,
 )
+from typeset.errors import StyleError
+from typeset.manuscript import Manuscript, read_manuscript
 from typeset.references import Bibliography, read_bibliography
 from typeset.styles import resolve_style
 

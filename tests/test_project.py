@@ -390,7 +390,7 @@ def test_watch_rebuilds_once_per_edit_with_the_outputs_inside_the_folder(paper: 
 
 
 def test_watch_follows_the_files_read_not_the_outputs(paper: Path) -> None:
-    from typeset.watch import watched_files
+    from typeset.commands.watch import watched_files
 
     config = load_config(
         None, project_dir=paper.parent, overrides={"manuscript": str(paper), "output_dir": "o"}

@@ -30,10 +30,10 @@ from tests.conftest import (
 from tests.test_epub import epubcheck_problems
 from typeset.ace import AceViolation, violation_finding
 from typeset.ast import plain_text
+from typeset.commands.build import build
 from typeset.errors import ManuscriptError
 from typeset.language_detection import detected_language
 from typeset.manuscript import read_manuscript
-from typeset.pipeline import build
 from typeset.quarto import expand_quarto
 from typeset.quarto.freeze import frozen_cells
 from typeset.quarto.layout import _rows

@@ -6,6 +6,7 @@ tests register it and see it built, cached, checked and offered on the command l
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from pathlib import Path
 
@@ -13,13 +14,14 @@ import pytest
 
 from tests.conftest import PROJECT
 from typeset import options
-from typeset.check import check
+from typeset.ast import plain_text
 from typeset.citations import ENGINES, engine_named
 from typeset.cli import parser
+from typeset.commands.build import build
+from typeset.commands.check import check
 from typeset.config import load_config
 from typeset.errors import ConfigError
-from typeset.formats import WRITERS, writer_for
-from typeset.pipeline import build
+from typeset.formats import HEAD_STARTS, WRITERS, writer_for
 
 
 def test_every_writer_declares_what_the_build_and_the_gate_need() -> None:
@@ -29,6 +31,14 @@ def test_every_writer_declares_what_the_build_and_the_gate_need() -> None:
         assert writer.extension
         assert writer.validators, f"{name} has nothing for --check to run"
         assert all(callable(cache_input) for cache_input in writer.cache_inputs)
+
+
+def test_every_head_start_belongs_to_a_writer_and_names_functions_that_exist() -> None:
+    for name, targets in HEAD_STARTS.items():
+        assert name in WRITERS
+        for target in targets:
+            module_name, _, function_name = target.partition(":")
+            assert callable(getattr(importlib.import_module(module_name), function_name)), target
 
 
 def test_every_engine_declares_its_version() -> None:
@@ -61,6 +71,38 @@ def project(tmp_path: Path) -> Path:
 def test_an_unregistered_format_is_a_config_error(project: Path) -> None:
     with pytest.raises(ConfigError, match="unknown format 'txt'"):
         load_config(None, project_dir=project, overrides={"formats": "txt"})
+
+
+HEAD_START_CALLS: list[tuple[str, object]] = []
+
+
+def record_config(config: object) -> None:
+    HEAD_START_CALLS.append(("before reading", config))
+
+
+def record_document(document: dict[str, object], config: object) -> None:
+    HEAD_START_CALLS.append(("after parsing", plain_text(document["blocks"])))
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("plain_text_format")
+def test_a_writers_head_start_runs_before_reading_and_on_the_parsed_manuscript(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TYPESET_CACHE_DIR", str(tmp_path / "cache"))  # not the session's
+    monkeypatch.setitem(
+        HEAD_STARTS, "txt", (f"{__name__}:record_config", f"{__name__}:record_document")
+    )
+    HEAD_START_CALLS.clear()
+    config = load_config(None, project_dir=project, overrides={"formats": "txt"})
+    build(config, force=True)
+    assert [event for event, _ in HEAD_START_CALLS] == ["before reading", "after parsing"]
+    assert HEAD_START_CALLS[0][1] is config
+    assert "The issue is more puzzling" in str(HEAD_START_CALLS[1][1])  # the parsed essay
+
+    HEAD_START_CALLS.clear()
+    build(load_config(None, project_dir=project, overrides={"formats": "epub"}), force=True)
+    assert HEAD_START_CALLS == []  # only the formats built get theirs
 
 
 @pytest.mark.slow

@@ -125,7 +125,7 @@ def test_check_and_build_apply_one_missing_key_rule_front_matter_included(projec
     """A key cited only in the abstract is missing to `--check` as it is to the build, and
     an entry cited only there is cited (one rule: citations.base.missing_citation_keys)."""
     from typeset import load_config
-    from typeset.check import check
+    from typeset.commands.check import check
 
     manuscript = project / "manuscript" / "essay.md"
     text = manuscript.read_text()
@@ -145,7 +145,7 @@ def test_check_and_build_apply_one_missing_key_rule_front_matter_included(projec
 def test_check_reads_the_inputs_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """`--check` and the build it runs share one read of the manuscript: a front-matter
     key typeset does not act on is warned about once, not once per read."""
-    from typeset.check import check
+    from typeset.commands.check import check
 
     (tmp_path / "paper.md").write_text(
         "---\ntitle: Read once\nlang: en\ndocumentclass: article\n---\n\nText [@a].\n"

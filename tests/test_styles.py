@@ -11,7 +11,8 @@ import pytest
 from tests.conftest import PROJECT, CommandLine, docx_part, docx_text
 from typeset import build, load_config
 from typeset.errors import StyleError
-from typeset.styles import DEBIAN_STYLES, catalog_dir, catalogs, list_styles, resolve_style
+from typeset.styles import list_styles, resolve_style
+from typeset.styles.catalog import DEBIAN_STYLES, catalog_dir, catalogs
 
 
 def test_catalog_names_resolve_and_note_styles_are_recognised() -> None:

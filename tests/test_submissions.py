@@ -12,8 +12,8 @@ import pytest
 from tests.conftest import PROJECT
 from typeset import build, load_config
 from typeset.cli import main
+from typeset.commands.submissions import build_profiles
 from typeset.config import profile_names
-from typeset.submissions import build_profiles
 
 
 def project_copy_in(folder: Path) -> Path:

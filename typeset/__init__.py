@@ -10,8 +10,8 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "build": "typeset.pipeline",
-    "BuildResult": "typeset.pipeline",
+    "build": "typeset.commands.build",
+    "BuildResult": "typeset.commands.build",
     "Config": "typeset.config",
     "load_config": "typeset.config",
     "TypesetError": "typeset.errors",

@@ -26,8 +26,8 @@ from typeset.names import CONFIG_NAME
 from typeset.options import OPTIONS, PATH_OPTIONS, Flag, ListOf, OneOf, Option
 
 if TYPE_CHECKING:
+    from typeset.commands.build import ProgressCallback
     from typeset.config import Config
-    from typeset.pipeline import ProgressCallback
 
 EXIT_OK, EXIT_INPUT_ERROR, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger(__name__)
@@ -275,9 +275,9 @@ def _main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None)
         return _print_styles(
             list_styles(arguments.list_styles or None, project_dir), arguments.list_styles
         )
+    from typeset.commands.build import build
+    from typeset.commands.watch import watch
     from typeset.config import load_config
-    from typeset.pipeline import build
-    from typeset.watch import watch
 
     try:
         config_path = found_config
@@ -374,7 +374,7 @@ def _new(argv: list[str]) -> int:
     )
     cli.add_argument("folder", type=Path, metavar="DIR", help="a new or empty folder")
     arguments = cli.parse_args(argv)
-    from typeset.scaffold import new_project
+    from typeset.commands.new import new_project
 
     try:
         written = new_project(arguments.folder)
@@ -479,7 +479,7 @@ def _chosen_profiles(arguments: argparse.Namespace, config_path: Path | None) ->
 
 
 def _run_submissions(arguments: argparse.Namespace, configs: dict[str, Config]) -> int:
-    from typeset import submissions
+    from typeset.commands import submissions
 
     outcomes = submissions.build_profiles(configs, force=arguments.force, check=arguments.check)
     if arguments.check and arguments.json:
@@ -492,7 +492,7 @@ def _run_submissions(arguments: argparse.Namespace, configs: dict[str, Config]) 
 
 
 def _run_check(config: Config, *, as_json: bool) -> int:
-    from typeset.check import check
+    from typeset.commands.check import check
 
     report = check(config)
     if as_json:
@@ -503,8 +503,8 @@ def _run_check(config: Config, *, as_json: bool) -> int:
 
 
 def _run_preview(config: Config, styles: str) -> int:
+    from typeset.commands.preview import write_style_preview
     from typeset.inputs import check_citation_keys, read_inputs
-    from typeset.preview import write_style_preview
 
     inputs = read_inputs(config)
     check_citation_keys(inputs)
@@ -518,7 +518,12 @@ def _run_preview(config: Config, styles: str) -> int:
 
 def _run_cross_check(config: Config, styles: str | None, *, as_json: bool) -> int:
     """Exit 0 whenever the comparison ran: disagreement is information, not failure."""
-    from typeset.crosscheck import DEFAULT_STYLES, cross_check, format_report_text, report_json
+    from typeset.commands.crosscheck import (
+        DEFAULT_STYLES,
+        cross_check,
+        format_report_text,
+        report_json,
+    )
 
     chosen = [name.strip() for name in (styles or "").split(",") if name.strip()]
     report = cross_check(config, chosen or list(DEFAULT_STYLES))

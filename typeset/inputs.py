@@ -123,7 +123,7 @@ def read_inputs(
         cache=cache,
     )
     # Cross-references are numbered and resolved before citations are looked at: a label
-    # is never a citation key (typeset/crossref.py says what wins).
+    # is never a citation key (typeset/crossref/ says what wins).
     # `@usesMethodIn:key` (pandoc-scholar's typed citations) cites `key` (typeset/cito.py).
     typed = without_cito_prefixes(manuscript.document, sources.bibliography.keys)
     manuscript = dataclasses.replace(manuscript, document=typed)

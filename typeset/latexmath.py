@@ -8,7 +8,7 @@ same TeX:
   `\\def`, `\\DeclareMathOperator`), in `header-includes`, in raw LaTeX or inside an
   equation, are expanded where they are used (texmath knows none from the front matter);
 - `\\label{...}` is taken out and returned, so the equation is numbered and referable by
-  typeset/crossref.py (MathJax stops at a second `\\label` with "Multiple \\label");
+  typeset/crossref/ (MathJax stops at a second `\\label` with "Multiple \\label");
 - `\\tag{...}` is returned as the equation's number; `\\nonumber` and `\\notag` go;
 - `\\bm` becomes `\\boldsymbol` (MathJax has no `\\bm`);
 - mhchem's `\\ce{...}` becomes plain TeX (`\\mathrm{H_{2}O}`), which every engine sets.

@@ -12,7 +12,7 @@ cross-referencing, makes them what the author meant in every format:
    `\\emph` emphasis, `equation`/`align`/`eqnarray` display math.
 2. Labels (`\\label{fig:x}` in a caption, after a heading, inside an equation) become
    Quarto labels (`fig-x`, `tbl-x`, `eq-x`, `sec-x`), and `\\ref`, `\\eqref`,
-   `\\autoref`, `\\cref`, `\\Cref` references to them, so typeset/crossref.py numbers and
+   `\\autoref`, `\\cref`, `\\Cref` references to them, so typeset/crossref/ numbers and
    resolves them like `@fig-x` (a `\\label` in running text refers to its section, as in
    LaTeX).
 3. What has an equivalent is mapped: `\\newpage`/`\\clearpage`/`\\pagebreak` a page
@@ -37,7 +37,7 @@ from typing import Any
 
 from typeset import ast
 from typeset.cache import BuildCache, fingerprint
-from typeset.crossref import equation_span
+from typeset.crossref.numbering import equation_span
 from typeset.dates import CalendarDate, build_day, format_date
 from typeset.errors import CitationError, TypesetError
 from typeset.latexmath import Macros, PreparedEquation, braced, prepared
@@ -858,7 +858,7 @@ class _Labeller:
             if equation.tag is not None:  # numbered by hand, referred to by no one
                 return [equation_span("", math, equation.tag)]
             return [math]
-        if equation.tag is not None:  # typeset/crossref.py numbers it with the tag
+        if equation.tag is not None:  # typeset/crossref/ numbers it with the tag
             math = {"t": "Math", "c": [math_type, f"{equation.tex} \\tag{{{equation.tag}}}"]}
         return [math, {"t": "Space"}, {"t": "Str", "c": f"{{#{quarto_label}}}"}]
 
@@ -867,7 +867,7 @@ class _Labeller:
     def _labelled_in_markdown(self, label: str) -> str | None:
         """The Quarto label for a `\\ref` to an element labelled in Markdown rather than by
         `\\label` (```{.python #lst:huh}```, `{#fig:x}`), as the cross-references spell it."""
-        from typeset.crossref import ATTRIBUTE_POSITION, dashed_label
+        from typeset.crossref.syntax import ATTRIBUTE_POSITION, dashed_label
 
         for node in ast.walk(self.manuscript.document["blocks"]):
             position = ATTRIBUTE_POSITION.get(node["t"])

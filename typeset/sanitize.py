@@ -132,7 +132,7 @@ QUARTO_PRESENTATION_ATTRIBUTES = frozenset(
         "code-fold",
         "code-summary",
         "code-line-numbers",
-        # listings and theorems (typeset/crossref.py): `lst-cap`, pandoc-crossref's
+        # listings and theorems (typeset/crossref/): `lst-cap`, pandoc-crossref's
         # `caption` on a code block, a theorem's `name`
         "lst-cap",
         "algo-cap",

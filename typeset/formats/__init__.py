@@ -11,21 +11,34 @@ from __future__ import annotations
 
 import functools
 import importlib
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from typeset.config import Config
     from typeset.formats.base import FormatWriter
 
 # format name -> "module:Class"
 WRITERS: dict[str, str] = {
     "pdf": "typeset.formats.pdf.writer:PdfWriter",
-    "epub": "typeset.formats.epub:EpubWriter",
-    "docx": "typeset.formats.docx:DocxWriter",
+    "epub": "typeset.formats.epub.writer:EpubWriter",
+    "docx": "typeset.formats.docx.writer:DocxWriter",
 }
 # format name -> "module:function" called before the writer's module is imported
 BEFORE_IMPORT: dict[str, str] = {
     # WeasyPrint imported and its checked patches installed, once, before any fork
     "pdf": "typeset.formats.pdf.weasyprint:install",
+}
+
+# format name -> ("module:function", "module:function"): work its writer will need that the
+# build starts early, the first called with (config) before the inputs are read, the second
+# with (parsed document, config) once the manuscript is parsed. The PDF's: node and MathJax
+# started while pandoc parses, the equations rendered while citations are formatted.
+HEAD_STARTS: dict[str, tuple[str, str]] = {
+    "pdf": (
+        "typeset.formats.pdf.math:start_mathjax_early",
+        "typeset.formats.pdf.math:render_meanwhile",
+    ),
 }
 
 
@@ -42,8 +55,7 @@ def writer_for(format_name: str) -> FormatWriter:
 
 @functools.cache
 def _call(target: str) -> None:
-    module_name, _, function_name = target.partition(":")
-    getattr(importlib.import_module(module_name), function_name)()
+    _function(target)()
 
 
 @functools.cache
@@ -53,8 +65,37 @@ def _writer_class(target: str) -> type[FormatWriter]:
     return writer
 
 
+def start_before_reading(formats: Sequence[str], config: Config) -> None:
+    """The head start of each writer of `formats` that has one, before the inputs are read."""
+    for name in formats:
+        if name in HEAD_STARTS:
+            _function(HEAD_STARTS[name][0])(config)
+
+
+def start_after_parsing(formats: Sequence[str], document: dict[str, Any], config: Config) -> None:
+    """The head start of each writer of `formats` that has one, on the parsed manuscript."""
+    for name in formats:
+        if name in HEAD_STARTS:
+            _function(HEAD_STARTS[name][1])(document, config)
+
+
+def _function(target: str) -> Callable[..., None]:
+    module_name, _, function_name = target.partition(":")
+    function: Callable[..., None] = getattr(importlib.import_module(module_name), function_name)
+    return function
+
+
 def extension_of(format_name: str) -> str:
     return writer_for(format_name).extension
 
 
-__all__ = ["BEFORE_IMPORT", "WRITERS", "extension_of", "format_names", "writer_for"]
+__all__ = [
+    "BEFORE_IMPORT",
+    "HEAD_STARTS",
+    "WRITERS",
+    "extension_of",
+    "format_names",
+    "start_after_parsing",
+    "start_before_reading",
+    "writer_for",
+]

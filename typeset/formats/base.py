@@ -47,7 +47,7 @@ def style_file(config: Config, name: str) -> Path:
 def structure_arguments(config: Config) -> list[str]:
     """pandoc's options for the contents list, the same for every format.
 
-    Headings are numbered by typeset/crossref.py in the document itself (so `@sec-x`,
+    Headings are numbered by typeset/crossref/ in the document itself (so `@sec-x`,
     the contents and every format agree), never by pandoc's --number-sections.
     """
     return ["--toc", f"--toc-depth={config.toc_depth}"] if config.toc else []

@@ -5,7 +5,7 @@ into the output's cache key, so an edit to any of them rebuilds that format only
 a function of the config returning something `typeset.cache.fingerprint` can hash.
 
 The inputs that are files (`config_files`, `style_files`) also say which files: the build
-reports them among the files it read (typeset/pipeline.py), for the up-to-date check and
+reports them among the files it read (typeset/commands/build.py), for the up-to-date check and
 `--watch`, and no output may replace one. A writer's files are declared here only.
 """
 

@@ -5,7 +5,7 @@ typeset.dates, so the PDF, EPUB and DOCX agree.
   marks, ORCID link, corresponding mark), `title-affiliations` (numbered lines) and
   `title-correspondence`, and `date` in the document's language.
 - EPUB: `author` becomes the list of names (one dc:creator each, in order), and the title
-  page gets their marks, the institutions and the notes (typeset/formats/epub_package.py);
+  page gets their marks, the institutions and the notes (typeset/formats/epub/package.py);
   `date` the
   W3C date dc:date requires, or nothing when it cannot be read (pandoc then writes the
   build time; read_manuscript warns about the date).

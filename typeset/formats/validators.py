@@ -140,6 +140,6 @@ def pdf_typography(path: Path) -> list[Finding]:
 
 def docx_accessibility(path: Path) -> list[Finding]:
     """What Word's accessibility checker reports: alt text, language, title, headers."""
-    from typeset.formats.docx_accessibility import audit_docx
+    from typeset.formats.docx.accessibility import audit_docx
 
     return audit_docx(path)

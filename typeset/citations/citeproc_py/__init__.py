@@ -22,7 +22,7 @@ Faults of citeproc-py 0.11 that the adapter avoids (each generally, not per styl
 
 Faults that need citeproc-py itself fixed (disambiguation, punctuation-in-quote, nested
 quotes, initialize="false", second-field-align, ...) are left visible and listed in
-docs/engines.md; `typeset.crosscheck` measures them against pandoc.
+docs/engines.md; `typeset.commands.crosscheck` measures them against pandoc.
 """
 
 from typeset.citations.citeproc_py.engine import CiteprocPy

@@ -26,19 +26,17 @@ Parts are cached by content: a one-word edit lays out again only the part it fal
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextlib
 import hashlib
 import html as html_escaping
 import io
 import logging
-import multiprocessing
 import os
 import re
 import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -50,7 +48,7 @@ from typeset import timings
 from typeset.cache import cache_reads_allowed, file_fingerprint, file_seal_holds, seal_file
 from typeset.formats.html_elements import VOID_ELEMENTS
 from typeset.formats.pdf.weasyprint.tag_tree import detach_structure, join_structure
-from typeset.interrupts import die_with_parent, signals_deferred
+from typeset.processes import ForkedWorkers
 
 log = logging.getLogger(__name__)
 
@@ -176,15 +174,11 @@ def write(
             page_counts = [len(pikepdf.open(path).pages) for path in paths]
             # The folios are set in a process of their own while this one joins the parts:
             # at the end of a build the other core has nothing else to do.
-            with concurrent.futures.ProcessPoolExecutor(
-                1, multiprocessing.get_context("fork"), die_with_parent, (os.getpid(),)
-            ) as pool:
+            with ForkedWorkers[str, bytes](1) as pool:
                 lang = re.search(r'<html[^>]*\blang="([^"]*)"', html)
-                with signals_deferred():
-                    folios = pool.submit(
-                        _folio_pages, lang.group(1) if lang else "", sum(page_counts)
-                    )
-                join(paths, lambda: pikepdf.open(io.BytesIO(folios.result())), destination)
+                pages = partial(_folio_pages, lang.group(1) if lang else "", sum(page_counts))
+                folios = pool.run({"folios": pages})
+                join(paths, lambda: pikepdf.open(io.BytesIO(next(folios)[1])), destination)
     finally:
         _JOB = None
     return True
@@ -412,24 +406,10 @@ def _lay_out(indexes: list[int], workers: int) -> None:
         for index in indexes:
             _lay_out_part(index)
         return
-    context = multiprocessing.get_context("fork")
-    pool = concurrent.futures.ProcessPoolExecutor(
-        min(workers, len(indexes)), context, die_with_parent, (os.getpid(),)
-    )
-    try:
-        with signals_deferred():
-            futures = [pool.submit(_lay_out_part, index) for index in indexes]
-        for future in futures:
-            future.result()
-    except BaseException:
-        # A signal or a failed part: stop the other parts now. Leaving the pool's `with`
-        # would wait for every part to finish its layout, minutes for a book.
-        for process in list(getattr(pool, "_processes", {}).values()):
-            with contextlib.suppress(Exception):
-                process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+    # A signal or a failed part stops the other parts at once (typeset/processes.py).
+    with ForkedWorkers[int, None](min(workers, len(indexes))) as pool:
+        for _ in pool.run({index: partial(_lay_out_part, index) for index in indexes}):
+            pass
 
 
 def _lay_out_part(index: int) -> None:

@@ -5,7 +5,7 @@ once here: one manuscript parse per distinct manuscript, metadata and anonymity,
 per distinct bibliography, and the essay's cite-this-work references once. The builds then
 run in forked worker processes (one per two cores: each build writes its formats in
 parallel processes itself); the inputs read here reach them through the fork instead of
-being pickled to each.
+being pickled to each (typeset/processes.py).
 
 A profile that fails is reported and the others go on. build() stages its files and moves
 them into place only when every format succeeded, so a failed profile's previous outputs
@@ -15,9 +15,9 @@ stay as they were.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import json
 import logging
-import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from typeset.cache import BuildCache, cache_folder
+from typeset.commands.build import build, cached_cite_this_work
 from typeset.config import Config
 from typeset.errors import TypesetError, UsageError
 from typeset.formats import writer_for
 from typeset.inputs import SourceReads, read_sources
-from typeset.interrupts import die_with_parent, signals_deferred
-from typeset.pipeline import build, cached_cite_this_work
+from typeset.processes import ForkedWorkers
 
 if TYPE_CHECKING:
     from typeset.findings import CheckReport
@@ -81,33 +81,25 @@ def build_profiles(
     # Imported once here rather than once in each worker (WeasyPrint alone takes ~0.5 s).
     for name in sorted({name for config in configs.values() for name in config.formats}):
         writer_for(name)
-    global _JOBS_FOR_WORKERS
-    _JOBS_FOR_WORKERS = {name: (configs[name], inputs[name]) for name in configs}
     # Each build already writes its formats in parallel, one process per format: profiles
     # run side by side only where there are cores to spare beyond those. Measured on two
     # busy cores, two profiles at once cost more CPU than they saved in waiting.
     workers = max(1, min(len(configs), (os.cpu_count() or 1) // 2))
-    outcomes: dict[str, ProfileOutcome] = {}
-    try:
-        # fork: the workers inherit the manuscripts and bibliographies through the global.
-        context = multiprocessing.get_context("fork")
-        with concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
-        ) as pool:
-            # Most formats first: a long build left for last would run alone.
-            order = sorted(configs, key=lambda name: -len(configs[name].formats))
-            with signals_deferred():
-                futures = {
-                    pool.submit(_run_inherited_profile, name, force, check): name for name in order
-                }
-            for future in concurrent.futures.as_completed(futures):
-                name = futures[future]
-                try:
-                    outcomes[name] = future.result()
-                except concurrent.futures.process.BrokenProcessPool:
-                    outcomes[name] = _failed(name, configs[name], "the build process died")
-    finally:
-        _JOBS_FOR_WORKERS = {}
+    # Forked: each build inherits the manuscripts and bibliographies read above. Most
+    # formats first: a long build left for last would run alone.
+    order = sorted(configs, key=lambda name: -len(configs[name].formats))
+    builds = {
+        name: functools.partial(
+            _run_profile, name, configs[name], inputs[name], force=force, check=check
+        )
+        for name in order
+    }
+
+    def died(name: str) -> ProfileOutcome:
+        return _failed(name, configs[name], "the build process died")
+
+    with ForkedWorkers[str, ProfileOutcome](workers) as profiles:
+        outcomes = dict(profiles.run(builds, on_death=died))
     return [outcomes[name] for name in configs]
 
 
@@ -170,14 +162,6 @@ def _sources_key(config: Config) -> tuple[Any, ...]:
     return (*_manuscript_key(config), *(path.resolve() for path in config.bibliography))
 
 
-_JOBS_FOR_WORKERS: dict[str, tuple[Config, SourceReads | TypesetError]] = {}
-
-
-def _run_inherited_profile(name: str, force: bool, check: bool) -> ProfileOutcome:
-    config, inputs = _JOBS_FOR_WORKERS[name]
-    return _run_profile(name, config, inputs, force=force, check=check)
-
-
 def _run_profile(
     name: str, config: Config, inputs: SourceReads | TypesetError, *, force: bool, check: bool
 ) -> ProfileOutcome:
@@ -187,7 +171,7 @@ def _run_profile(
             if isinstance(inputs, TypesetError):
                 raise inputs
             if check:
-                from typeset.check import check as check_profile
+                from typeset.commands.check import check as check_profile
 
                 report = check_profile(config, sources=inputs)
                 return ProfileOutcome(

@@ -10,16 +10,14 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
+import functools
 import importlib.util
 import logging
-import multiprocessing
 import os
 import resource
-import signal
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,12 +50,15 @@ from typeset.citethis.work import work_from_json, work_to_json
 from typeset.config import Config
 from typeset.confine import roots_of
 from typeset.errors import ToolError, TypesetError, from_os_error
-from typeset.formats import format_names, writer_for
+from typeset.formats import (
+    format_names,
+    start_after_parsing,
+    start_before_reading,
+    writer_for,
+)
 from typeset.formats.base import FormatWriter, structure_arguments
 from typeset.formats.cache_inputs import files_read
-from typeset.formats.pdf.math import render_meanwhile, start_mathjax_early
 from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
-from typeset.interrupts import die_with_parent, signals_deferred
 from typeset.limits import (
     WRITER_CPU_SECONDS,
     WRITER_MEMORY_BYTES,
@@ -71,6 +72,7 @@ from typeset.names import SOURCE_DATE_EPOCH_VARIABLE
 from typeset.output import staged_outputs
 from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.presentation import for_readers
+from typeset.processes import ForkedWorkers, WorkerDied
 from typeset.sanitize import seal_for_writers
 from typeset.styles import resolve_style
 from typeset.timings import stage
@@ -121,13 +123,14 @@ def _build(
     started = time.perf_counter()
     cache = BuildCache(cache_folder(config.project_dir))  # reads unless `build` was forced
     cache.remove_abandoned()  # what a killed build left half-written
+    # A writer's head start (the PDF's: node and MathJax), its module imported here before
+    # the thread importing the writers starts: two threads importing one module can clash.
+    start_before_reading(config.formats, config)
     writers = _import_writers_meanwhile(config.formats)
-    if "pdf" in config.formats:
-        start_mathjax_early(config)
     with stage("parse"):
         inputs = read_inputs(config, cache=cache, sources=sources)
-    if "pdf" in config.formats:  # MathJax runs while citations are formatted
-        render_meanwhile(inputs.manuscript.document, config)
+    # Work a writer needs done early (the PDF's equations) runs while citations are formatted.
+    start_after_parsing(config.formats, inputs.manuscript.document, config)
     check_citation_keys(inputs)
     work = cached_cite_this_work(inputs.manuscript, config, cache)
     resolved_key = _resolved_key(inputs, config)
@@ -435,91 +438,33 @@ def _write_formats(
             timings[name] = _write_format(name, documents[name], staged[name], config)
             report(name, "done", timings[name])
         return timings
-    workers = min(len(names), os.cpu_count() or 1)
-    # fork: the workers inherit the imported modules, and the documents through this
-    # global, instead of having a book-sized AST pickled to each of them.
-    global _DOCUMENTS_FOR_WORKERS
-    _DOCUMENTS_FOR_WORKERS = documents
-    context = multiprocessing.get_context("fork")
+    # Forked: each writer inherits the imported modules and its document, instead of
+    # having a book-sized AST pickled to it.
+    tasks = {
+        name: functools.partial(_write_format, name, documents[name], staged[name], config)
+        for name in names  # in build order: PDF first
+    }
     timings = {}
-    with concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_stop_on_signal, initargs=(os.getpid(),)
-    ) as pool:
-        futures: dict[concurrent.futures.Future[float], str] = {}
+    workers = min(len(names), os.cpu_count() or 1)
+    with ForkedWorkers[str, float](workers, setup=_cap_cpu_time) as writers:
         try:
-            with signals_deferred():  # the first submit forks the workers
-                futures = {
-                    pool.submit(_write_inherited_format, name, staged[name], config): name
-                    for name in names  # submitted in build order: PDF first
-                }
-            for future in concurrent.futures.as_completed(futures):
-                name = futures[future]
-                try:
-                    timings[name] = future.result()
-                except BrokenProcessPool:
-                    # A writer killed outright: a library aborting at its memory cap, or
-                    # its CPU time used up.
-                    raise _writer_died(name, config) from None
-                report(name, "done", timings[name])
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            _stop_workers(pool)
-            raise
-        finally:
-            _DOCUMENTS_FOR_WORKERS = {}
+            for name, seconds in writers.run(tasks):
+                timings[name] = seconds
+                report(name, "done", seconds)
+        except WorkerDied as died:
+            # A writer killed outright: a library aborting at its memory cap, or its CPU
+            # time used up.
+            raise _writer_died(str(died.key), config) from None
     return timings
 
 
-_DOCUMENTS_FOR_WORKERS: dict[str, ResolvedDocument] = {}
-
-
-_WORKER_BUSY = False
-
-
-def _write_inherited_format(name: str, temporary: Path, config: Config) -> float:
-    global _WORKER_BUSY
-    _WORKER_BUSY = True
-    try:
-        return _write_format(name, _DOCUMENTS_FOR_WORKERS[name], temporary, config)
-    except SystemExit as stop:  # a signal: cleaned up on the way here; now leave at once
-        os._exit(stop.code if isinstance(stop.code, int) else 1)
-    finally:
-        _WORKER_BUSY = False
-
-
-def _stop_on_signal(parent: int) -> None:
-    """In each forked writer: SIGINT/SIGTERM unwind the task (killing its pandoc, removing
-    its temporary folders) and end the process, without a traceback; SIGKILL of the build
-    (`parent`) kills the writer too. Its CPU time is bounded (SIGXCPU ends it), which
-    only a process of its own can be."""
-    die_with_parent(parent)
+def _cap_cpu_time() -> None:
+    """In each forked writer: its CPU time is bounded (SIGXCPU ends it), which only a
+    process of its own can be."""
     with contextlib.suppress(OSError, ValueError):
         # The soft limit only: the hard one stays, so pandoc's own (lower) caps can be set.
         hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
         resource.setrlimit(resource.RLIMIT_CPU, (WRITER_CPU_SECONDS, hard))
-
-    def stop(signum: int, frame: object) -> None:
-        if _WORKER_BUSY:
-            raise SystemExit(128 + signum)
-        os._exit(128 + signum)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-
-
-def _stop_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
-    """Stop every writer now rather than wait for it to finish its format."""
-    processes = list(getattr(pool, "_processes", {}).values())
-    for process in processes:
-        with contextlib.suppress(Exception):
-            process.terminate()
-    deadline = time.monotonic() + 3
-    for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
-        if process.is_alive():
-            process.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config: Config) -> float:
@@ -532,7 +477,7 @@ def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config
         if error.path is None:  # say which manuscript, whatever the writer's own words
             error.path = resolved.source.path
         raise
-    except (MemoryError, BrokenProcessPool):
+    except (MemoryError, WorkerDied):  # WorkerDied: a part of a PDF laid out in parallel
         raise _writer_died(name, config) from None
     except OSError as error:  # a full temporary disk, say
         raise from_os_error(error, manuscript=resolved.source.path) from None

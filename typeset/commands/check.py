@@ -21,6 +21,7 @@ from pathlib import Path
 from typeset import ast
 from typeset.cache import BuildCache, cache_folder
 from typeset.citations.base import cited_keys, missing_citation_keys
+from typeset.commands.build import build
 from typeset.config import Config
 from typeset.errors import TypesetError
 from typeset.findings import CheckReport, Finding
@@ -28,7 +29,6 @@ from typeset.formats import writer_for
 from typeset.formats.pdf import preflight
 from typeset.inputs import Inputs, SourceReads, read_inputs, read_sources
 from typeset.manuscript import Manuscript
-from typeset.pipeline import build
 from typeset.references import Bibliography, entry_lines
 
 # Fields a reader needs to find the work, by BibTeX type ("a|b": either will do).

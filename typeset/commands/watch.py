@@ -18,9 +18,9 @@ from pathlib import Path
 
 import typeset
 from typeset.book import CHAPTER_SUFFIXES, manuscript_folder
+from typeset.commands.build import BuildResult, ProgressCallback, build
 from typeset.config import Config
 from typeset.errors import TypesetError
-from typeset.pipeline import BuildResult, ProgressCallback, build
 
 
 @dataclass(frozen=True)

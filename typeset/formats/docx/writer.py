@@ -10,13 +10,13 @@ from typeset.authors import author_names
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.confine import roots_of
-from typeset.crossref import equation_numbers_in_math
+from typeset.crossref.numbering import equation_numbers_in_math
 from typeset.errors import ConfigError
 from typeset.formats import validators
 from typeset.formats.base import document_json, structure_arguments
 from typeset.formats.cache_inputs import config_files
-from typeset.formats.docx_accessibility import complete_core_properties
-from typeset.formats.docx_reference import sealed_reference
+from typeset.formats.docx.accessibility import complete_core_properties
+from typeset.formats.docx.reference import sealed_reference
 from typeset.formats.title_block import docx_document
 from typeset.limits import MAX_REFERENCE_DOC_BYTES, read_input
 from typeset.media import media_folder, with_raster_renditions

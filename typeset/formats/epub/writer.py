@@ -33,14 +33,14 @@ from typeset.formats.cache_inputs import (
     package_version,
     style_files,
 )
-from typeset.formats.cover import CoverText, render_cover
-from typeset.formats.epub_accessibility import (
+from typeset.formats.epub.accessibility import (
     ContentSurvey,
     accessibility_metadata,
     conforms_to,
     survey,
 )
-from typeset.formats.epub_package import finish_epub
+from typeset.formats.epub.cover import CoverText, render_cover
+from typeset.formats.epub.package import finish_epub
 from typeset.formats.title_block import epub_meta, title_page_details
 from typeset.headings import with_top_heading_level
 from typeset.images import (
