@@ -1,5 +1,5 @@
 """`typeset jobs DIR...`: every project's profiles as independent jobs for a CI matrix or
-`xargs -P` (typeset/jobs.py). Fast: the listing reads configs, it builds nothing."""
+`xargs -P` (typeset/commands/jobs.py). Fast: the listing reads configs, it builds nothing."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import yaml
 
 from tests.conftest import PROJECT, pdf_pages
 from typeset.cli import EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE, main
-from typeset.jobs import GITHUB_MATRIX_LIMIT, Job, find_jobs, github_matrix
+from typeset.commands.jobs import GITHUB_MATRIX_LIMIT, Job, find_jobs, github_matrix
 
 TWO_PROFILES = """\
 manuscript: paper.md
