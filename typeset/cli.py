@@ -428,7 +428,7 @@ def _jobs(argv: list[str]) -> int:
     cli.add_argument("--shard", metavar="I/N", help="only every N-th job, from the I-th")
     cli.add_argument("--command", default="typeset", help="what runs a job (default: typeset)")
     arguments = cli.parse_args(argv)
-    from typeset import jobs
+    from typeset.commands import jobs
 
     try:
         profiles = [name.strip() for name in (arguments.profile or "").split(",") if name.strip()]
