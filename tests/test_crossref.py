@@ -63,6 +63,27 @@ def test_suppressed_word_capitalised_prefix_and_custom_prefix() -> None:
     assert f"1; fig.{NBSP}1; Fig.{NBSP}1; Plot{NBSP}1, left" in text
 
 
+def test_the_kind_s_word_written_before_a_reference_is_not_printed_twice() -> None:
+    """Authors of pandoc-xnos papers and LaTeX habits write the word themselves."""
+    text, _, _ = numbered(
+        FIGURE + TABLE + "See Figure @fig-loss, Fig. @fig-loss, figs. @fig-loss and Table "
+        "@tbl-rates; the plot @fig-loss."
+    )
+    assert "See Figure 1, Fig. 1, figs. 1 and Table 1;" in text.replace(NBSP, " ")
+    assert f"the plot Figure{NBSP}1." in text  # another word: the reference keeps its own
+
+
+def test_the_word_in_the_document_s_language_and_its_abbreviation() -> None:
+    markdown = "---\nlang: de\n---\n\n" + FIGURE
+    text, _, _ = numbered(markdown + "Siehe Abb. @fig-loss und Abbildung @fig-loss.")
+    assert "Siehe Abb. 1 und Abbildung 1." in text.replace(NBSP, " ")
+
+
+def test_pandoc_xnos_modifiers() -> None:
+    text, _, _ = numbered(FIGURE + "+@fig-loss shows it; {@fig-loss}, *@fig-loss and !@fig-loss.")
+    assert f"Figure{NBSP}1 shows it; Figure{NBSP}1, figure{NBSP}1 and 1." in text
+
+
 def test_group_is_joined_with_commas_as_quarto_does() -> None:
     text, _, _ = numbered(FIGURE + TABLE + "Both [@fig-loss; @tbl-rates].")
     assert f"Both Figure{NBSP}1, Table{NBSP}1." in text

@@ -93,6 +93,7 @@ def number_document(
         chapters=_chapters_flag(document["meta"]),
     )
     resolver = ReferenceResolver(targets, frozenset(citation_keys), words)
+    blocks = ast.transform(blocks, rewrite_list=resolver.habits)
     blocks = ast.transform(blocks, resolver.rewrite)
     blocks = ast.transform(blocks, figure_id_on_div)
     front: list[Node] = []
