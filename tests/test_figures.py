@@ -389,6 +389,8 @@ def test_pdf_and_eps_figures_are_vector_in_the_pdf_and_shown_in_epub_and_docx(
         with Image.open(io.BytesIO(docx.read(media[0]))) as picture:
             assert picture.width >= 600  # print resolution, not screen
     assert document.count("<pic:pic") == 4
+    # No path of the author's machine in the package (pandoc writes an image's path there).
+    assert 'descr="/' not in document and str(tmp_path) not in document
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from typeset import ast
 from typeset.authors import author_names
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
@@ -46,6 +47,7 @@ class DocxWriter:
         media.mkdir(parents=True, exist_ok=True)
         # Word shows SVG only since 2016: a figure converted from PDF or EPS gets its PNG.
         document = with_raster_renditions(resolved.document, media)
+        document = ast.transform(document, _named_inside(media))
         with tempfile.TemporaryDirectory(prefix="typeset-docx-") as workdir:
             reference = Path(workdir) / "reference-as-read.docx"
             reference.write_bytes(reference_bytes)
@@ -93,3 +95,18 @@ class DocxWriter:
             cwd=media,
             source=resolved.source,
         )
+
+
+def _named_inside(media: Path) -> ast.Rewrite:
+    """Images of the media folder by their name alone: pandoc runs in that folder, and
+    writes an image's path into the package (`pic:cNvPr/@descr`), where an absolute one
+    would tell a journal the author's folders."""
+    prefix = f"{media}/"
+
+    def rewrite(node: ast.Node) -> ast.Node | None:
+        if node["t"] != "Image" or not node["c"][2][0].startswith(prefix):
+            return None
+        attributes, description, (url, title) = node["c"]
+        return {"t": "Image", "c": [attributes, description, [url[len(prefix) :], title]]}
+
+    return rewrite
