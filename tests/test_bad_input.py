@@ -123,6 +123,7 @@ CASES = [
     # --- citations -------------------------------------------------------------------------
     Case("cite-missing-key", (), "essay.md", 8, ("nosuchkey2020", "refs.bib")),
     Case("nocite-missing-key", (), "essay.md", 4, ("ghost1999", "refs.bib")),
+    Case("cite-by-identifier", (), "essay.md", 8, ("doi:10.1000/example.2019", "csljson")),
     Case("cite-key-letter-case", (), "essay.md", 9, ("Rawnsley2009", "'rawnsley2009'")),
     # --- manuscript ------------------------------------------------------------------------
     Case("ms-latin1", (), "essay.md", 6, ("utf-8",)),

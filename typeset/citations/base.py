@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -163,11 +164,31 @@ def check_citations(manuscript: Manuscript, bibliography: Bibliography) -> None:
         f"{manuscript.also_missing(missing)}",
         path=path,
         line=line,
-        hint=_spelling_hint(first, bibliography.keys)
+        hint=_missing_keys_hint(missing, bibliography.keys)
         if bibliography.files or bibliography.items
         else "name the bibliography in the front matter (bibliography: refs.bib), in "
         f"{CONFIG_NAME} or with --bibliography",
     )
+
+
+# Manubot cites works by identifier (`@doi:10.1/x`) and looks them up online; a build here
+# reads no network.
+_PERSISTENT_IDENTIFIER = re.compile(r"^(doi|pmid|pmcid|arxiv|isbn|url|wikidata|clinicaltrials):")
+
+
+def _missing_keys_hint(missing: list[str], known: frozenset[str]) -> str:
+    """What to do about the missing keys: the first one's likely spelling, and what to do
+    about keys that are identifiers."""
+    identifiers = [key for key in missing if _PERSISTENT_IDENTIFIER.match(key.lower())]
+    hints = [] if missing[0] in identifiers else [_spelling_hint(missing[0], known)]
+    if identifiers:
+        hints.append(
+            f"'{identifiers[0]}' is cited by identifier, which Manubot looks up online and a "
+            "build here does not: export those entries to a CSL-JSON file (`manubot cite "
+            "--format csljson ... > cited.json`) and add it to the bibliography, or build a "
+            "draft with missing_citations: warning"
+        )
+    return "; ".join(hints)
 
 
 def _spelling_hint(key: str, known: frozenset[str]) -> str:
