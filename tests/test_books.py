@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, docx_text, epub_xhtml, pdf_text
+from tests.conftest import DATA, docx_text, epub_xhtml, pdf_pages, pdf_text
 from typeset.book import book_of
 from typeset.cli import main
 from typeset.config import load_config
@@ -217,6 +217,18 @@ def test_the_quarto_book_prints_its_chapters_in_order_numbered_with_parts(
     assert "1 Preface" not in text and "0.1 Acknowledgements" not in text
     # the appendix's figure, beside the appendix in its own folder, is shown and numbered
     assert in_order(text, "A Transect list", "Figure A.1: The two transects", "Figure A.1 shows")
+
+
+@pytest.mark.slow
+def test_each_chapter_and_part_of_a_short_book_opens_a_page(quarto_book: Path) -> None:
+    """A book's chapters open on a new page whatever its length, as in Quarto's books (an
+    article's sections run on)."""
+    pages = [" ".join(page.split()) for page in pdf_pages(quarto_book / "quarto-book.pdf")]
+    # after the running head, each of these starts the page's text
+    for heading in ("Surveys", "1 How the hedges", "2 Seedlings", "Readings", "3 Reading"):
+        assert any(page.split("Parish", 1)[-1].strip().startswith(heading) for page in pages[1:]), (
+            heading
+        )
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlparse
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetchingError
 
-from typeset import timings
+from typeset import ast, timings
 from typeset.cache import cache_folder
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
@@ -94,7 +94,9 @@ class PdfWriter:
             [folder, stylesheet.parent, media_folder(config.project_dir)],
             allowed_urls=config.allowed_urls,
         )
-        book_length = pdf_parallel.is_worth_splitting(html.decode())
+        book_length = pdf_parallel.is_worth_splitting(html.decode()) or is_book(
+            config, resolved.document["meta"]
+        )
         options: dict[str, Any] = {
             "stylesheets": [
                 weasyprint.CSS(filename=str(stylesheet), url_fetcher=fetcher),
@@ -195,6 +197,22 @@ def page_setup_css(config: Config, *, book_length: bool = False) -> str:
             "html { hyphenate-limit-chars: 5 2 2; }"
         )
     return "\n".join(rules) + (pdf_parallel.CHAPTER_CSS if book_length else "")
+
+
+# Front matter that makes a manuscript a book for LaTeX (and so for its author).
+BOOK_CLASSES = frozenset({"book", "scrbook", "report", "scrreprt", "memoir"})
+
+
+def is_book(config: Config, meta: dict[str, Any]) -> bool:
+    """A book whatever its length, whose chapters open on a new page as in Quarto's and
+    LaTeX's books: several files, a book's folder (Quarto, Manubot, bookdown), or front
+    matter asking for a book class or chapters (`documentclass: book`,
+    `top-level-division: chapter`)."""
+    if config.chapters or config.manuscript.is_dir():
+        return True
+    document_class = ast.plain_text(meta.get("documentclass")).strip().lower()
+    division = ast.plain_text(meta.get("top-level-division")).strip().lower()
+    return document_class in BOOK_CLASSES or division in ("chapter", "part")
 
 
 # print.css's faces after the text face, for the scripts a chosen face lacks.
