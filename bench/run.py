@@ -85,7 +85,8 @@ def timed(commands: list[list[str]], cwd: Path, timings_file: Path | None = None
         "for command in commands:\n"
         "    done = subprocess.run(command, cwd=sys.argv[2], capture_output=True)\n"
         "    if done.returncode:\n"
-        "        sys.exit(f'{command} exited {done.returncode}:\\n{done.stderr.decode()[-3000:]}')\n"
+        "        error = done.stderr.decode()[-3000:]\n"
+        "        sys.exit(f'{command} exited {done.returncode}:\\n{error}')\n"
         "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
         "print(time.perf_counter() - start, peak)\n"
     )

@@ -501,23 +501,36 @@ def share_identical_images(pdf: pikepdf.Pdf) -> None:
     figure the book shows in several parts (issue 26: a figure used many times is stored
     once). The copies left without a reference are not written."""
     first: dict[str, pikepdf.Object] = {}
+    # A part's pages share one resources dictionary (WeasyPrint writes one per document):
+    # walked once per page, it made the pass pages x figures, each image hashed each time.
+    visited: set[tuple[int, int]] = set()
     for page in pdf.pages:
-        _share_images_in(page.obj.get("/Resources"), first, depth=0)
+        _share_images_in(page.obj.get("/Resources"), first, visited, depth=0)
 
 
 def _share_images_in(
-    resources: pikepdf.Object | None, first: dict[str, pikepdf.Object], depth: int
+    resources: pikepdf.Object | None,
+    first: dict[str, pikepdf.Object],
+    visited: set[tuple[int, int]],
+    depth: int,
 ) -> None:
     if resources is None or "/XObject" not in resources or depth > 4:
         return
     xobjects = resources.XObject
+    # Indirect dictionaries are shared between pages and forms: visit each once.
+    for shared in (xobjects, resources):
+        if shared.is_indirect:
+            if shared.objgen in visited:
+                return
+            visited.add(shared.objgen)
+            break
     for name in list(xobjects.keys()):
         xobject = xobjects[name]
         if not isinstance(xobject, pikepdf.Stream):
             continue
         subtype = xobject.get("/Subtype")
         if subtype == "/Form":
-            _share_images_in(xobject.get("/Resources"), first, depth + 1)
+            _share_images_in(xobject.get("/Resources"), first, visited, depth + 1)
         elif subtype == "/Image":
             key = _image_key(xobject)
             if key in first:
