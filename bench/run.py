@@ -84,7 +84,10 @@ def timed(commands: list[list[str]], cwd: Path, timings_file: Path | None = None
         "commands = json.loads(sys.argv[1])\n"
         "start = time.perf_counter()\n"
         "for command in commands:\n"
-        "    subprocess.run(command, cwd=sys.argv[2], check=True, capture_output=True)\n"
+        "    done = subprocess.run(command, cwd=sys.argv[2], capture_output=True)\n"
+        "    if done.returncode:\n"
+        "        error = done.stderr.decode()[-3000:]\n"
+        "        sys.exit(f'{command} exited {done.returncode}:\\n{error}')\n"
         "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
         "print(time.perf_counter() - start, peak)\n"
     )
@@ -161,12 +164,17 @@ def measure_once(book: Book, style: str, folder: Path) -> dict[str, Timing]:
     """One round in a fresh copy of the book's folder with a cache of its own."""
     source = folder / "book"
     shutil.copytree(book.manuscript.parent, source, ignore=shutil.ignore_patterns(".*", "out*"))
-    copy = Book(book.name, source / book.manuscript.name, book.bibliography, book.words)
+    # The build reads only files inside the manuscript's folder (typeset/confine.py): the
+    # bibliography goes beside the copy, as an author's would be.
+    bibliography = source / book.bibliography.name
+    if not bibliography.exists():
+        shutil.copy(book.bibliography, bibliography)
+    copy = Book(book.name, source / book.manuscript.name, bibliography, book.words)
     out = folder / "out"
     out.mkdir()
     config = folder / "bench.yaml"
     config.write_text(
-        f"manuscript: {copy.manuscript}\nbibliography: {book.bibliography}\n"
+        f"manuscript: {copy.manuscript}\nbibliography: {copy.bibliography}\n"
         f"style: {style}\noutput_dir: {out}\ncite_this_work: false\n"
     )
     # A cache of its own per round: builds of earlier runs must not make this one warm.

@@ -371,6 +371,33 @@ def test_forced_build_lays_out_every_part_again(
     assert again.read_bytes() == first  # laid out anew, joined into the same bytes
 
 
+@pytest.mark.slow
+def test_an_edit_that_keeps_the_page_count_joins_with_the_stored_folios(
+    book: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = book["folder"]
+    folios = folder / "cache-split" / "pdf-parts-folios"
+    stored = {path: path.stat().st_mtime_ns for path in folios.glob("*.pdf")}
+    assert len(stored) == 1  # the book's folios, set while its parts were joined
+    manuscript = folder / "book.md"
+    text = manuscript.read_text()
+    middle = text.index(" the ", len(text) // 2)
+    manuscript.write_text(text[:middle] + " the very " + text[middle + 5 :])
+    _split_the_small_book(monkeypatch)
+    try:
+        edited = _build(folder, folder / "cache-split", split=True, force=False).read_bytes()
+        # served, not set again (a render writes its file anew)
+        assert {path: path.stat().st_mtime_ns for path in folios.glob("*.pdf")} == stored
+        # the same edited book with every part and the folios set anew
+        forced = _build(folder, folder / "cache-split", split=True, force=True)
+    finally:
+        manuscript.write_text(text)
+    assert edited == forced.read_bytes()
+    pages = [page for page in _pages_text(forced) if page]
+    # each page's last line is its folio, the book's own page number
+    assert [page[-1] for page in pages] == [str(n) for n in range(1, len(pages) + 1)]
+
+
 def _audit_errors(path: Path) -> list[str]:
     return [f.message for f in audit_pdf(path) if f.level == "error"]
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from typeset import project, uptodate
+from typeset import collector, project, uptodate
 from typeset.errors import TypesetError, UsageError, from_os_error
 from typeset.names import CONFIG_NAME
 from typeset.options import OPTIONS, PATH_OPTIONS, Flag, ListOf, OneOf, Option
@@ -63,6 +63,7 @@ def main(argv: Sequence[str] | None = None, *, project_dir: Path | None = None) 
 
     `project_dir` is build.py's own folder; without it (the installed command) the
     project is the nearest folder with a typeset.yaml (typeset/project.py)."""
+    collector.collect_for_a_build()
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
     try:

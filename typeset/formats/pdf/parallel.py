@@ -172,16 +172,47 @@ def write(
             paths = [numbered, *paths[1:]]
         with timings.stage("join"):
             page_counts = [len(pikepdf.open(path).pages) for path in paths]
+            match = re.search(r'<html[^>]*\blang="([^"]*)"', html)
+            lang = match.group(1) if match else ""
+            # The folios depend only on the page style, the language and the page count,
+            # so an edit that leaves the count as it was joins with the folios of the last
+            # build (their render is the join's critical path: 5 ms a page).
+            folio_path = (
+                _folios_folder(cache_dir) / f"{_folios_key(settings_key, lang, page_counts)}.pdf"
+            )
+            if _reusable(folio_path):
+                join(paths, lambda: pikepdf.open(folio_path), destination)
+                return True
             # The folios are set in a process of their own while this one joins the parts:
             # at the end of a build the other core has nothing else to do.
             with ForkedWorkers[str, bytes](1) as pool:
-                lang = re.search(r'<html[^>]*\blang="([^"]*)"', html)
-                pages = partial(_folio_pages, lang.group(1) if lang else "", sum(page_counts))
-                folios = pool.run({"folios": pages})
-                join(paths, lambda: pikepdf.open(io.BytesIO(next(folios)[1])), destination)
+                folios = pool.run({"folios": partial(_folio_pages, lang, sum(page_counts))})
+                join(paths, lambda: _kept(next(folios)[1], folio_path), destination)
     finally:
         _JOB = None
     return True
+
+
+def _folios_folder(cache_dir: Path) -> Path:
+    """Beside the parts' folder (which holds the parts only)."""
+    folder = cache_dir.with_name(cache_dir.name + "-folios")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _folios_key(settings_key: str, lang: str, page_counts: list[int]) -> str:
+    return hashlib.sha256(
+        "\0".join([settings_key, lang, str(sum(page_counts)), _code_version()]).encode()
+    ).hexdigest()
+
+
+def _kept(folios: bytes, path: Path) -> pikepdf.Pdf:
+    """The folio pages, stored for the next build (written whole, then renamed)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    temporary.write_bytes(folios)
+    os.replace(temporary, path)
+    seal_file(path, PART_KIND)
+    return pikepdf.open(io.BytesIO(folios))
 
 
 def split(html: str, settings_key: str, cores: int | None = None) -> list[Part]:
@@ -493,23 +524,36 @@ def share_identical_images(pdf: pikepdf.Pdf) -> None:
     figure the book shows in several parts (issue 26: a figure used many times is stored
     once). The copies left without a reference are not written."""
     first: dict[str, pikepdf.Object] = {}
+    # A part's pages share one resources dictionary (WeasyPrint writes one per document):
+    # walked once per page, it made the pass pages x figures, each image hashed each time.
+    visited: set[tuple[int, int]] = set()
     for page in pdf.pages:
-        _share_images_in(page.obj.get("/Resources"), first, depth=0)
+        _share_images_in(page.obj.get("/Resources"), first, visited, depth=0)
 
 
 def _share_images_in(
-    resources: pikepdf.Object | None, first: dict[str, pikepdf.Object], depth: int
+    resources: pikepdf.Object | None,
+    first: dict[str, pikepdf.Object],
+    visited: set[tuple[int, int]],
+    depth: int,
 ) -> None:
     if resources is None or "/XObject" not in resources or depth > 4:
         return
     xobjects = resources.XObject
+    # Indirect dictionaries are shared between pages and forms: visit each once.
+    for shared in (xobjects, resources):
+        if shared.is_indirect:
+            if shared.objgen in visited:
+                return
+            visited.add(shared.objgen)
+            break
     for name in list(xobjects.keys()):
         xobject = xobjects[name]
         if not isinstance(xobject, pikepdf.Stream):
             continue
         subtype = xobject.get("/Subtype")
         if subtype == "/Form":
-            _share_images_in(xobject.get("/Resources"), first, depth + 1)
+            _share_images_in(xobject.get("/Resources"), first, visited, depth + 1)
         elif subtype == "/Image":
             key = _image_key(xobject)
             if key in first:
