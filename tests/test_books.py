@@ -229,6 +229,8 @@ def test_each_chapter_and_part_of_a_short_book_opens_a_page(quarto_book: Path) -
         assert any(page.split("Parish", 1)[-1].strip().startswith(heading) for page in pages[1:]), (
             heading
         )
+    # a part's title is alone on its page, as Quarto sets it
+    assert any(page.split("Parish", 1)[-1].split() == ["Surveys", "2"] for page in pages)
 
 
 @pytest.mark.slow
