@@ -9,10 +9,12 @@ one-pass renders.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -297,6 +299,19 @@ def _part_times(folder: Path) -> dict[Path, int]:
     return {path: path.stat().st_mtime_ns for path in parts.glob("*.pdf")}
 
 
+@contextlib.contextmanager
+def _one_word_edited(folder: Path, word: str) -> Iterator[None]:
+    """The book with `word` added in its middle (so in one part), restored afterwards."""
+    manuscript = folder / "book.md"
+    text = manuscript.read_text()
+    middle = text.index(" the ", len(text) // 2)
+    manuscript.write_text(text[:middle] + f" the {word} " + text[middle + 5 :])
+    try:
+        yield
+    finally:
+        manuscript.write_text(text)
+
+
 def _split_the_small_book(monkeypatch: pytest.MonkeyPatch) -> None:
     """The thresholds the `book` fixture is built with: its 10k words in two parts."""
     monkeypatch.setattr(pdf_parallel, "MIN_WORDS_TO_SPLIT", 3_000)
@@ -310,15 +325,9 @@ def test_one_word_edit_lays_out_one_part_again(
     folder = book["folder"]
     before = _part_times(folder)
     assert len(before) == 2
-    manuscript = folder / "book.md"
-    text = manuscript.read_text()
-    middle = text.index(" the ", len(text) // 2)
-    manuscript.write_text(text[:middle] + " the very " + text[middle + 5 :])
     _split_the_small_book(monkeypatch)
-    try:
+    with _one_word_edited(folder, "very"):
         _build(folder, folder / "cache-split", split=True, force=False)
-    finally:
-        manuscript.write_text(text)
     assert len(set(_part_times(folder)) - set(before)) == 1
     # the part without the edit was served from the cache, not laid out again (a part
     # laid out is written to its path anew)
@@ -341,14 +350,8 @@ def test_a_part_planted_in_the_cache_is_laid_out_again(
     assert len(planted) >= 2  # this book's two, and any an earlier test left
     # An edit no build had, in one part: the writer runs, and reuses the other part only
     # if its seal holds.
-    manuscript = folder / "book.md"
-    text = manuscript.read_text()
-    middle = text.index(" the ", len(text) // 2)
-    manuscript.write_text(text[:middle] + " the unplanted " + text[middle + 5 :])
-    try:
+    with _one_word_edited(folder, "unplanted"):
         _build(folder, folder / "cache-split", split=True, force=False)
-    finally:
-        manuscript.write_text(text)
     # The edited part has a new key (a new file); the unedited one was laid out again in
     # place of the planted file, and sealed.
     rewritten = [part for part, tampered in planted.items() if part.read_bytes() != tampered]
@@ -379,19 +382,13 @@ def test_an_edit_that_keeps_the_page_count_joins_with_the_stored_folios(
     folios = folder / "cache-split" / "pdf-parts-folios"
     stored = {path: path.stat().st_mtime_ns for path in folios.glob("*.pdf")}
     assert len(stored) == 1  # the book's folios, set while its parts were joined
-    manuscript = folder / "book.md"
-    text = manuscript.read_text()
-    middle = text.index(" the ", len(text) // 2)
-    manuscript.write_text(text[:middle] + " the very " + text[middle + 5 :])
     _split_the_small_book(monkeypatch)
-    try:
+    with _one_word_edited(folder, "very"):
         edited = _build(folder, folder / "cache-split", split=True, force=False).read_bytes()
         # served, not set again (a render writes its file anew)
         assert {path: path.stat().st_mtime_ns for path in folios.glob("*.pdf")} == stored
         # the same edited book with every part and the folios set anew
         forced = _build(folder, folder / "cache-split", split=True, force=True)
-    finally:
-        manuscript.write_text(text)
     assert edited == forced.read_bytes()
     pages = [page for page in _pages_text(forced) if page]
     # each page's last line is its folio, the book's own page number
