@@ -209,13 +209,16 @@ def _lone_bibtex_beside(manuscript: Path) -> tuple[Path, ...]:
     """With no bibliography named anywhere, the one BibTeX file in the manuscript's folder:
     a manuscript written for LaTeX names it in a Makefile or `\\bibliography{}` that pandoc
     never reads. Two or more: none is guessed (the missing-key error says how to name one)."""
+    from typeset.references import BIBLIOGRAPHY_FORMATS
+
     if not manuscript.is_file():
         return ()
+    bibtex = {suffix for suffix, kind in BIBLIOGRAPHY_FORMATS.items() if "bib" in kind}
     try:
         candidates = sorted(
             path
             for path in manuscript.parent.iterdir()
-            if path.suffix.lower() in (".bib", ".biblatex") and path.is_file()
+            if path.suffix.lower() in bibtex and path.is_file()
         )
     except OSError:
         return ()

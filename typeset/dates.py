@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import datetime
 import functools
+import logging
 import os
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import babel
 import babel.dates
 
 from typeset.names import SOURCE_DATE_EPOCH_VARIABLE
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -149,10 +153,21 @@ def _month_numbers(locale: str) -> dict[str, int]:
     return numbers
 
 
+def build_time(environ: Mapping[str, str] = os.environ) -> datetime.datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else now; always UTC.
+
+    See https://reproducible-builds.org/specs/source-date-epoch/. WeasyPrint 70 itself
+    ignores the variable and only writes dates it is given.
+    """
+    epoch = environ.get(SOURCE_DATE_EPOCH_VARIABLE, "").strip()
+    if epoch:
+        try:
+            return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
+        except (ValueError, OverflowError, OSError):
+            log.warning("ignoring SOURCE_DATE_EPOCH=%r: not a Unix timestamp", epoch)
+    return datetime.datetime.now(tz=datetime.UTC).replace(microsecond=0)
+
+
 def build_day() -> datetime.date:
-    """Today, or the day of SOURCE_DATE_EPOCH: a reproducible build prints the same date
-    (Quarto's `date: today`, LaTeX's `\\today`)."""
-    epoch = os.environ.get(SOURCE_DATE_EPOCH_VARIABLE, "")
-    if epoch.isdigit():
-        return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date()
-    return datetime.date.today()
+    """The day of the build (`build_time`): Quarto's `date: today`, LaTeX's `\\today`."""
+    return build_time().date()

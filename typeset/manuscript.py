@@ -137,8 +137,7 @@ class Manuscript:
 
     def line_of_field(self, field: str) -> int | None:
         """The line where the front matter's top-level `field:` is written."""
-        found = re.search(rf"^['\"]?{re.escape(field)}['\"]?[ \t]*:", self.text, re.MULTILINE)
-        return self.text.count("\n", 0, found.start()) + 1 if found else None
+        return _line_of_key(self.text, field, top_level=True)
 
     def where_key(self, key: str) -> tuple[Path, int | None]:
         """The file and line that first cite `key` (see `line_of_key`): the manuscript's,
@@ -606,8 +605,9 @@ def _origin(path: Path, line: int | None, origins: tuple[Origin, ...]) -> tuple[
     return path, line
 
 
-def _line_of_key(text: str, key: str) -> int | None:
-    found = re.search(rf"^[ \t]*['\"]?{re.escape(key)}['\"]?[ \t]*:", text, re.MULTILINE)
+def _line_of_key(text: str, key: str, *, top_level: bool = False) -> int | None:
+    indent = "" if top_level else r"[ \t]*"
+    found = re.search(rf"^{indent}['\"]?{re.escape(key)}['\"]?[ \t]*:", text, re.MULTILINE)
     return text.count("\n", 0, found.start()) + 1 if found else None
 
 

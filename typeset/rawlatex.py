@@ -28,6 +28,7 @@ and `\\includegraphics{/etc/...}` are refused like their Markdown spellings.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
 import re
@@ -183,7 +184,9 @@ def translated_latex(
     macros = _document_macros(document)
     fragments = _fragments(document["blocks"])
     translations = _read_fragments(fragments, macros, report, cache) if fragments else {}
-    blocks = _ties(document["blocks"]) if fragments else document["blocks"]
+    blocks = (
+        ast.transform(document["blocks"], rewrite_list=_tied) if fragments else document["blocks"]
+    )
     blocks = _spliced(blocks, translations)
     meta = dict(document["meta"])
     blocks = _abstract_into_meta(blocks, meta, report)
@@ -486,15 +489,11 @@ _TIED_COMMAND = re.compile(
 )
 
 
-def _ties(value: Any) -> Any:
-    """Each `~` right before a LaTeX reference or citation as a no-break space."""
-    if isinstance(value, dict):
-        return {key: _ties(item) for key, item in value.items()}
-    if not isinstance(value, list):
-        return value
-    items = [_ties(item) for item in value]
-    for index in range(len(items) - 1):
-        here, after = items[index], items[index + 1]
+def _tied(inlines: list[Any]) -> list[Any] | None:
+    """The list rewrite (ast.transform's `rewrite_list`): each `~` right before a LaTeX
+    reference or citation as a no-break space."""
+    changed: list[Any] | None = None
+    for index, (here, after) in enumerate(itertools.pairwise(inlines)):
         if (
             isinstance(here, dict)
             and here.get("t") == "Str"
@@ -503,8 +502,9 @@ def _ties(value: Any) -> Any:
             and _is_raw_latex(after)
             and _TIED_COMMAND.match(after["c"][1])
         ):
-            items[index] = {"t": "Str", "c": here["c"][:-1] + "\u00a0"}
-    return items
+            changed = list(inlines) if changed is None else changed
+            changed[index] = {"t": "Str", "c": here["c"][:-1] + "\u00a0"}
+    return changed
 
 
 def _has_appendix(text: str) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 
 from typeset import ast
 from typeset.authors import author_names
-from typeset.names import SOURCE_DATE_EPOCH_VARIABLE
+from typeset.dates import build_time
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +45,6 @@ def pdf_metadata(meta: Mapping[str, Any], environ: Mapping[str, str] = os.enviro
         lang=ast.plain_text(meta.get("lang")),
         created=w3c_timestamp(build_time(environ)),
     )
-
-
-def build_time(environ: Mapping[str, str] = os.environ) -> datetime:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else now; always UTC.
-
-    See https://reproducible-builds.org/specs/source-date-epoch/. WeasyPrint 70 itself
-    ignores the variable and only writes dates it is given.
-    """
-    epoch = environ.get(SOURCE_DATE_EPOCH_VARIABLE, "").strip()
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=UTC)
-        except (ValueError, OverflowError, OSError):
-            log.warning("ignoring SOURCE_DATE_EPOCH=%r: not a Unix timestamp", epoch)
-    return datetime.now(tz=UTC).replace(microsecond=0)
 
 
 def w3c_timestamp(moment: datetime) -> str:
