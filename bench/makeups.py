@@ -20,6 +20,12 @@ the growth from one to the other is the pipeline's, not the generator's:
   figures    a figure per ~200 words: 4 distinct generated PNGs for each SVG chart
              (~200 and ~50 at 50k), labelled and cross-referenced
   contents   `toc: true` over a heading per ~23 words (~2,200 at 50k), three levels
+  uneven     seven chapters of sections and subsections, one of them ~40% of the book
+             (the parts cannot be balanced by chapters), with lists and footnotes
+  code       a programming book: a chapter per ~3,000 words, sections, fenced code in
+             three languages (highlighted), inline code, callouts, numbered steps
+  catalogue  a catalogue: long tables (40 to 120 rows, citations in cells) that run
+             over pages, definition lists, nested numbered lists
 """
 
 from __future__ import annotations
@@ -282,6 +288,126 @@ def long_contents(writer: Writer) -> Iterator[str]:
         yield writer.prose(1, every=4)
 
 
+# Shares of the book's words by chapter: one chapter much longer than the others.
+UNEVEN_SHARES = (0.06, 0.12, 0.40, 0.10, 0.14, 0.08, 0.10)
+
+
+def uneven_chapters(writer: Writer) -> Iterator[str]:
+    """Seven chapters of sections and subsections; the third is 40% of the book."""
+    for number, share in enumerate(UNEVEN_SHARES, start=1):
+        yield f"# {writer.title()} {{#sec-chapter-{number}}}"
+        end = min(writer.target, writer.count + int(share * writer.target))
+        section = 0
+        while writer.count < end or (number == len(UNEVEN_SHARES) and not writer.done):
+            section += 1
+            yield f"## {writer.title()}"
+            for _ in range(writer.random.randint(3, 6)):
+                yield writer.paragraph(every=4, notes=0.2, cjk=0.05, most=6)
+            if section % 3 == 0:
+                yield f"### {writer.title()}"
+                yield "\n".join(f"- {writer.prose(1)}" for _ in range(writer.random.randint(3, 5)))
+                yield writer.paragraph(every=4, notes=0.2, most=5)
+            if section % 5 == 0:
+                earlier = writer.random.randint(1, number)
+                yield f"As @sec-chapter-{earlier} set out, {writer.prose(1)}"
+
+
+LANGUAGES = ("python", "r", "bash")
+IDENTIFIERS = ["records", "ledger", "county", "survey", "returns", "index", "share", "year"]
+
+
+def code_block(rng: random.Random, language: str) -> str:
+    """A fenced block of 4 to 14 lines of plausible code in `language`."""
+    names = [rng.choice(IDENTIFIERS) + str(rng.randint(1, 9)) for _ in range(4)]
+    lines = []
+    for number in range(rng.randint(4, 14)):
+        a, b, c, d = (rng.choice(names) for _ in range(4))
+        if language == "python":
+            lines.append(
+                rng.choice(
+                    [
+                        f"{a} = [{b}.get(k, 0) for k in {c} if k > {number}]",
+                        f"for {a} in sorted({b}, key=len):",
+                        f"    {c}[{a}] = {d} / max(1, len({a}))  # share of {number}",
+                        f'print(f"{{{a}!r}}: {{{b}:.2f}}")',
+                        f"def {a}_{number}({b}, {c}=None):",
+                    ]
+                )
+            )
+        elif language == "r":
+            lines.append(
+                rng.choice(
+                    [
+                        f"{a} <- subset({b}, year > {1890 + number})",
+                        f"{c} <- aggregate({d} ~ county, data = {a}, FUN = mean)",
+                        f'plot({a}${b}, {c}${d}, main = "Series {number}")',
+                        f"summary(lm({a} ~ {b} + {c}, data = {d}))",
+                    ]
+                )
+            )
+        else:
+            lines.append(
+                rng.choice(
+                    [
+                        f"grep -c '{a}' data/{b}.csv | sort -n > out/{c}.txt",
+                        f'for f in archive/{a}/*.tsv; do wc -l "$f"; done',
+                        f"python -m {a}.{b} --year {1890 + number} --out {c}.json",
+                    ]
+                )
+            )
+    return f"```{language}\n" + "\n".join(lines) + "\n```"
+
+
+def programming_book(writer: Writer) -> Iterator[str]:
+    """Chapters of ~3,000 words: sections, code blocks, inline code, callouts, steps."""
+    chapter_words = 3_000
+    while not writer.done:
+        yield f"# {writer.title()}"
+        end = writer.count + chapter_words
+        while writer.count < end and not writer.done:
+            yield f"## {writer.title()}"
+            for _ in range(writer.random.randint(2, 4)):
+                name = writer.random.choice(IDENTIFIERS)
+                text = writer.paragraph(every=6, notes=0.05, most=4)
+                yield f"{text} The `{name}` table holds it."
+                if writer.random.random() < 0.5:
+                    yield code_block(writer.random, writer.random.choice(LANGUAGES))
+            if writer.random.random() < 0.3:
+                kind = writer.random.choice(("note", "tip", "warning"))
+                yield f"::: {{.callout-{kind}}}\n{writer.prose(2)}\n:::"
+            if writer.random.random() < 0.4:
+                steps = writer.random.randint(3, 6)
+                yield "\n".join(f"{i}. {writer.prose(1)}" for i in range(1, steps + 1))
+
+
+def catalogue(writer: Writer) -> Iterator[str]:
+    """Sections holding long tables (40 to 120 rows), definition lists, nested lists."""
+    table = 0
+    while not writer.done:
+        if table % 4 == 0:
+            yield f"# {writer.title()}"
+        table += 1
+        yield f"## {writer.title()}"
+        yield writer.paragraph(every=3, notes=0.2, most=4)
+        head = writer.random.choice(TABLE_HEADS)
+        rows = ["| Item | " + " | ".join(head) + " |", "|---:|---|---:|---|"]
+        for row in range(writer.random.randint(40, 120)):
+            place = writer.random.choice(PLACES)
+            cite = writer.cite(1) if row % 3 == 0 else writer.random.choice(SUBJECTS)
+            rows.append(f"| {row + 1} | {place} | {writer.random.randint(2, 9800):,} | {cite} |")
+            writer.count += 5
+        yield "\n".join(rows) + f"\n\n: {writer.title()} {{#tbl-{table}}}"
+        yield f"@tbl-{table} lists {writer.prose(1)}"
+        yield "\n\n".join(
+            f"{writer.random.choice(SUBJECTS).capitalize()}\n:   {writer.prose(1)}"
+            for _ in range(writer.random.randint(3, 6))
+        )
+        yield "\n".join(
+            f"{i}. {writer.prose(1)}\n    a. {writer.prose(1)}\n    b. {writer.prose(1)}"
+            for i in range(1, writer.random.randint(2, 4) + 1)
+        )
+
+
 # ---------------------------------------------------------------------------------------
 # figures: distinct PNGs (a coarse "scan" with bars) and SVG charts, no DOCTYPE
 # ---------------------------------------------------------------------------------------
@@ -420,6 +546,9 @@ MAKEUPS = {
     "review": Makeup(review, references_per_thousand=12),
     "figures": Makeup(figure_heavy),
     "contents": Makeup(long_contents, front_matter="toc: true\n"),
+    "uneven": Makeup(uneven_chapters),
+    "code": Makeup(programming_book, references_per_thousand=3),
+    "catalogue": Makeup(catalogue),
 }
 
 

@@ -398,6 +398,36 @@ def test_a_paragraph_after_a_heading_is_flush_and_the_next_is_indented(
     assert starts["A second"] - SAMPLE_LEFT == pytest.approx(16.5, abs=0.5)  # 1.5em of 11pt
 
 
+LONG_CODE_LINE = (
+    "totals = summarise(records, by_county=True, by_decade=True, weights=census_weights, "
+    "drop_missing=False)  # every county, every decade, weighted by the census"
+)
+
+
+def test_a_long_code_line_wraps_under_itself_inside_the_text_block(tmp_path: Path) -> None:
+    """Each highlighted code line is one box the width of the listing (styles/print.css):
+    a line longer than the measure turns over, indented under its own start, and no
+    character runs into the margin."""
+    manuscript = tmp_path / "code.md"
+    manuscript.write_text(
+        "---\ntitle: Listing\nlang: en-GB\n---\n\nBefore the listing.\n\n"
+        f"```python\n{LONG_CODE_LINE}\nprint(totals)\n```\n\nAfter the listing.\n",
+        encoding="utf-8",
+    )
+    pdf = build_pdf(manuscript, tmp_path / "out", margins=SAMPLE_MARGINS)
+    page = page_words(pdf)[0]
+    lines = [line for line in page.lines if line]
+    first = next(i for i, line in enumerate(lines) if line[0].text == "totals")
+    turnover, after = lines[first + 1], lines[first + 2]
+    assert turnover[0].text != "print(totals)", "the long line did not wrap"
+    assert after[0].text == "print(totals)"
+    start = lines[first][0].x_min
+    assert after[0].x_min == pytest.approx(start, abs=0.5)
+    assert turnover[0].x_min > start + 10  # indented under its own first line
+    right_edge = page.width - SAMPLE_RIGHT
+    assert max(word.x_max for line in lines for word in line) <= right_edge + 0.5
+
+
 def test_bibliography_entries_have_hanging_indents(essay_build: Builder) -> None:
     pages = page_words(essay_build("chicago-author-date")["pdf"])
     lines = [line for page in pages for line in page.lines if line]
