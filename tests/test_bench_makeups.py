@@ -100,7 +100,34 @@ def test_pandoc_resolves_every_citation_of_the_makeup(name: str, tmp_path: Path)
          "--to", "plain", "-o", "/dev/null"],
         cwd=tmp_path, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    # Quarto's figure labels are cross-references, which bare pandoc does not know
+    # Quarto's labels (figures, tables, sections) are cross-references, which bare pandoc
+    # does not know
+    crossref = r"(?:fig|tbl|sec)-"
     missing = re.findall(r"citation (\S+) not found", completed.stderr)
-    assert [key for key in missing if not key.startswith("fig-")] == []
-    assert "WARNING" not in re.sub(r".*citation fig-\S+ not found\n", "", completed.stderr)
+    assert [key for key in missing if not re.match(crossref, key)] == []
+    unexplained = re.sub(rf".*citation {crossref}\S+ not found\n", "", completed.stderr)
+    assert "WARNING" not in unexplained
+
+
+def test_the_uneven_book_has_one_chapter_of_two_fifths(tmp_path: Path) -> None:
+    manuscript, _ = write_makeup("uneven", "50k", tmp_path)
+    chapters = re.split(r"^# ", manuscript.read_text(), flags=re.MULTILINE)[1:]
+    words = [len(chapter.split()) for chapter in chapters]
+    assert len(chapters) == 7
+    assert 0.35 <= max(words) / sum(words) <= 0.45
+    assert all("\n## " in chapter for chapter in chapters)
+
+
+def test_the_programming_book_has_code_in_three_languages(tmp_path: Path) -> None:
+    manuscript, _ = write_makeup("code", "20k", tmp_path)
+    text = manuscript.read_text()
+    fences = re.findall(r"^```(\w+)$", text, flags=re.MULTILINE)
+    assert set(fences) == {"python", "r", "bash"} and len(fences) >= 150
+    assert "::: {.callout-" in text and re.search(r"`\w+`", text)
+
+
+def test_the_catalogue_has_long_tables(tmp_path: Path) -> None:
+    manuscript, _ = write_makeup("catalogue", "20k", tmp_path)
+    tables = re.findall(r"(?:^\|.*\n)+", manuscript.read_text(), flags=re.MULTILINE)
+    rows = [table.count("\n") - 2 for table in tables]  # the header and its rule aside
+    assert rows and min(rows) >= 40 and max(rows) <= 120
