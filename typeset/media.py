@@ -11,21 +11,29 @@ bytes in every build (the PDF's cached parts stay valid) and the folder may be d
 any time. Each build writes the bytes it embeds itself (an atomic replace), so a file
 someone else left there is never what an output shows.
 
-A figure converted from PDF or EPS (typeset.figures) is an SVG `NAME.svg` with a raster
-rendition `NAME.svg.png` beside it for writers whose readers may not show SVG (Word).
+An SVG `NAME.svg` gets a raster rendition `NAME.svg.png` beside it for writers whose
+readers may not show SVG (Word): a figure converted from PDF or EPS (typeset.figures) brings
+its own, stored with it; any other SVG is drawn by the DOCX writer, the one format that
+needs it, in its own process beside the other writers (`with_raster_renditions`), so that
+no format waits for another's conversions.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from typeset import ast
-from typeset.cache import cache_folder
-from typeset.images import EXTENSIONS
+from typeset.cache import BuildCache, cache_folder
+from typeset.figures import raster_rendition
+from typeset.images import EXTENSIONS, SVG_TYPE
+
+log = logging.getLogger(__name__)
 
 MEDIA_FOLDER_NAME = "media"
 RASTER_RENDITION_SUFFIX = ".png"
@@ -57,20 +65,59 @@ class MediaFolder:
         return str(path)
 
 
-def with_raster_renditions(document: dict[str, Any], folder: Path) -> dict[str, Any]:
-    """`document` with each image that has a raster rendition in `folder` pointing at it."""
+def with_raster_renditions(
+    document: dict[str, Any], folder: Path, *, cache: BuildCache | None = None
+) -> dict[str, Any]:
+    """`document` with each SVG of `folder` pointing at a PNG rendition of it: the one
+    stored with a converted figure, else one drawn now (typeset.figures.raster_rendition,
+    cached; several at once); an SVG that cannot be drawn stays an SVG."""
+    svgs = {
+        path
+        for node in ast.walk(document)
+        if node["t"] == "Image"
+        and (path := Path(node["c"][2][0])).parent == folder
+        and path.suffix == EXTENSIONS[SVG_TYPE]
+    }
+    # The seal stored a converted figure's rendition and removed any other (typeset.
+    # sanitize): what is there now was made by this build.
+    _draw_renditions(sorted(path for path in svgs if not _rendition_path(path).is_file()), cache)
+    shown = {path for path in svgs if _rendition_path(path).is_file()}
+    if not shown:
+        return document
 
     def rendition(node: dict[str, Any]) -> dict[str, Any] | None:
         if node["t"] != "Image":
             return None
         attributes, alt, (target, title) = node["c"]
         path = Path(target)
-        if path.parent != folder or not _rendition_path(path).is_file():
+        if path not in shown:
             return None
         return {"t": "Image", "c": [attributes, alt, [str(_rendition_path(path)), title]]}
 
     transformed: dict[str, Any] = ast.transform(document, rendition)
     return transformed
+
+
+def _draw_renditions(svgs: list[Path], cache: BuildCache | None) -> None:
+    """Draw each of `svgs` as its PNG rendition, as many at once as there are cores (each
+    drawing is an rsvg-convert process: the threads only wait for them)."""
+    if not svgs:
+        return
+    workers = min(len(svgs), os.cpu_count() or 1)
+    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="rendition") as pool:
+        for path, png in zip(svgs, pool.map(lambda svg: _drawn(svg, cache), svgs), strict=True):
+            if png is not None:
+                _write_atomically(_rendition_path(path), png)
+
+
+def _drawn(path: Path, cache: BuildCache | None) -> bytes | None:
+    svg = path.read_bytes()
+    # Named by its bytes' digest when the seal checked it: bytes that no longer match were
+    # not checked, and are not drawn.
+    if hashlib.sha256(svg).hexdigest() != path.stem:
+        log.warning("%s changed after the build stored it; the DOCX shows it as SVG", path)
+        return None
+    return raster_rendition(svg, cache=cache)
 
 
 def _rendition_path(path: Path) -> Path:

@@ -40,7 +40,7 @@ from typeset import ast
 from typeset.cache import BuildCache
 from typeset.confine import Roots, real_folder
 from typeset.errors import ManuscriptError, TypesetError
-from typeset.figures import converted_figure, raster_rendition
+from typeset.figures import converted_figure
 from typeset.frontmatter import FRONT_MATTER_OPTIONS
 from typeset.images import (
     EPS_TYPE,
@@ -457,9 +457,9 @@ class _Guard:
                 checked = checked_svg(data)
             except ImageRefused as refused:
                 raise ImageRefused(f"SVG figure refused: {refused}") from None
-            # Drawn for Word only in the final pass, and only once it is known to be safe.
-            png = raster_rendition(checked, cache=self.cache) if self.fetch else None
-            return _Embeddable(SVG_TYPE, checked, png)
+            # Its PNG for Word is drawn by the DOCX writer (typeset.media): no other format
+            # needs it, so it is no part of the seal every writer waits for.
+            return _Embeddable(SVG_TYPE, checked)
         if media_type is not None:
             check_raster(data, name)
             return _Embeddable(media_type, data)
