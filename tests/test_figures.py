@@ -366,6 +366,22 @@ def test_the_docx_shows_an_svg_as_its_png_drawn_by_the_docx_writer_alone(tmp_pat
         assert [n for n in epub.namelist() if n.endswith(".svg")]
 
 
+@pytest.mark.slow
+def test_the_docx_shows_a_pdf_figure_as_its_page_drawn_by_pdftocairo(tmp_path: Path) -> None:
+    """A figure converted from PDF: the PDF and the EPUB show its SVG, the DOCX the page
+    drawn by pdftocairo at print resolution (by the DOCX writer, from the source the seal
+    stored beside the SVG), not the SVG drawn again."""
+    from typeset.figures import converted_raster
+
+    data = (FIGURES / "matplotlib-two-pages.pdf").read_bytes()
+    text = "---\ntitle: Heat\nlang: en\n---\n\n![A heat map](heat.pdf){page=2}\n"
+    folder = project(tmp_path, text, {"heat.pdf": data})
+    assert build(folder, "--to", "epub,docx", "--force") == 0
+    with zipfile.ZipFile(folder / "out" / "paper.docx") as docx:
+        (medium,) = [n for n in docx.namelist() if n.startswith("word/media/")]
+        assert docx.read(medium) == converted_raster(data, "application/pdf", page=2)
+
+
 def test_a_stored_svg_changed_after_the_seal_is_not_drawn_for_word(tmp_path: Path) -> None:
     """The DOCX writer reads the SVG back from the media folder: only bytes that still
     match the digest they were checked and named under are drawn."""
@@ -622,16 +638,18 @@ def test_a_converted_figure_is_cached_by_content_and_a_tampered_entry_is_a_miss(
     cache = BuildCache(tmp_path / "cache", read=True)
     data = (FIGURES / "growth.eps").read_bytes()
     converted = figures.converted_figure(data, "application/postscript", cache=cache)
-    assert b"<path" in converted.svg and converted.png.startswith(b"\x89PNG")
-    with Image.open(io.BytesIO(converted.png)) as picture:  # 200 x 100 pt at 300 dpi
+    png = figures.converted_raster(data, "application/postscript", cache=cache)
+    assert b"<path" in converted.svg and png.startswith(b"\x89PNG")
+    with Image.open(io.BytesIO(png)) as picture:  # 200 x 100 pt at 300 dpi
         assert abs(picture.width - 833) <= 1 and abs(picture.height - 417) <= 1
 
     def no_tool(*args: object) -> None:
         raise AssertionError("converted again")
 
     with monkeypatch.context() as patch:
-        patch.setattr(figures, "_convert", no_tool)
+        patch.setattr(figures, "_converted", no_tool)
         assert figures.converted_figure(data, "application/postscript", cache=cache) == converted
+        assert figures.converted_raster(data, "application/postscript", cache=cache) == png
     (entry,) = (tmp_path / "cache" / "figure").iterdir()
     seal, _, body = entry.read_text().partition("\n")  # the cache's seal line, then JSON
     tampered = json.loads(body)
