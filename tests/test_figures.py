@@ -13,6 +13,7 @@ inkscape namespaces), plus a hand-written EPS.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import logging
 import random
@@ -338,6 +339,68 @@ def test_tool_svgs_build_into_every_format(tmp_path: Path) -> None:
     assert any(abs(int(cx) - 3 * 914_400) < 20_000 for cx in extents), extents
 
 
+def test_the_docx_shows_an_svg_as_its_png_drawn_by_the_docx_writer_alone(tmp_path: Path) -> None:
+    """Word shows SVG only since 2016: the DOCX gets the SVG drawn as a 300-dpi PNG. The
+    DOCX writer draws it in its own process, so a build without the DOCX draws nothing."""
+    from typeset.figures import raster_rendition
+    from typeset.media import media_folder
+
+    # Bytes of this test's own: no other build of the session stored this SVG.
+    chart = f'{HEAD} width="96" height="48"><title>{tmp_path.name}</title><rect width="8"/></svg>'
+    text = "---\ntitle: Chart\nlang: en\n---\n\n![A chart](chart.svg)\n"
+    folder = project(tmp_path, text, {"chart.svg": chart.encode()})
+    stored = media_folder(folder) / f"{hashlib.sha256(checked_svg(chart.encode())).hexdigest()}.svg"
+    assert build(folder, "--to", "epub") == 0
+    assert stored.is_file() and not Path(f"{stored}.png").exists()
+    # Two formats written (none from the cache): each writer in a process of its own, as
+    # in a full build.
+    assert build(folder, "--to", "epub,docx", "--force") == 0
+    with zipfile.ZipFile(folder / "out" / "paper.docx") as docx:
+        (medium,) = [n for n in docx.namelist() if n.startswith("word/media/")]
+        png = docx.read(medium)
+    assert medium.endswith(".png")
+    assert png == raster_rendition(checked_svg(chart.encode()))  # the SVG as rsvg draws it
+    with Image.open(io.BytesIO(png)) as picture:
+        assert round(picture.info["dpi"][0]) == 300 and picture.size == (300, 150)  # an inch
+    with zipfile.ZipFile(folder / "out" / "paper.epub") as epub:
+        assert [n for n in epub.namelist() if n.endswith(".svg")]
+
+
+@pytest.mark.slow
+def test_the_docx_shows_a_pdf_figure_as_its_page_drawn_by_pdftocairo(tmp_path: Path) -> None:
+    """A figure converted from PDF: the PDF and the EPUB show its SVG, the DOCX the page
+    drawn by pdftocairo at print resolution (by the DOCX writer, from the source the seal
+    stored beside the SVG), not the SVG drawn again."""
+    from typeset.figures import converted_raster
+
+    data = (FIGURES / "matplotlib-two-pages.pdf").read_bytes()
+    text = "---\ntitle: Heat\nlang: en\n---\n\n![A heat map](heat.pdf){page=2}\n"
+    folder = project(tmp_path, text, {"heat.pdf": data})
+    assert build(folder, "--to", "epub,docx", "--force") == 0
+    with zipfile.ZipFile(folder / "out" / "paper.docx") as docx:
+        (medium,) = [n for n in docx.namelist() if n.startswith("word/media/")]
+        assert docx.read(medium) == converted_raster(data, "application/pdf", page=2)
+
+
+def test_a_stored_svg_changed_after_the_seal_is_not_drawn_for_word(tmp_path: Path) -> None:
+    """The DOCX writer reads the SVG back from the media folder: only bytes that still
+    match the digest they were checked and named under are drawn."""
+    from typeset.media import with_raster_renditions
+
+    def image(path: Path) -> dict[str, object]:
+        return {"t": "Image", "c": [["", [], []], [], [str(path), ""]]}
+
+    good = tmp_path / f"{hashlib.sha256(CLEAN).hexdigest()}.svg"
+    good.write_bytes(CLEAN)
+    swapped = tmp_path / f"{hashlib.sha256(CLEAN).hexdigest()[::-1]}.svg"
+    swapped.write_bytes(CLEAN)
+    document = {"blocks": [{"t": "Para", "c": [image(good), image(swapped)]}]}
+    shown = with_raster_renditions(document, tmp_path)
+    good_shown, swapped_shown = (node["c"][2][0] for node in shown["blocks"][0]["c"])
+    assert good_shown == f"{good}.png" and Path(good_shown).read_bytes().startswith(b"\x89PNG")
+    assert swapped_shown == str(swapped) and not Path(f"{swapped}.png").exists()
+
+
 @pytest.mark.slow
 def test_pdf_and_eps_figures_are_vector_in_the_pdf_and_shown_in_epub_and_docx(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
@@ -575,16 +638,18 @@ def test_a_converted_figure_is_cached_by_content_and_a_tampered_entry_is_a_miss(
     cache = BuildCache(tmp_path / "cache", read=True)
     data = (FIGURES / "growth.eps").read_bytes()
     converted = figures.converted_figure(data, "application/postscript", cache=cache)
-    assert b"<path" in converted.svg and converted.png.startswith(b"\x89PNG")
-    with Image.open(io.BytesIO(converted.png)) as picture:  # 200 x 100 pt at 300 dpi
+    png = figures.converted_raster(data, "application/postscript", cache=cache)
+    assert b"<path" in converted.svg and png.startswith(b"\x89PNG")
+    with Image.open(io.BytesIO(png)) as picture:  # 200 x 100 pt at 300 dpi
         assert abs(picture.width - 833) <= 1 and abs(picture.height - 417) <= 1
 
     def no_tool(*args: object) -> None:
         raise AssertionError("converted again")
 
     with monkeypatch.context() as patch:
-        patch.setattr(figures, "_convert", no_tool)
+        patch.setattr(figures, "_converted", no_tool)
         assert figures.converted_figure(data, "application/postscript", cache=cache) == converted
+        assert figures.converted_raster(data, "application/postscript", cache=cache) == png
     (entry,) = (tmp_path / "cache" / "figure").iterdir()
     seal, _, body = entry.read_text().partition("\n")  # the cache's seal line, then JSON
     tampered = json.loads(body)

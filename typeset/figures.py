@@ -3,8 +3,10 @@
 No output shows a PDF or EPS figure as it is: WeasyPrint and e-readers draw SVG, PNG and
 JPEG; Word draws PNG everywhere and SVG only since 2016. A figure's page is converted by
 poppler's pdftocairo to a vector SVG (text as glyph outlines, embedded bitmaps as data:
-PNGs) for the PDF and the EPUB, and to a PNG at print resolution for the DOCX. EPS goes
-through ghostscript under -dSAFER (no file access but its own output) to PDF first.
+PNGs) for the PDF and the EPUB (`converted_figure`, before the writers), and to a PNG at
+print resolution for the DOCX (`converted_raster`, by the DOCX writer alone: three
+quarters of a conversion's time, which no other format waits for). EPS goes through
+ghostscript under -dSAFER (no file access but its own output) to PDF first.
 
 Both tools read a file someone else made: each runs in an empty temporary folder under
 address-space and CPU limits (util-linux prlimit), dies with the build (setpriv
@@ -25,8 +27,10 @@ import struct
 import subprocess
 import tempfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from typeset.cache import BuildCache, fingerprint
 from typeset.confine import MEGABYTE
@@ -48,47 +52,60 @@ CONVERSION_VERSION = 1
 
 
 @dataclass(frozen=True)
+class FigureSource:
+    """A page of a PDF or EPS figure, as the author gave it."""
+
+    data: bytes
+    media_type: str
+    page: int
+
+
+@dataclass(frozen=True)
 class ConvertedFigure:
     svg: bytes  # checked: passes typeset.images.checked_svg
-    png: bytes
     pages: int  # in the source document; `page` was converted
 
 
 def converted_figure(
     data: bytes, media_type: str, *, page: int = 1, cache: BuildCache | None = None
 ) -> ConvertedFigure:
-    """Page `page` of the PDF or EPS figure `data` as SVG and PNG; ImageRefused if the
-    file is damaged, has no such page, or needs more than the conversion's limits."""
-    key = fingerprint(
-        "figure", hashlib.sha256(data).hexdigest(), media_type, page, _tools(), CONVERSION_VERSION
-    )
+    """Page `page` of the PDF or EPS figure `data` as SVG; ImageRefused if the file is
+    damaged, has no such page, or needs more than the conversion's limits."""
+    key = _conversion_key("figure", data, media_type, page)
     cached = cache.get_json("figure", key) if cache is not None else None
     if isinstance(cached, dict):
         try:
             # The cache may be shared: what comes from it is checked as a figure is.
-            png = base64.b64decode(cached["png"])
-            if media_type_of(png) != "image/png":
-                raise ValueError("not a PNG")
-            check_raster(png, "a cached figure")
             return ConvertedFigure(
-                svg=checked_svg(base64.b64decode(cached["svg"])),
-                png=png,
-                pages=int(cached["pages"]),
+                svg=checked_svg(base64.b64decode(cached["svg"])), pages=int(cached["pages"])
             )
         except (KeyError, ValueError, TypeError):
             pass  # a damaged entry is a miss (ImageRefused is a ValueError)
-    figure = _convert(data, media_type, page)
+    figure = _converted(data, media_type, page, _as_svg)
     if cache is not None:
         cache.put_json(
-            "figure",
-            key,
-            {
-                "svg": base64.b64encode(figure.svg).decode(),
-                "png": base64.b64encode(figure.png).decode(),
-                "pages": figure.pages,
-            },
+            "figure", key, {"svg": base64.b64encode(figure.svg).decode(), "pages": figure.pages}
         )
     return figure
+
+
+def converted_raster(
+    data: bytes, media_type: str, *, page: int = 1, cache: BuildCache | None = None
+) -> bytes:
+    """Page `page` of the PDF or EPS figure `data` as a PNG at print resolution (at most
+    FIGURE_RASTER_PIXELS), for the DOCX; ImageRefused as `converted_figure`."""
+    key = _conversion_key("figure-png", data, media_type, page)
+    cached = cache.get_bytes("figure-png", key) if cache is not None else None
+    if cached is not None and media_type_of(cached) == "image/png":
+        try:
+            check_raster(cached, "a cached figure")  # the cache may be shared
+            return cached
+        except ImageRefused:
+            pass  # a damaged entry is a miss
+    png = _converted(data, media_type, page, _as_png)
+    if cache is not None:
+        cache.put_bytes("figure-png", key, png)
+    return png
 
 
 def raster_rendition(svg: bytes, *, cache: BuildCache | None = None) -> bytes | None:
@@ -131,7 +148,19 @@ def with_resolution(png: bytes, dpi: int) -> bytes:
     return png[:header_end] + chunk + png[header_end:]
 
 
-def _convert(data: bytes, media_type: str, page: int) -> ConvertedFigure:
+_Result = TypeVar("_Result")
+
+
+def _conversion_key(kind: str, data: bytes, media_type: str, page: int) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    return fingerprint(kind, digest, media_type, page, _tools(), CONVERSION_VERSION)
+
+
+def _converted(
+    data: bytes, media_type: str, page: int, draw: Callable[[Path, Path, int, int, float], _Result]
+) -> _Result:
+    """`draw(folder, pdf, page, pages, dpi)` run on the figure as a PDF in an empty folder,
+    once its page is known to exist (`dpi`: the raster resolution its size allows)."""
     with tempfile.TemporaryDirectory(prefix="typeset-figure-") as workdir:
         folder = Path(workdir)
         pdf = folder / "figure.pdf"
@@ -157,32 +186,29 @@ def _convert(data: bytes, media_type: str, page: int) -> ConvertedFigure:
         pages, width, height = _page_count_and_size(folder, pdf, page)
         if page > pages:
             raise ImageRefused(f"it has {pages} page(s), no page {page}")
-        selected = ["-f", str(page), "-l", str(page)]
-        _run([_tool("pdftocairo"), "-svg", *selected, pdf.name, "figure.svg"], folder, "pdftocairo")
-        dpi = _raster_resolution(width, height)
-        _run(
-            [
-                _tool("pdftocairo"),
-                "-png",
-                "-singlefile",
-                "-r",
-                str(dpi),
-                *selected,
-                pdf.name,
-                "figure",
-            ],
-            folder,
-            "pdftocairo",
-        )
-        svg_path = folder / "figure.svg"
-        if svg_path.stat().st_size > MAX_SVG_BYTES:
-            raise ImageRefused(f"its page drawn as SVG is more than {MAX_SVG_BYTES // MEGABYTE} MB")
-        svg = svg_path.read_bytes()
-        try:
-            svg = checked_svg(svg)
-        except ImageRefused as refused:
-            raise ImageRefused(f"its page converted to SVG is refused: {refused}") from None
-        return ConvertedFigure(svg=svg, png=(folder / "figure.png").read_bytes(), pages=pages)
+        return draw(folder, pdf, page, pages, _raster_resolution(width, height))
+
+
+def _as_svg(folder: Path, pdf: Path, page: int, pages: int, dpi: float) -> ConvertedFigure:
+    selected = ["-f", str(page), "-l", str(page)]
+    _run([_tool("pdftocairo"), "-svg", *selected, pdf.name, "figure.svg"], folder, "pdftocairo")
+    svg_path = folder / "figure.svg"
+    if svg_path.stat().st_size > MAX_SVG_BYTES:
+        raise ImageRefused(f"its page drawn as SVG is more than {MAX_SVG_BYTES // MEGABYTE} MB")
+    try:
+        svg = checked_svg(svg_path.read_bytes())
+    except ImageRefused as refused:
+        raise ImageRefused(f"its page converted to SVG is refused: {refused}") from None
+    return ConvertedFigure(svg=svg, pages=pages)
+
+
+def _as_png(folder: Path, pdf: Path, page: int, pages: int, dpi: float) -> bytes:
+    selected = ["-f", str(page), "-l", str(page)]
+    command = [_tool("pdftocairo"), "-png", "-singlefile", "-r", str(dpi), *selected]
+    _run([*command, pdf.name, "figure"], folder, "pdftocairo")
+    png = (folder / "figure.png").read_bytes()
+    check_raster(png, "the figure drawn for the DOCX")
+    return png
 
 
 _PAGES = re.compile(r"^Pages:\s+(\d+)", re.MULTILINE)

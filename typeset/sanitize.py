@@ -40,7 +40,7 @@ from typeset import ast
 from typeset.cache import BuildCache
 from typeset.confine import Roots, real_folder
 from typeset.errors import ManuscriptError, TypesetError
-from typeset.figures import converted_figure, raster_rendition
+from typeset.figures import FigureSource, converted_figure
 from typeset.frontmatter import FRONT_MATTER_OPTIONS
 from typeset.images import (
     EPS_TYPE,
@@ -433,9 +433,7 @@ class _Guard:
 
     def _stored(self, embeddable: _Embeddable) -> str:
         assert self.media is not None  # only the final pass stores
-        return self.media.add(
-            embeddable.media_type, embeddable.data, raster_rendition=embeddable.raster_rendition
-        )
+        return self.media.add(embeddable.media_type, embeddable.data, source=embeddable.source)
 
     def _embeddable(self, data: bytes, name: str, page: int, needle: str) -> _Embeddable:
         """`data` as the writers may show it, typed by its bytes; ImageRefused if not."""
@@ -451,15 +449,16 @@ class _Guard:
                     name,
                     figure.pages,
                 )
-            return _Embeddable(SVG_TYPE, figure.svg, figure.png)
+            # Its PNG for Word is drawn from its source by the DOCX writer (typeset.media).
+            return _Embeddable(SVG_TYPE, figure.svg, FigureSource(data, media_type, page))
         if media_type == SVG_TYPE:
             try:
                 checked = checked_svg(data)
             except ImageRefused as refused:
                 raise ImageRefused(f"SVG figure refused: {refused}") from None
-            # Drawn for Word only in the final pass, and only once it is known to be safe.
-            png = raster_rendition(checked, cache=self.cache) if self.fetch else None
-            return _Embeddable(SVG_TYPE, checked, png)
+            # Its PNG for Word is drawn by the DOCX writer (typeset.media): no other format
+            # needs it, so it is no part of the seal every writer waits for.
+            return _Embeddable(SVG_TYPE, checked)
         if media_type is not None:
             check_raster(data, name)
             return _Embeddable(media_type, data)
@@ -577,7 +576,7 @@ class _Guard:
 class _Embeddable:
     media_type: str
     data: bytes  # checked
-    raster_rendition: bytes | None = None  # a PNG for writers that prefer one (Word)
+    source: FigureSource | None = None  # the PDF or EPS page it was converted from
 
 
 def _hint_for(problem: str) -> str:

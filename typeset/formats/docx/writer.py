@@ -8,6 +8,7 @@ from typing import Any
 
 from typeset import ast
 from typeset.authors import author_names
+from typeset.cache import BuildCache, cache_folder
 from typeset.citations.base import ResolvedDocument
 from typeset.config import Config
 from typeset.confine import roots_of
@@ -45,8 +46,10 @@ class DocxWriter:
         )
         media = media_folder(config.project_dir)
         media.mkdir(parents=True, exist_ok=True)
-        # Word shows SVG only since 2016: a figure converted from PDF or EPS gets its PNG.
-        document = with_raster_renditions(resolved.document, media)
+        # Word shows SVG only since 2016: each SVG gets its PNG, drawn here (beside the other
+        # writers) where the seal did not store one.
+        cache = BuildCache(cache_folder(config.project_dir))
+        document = with_raster_renditions(resolved.document, media, cache=cache)
         document = ast.transform(document, _named_inside(media))
         with tempfile.TemporaryDirectory(prefix="typeset-docx-") as workdir:
             reference = Path(workdir) / "reference-as-read.docx"
