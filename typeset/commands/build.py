@@ -30,6 +30,7 @@ from typeset.cache import (
     file_fingerprint,
     fingerprint,
     folder_fingerprint,
+    fonts_fingerprint,
     reads_allowed,
 )
 from typeset.citations import engine_named
@@ -113,6 +114,7 @@ def build(
     `force` ignores cached results (they are still refreshed). `sources` are the
     manuscript and bibliography already read for this config (several profiles, one read).
     """
+    fonts_fingerprint.cache_clear()  # fonts installed since the last build count
     with reads_allowed(not force):
         try:
             return _build(config, progress=progress, sources=sources)
