@@ -141,9 +141,15 @@ def _build(
     # Citations are resolved before the writers are needed, so their import (WeasyPrint's
     # takes ~0.7 s) goes on while pandoc runs. When every format is served from the cache,
     # so is the resolved document, written by the same earlier build. The work's own
-    # reference needs only the front matter: its citeproc runs go on at the same time.
+    # reference needs only the front matter, and the plan (cache keys: fonts, stylesheets)
+    # not the resolved document: both go on at the same time, one after the other.
     with concurrent.futures.ThreadPoolExecutor(1) as meanwhile:
         work_formatted = meanwhile.submit(cached_cite_this_work, inputs.manuscript, config, cache)
+        planned = meanwhile.submit(
+            lambda: _plan_outputs(
+                inputs, work_formatted.result(), writers.result(), config, resolved_key
+            )
+        )
         try:
             with stage("citeproc"):
                 resolved = _resolved(inputs, config, cache, resolved_key)
@@ -151,7 +157,7 @@ def _build(
             work_formatted.result()  # its error first, as when it ran first
             raise
         work = work_formatted.result()
-    plan = _plan_outputs(inputs, work, writers.result(), config, resolved_key)
+        plan = planned.result()
     written = _write_outputs(plan, inputs, resolved, work, config, cache, progress)
     return BuildResult(
         outputs={name: planned.destination for name, planned in plan.formats.items()},
