@@ -182,7 +182,8 @@ def _import_writers_meanwhile(
     ordered = [name for name in format_names() if name in formats]
     executor = concurrent.futures.ThreadPoolExecutor(1)
     writers = executor.submit(lambda: {name: writer_for(name) for name in ordered})
-    executor.shutdown(wait=False)  # the thread ends with its one task
+    executor.submit(_code_fingerprint)  # then the code's, for the cache keys
+    executor.shutdown(wait=False)  # the thread ends with its tasks
     return writers
 
 
@@ -559,6 +560,8 @@ def _inputs_read(config: Config, inputs: Inputs, plan: OutputPlan) -> tuple[Path
     )
 
 
+@functools.cache
 def _code_fingerprint() -> str:
-    """Our own code shapes the outputs too: an upgrade must not serve old files."""
+    """Our own code shapes the outputs too: an upgrade must not serve old files. Once per
+    process: the code a process runs is the code it loaded."""
     return folder_fingerprint(Path(typeset.__file__).parent)
