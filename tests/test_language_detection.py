@@ -30,7 +30,7 @@ def test_the_prepared_model_is_written_once_and_answers_as_the_shipped_one(
     load = language_detection._identifier.__wrapped__  # not the process's loaded one
     first = load(languages)  # decompresses the shipped model, then prepares the copy
     prepared = language_detection._prepared_folder(Path(MODEL_DIR) / MODEL_FILE)
-    assert prepared.is_relative_to(tmp_path / "typeset")
+    assert prepared is not None and prepared.is_relative_to(tmp_path / "typeset")
     assert sorted(path.name for path in prepared.iterdir()) == [
         "nb_classes.json", "nb_pc.npy", "nb_ptc.npy", "tk_nextmove.npy", "tk_output.npy",
         "tk_row.npy",
@@ -49,6 +49,7 @@ def test_an_unreadable_prepared_copy_falls_back_to_the_shipped_model(
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     prepared = language_detection._prepared_folder(Path(MODEL_DIR) / MODEL_FILE)
+    assert prepared is not None
     prepared.mkdir(parents=True)
     (prepared / "nb_classes.json").write_text("not json")
     identifier = language_detection._identifier.__wrapped__(None)

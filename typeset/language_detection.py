@@ -55,10 +55,13 @@ def _identifier(languages: frozenset[str] | None) -> Any:
     model = Path(MODEL_DIR) / MODEL_FILE
     prepared = _prepared_folder(model)
     try:
+        if prepared is None:
+            raise FileNotFoundError("no cache folder")
         identifier = _from_prepared(LanguageIdentifier, prepared)
     except (OSError, ValueError, TypeError, KeyError):  # none yet, or not readable as ours
         identifier = LanguageIdentifier.from_modelpath(model, norm_probs=True)
-        _prepare(identifier, prepared)
+        if prepared is not None:
+            _prepare(identifier, prepared)
     if languages:
         identifier.set_languages(sorted(languages))
     return identifier
@@ -72,9 +75,10 @@ _PREPARED_LAYOUT = "1"
 _ARRAYS = ("nb_ptc", "nb_pc", "tk_nextmove", "tk_row", "tk_output")
 
 
-def _prepared_folder(model: Path) -> Path:
+def _prepared_folder(model: Path) -> Path | None:
     """Where the decompressed copy of `model` lives: named by the model file (path, size,
-    date) and the py3langid release, so an upgrade prepares a new one."""
+    date) and the py3langid release, so an upgrade prepares a new one. None for a user
+    without a home folder (nor XDG_CACHE_HOME)."""
     try:
         release = version("py3langid")
     except PackageNotFoundError:
@@ -85,7 +89,10 @@ def _prepared_folder(model: Path) -> Path:
     except OSError:
         identity = str(model)
     name = hashlib.sha256(f"{_PREPARED_LAYOUT}:{release}:{identity}".encode()).hexdigest()
-    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    try:
+        cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    except RuntimeError:  # no home folder to be found
+        return None
     return Path(cache_home) / "typeset" / f"language-model-{name[:16]}"
 
 
