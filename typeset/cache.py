@@ -12,6 +12,7 @@ and verified on every read: see "sealed entries" below.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -84,8 +85,13 @@ def folder_fingerprint(folder: Path, *, skip: frozenset[Path] = frozenset()) -> 
 FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 
 
+@functools.cache
 def fonts_fingerprint() -> str:
-    """The installed fonts, by name, size and date: what a PDF or a cover is drawn with."""
+    """The installed fonts, by name, size and date: what a PDF or a cover is drawn with.
+
+    Walked once per build (several formats' keys and the EPUB's cover ask; the forked
+    writers inherit the answer): each build starts with `fonts_fingerprint.cache_clear()`.
+    """
     return fingerprint([folder_fingerprint(folder) for folder in FONT_FOLDERS])
 
 

@@ -109,9 +109,17 @@ def read_inputs(
     and off the network (typeset/sanitize.py). `sources` are reads already made for this
     config's manuscript and bibliography. Raises a TypesetError on bad input.
     """
-    style = configured_style(config)
-    if sources is None:
-        sources = read_sources(config, cache=cache)
+    # The style is read and checked (its XML parsed, its macros walked) while pandoc
+    # parses the manuscript; an unknown or broken style is still the error reported first.
+    with concurrent.futures.ThreadPoolExecutor(1) as meanwhile:
+        style_read = meanwhile.submit(configured_style, config)
+        try:
+            if sources is None:
+                sources = read_sources(config, cache=cache)
+        except BaseException:
+            style_read.result()
+            raise
+        style = style_read.result()
     # Raw LaTeX made the document's own (links, images, references) before the sanitiser
     # and the cross-references see it, so both treat it like its Markdown spelling.
     latex = translated_latex(sources.manuscript, formats=config.formats, cache=cache)

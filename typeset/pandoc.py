@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -24,8 +25,18 @@ from typeset.limits import capped_command_prefix
 log = logging.getLogger(__name__)
 
 
-@functools.cache
 def pandoc_path() -> str:
+    # pypandoc finds pandoc by running `--version` on every candidate: the build's first
+    # two pandoc runs (manuscript and bibliography, in two threads) must not both search.
+    with _locating:
+        return _located_pandoc()
+
+
+_locating = threading.Lock()
+
+
+@functools.cache
+def _located_pandoc() -> str:
     return str(pypandoc.get_pandoc_path())
 
 

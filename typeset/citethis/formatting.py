@@ -64,9 +64,13 @@ def format_references(
                     lambda style: _format_in_style(item_file, str(item["id"]), style, lang), styles
                 )
             )
-    fragments = [fragment for entry, citation in formatted for fragment in (entry, citation)]
-    as_html = render_fragments(fragments, "html")
-    as_text = render_fragments(fragments, "plain")
+            fragments = [
+                fragment for entry, citation in formatted for fragment in (entry, citation)
+            ]
+            # Every style's fragments in one pandoc run per output format, the two at once.
+            html_rendered = pool.submit(render_fragments, fragments, "html")
+            as_text = render_fragments(fragments, "plain")
+            as_html = html_rendered.result()
     references = []
     for index, (style, (entry, _citation)) in enumerate(zip(styles, formatted, strict=True)):
         references.append(

@@ -55,10 +55,20 @@ def cite_this_work(
     Raises StyleError for an unknown style (before any formatting), ManuscriptError for
     metadata that cannot make a reference (no title, a URL that is not http(s)).
     """
-    resolved = [resolve_style(name, project_dir) for name in dict.fromkeys(styles)]
+    return formatted_work(meta, resolved_cite_styles(styles, project_dir))
+
+
+def resolved_cite_styles(styles: Sequence[str], project_dir: Path) -> list[CslStyle]:
+    """The styles, each once, in their order; StyleError for an unknown one."""
+    return [resolve_style(name, project_dir) for name in dict.fromkeys(styles)]
+
+
+def formatted_work(meta: Mapping[str, Any], styles: Sequence[CslStyle]) -> CiteThisWork:
+    """`cite_this_work` for styles already resolved (the build resolves them once, for its
+    cache key and the formatting both)."""
     item = essay_item(meta)
     lang = ast.plain_text(meta.get("lang")) or "en-US"
-    return CiteThisWork(item, tuple(format_references(item, resolved, lang)), lang)
+    return CiteThisWork(item, tuple(format_references(item, styles, lang)), lang)
 
 
 # The cache keeps a work as JSON (data only; typeset/cache.py), never as a pickle.

@@ -30,6 +30,7 @@ from typeset.cache import (
     file_fingerprint,
     fingerprint,
     folder_fingerprint,
+    fonts_fingerprint,
     reads_allowed,
 )
 from typeset.citations import engine_named
@@ -41,12 +42,16 @@ from typeset.citations.base import (
 from typeset.citethis import (
     DEFAULT_CITE_STYLES,
     CiteThisWork,
-    cite_this_work,
     cite_this_work_blocks,
     cite_this_work_files,
     cite_this_work_paths,
 )
-from typeset.citethis.work import work_from_json, work_to_json
+from typeset.citethis.work import (
+    formatted_work,
+    resolved_cite_styles,
+    work_from_json,
+    work_to_json,
+)
 from typeset.config import Config
 from typeset.confine import roots_of
 from typeset.errors import ToolError, TypesetError, from_os_error
@@ -74,7 +79,6 @@ from typeset.pandoc import pandoc_fingerprint, pandoc_path
 from typeset.presentation import for_readers
 from typeset.processes import ForkedWorkers, WorkerDied
 from typeset.sanitize import seal_for_writers
-from typeset.styles import resolve_style
 from typeset.timings import stage
 
 # Called as (format, event, seconds) with event "start", "done" or "cached".
@@ -110,6 +114,7 @@ def build(
     `force` ignores cached results (they are still refreshed). `sources` are the
     manuscript and bibliography already read for this config (several profiles, one read).
     """
+    fonts_fingerprint.cache_clear()  # fonts installed since the last build count
     with reads_allowed(not force):
         try:
             return _build(config, progress=progress, sources=sources)
@@ -132,14 +137,27 @@ def _build(
     # Work a writer needs done early (the PDF's equations) runs while citations are formatted.
     start_after_parsing(config.formats, inputs.manuscript.document, config)
     check_citation_keys(inputs)
-    work = cached_cite_this_work(inputs.manuscript, config, cache)
     resolved_key = _resolved_key(inputs, config)
     # Citations are resolved before the writers are needed, so their import (WeasyPrint's
     # takes ~0.7 s) goes on while pandoc runs. When every format is served from the cache,
-    # so is the resolved document, written by the same earlier build.
-    with stage("citeproc"):
-        resolved = _resolved(inputs, config, cache, resolved_key)
-    plan = _plan_outputs(inputs, work, writers.result(), config, resolved_key)
+    # so is the resolved document, written by the same earlier build. The work's own
+    # reference needs only the front matter, and the plan (cache keys: fonts, stylesheets)
+    # not the resolved document: both go on at the same time, one after the other.
+    with concurrent.futures.ThreadPoolExecutor(1) as meanwhile:
+        work_formatted = meanwhile.submit(cached_cite_this_work, inputs.manuscript, config, cache)
+        planned = meanwhile.submit(
+            lambda: _plan_outputs(
+                inputs, work_formatted.result(), writers.result(), config, resolved_key
+            )
+        )
+        try:
+            with stage("citeproc"):
+                resolved = _resolved(inputs, config, cache, resolved_key)
+        except BaseException:
+            work_formatted.result()  # its error first, as when it ran first
+            raise
+        work = work_formatted.result()
+        plan = planned.result()
     written = _write_outputs(plan, inputs, resolved, work, config, cache, progress)
     return BuildResult(
         outputs={name: planned.destination for name, planned in plan.formats.items()},
@@ -164,7 +182,8 @@ def _import_writers_meanwhile(
     ordered = [name for name in format_names() if name in formats]
     executor = concurrent.futures.ThreadPoolExecutor(1)
     writers = executor.submit(lambda: {name: writer_for(name) for name in ordered})
-    executor.shutdown(wait=False)  # the thread ends with its one task
+    executor.submit(_code_fingerprint)  # then the code's, for the cache keys
+    executor.shutdown(wait=False)  # the thread ends with its tasks
     return writers
 
 
@@ -214,12 +233,14 @@ def cached_cite_this_work(
             manuscript.path,
         )
         return None
-    styles = list(config.cite_this_work_styles or DEFAULT_CITE_STYLES)
+    styles = resolved_cite_styles(
+        config.cite_this_work_styles or DEFAULT_CITE_STYLES, config.project_dir
+    )
     key = fingerprint(
         "cite",
         meta,
-        styles,
-        [file_fingerprint(resolve_style(name, config.project_dir).path) for name in styles],
+        [style.name for style in styles],
+        [file_fingerprint(style.path) for style in styles],
         pandoc_fingerprint(),
         _code_fingerprint(),
     )
@@ -227,7 +248,7 @@ def cached_cite_this_work(
     if cached is not None:
         with contextlib.suppress(KeyError, TypeError, ValueError):  # an older shape: a miss
             return work_from_json(cached)
-    work = cite_this_work(meta, config.project_dir, styles)
+    work = formatted_work(meta, styles)
     cache.put_json("cite", key, work_to_json(work))
     return work
 
@@ -539,6 +560,8 @@ def _inputs_read(config: Config, inputs: Inputs, plan: OutputPlan) -> tuple[Path
     )
 
 
+@functools.cache
 def _code_fingerprint() -> str:
-    """Our own code shapes the outputs too: an upgrade must not serve old files."""
+    """Our own code shapes the outputs too: an upgrade must not serve old files. Once per
+    process: the code a process runs is the code it loaded."""
     return folder_fingerprint(Path(typeset.__file__).parent)
