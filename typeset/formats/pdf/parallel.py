@@ -68,9 +68,9 @@ MIN_WORDS_TO_SPLIT = 15_000
 # A part of fewer words than this is merged with the next: a part has a fixed cost.
 MIN_WORDS_PER_PART = 6_000
 CROSS_PART_SCHEME = "typeset-part:"
-# Below this many pages a part is drawn whole: a piece has a fixed cost (its fonts
-# subset and embedded again, one more file to post-process and join), about what drawing
-# a dozen pages takes.
+# Below this many pages a part is drawn whole: a piece has a fixed cost (a fork, its
+# fonts subset and embedded again, one more file to post-process and join) that a short
+# part's drawing, under a second, would not repay.
 MIN_PAGES_TO_DRAW_IN_TWO = 40
 # In a later piece of a part drawn in two: the depth, in the whole part's outline, of
 # each of its bookmarks in document order (its own outline nests them from its first page).
