@@ -474,3 +474,35 @@ def _audit_errors(path: Path) -> list[str]:
 def test_split_and_one_pass_books_pass_the_structure_audit(compared: dict[str, Any]) -> None:
     for path in (compared["split"], compared["single"]):
         assert _audit_errors(path) == []
+
+
+@pytest.mark.slow
+def test_a_part_drawn_in_two_pieces_is_served_from_the_cache(
+    halves_book: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit in another part lays that part out again and joins both cached pieces
+    (last in this file: it writes over the split book the comparisons read)."""
+    folder = halves_book["folder"]
+    parts = folder / "cache-split" / "pdf-parts"
+    pieces = {path: path.stat().st_mtime_ns for path in parts.glob("*of2.pdf")}
+    assert len(pieces) >= 2
+    whole = [path for path in parts.glob("*.pdf") if "of2." not in path.name]
+    if not whole:
+        pytest.skip("every part was drawn in two pieces (more cores than parts)")
+    with pikepdf.open(whole[0]) as pdf, pdf.open_outline() as outline:
+        chapter = str(outline.root[0].title)
+    manuscript = folder / "book.md"
+    text = manuscript.read_text()
+    heading = text.index(f"# {chapter}")
+    at = text.index(" the ", text.index("\n", heading))  # in its text, not its title
+    _split_the_small_book(monkeypatch)
+    monkeypatch.setattr(pdf_parallel, "MIN_PAGES_TO_DRAW_IN_TWO", 4)
+    manuscript.write_text(text[:at] + " the unpieced " + text[at + 5 :])
+    try:
+        edited = _build(folder, folder / "cache-split", split=True, force=False)
+    finally:
+        manuscript.write_text(text)
+    assert {path: path.stat().st_mtime_ns for path in pieces} == pieces  # not drawn again
+    assert "unpieced" in " ".join(word for page in _pages_text(edited) for word in page)
+    titles = [(depth, title) for depth, title, _, _ in _outline(halves_book["single"])]
+    assert [(depth, title) for depth, title, _, _ in _outline(edited)] == titles
