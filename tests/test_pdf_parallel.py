@@ -115,19 +115,31 @@ def _build(folder: Path, cache: Path, *, split: bool, force: bool = True) -> Pat
                 os.environ[name] = value
 
 
-def _split_and_one_pass(folder: Path, manuscript: str) -> dict[str, Any]:
+def _split_and_one_pass(
+    folder: Path, manuscript: str, *, min_pages_to_draw_in_two: int | None = None
+) -> dict[str, Any]:
     """The book built in one pass and in parts, with the thresholds lowered so that its
-    10k words split."""
+    10k words split (and, if given, its parts' drawing)."""
     write_figures(folder / "figures")
     (folder / "book.md").write_text(manuscript)
     (folder / "refs.bib").write_text(bibliography(50))
-    saved = pdf_parallel.MIN_WORDS_TO_SPLIT, pdf_parallel.MIN_WORDS_PER_PART
+    saved = (
+        pdf_parallel.MIN_WORDS_TO_SPLIT,
+        pdf_parallel.MIN_WORDS_PER_PART,
+        pdf_parallel.MIN_PAGES_TO_DRAW_IN_TWO,
+    )
     pdf_parallel.MIN_WORDS_TO_SPLIT, pdf_parallel.MIN_WORDS_PER_PART = 3_000, 1_000
+    if min_pages_to_draw_in_two is not None:
+        pdf_parallel.MIN_PAGES_TO_DRAW_IN_TWO = min_pages_to_draw_in_two
     try:
         single = _build(folder, folder / "cache-single", split=False)
         split = _build(folder, folder / "cache-split", split=True)
     finally:
-        pdf_parallel.MIN_WORDS_TO_SPLIT, pdf_parallel.MIN_WORDS_PER_PART = saved
+        (
+            pdf_parallel.MIN_WORDS_TO_SPLIT,
+            pdf_parallel.MIN_WORDS_PER_PART,
+            pdf_parallel.MIN_PAGES_TO_DRAW_IN_TWO,
+        ) = saved
     parts = sorted((folder / "cache-split" / "pdf-parts").glob("*.pdf"))
     return {"folder": folder, "single": single, "split": split, "parts": parts}
 
@@ -169,6 +181,33 @@ def contents_book(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     )
     assert next(figures) > 3 and next(tables) > 3  # the lists have entries
     return _split_and_one_pass(tmp_path_factory.mktemp("contents"), manuscript)
+
+
+@pytest.fixture(scope="module")
+def halves_book(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The same kind of book whose last part to be laid out is drawn in two pieces (no
+    part is left to lay out then, so the other core would idle): each chapter's start
+    links to its end and back, so links cross from either piece to the other, and the
+    later piece's sections belong under a chapter in the first."""
+    manuscript = BookWriter(10_000, 50, seed=7).manuscript()
+    chapters = re.split(r"(?m)^(?=# Chapter )", manuscript)
+    linked = [chapters[0]]
+    for number, chapter in enumerate(chapters[1:], start=1):
+        heading, rest = chapter.split("\n", 1)
+        body, notes = rest, ""
+        if number == len(chapters) - 1:  # the notes' definitions follow the last chapter
+            notes_start = re.search(r"(?m)^\[\^", rest)
+            if notes_start:
+                body, notes = rest[: notes_start.start()], rest[notes_start.start() :]
+        linked.append(
+            f"{heading}\n\n[Opening {number}]{{#opening-{number}}}: see "
+            f"[the close of this chapter](#close-{number}).\n\n{body}\n\n"
+            f"[Close {number}]{{#close-{number}}}: back to "
+            f"[its opening](#opening-{number}).\n\n{notes}"
+        )
+    return _split_and_one_pass(
+        tmp_path_factory.mktemp("halves"), "".join(linked), min_pages_to_draw_in_two=4
+    )
 
 
 def _pages_text(path: Path) -> list[list[str]]:
@@ -236,7 +275,39 @@ def test_book_is_laid_out_in_parts_that_make_up_its_pages(book: dict[str, Any]) 
     assert sum(page_counts) == len(pikepdf.open(book["split"]).pages)
 
 
-@pytest.fixture(params=["book", "contents_book"])
+@pytest.mark.slow
+def test_a_part_drawn_in_two_pieces_links_across_them(halves_book: dict[str, Any]) -> None:
+    parts = [path.name for path in halves_book["parts"]]
+    firsts = [name for name in parts if name.endswith(".1of2.pdf")]
+    assert len(firsts) >= 1  # the last part laid out, at least (one per idle core)
+    first = halves_book["folder"] / "cache-split" / "pdf-parts" / firsts[0]
+    second = first.with_name(firsts[0].replace(".1of2.", ".2of2."))
+    assert second.exists()
+
+    def cross_links(path: Path) -> set[str]:
+        return {
+            str(annotation.A.URI)
+            for page in pikepdf.open(path).pages
+            for annotation in page.obj.get("/Annots", [])
+            if "/A" in annotation and str(annotation.A.URI).startswith("typeset-part:")
+        }
+
+    # each piece links to the other's pages (written so WeasyPrint keeps them)
+    assert any("close-" in uri for uri in cross_links(first))
+    assert any("opening-" in uri for uri in cross_links(second))
+    # the joined book resolves them: every opening and close link, as in one pass
+    links = _links(halves_book["split"])
+    chapters = len(re.findall(r"(?m)^# Chapter ", (halves_book["folder"] / "book.md").read_text()))
+    assert {name for _, name, _, _ in links} >= {
+        f"{end}-{number}" for end in ("opening", "close") for number in range(1, chapters + 1)
+    }
+    assert links == _links(halves_book["single"])
+    # the later piece's sections are nested under the chapter that opened in the first
+    assert _outline(halves_book["split"]) == _outline(halves_book["single"])
+    assert "/TypesetOutlineDepths" not in pikepdf.open(halves_book["split"]).Root
+
+
+@pytest.fixture(params=["book", "contents_book", "halves_book"])
 def compared(request: pytest.FixtureRequest) -> dict[str, Any]:
     """The one-pass comparisons run on both books."""
     book: dict[str, Any] = request.getfixturevalue(request.param)
@@ -268,7 +339,7 @@ def test_split_book_has_the_same_outline_and_link_targets(compared: dict[str, An
     assert links == _links(compared["single"])
     if compared["which"] == "book":  # the first pages link to the bibliography, in the last part
         assert min(page for page, _, _, _ in links) < 5 < min(target for *_, target, _ in links)
-    else:  # the contents pages link into every part
+    elif compared["which"] == "contents_book":  # the contents pages link into every part
         assert len({target for *_, target, _ in links}) > 10
 
 
@@ -403,3 +474,35 @@ def _audit_errors(path: Path) -> list[str]:
 def test_split_and_one_pass_books_pass_the_structure_audit(compared: dict[str, Any]) -> None:
     for path in (compared["split"], compared["single"]):
         assert _audit_errors(path) == []
+
+
+@pytest.mark.slow
+def test_a_part_drawn_in_two_pieces_is_served_from_the_cache(
+    halves_book: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit in another part lays that part out again and joins both cached pieces
+    (last in this file: it writes over the split book the comparisons read)."""
+    folder = halves_book["folder"]
+    parts = folder / "cache-split" / "pdf-parts"
+    pieces = {path: path.stat().st_mtime_ns for path in parts.glob("*of2.pdf")}
+    assert len(pieces) >= 2
+    whole = [path for path in parts.glob("*.pdf") if "of2." not in path.name]
+    if not whole:
+        pytest.skip("every part was drawn in two pieces (more cores than parts)")
+    with pikepdf.open(whole[0]) as pdf, pdf.open_outline() as outline:
+        chapter = str(outline.root[0].title)
+    manuscript = folder / "book.md"
+    text = manuscript.read_text()
+    heading = text.index(f"# {chapter}")
+    at = text.index(" the ", text.index("\n", heading))  # in its text, not its title
+    _split_the_small_book(monkeypatch)
+    monkeypatch.setattr(pdf_parallel, "MIN_PAGES_TO_DRAW_IN_TWO", 4)
+    manuscript.write_text(text[:at] + " the unpieced " + text[at + 5 :])
+    try:
+        edited = _build(folder, folder / "cache-split", split=True, force=False)
+    finally:
+        manuscript.write_text(text)
+    assert {path: path.stat().st_mtime_ns for path in pieces} == pieces  # not drawn again
+    assert "unpieced" in " ".join(word for page in _pages_text(edited) for word in page)
+    titles = [(depth, title) for depth, title, _, _ in _outline(halves_book["single"])]
+    assert [(depth, title) for depth, title, _, _ in _outline(edited)] == titles

@@ -22,6 +22,13 @@ keeps them, and turned back into named destinations when the parts are joined wi
 the named destinations, bookmarks (outline) and the tag tree (WeasyPrint builds it page by
 page, so the Document element's kids and the parent tree concatenate) are joined likewise.
 Parts are cached by content: a one-word edit lays out again only the part it falls in.
+
+A part's drawing (WeasyPrint's PDF writer, then the post-pass) is a third of its time. When
+a part is laid out while no other part is left to lay out (a book of one long chapter, the
+last part of any book), a core would idle through it: the part's pages are then drawn in
+two pieces, one in a forked process, each a file of its own that the join takes as
+consecutive parts. Links from one piece to the other's pages use the `typeset-part:`
+scheme too, and the later piece records where its bookmarks sit in the part's outline.
 """
 
 from __future__ import annotations
@@ -30,18 +37,21 @@ import hashlib
 import html as html_escaping
 import io
 import logging
+import multiprocessing
 import os
 import re
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pikepdf
+import pydyf
 import weasyprint
 
 from typeset import timings
@@ -58,6 +68,13 @@ MIN_WORDS_TO_SPLIT = 15_000
 # A part of fewer words than this is merged with the next: a part has a fixed cost.
 MIN_WORDS_PER_PART = 6_000
 CROSS_PART_SCHEME = "typeset-part:"
+# Below this many pages a part is drawn whole: a piece has a fixed cost (a fork, its
+# fonts subset and embedded again, one more file to post-process and join) that a short
+# part's drawing, under a second, would not repay.
+MIN_PAGES_TO_DRAW_IN_TWO = 40
+# In a later piece of a part drawn in two: the depth, in the whole part's outline, of
+# each of its bookmarks in document order (its own outline nests them from its first page).
+OUTLINE_DEPTHS_KEY = "/TypesetOutlineDepths"
 
 # Chapters of a book open on a new page; this is also what makes the parts independent.
 # A note that does not fit takes its calling line to the next page (`footnote-policy:
@@ -147,7 +164,8 @@ def write(
         return False
     cache_dir.mkdir(parents=True, exist_ok=True)
     paths = [cache_dir / f"{part.key}.pdf" for part in parts]
-    missing = [i for i, path in enumerate(paths) if not _reusable(path)]
+    drawn = {i: found for i, path in enumerate(paths) if (found := _cached_pieces(path))}
+    missing = [i for i in range(len(parts)) if i not in drawn]
     log.info("PDF in %d parts, %d to lay out", len(parts), len(missing))
     global _JOB
     _JOB = _Job(  # its own lists: the numbered front matter is added to them
@@ -160,16 +178,20 @@ def write(
         prepare,
         finisher,
         postprocess,
+        workers or os.cpu_count() or 1,
     )
     try:
         with timings.stage("layout"):
-            _lay_out(missing, workers or os.cpu_count() or 1)
+            drawn |= _lay_out(missing)
+        pieces = [drawn[index] for index in range(len(parts))]
         if parts[0].numbered_contents:
             with timings.stage("contents"):
-                numbered = _numbered_front(parts, paths, settings_key, cache_dir)
+                numbered = _numbered_front(parts, pieces, settings_key, cache_dir)
             if numbered is None:
                 return False
-            paths = [numbered, *paths[1:]]
+            pieces = [numbered, *pieces[1:]]
+        # A part drawn in two pieces is joined as two consecutive parts.
+        paths = [path for part_pieces in pieces for path in part_pieces]
         with timings.stage("join"):
             page_counts = [len(pikepdf.open(path).pages) for path in paths]
             match = re.search(r'<html[^>]*\blang="([^"]*)"', html)
@@ -270,29 +292,34 @@ def _part(
 
 
 def _numbered_front(
-    parts: list[Part], paths: list[Path], settings_key: str, cache_dir: Path
-) -> Path | None:
+    parts: list[Part], pieces: list[list[Path]], settings_key: str, cache_dir: Path
+) -> list[Path] | None:
     """The front matter laid out with its contents lists' page numbers (a cached part);
     None if its page count does not settle (the book is then set in one pass)."""
     assert _JOB is not None
-    in_body = _pages_in_body(paths[1:])
-    front_pages = len(pikepdf.open(paths[0]).pages)
+    in_body = _pages_in_body([path for part_pieces in pieces[1:] for path in part_pieces])
+    front_pages = _page_count(pieces[0])
     for _ in range(3):
         first = front_pages + 1  # the first chapter's page number
         numbers = {anchor: first + index for anchor, index in in_body.items()}
         html = _with_page_numbers(parts[0].html, numbers)
         front = _part(html, list(parts[0].stylesheets), settings_key)
         path = cache_dir / f"{front.key}.pdf"
-        if not _reusable(path):
+        found = _cached_pieces(path)
+        if found is None:
             _JOB.parts.append(front)
             _JOB.paths.append(path)
-            _lay_out_part(len(_JOB.parts) - 1)
-        laid_out = len(pikepdf.open(path).pages)
+            found = _lay_out_part(len(_JOB.parts) - 1)
+        laid_out = _page_count(found)
         if laid_out == front_pages:
-            return path
+            return found
         front_pages = laid_out
     log.info("the front matter's page count did not settle: the PDF is set in one pass")
     return None
+
+
+def _page_count(paths: list[Path]) -> int:
+    return sum(len(pikepdf.open(path).pages) for path in paths)
 
 
 def _with_page_numbers(html: str, numbers: dict[str, int]) -> str:
@@ -422,49 +449,161 @@ class _Job:
     prepare: Callable[[weasyprint.Document], None]
     finisher: Callable[..., None] | None
     postprocess: Callable[[Path], object] | None
+    workers: int
+    # While the parts are laid out: how many are still being laid out or waiting, in
+    # memory the forked workers share.
+    layouts_left: Synchronized[int] | None = None
 
 
 # The job reaches forked workers through this global (inherited, never pickled).
 _JOB: _Job | None = None
 
+_FORK = multiprocessing.get_context("fork")
 
-def _lay_out(indexes: list[int], workers: int) -> None:
+
+def _lay_out(indexes: list[int]) -> dict[int, list[Path]]:
+    """Lay out and draw the parts at `indexes`: the files each part was drawn in."""
+    job = _JOB
+    assert job is not None
     if not indexes:
-        return
+        return {}
     # Largest parts first, so the last one to start is a short one.
-    indexes = sorted(indexes, key=lambda i: -len(_JOB.parts[i].html))  # type: ignore[union-attr]
-    if workers == 1 or len(indexes) == 1:
-        for index in indexes:
-            _lay_out_part(index)
-        return
-    # A signal or a failed part stops the other parts at once (typeset/processes.py).
-    with ForkedWorkers[int, None](min(workers, len(indexes))) as pool:
-        for _ in pool.run({index: partial(_lay_out_part, index) for index in indexes}):
-            pass
+    indexes = sorted(indexes, key=lambda i: -len(job.parts[i].html))
+    job.layouts_left = _FORK.Value("i", len(indexes))
+    try:
+        if job.workers == 1 or len(indexes) == 1:
+            return {index: _lay_out_part(index) for index in indexes}
+        # A signal or a failed part stops the other parts at once (typeset/processes.py).
+        with ForkedWorkers[int, list[Path]](min(job.workers, len(indexes))) as pool:
+            return dict(pool.run({index: partial(_lay_out_part, index) for index in indexes}))
+    finally:
+        job.layouts_left = None
 
 
-def _lay_out_part(index: int) -> None:
+def _lay_out_part(index: int) -> list[Path]:
+    """The part laid out, then drawn whole, or in two pieces where a core would idle:
+    the files it was drawn in, in page order."""
     job = _JOB
     assert job is not None
     part, path = job.parts[index], job.paths[index]
     stylesheets = [*job.stylesheets, *(weasyprint.CSS(string=css) for css in part.stylesheets)]
+    options = {**job.options, "stylesheets": stylesheets}
     # Per part, in the part's process: their sum is CPU time, not the wall time of "layout".
     with timings.stage("part-layout"):
         document = weasyprint.HTML(
             string=part.html, base_url=job.base_url, url_fetcher=job.url_fetcher
-        ).render(**{**job.options, "stylesheets": stylesheets})
+        ).render(**options)
     job.prepare(document)
+    pages = len(document.pages)
+    if _idle_cores(job) < 1 or pages < MIN_PAGES_TO_DRAW_IN_TWO:
+        _draw(document, 0, pages, path, options)
+        return [path]
+    pieces = _piece_paths(path, 2)
+    middle = pages // 2
+    # The later half in a forked process (started before this one draws the first half);
+    # a failure there is raised here.
+    with ForkedWorkers[int, None](1) as pool:
+        later = pool.run({1: partial(_draw, document, middle, pages, pieces[1], options)})
+        _draw(document, 0, middle, pieces[0], options)
+        for _ in later:
+            pass
+    return pieces
+
+
+def _idle_cores(job: _Job) -> int:
+    """Cores that no part's layout will take while this part (whose layout is done) is
+    drawn: the workers less this part's and one for each part still being laid out or
+    waiting. A part laid out outside `_lay_out` (the numbered front matter) is alone."""
+    left = 0
+    if job.layouts_left is not None:
+        with job.layouts_left.get_lock():
+            job.layouts_left.value -= 1
+            left = job.layouts_left.value
+    return job.workers - 1 - left
+
+
+def _piece_paths(path: Path, count: int) -> list[Path]:
+    """Where a part drawn in `count` pieces keeps them: names of their own, so that a
+    part drawn whole (`KEY.pdf`) is never mistaken for a first piece."""
+    key = path.name.removesuffix(".pdf")
+    return [path.with_name(f"{key}.{number}of{count}.pdf") for number in range(1, count + 1)]
+
+
+def _cached_pieces(path: Path) -> list[Path] | None:
+    """The files an earlier build drew the part at `path` in, if their seals hold: the
+    part whole, or both its pieces (a build killed between the two seals left one)."""
+    if _reusable(path):
+        return [path]
+    pieces = _piece_paths(path, 2)
+    return pieces if all(_reusable(piece) for piece in pieces) else None
+
+
+def _draw(
+    document: weasyprint.Document, start: int, end: int, path: Path, options: dict[str, Any]
+) -> None:
+    """Pages `start` to `end` of a part's document drawn into `path` (post-pass done,
+    sealed): its links to the part's other pages as cross-part links, and, for a later
+    piece, its bookmarks' depths in the part's outline."""
+    job = _JOB
+    assert job is not None
+    finisher = job.finisher
+    if (start, end) != (0, len(document.pages)):
+        _link_other_pieces(document, start, end)
+        if start > 0:
+            depths = _outline_depths(document, start, end)
+            finisher = partial(_finish_later_piece, job.finisher, depths)
+        document = document.copy(document.pages[start:end])
     # `.NAME.PID.partial`: what a killed build leaves, a later one removes (cache.py).
     temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
     with timings.stage("part-pdf-write"):
-        document.write_pdf(
-            temporary, finisher=job.finisher, **{**job.options, "stylesheets": stylesheets}
-        )
+        document.write_pdf(temporary, finisher=finisher, **options)
     if job.postprocess is not None:
         with timings.stage("part-postprocess"):
             job.postprocess(temporary)
     os.replace(temporary, path)
     seal_file(path, PART_KIND)
+
+
+def _link_other_pieces(document: weasyprint.Document, start: int, end: int) -> None:
+    """Internal links on pages `start` to `end` whose anchor is first on another page of
+    the part made cross-part links, which the join resolves (WeasyPrint drops a link to
+    an anchor not in the document it writes). Anchors are matched as in one pass: the
+    first of a name wins. In the process that draws those pages only."""
+    first_page: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            first_page.setdefault(anchor, number)
+    for page in document.pages[start:end]:
+        page.links = [
+            ("external", CROSS_PART_SCHEME + quote(target, safe=""), *rest)
+            if kind == "internal" and not start <= first_page.get(target, start) < end
+            else (kind, target, *rest)
+            for kind, target, *rest in page.links
+        ]
+
+
+def _outline_depths(document: weasyprint.Document, start: int, end: int) -> list[int]:
+    """The depth in the part's outline of each bookmark on pages `start` to `end`, in
+    document order (the order of WeasyPrint's tree walked depth first)."""
+    depths: list[int] = []
+
+    def walk(items: list[Any], depth: int) -> None:
+        for _label, _target, children, _state in items:
+            depths.append(depth)
+            walk(children, depth + 1)
+
+    walk(document.make_bookmark_tree(), 0)
+    before = sum(len(page.bookmarks) for page in document.pages[:start])
+    count = sum(len(page.bookmarks) for page in document.pages[start:end])
+    return depths[before : before + count]
+
+
+def _finish_later_piece(
+    finisher: Callable[..., None] | None, depths: list[int], document: Any, pdf: Any
+) -> None:
+    if finisher is not None:
+        finisher(document, pdf)
+    pdf.catalog[OUTLINE_DEPTHS_KEY[1:]] = pydyf.Array(depths)
 
 
 # A part is sealed like every cache entry: a cache folder restored in CI could hold a
@@ -609,22 +748,52 @@ def _join_destinations(
 def _join_outline(
     joined: pikepdf.Pdf, sources: list[pikepdf.Pdf], page_of: dict[tuple[int, Any], int]
 ) -> None:
-    def rebuilt(number: int, item: pikepdf.OutlineItem) -> pikepdf.OutlineItem:
+    def rebuilt(
+        number: int, item: pikepdf.OutlineItem, *, with_children: bool = True
+    ) -> pikepdf.OutlineItem:
         target: Any = item.destination
         page = page_of[number, target[0].objgen]
         copy = pikepdf.OutlineItem(
             item.title, page, "XYZ", left=float(target[2]), top=float(target[3]), zoom=0
         )
         copy.is_closed = item.is_closed
-        copy.children.extend(rebuilt(number, child) for child in item.children)
+        if with_children:
+            copy.children.extend(rebuilt(number, child) for child in item.children)
         return copy
 
-    items = []
+    items: list[pikepdf.OutlineItem] = []
+    # The last item at each depth: where the bookmarks of a part's later piece nest.
+    last_by_depth: list[pikepdf.OutlineItem] = []
     for number, source in enumerate(sources):
+        depths = source.Root.get(OUTLINE_DEPTHS_KEY)
         with source.open_outline() as outline:
-            items += [rebuilt(number, item) for item in outline.root]
+            if depths is None:
+                for item in outline.root:
+                    items.append(rebuilt(number, item))
+                    last_by_depth = _rightmost_path(items[-1])
+                continue
+            flat = list(_depth_first(outline.root))
+            for item, depth in zip(flat, map(int, depths), strict=True):
+                copy = rebuilt(number, item, with_children=False)
+                (last_by_depth[depth - 1].children if depth else items).append(copy)
+                last_by_depth[depth:] = [copy]
+    if OUTLINE_DEPTHS_KEY in joined.Root:
+        del joined.Root[OUTLINE_DEPTHS_KEY]
     with joined.open_outline() as outline:
         outline.root[:] = items
+
+
+def _depth_first(items: list[pikepdf.OutlineItem]) -> Iterator[pikepdf.OutlineItem]:
+    for item in items:
+        yield item
+        yield from _depth_first(item.children)
+
+
+def _rightmost_path(item: pikepdf.OutlineItem) -> list[pikepdf.OutlineItem]:
+    path = [item]
+    while path[-1].children:
+        path.append(path[-1].children[-1])
+    return path
 
 
 def _stamp_folios(joined: pikepdf.Pdf, folios: pikepdf.Pdf) -> None:
