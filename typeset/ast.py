@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -129,7 +130,14 @@ _SURVEYS_KEPT = 4
 
 
 def survey(value: Any) -> Survey:
-    """The survey of `value` (blocks, a document, a MetaValue...)."""
+    """The survey of `value` (blocks, a document, a MetaValue...). A document's blocks and
+    metadata are surveyed apart: passes that rebuild the document dict around the same
+    blocks then share one walk of them."""
+    if isinstance(value, dict) and "blocks" in value and "t" not in value:
+        parts = [survey(part) for key, part in value.items() if key != "pandoc-api-version"]
+        return Survey(
+            *(frozenset().union(*(getattr(part, name) for part in parts)) for name in _FIELDS)
+        )
     for surveyed, found in _SURVEYED:
         if surveyed is value:
             return found
@@ -137,6 +145,9 @@ def survey(value: Any) -> Survey:
     _SURVEYED.insert(0, (value, found))
     del _SURVEYED[_SURVEYS_KEPT:]
     return found
+
+
+_FIELDS = tuple(field.name for field in dataclasses.fields(Survey))
 
 
 def _survey(value: Any) -> Survey:
@@ -147,38 +158,40 @@ def _survey(value: Any) -> Survey:
     raw_formats: set[str] = set()
     citation_ids: set[str] = set()
     brace_labels: set[str] = set()
-    stack = [value]
+    # Lists only on the stack, their items looked at in place: most nodes are Str and
+    # Space, which end here without a push.
+    stack: list[list[Any]] = [[value]]
     while stack:
-        current = stack.pop()
-        if isinstance(current, list):
-            stack.extend(current)
-            continue
-        if not isinstance(current, dict):
-            continue
-        kind = current.get("t")
-        if kind is None:  # a citation, or the document itself
-            stack.extend(current.values())
-            continue
-        types.add(kind)
-        content = current.get("c")
-        if isinstance(content, str):
-            if kind == "Str" and content.startswith("{#") and content.endswith("}"):
-                brace_labels.add(content[2:-1])
-            continue
-        if content is None:
-            continue
-        position = ATTRIBUTE_POSITION.get(kind)
-        if position is not None:
-            identifier, node_classes, attributes = content[position]
-            if identifier:
-                identifiers.add(identifier)
-            classes.update(node_classes)
-            keys.update(key for key, _ in attributes)
-        elif kind in ("RawInline", "RawBlock"):
-            raw_formats.add(content[0].lower())
-        elif kind == "Cite":
-            citation_ids.update(citation["citationId"] for citation in content[0])
-        stack.append(content)
+        for current in stack.pop():
+            if isinstance(current, list):
+                stack.append(current)
+                continue
+            if not isinstance(current, dict):
+                continue
+            kind = current.get("t")
+            if kind is None:  # a citation, a MetaMap's entries, the document itself
+                stack.append(list(current.values()))
+                continue
+            types.add(kind)
+            content = current.get("c")
+            if isinstance(content, str):
+                if kind == "Str" and content.startswith("{#") and content.endswith("}"):
+                    brace_labels.add(content[2:-1])
+                continue
+            if content is None:
+                continue
+            position = ATTRIBUTE_POSITION.get(kind)
+            if position is not None:
+                identifier, node_classes, attributes = content[position]
+                if identifier:
+                    identifiers.add(identifier)
+                classes.update(node_classes)
+                keys.update(key for key, _ in attributes)
+            elif kind in ("RawInline", "RawBlock"):
+                raw_formats.add(content[0].lower())
+            elif kind == "Cite":
+                citation_ids.update(citation["citationId"] for citation in content[0])
+            stack.append(content if isinstance(content, list) else [content])
     return Survey(
         types=frozenset(types),
         identifiers=frozenset(identifiers),

@@ -109,7 +109,7 @@ def number_document(
     if list_of_tables:
         front.append(list_of(targets, "tbl", "list-of-tables", words, level))
     numbered = dict(document)
-    numbered["blocks"] = [*front, *blocks]
+    numbered["blocks"] = [*front, *blocks] if front else blocks
     return CrossReferences(numbered, tuple(dict.fromkeys(resolver.missing)), duplicates)
 
 
