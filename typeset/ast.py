@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 Node = dict[str, Any]
@@ -93,6 +95,112 @@ def transform(
                 return replaced
         return node
     return value
+
+
+# Where an element node keeps its [id, classes, attributes] in its content.
+ATTRIBUTE_POSITION = {
+    "Div": 0, "Span": 0, "CodeBlock": 0, "Code": 0, "Figure": 0, "Table": 0, "Header": 1,
+    "Image": 0, "Link": 0,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What occurs anywhere in a value of the AST, gathered in one walk.
+
+    A pass that only acts on, say, raw LaTeX or a Div of some class asks the survey
+    first and skips its own walk of the whole book when there is nothing of the kind
+    (most passes have nothing to do on most books). Each pass's test sits beside it.
+    """
+
+    types: frozenset[str]  # element node types ("Div", "Math", "RawInline"...)
+    identifiers: frozenset[str]  # non-empty ids of the nodes that carry attributes
+    classes: frozenset[str]
+    attribute_keys: frozenset[str]
+    raw_formats: frozenset[str]  # of RawInline and RawBlock, lower-cased
+    citation_ids: frozenset[str]
+    brace_labels: frozenset[str]  # "eq-x" for a Str "{#eq-x}" (a label written after math)
+
+
+# The last values surveyed, by identity: the AST is never modified in place (see
+# `transform`), so a pass that changed nothing hands the next one the very list it was
+# given, and the survey of it still holds. Values are kept so their ids stay unique.
+_SURVEYED: list[tuple[Any, Survey]] = []
+_SURVEYS_KEPT = 4
+
+
+def survey(value: Any) -> Survey:
+    """The survey of `value` (blocks, a document, a MetaValue...). A document's blocks and
+    metadata are surveyed apart: passes that rebuild the document dict around the same
+    blocks then share one walk of them."""
+    if isinstance(value, dict) and "blocks" in value and "t" not in value:
+        parts = [survey(part) for key, part in value.items() if key != "pandoc-api-version"]
+        return Survey(
+            *(frozenset().union(*(getattr(part, name) for part in parts)) for name in _FIELDS)
+        )
+    for surveyed, found in _SURVEYED:
+        if surveyed is value:
+            return found
+    found = _survey(value)
+    _SURVEYED.insert(0, (value, found))
+    del _SURVEYED[_SURVEYS_KEPT:]
+    return found
+
+
+_FIELDS = tuple(field.name for field in dataclasses.fields(Survey))
+
+
+def _survey(value: Any) -> Survey:
+    types: set[str] = set()
+    identifiers: set[str] = set()
+    classes: set[str] = set()
+    keys: set[str] = set()
+    raw_formats: set[str] = set()
+    citation_ids: set[str] = set()
+    brace_labels: set[str] = set()
+    # Lists only on the stack, their items looked at in place: most nodes are Str and
+    # Space, which end here without a push.
+    stack: list[list[Any]] = [[value]]
+    while stack:
+        for current in stack.pop():
+            if isinstance(current, list):
+                stack.append(current)
+                continue
+            if not isinstance(current, dict):
+                continue
+            kind = current.get("t")
+            if kind is None:  # a citation, a MetaMap's entries, the document itself
+                stack.append(list(current.values()))
+                continue
+            types.add(kind)
+            content = current.get("c")
+            if isinstance(content, str):
+                if kind == "Str" and content.startswith("{#") and content.endswith("}"):
+                    brace_labels.add(content[2:-1])
+                continue
+            if content is None:
+                continue
+            position = ATTRIBUTE_POSITION.get(kind)
+            if position is not None:
+                identifier, node_classes, attributes = content[position]
+                if identifier:
+                    identifiers.add(identifier)
+                classes.update(node_classes)
+                keys.update(key for key, _ in attributes)
+            elif kind in ("RawInline", "RawBlock"):
+                raw_formats.add(content[0].lower())
+            elif kind == "Cite":
+                citation_ids.update(citation["citationId"] for citation in content[0])
+            stack.append(content if isinstance(content, list) else [content])
+    return Survey(
+        types=frozenset(types),
+        identifiers=frozenset(identifiers),
+        classes=frozenset(classes),
+        attribute_keys=frozenset(keys),
+        raw_formats=frozenset(raw_formats),
+        citation_ids=frozenset(citation_ids),
+        brace_labels=frozenset(brace_labels),
+    )
 
 
 def first_of(*rewrites: Rewrite | None) -> Rewrite:

@@ -85,6 +85,9 @@ def is_cito_property(word: str) -> bool:
 
 def without_cito_prefixes(document: dict[str, Any], known_keys: Iterable[str]) -> dict[str, Any]:
     """`document` with each CiTO-typed citation citing its bare key (see the module)."""
+    cited = ast.survey(document["blocks"]).citation_ids | ast.survey(document["meta"]).citation_ids
+    if not any(PREFIXED_KEY.match(key) for key in cited):
+        return document  # no key has a prefix: no walk
     known = frozenset(known_keys)
 
     def bare(key: str) -> str:

@@ -18,8 +18,13 @@ NOTE_CALL_SEPARATOR = ","
 
 def for_readers(document: dict[str, Any]) -> dict[str, Any]:
     """The document with figure alt text in place and adjacent note calls separated."""
-    blocks = ast.transform(document["blocks"], _image_with_fig_alt)
-    blocks = ast.transform(blocks, _separate_adjacent_note_calls)
+    blocks = document["blocks"]
+    found = ast.survey(blocks)
+    # Each walk only when there is what it rewrites.
+    if "fig-alt" in found.attribute_keys:
+        blocks = ast.transform(blocks, _image_with_fig_alt)
+    if "Note" in found.types:
+        blocks = ast.transform(blocks, _separate_adjacent_note_calls)
     return {**document, "blocks": blocks}
 
 

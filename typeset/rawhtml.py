@@ -31,6 +31,8 @@ RAW_HTML = frozenset({"html", "html5", "html4", "xhtml", "epub", "epub3"})
 def balanced_html(value: Any, warn: Callable[[str, str], None]) -> Any:
     """`value` (blocks or a document) with every list's lone HTML tags paired up;
     `warn(message, source text)` is told of each repair."""
+    if not ast.survey(value).raw_formats & RAW_HTML:
+        return value  # no raw HTML: no tag to pair, no walk
 
     def rewrite_list(items: list[Any]) -> list[Any] | None:
         if not any(_tag(item) for item in items):

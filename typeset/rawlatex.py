@@ -28,6 +28,7 @@ and `\\includegraphics{/etc/...}` are refused like their Markdown spellings.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import json
 import logging
@@ -181,21 +182,25 @@ def translated_latex(
     """The manuscript with its raw LaTeX and its equations made into its own constructs."""
     document = manuscript.document
     report = _Reporter(manuscript)
-    macros = _document_macros(document)
-    fragments = _fragments(document["blocks"])
+    found = ast.survey(document["blocks"])
+    has_latex = bool(found.raw_formats & LATEX_FORMATS)
+    macros = _document_macros(document, blocks_too=has_latex or "Math" in found.types)
+    fragments = _fragments(document["blocks"]) if has_latex else []
     translations = _read_fragments(fragments, macros, report, cache) if fragments else {}
-    blocks = (
-        ast.transform(document["blocks"], rewrite_list=_tied) if fragments else document["blocks"]
-    )
-    blocks = _spliced(blocks, translations)
+    blocks = document["blocks"]
+    if fragments:
+        blocks = _spliced(ast.transform(blocks, rewrite_list=_tied), translations)
     meta = dict(document["meta"])
     blocks = _abstract_into_meta(blocks, meta, report)
     labeller = _Labeller(manuscript, macros, report)
-    blocks = labeller.blocks(blocks)
-    blocks = ast.transform(blocks, labeller.reference)
+    if _has_labels_or_references(found, labeller):
+        blocks = labeller.blocks(blocks)
+        blocks = ast.transform(blocks, labeller.reference)
     finisher = _Leftovers(report)
-    blocks = ast.transform(blocks, finisher.rewrite)
-    _report_other_raw(blocks, frozenset(formats), report)
+    if has_latex:
+        blocks = ast.transform(blocks, finisher.rewrite)
+    if found.raw_formats:
+        _report_other_raw(blocks, frozenset(formats), report)
     _report_raw_metadata(document["meta"], report)
     if _only_math_preamble(meta.get("header-includes"), macros):
         del meta["header-includes"]  # every definition is applied: nothing is lost
@@ -207,6 +212,20 @@ def translated_latex(
     return Translated(
         dataclasses.replace(manuscript, document=translated),
         tuple(labeller.problems),
+    )
+
+
+def _has_labels_or_references(found: ast.Survey, labeller: _Labeller) -> bool:
+    """Whether step 2 has anything to do. Its labels and references come from raw LaTeX
+    (`\\label`, `\\ref`, `\\appendix`; translated into `label` spans and `reference-type`
+    links), from equations (their `\\label`s, their macros expanded) and from ids the
+    manuscript's text also names in a `\\label`: a book with none of them skips two walks
+    that would hand every block back unchanged."""
+    return bool(
+        found.raw_formats & LATEX_FORMATS
+        or "Math" in found.types
+        or found.attribute_keys & {"label", "reference-type", "reference"}
+        or labeller.manuscript_labels
     )
 
 
@@ -250,13 +269,16 @@ class _Reporter:
 # --- the document's macros ---------------------------------------------------------------
 
 
-def _document_macros(document: dict[str, Any]) -> Macros:
+def _document_macros(document: dict[str, Any], *, blocks_too: bool = True) -> Macros:
     """Definitions in `header-includes`, in raw LaTeX and in equations, in document order
-    (the front matter first, as LaTeX reads its preamble first)."""
+    (the front matter first, as LaTeX reads its preamble first). `blocks_too` False when
+    the body has neither raw LaTeX nor equations, so defines nothing."""
     macros = Macros()
     for node in ast.walk(document["meta"].get("header-includes")):
         if node["t"] in ("RawInline", "RawBlock") and node["c"][0].lower() in LATEX_FORMATS:
             macros.absorb(node["c"][1])
+    if not blocks_too:
+        return macros
     for node in ast.walk(document["blocks"]):
         if (
             node["t"] in ("RawInline", "RawBlock") and node["c"][0].lower() in LATEX_FORMATS
@@ -468,6 +490,8 @@ def _abstract_as_div(text: str) -> str:
 def _abstract_into_meta(blocks: list[Node], meta: dict[str, Any], report: _Reporter) -> list[Node]:
     """A LaTeX abstract environment becomes the document's abstract (every output prints
     it in the title block); a second abstract stays where it was written, as a block."""
+    if not any(block["t"] == "Div" and _ABSTRACT_CLASS in block["c"][0][1] for block in blocks):
+        return blocks  # the very list, so what was learnt of it (ast.survey) still holds
     kept: list[Node] = []
     for block in blocks:
         if block["t"] == "Div" and _ABSTRACT_CLASS in block["c"][0][1]:
@@ -684,19 +708,24 @@ class _Labeller:
         self.macros = macros
         self.report = report
         self.ids: dict[str, str] = {}  # LaTeX label -> Quarto label
-        self.taken: set[str] = {
-            node["c"][0][0] if node["t"] != "Header" else node["c"][1][0]
-            for node in ast.walk(manuscript.document["blocks"])
-            if node["t"] in ("Header", "Div", "Span", "Figure", "Table")
-        } | {
-            match.group(1)
-            for node in ast.walk(manuscript.document["blocks"])
-            if node["t"] == "Str" and (match := re.match(r"^\{#(eq-[^\s}]+)\}$", node["c"]))
-        }
         self.problems: list[TypesetError] = []
         self.last_header: list[Any] | None = None  # the Header being built, mutable
         self.in_appendix_next = False
         self.manuscript_labels = frozenset(_LATEX_LABEL.findall(manuscript.text))
+
+    @functools.cached_property
+    def taken(self) -> set[str]:
+        """The manuscript's own ids and `{#eq-x}` labels: read when a label is first
+        named (most books name none)."""
+        return {
+            node["c"][0][0] if node["t"] != "Header" else node["c"][1][0]
+            for node in ast.walk(self.manuscript.document["blocks"])
+            if node["t"] in ("Header", "Div", "Span", "Figure", "Table")
+        } | {
+            match.group(1)
+            for node in ast.walk(self.manuscript.document["blocks"])
+            if node["t"] == "Str" and (match := re.match(r"^\{#(eq-[^\s}]+)\}$", node["c"]))
+        }
 
     def name(self, label: str, kind: str) -> str:
         if label in self.ids:
@@ -867,10 +896,10 @@ class _Labeller:
     def _labelled_in_markdown(self, label: str) -> str | None:
         """The Quarto label for a `\\ref` to an element labelled in Markdown rather than by
         `\\label` (```{.python #lst:huh}```, `{#fig:x}`), as the cross-references spell it."""
-        from typeset.crossref.syntax import ATTRIBUTE_POSITION, dashed_label
+        from typeset.crossref.syntax import dashed_label
 
         for node in ast.walk(self.manuscript.document["blocks"]):
-            position = ATTRIBUTE_POSITION.get(node["t"])
+            position = ast.ATTRIBUTE_POSITION.get(node["t"])
             if position is not None and node["c"][position][0] in (label, dashed_label(label)):
                 return dashed_label(label)
         return None

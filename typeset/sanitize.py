@@ -685,6 +685,14 @@ def _is_attr(value: Any) -> bool:
     )
 
 
+def _is_leaf_node(value: dict[str, Any]) -> bool:
+    """A Str, Space or other element node with no list or dict inside: no Attr to clean
+    (half of a book's nodes; not stacking them halves the walk)."""
+    if "c" not in value:
+        return len(value) == 1 and "t" in value
+    return len(value) == 2 and "t" in value and not isinstance(value["c"], (list, dict))
+
+
 def _clean_attributes(document: Any, guard: _Guard) -> Any:
     """Every Attr in the document (any element, table rows and cells too) allow-listed."""
     stack = [document]
@@ -704,7 +712,7 @@ def _clean_attributes(document: Any, guard: _Guard) -> Any:
                             kept.append([key, cleaned])
                     if kept != item[2]:
                         value[index] = [item[0], item[1], kept]
-                elif isinstance(item, (list, dict)):
+                elif isinstance(item, list) or (isinstance(item, dict) and not _is_leaf_node(item)):
                     stack.append(item)
     return document
 

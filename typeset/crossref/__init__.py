@@ -85,6 +85,10 @@ def number_document(
     words = Words.from_meta(document["meta"])
     blocks = with_dashed_labels(document["blocks"], frozenset(citation_keys))
     blocks = floats_from_divs(blocks)
+    # Numbering makes no Cite and no Figure of its own (a listing's caption may hold a
+    # Cite): what is learnt before it tells which of the walks after it have work.
+    found = ast.survey(blocks)
+    cited = found.citation_ids | ast.survey(list((listing_captions or {}).values())).citation_ids
     blocks, targets, duplicates = number_targets(
         blocks,
         words,
@@ -93,9 +97,11 @@ def number_document(
         chapters=_chapters_flag(document["meta"]),
     )
     resolver = ReferenceResolver(targets, frozenset(citation_keys), words)
-    blocks = ast.transform(blocks, rewrite_list=resolver.habits)
-    blocks = ast.transform(blocks, resolver.rewrite)
-    blocks = ast.transform(blocks, figure_id_on_div)
+    if any(resolver.is_reference(key) for key in cited):
+        blocks = ast.transform(blocks, rewrite_list=resolver.habits)
+        blocks = ast.transform(blocks, resolver.rewrite)
+    if "Figure" in found.types:
+        blocks = ast.transform(blocks, figure_id_on_div)
     front: list[Node] = []
     level = min((block["c"][0] for block in blocks if block["t"] == "Header"), default=1)
     if list_of_figures:
@@ -103,7 +109,7 @@ def number_document(
     if list_of_tables:
         front.append(list_of(targets, "tbl", "list-of-tables", words, level))
     numbered = dict(document)
-    numbered["blocks"] = [*front, *blocks]
+    numbered["blocks"] = [*front, *blocks] if front else blocks
     return CrossReferences(numbered, tuple(dict.fromkeys(resolver.missing)), duplicates)
 
 
@@ -126,6 +132,9 @@ def listing_captions_of(document: dict[str, Any]) -> dict[str, list[Node]]:
     """The `caption` (`lst-cap`, `algo-cap`) of each labelled listing, read as Markdown as
     Quarto reads it (`caption="See @smith2020"` cites), by label: one pandoc run for all."""
     found: dict[str, str] = {}
+    labels = ast.survey(document["blocks"]).identifiers
+    if not any(kind_of(label) in LISTING_KINDS for label in labels):
+        return {}  # no listing is labelled: no walk
     for node in ast.walk(document["blocks"]):
         if node["t"] not in ("CodeBlock", "Div"):
             continue

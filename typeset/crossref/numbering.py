@@ -94,7 +94,10 @@ class _Numberer:
         if self.top_level is None:
             levels = [node["c"][0] for node in ast.walk(blocks) if node["t"] == "Header"]
             self.top_level = min(levels, default=1)
-        return [self.block(block) for block in blocks]
+        numbered = [self.block(block) for block in blocks]
+        # The very list when no block changed, so what was learnt of it (ast.survey) holds.
+        unchanged = all(new is old for new, old in zip(numbered, blocks, strict=True))
+        return blocks if unchanged else numbered
 
     def block(self, block: Node) -> Node:
         kind = block["t"]

@@ -34,13 +34,13 @@ class ReferenceResolver:
         if node["t"] != "Cite":
             return None
         citations, original = node["c"]
-        if not any(self._is_reference(citation["citationId"]) for citation in citations):
+        if not any(self.is_reference(citation["citationId"]) for citation in citations):
             return None
         parts: list[list[Node]] = []
         kept: list[Node] = []
         for citation in citations:
             key = citation["citationId"]
-            if self._is_reference(key):
+            if self.is_reference(key):
                 parts.append(self._reference(citation))
             else:
                 if not kept:
@@ -100,7 +100,7 @@ class ReferenceResolver:
         citation: dict[str, Any] = node["c"][0][0]
         if citation["citationMode"]["t"] != "AuthorInText" or citation["citationPrefix"]:
             return None
-        return citation if self._is_reference(citation["citationId"]) else None
+        return citation if self.is_reference(citation["citationId"]) else None
 
     def _names_its_kind(self, before: list[Any], citation: dict[str, Any]) -> bool:
         """Whether the word before the reference is its kind's ("Fig." for a figure)."""
@@ -120,7 +120,7 @@ class ReferenceResolver:
             names |= {locale.term(self.words.lang, term) for term in ("chapter", "appendix")}
         return any(_abbreviates(found.group(1), name) for name in names if name)
 
-    def _is_reference(self, key: str) -> bool:
+    def is_reference(self, key: str) -> bool:
         if kind_of(key) is None:
             return False
         return lowered(key) in self.targets or key not in self.citation_keys

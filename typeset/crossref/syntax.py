@@ -75,6 +75,12 @@ def dashed_label(label: str) -> str:
 def with_dashed_labels(blocks: list[Node], citation_keys: frozenset[str]) -> list[Node]:
     """Every `kind:name` id, `{#eq:name}` equation label and `@kind:name` reference (that is
     not a bibliography key) spelled `kind-name`, so one numbering serves both syntaxes."""
+    found = ast.survey(blocks)
+    if not any(
+        COLON_LABEL.match(label)
+        for label in (*found.identifiers, *found.brace_labels, *found.citation_ids)
+    ):
+        return blocks  # nothing spelled `kind:name`: no walk
 
     def rewrite(node: Node) -> Node | None:
         kind = node["t"]
@@ -111,11 +117,7 @@ def with_dashed_labels(blocks: list[Node], citation_keys: frozenset[str]) -> lis
     return result
 
 
-# Where a node keeps its [id, classes, attributes].
-ATTRIBUTE_POSITION = {
-    "Div": 0, "Span": 0, "CodeBlock": 0, "Code": 0, "Figure": 0, "Table": 0, "Header": 1,
-    "Image": 0, "Link": 0,
-}  # fmt: skip
+ATTRIBUTE_POSITION = ast.ATTRIBUTE_POSITION  # where a node keeps its attributes
 
 
 # --- Quarto's div syntax -> pandoc Figure and Table blocks -------------------------------
@@ -126,7 +128,14 @@ def floats_from_divs(blocks: list[Node]) -> list[Node]:
 
     As in Quarto, the div's last paragraph is the caption; a table div holding one table
     gives the table the id and caption, so every format sees a native captioned table.
+    A document with neither such a div nor a Figure is handed back without a walk.
     """
+    found = ast.survey(blocks)
+    has_float_divs = "Div" in found.types and any(
+        label.split("-", 1)[0] in FLOAT_KINDS for label in found.identifiers if "-" in label
+    )
+    if not has_float_divs and "Figure" not in found.types:
+        return blocks
 
     def rewrite(node: Node) -> Node | None:
         if node["t"] != "Div":

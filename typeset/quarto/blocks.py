@@ -34,6 +34,9 @@ CELL_WRAPPERS = frozenset({"cell", "cell-output", "cell-output-display", "cell-o
 
 def with_quarto_blocks(document: dict[str, Any]) -> dict[str, Any]:
     """`document` with callouts titled, figure attributes applied and cell divs opened."""
+    found = ast.survey(document["blocks"])
+    if not (found.types & {"Div", "Figure"} or "tbl-colwidths" in found.attribute_keys):
+        return document  # each rewrite is of a Div, a Figure or a Table's column widths
     lang = ast.plain_text(document["meta"].get("lang"))
     rewrite = ast.first_of(
         lambda node: _callout(node, lang),

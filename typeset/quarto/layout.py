@@ -22,6 +22,8 @@ MAX_COLUMNS = 12  # a wider row is no layout a page can print
 
 
 def with_layouts(document: dict[str, Any]) -> dict[str, Any]:
+    if not ast.survey(document["blocks"]).attribute_keys.intersection(LAYOUT_ATTRIBUTES):
+        return document  # no panel: no walk
     return {**document, "blocks": ast.transform(document["blocks"], _panel)}
 
 
