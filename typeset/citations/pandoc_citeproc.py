@@ -278,7 +278,9 @@ def run_citeproc(
     extra_arguments: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Resolve the citations of `source` (pandoc JSON or Markdown) into a pandoc document:
-    by the run started ahead on exactly this input, if there is one."""
+    by the run started ahead on exactly this input, if there is one (whose `bibliography`
+    and `csl` metadata then name the files of that run: citation processing fields, which
+    the build drops)."""
     if _RUNS_AHEAD.any_started():
         key = _run_key(source, source_format, style, bibliography, extra_arguments)
         ahead = _RUNS_AHEAD.take(key)
