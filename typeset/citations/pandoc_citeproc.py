@@ -32,6 +32,12 @@ from typeset.styles import CSL_NAMESPACE, CslStyle, bibliography_heading
 
 log = logging.getLogger(__name__)
 
+# citeproc allocates about 1 GB of short-lived data a second: a 64 MB nursery (GHC's
+# allocation area, which pandoc's binary leaves at the runtime's default) collects it less
+# often. Measured on the
+# 2,235 citations of a 50k-word book: 5.5 s of CPU down to 4.3 s, for 30 MB more memory.
+CITEPROC_RUNTIME_OPTIONS = ("-A64m",)
+
 # From this many citations on, an in-text style is formatted on a document made of the
 # citations alone: citeproc's time on a book goes largely into walking the prose.
 EXTRACT_FROM_CITATIONS = 150
@@ -286,7 +292,7 @@ def run_citeproc(
         ahead = _RUNS_AHEAD.take(key)
         if ahead is not None:
             return ahead.result()
-        log.debug("the citeproc run started ahead had other input: formatting again")
+        log.debug("no citeproc run was started ahead on this input: formatting it now")
     return _run(source, source_format, style, bibliography, extra_arguments)
 
 
@@ -314,6 +320,7 @@ def _run(
                 *extra_arguments,
             ],
             source,
+            runtime_options=CITEPROC_RUNTIME_OPTIONS,
         )
     except PandocFailure as failure:
         raise CitationError(
