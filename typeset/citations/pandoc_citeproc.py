@@ -112,7 +112,7 @@ class PandocCiteproc:
             _run_key(source, "json", csl, references, ()),
             cache,
             workdir,
-            lambda: _run(source, "json", csl, references, ()),
+            lambda: _run(source, "json", csl, references, (), through=workdir),
         )
 
     def _takes_whole_document(self, style: CslStyle, citations: int) -> bool:
@@ -302,7 +302,17 @@ def _run(
     style: CslStyle,
     bibliography: Path,
     extra_arguments: Sequence[str],
+    *,
+    through: Path | None = None,
 ) -> dict[str, Any]:
+    """One pandoc run. `through`: a folder where the input and the output go as files
+    instead of pipes, for a run in a thread beside busy Python code: a pipe is fed and
+    drained a few kilobytes at a time, each time waiting for the interpreter lock (up to
+    5 ms) while pandoc waits."""
+    files: list[str] = []
+    if through is not None:
+        (through / "citations.json").write_bytes(source)
+        files = [str(through / "citations.json"), "--output", str(through / "resolved.json")]
     try:
         resolved = run_pandoc(
             [
@@ -318,10 +328,13 @@ def _run(
                 "--bibliography",
                 str(bibliography),
                 *extra_arguments,
+                *files,
             ],
-            source,
+            None if through is not None else source,
             runtime_options=CITEPROC_RUNTIME_OPTIONS,
         )
+        if through is not None:
+            resolved = (through / "resolved.json").read_bytes()
     except PandocFailure as failure:
         raise CitationError(
             f"citeproc could not format the citations: {failure.stderr.strip()[:300]}",
