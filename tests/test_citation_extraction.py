@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT
-from typeset.citations.pandoc_citeproc import PandocCiteproc
+from typeset.cache import BuildCache
+from typeset.citations.base import without_processing_fields
+from typeset.citations.pandoc_citeproc import CACHE_KIND, PandocCiteproc, discard_runs_ahead
 from typeset.manuscript import Manuscript, read_manuscript
 from typeset.references import Bibliography, read_bibliography
 from typeset.styles import resolve_style
@@ -89,3 +91,43 @@ def test_extraction_keeps_locators_prefixes_narrative_and_footnote_citations(
     manuscript = read_manuscript(tmp_path / "varied.md")
     bibliography = read_bibliography(PROJECT / "refs.bib")
     assert_extraction_changes_nothing(manuscript, bibliography, style_name, tmp_path)
+
+
+def _resolved_json(manuscript: Manuscript, bibliography: Bibliography, workdir: Path) -> str:
+    style = resolve_style("chicago-author-date", PROJECT)
+    engine = PandocCiteproc(extract_from_citations=1)
+    resolved = engine.resolve(manuscript, bibliography, style, workdir)
+    # as the build keeps it: the metadata that names the files citeproc read goes
+    return json.dumps(without_processing_fields(resolved.document))
+
+
+def test_a_run_started_ahead_on_other_citations_is_not_taken(tmp_path: Path) -> None:
+    """The run started on the citations as parsed is kept only when the build sends exactly
+    those: here the passes after the parse changed one (a locator), and the result is the
+    one formatted afresh."""
+    bibliography = read_bibliography(PROJECT / "refs.bib")
+    (tmp_path / "parsed.md").write_text(VARIED)
+    (tmp_path / "changed.md").write_text(VARIED.replace("[@hao1990, 99]", "[@hao1990, 12]"))
+    parsed = read_manuscript(tmp_path / "parsed.md")
+    changed = read_manuscript(tmp_path / "changed.md")
+    expected = _resolved_json(changed, bibliography, tmp_path)
+    style = resolve_style("chicago-author-date", PROJECT)
+    PandocCiteproc(extract_from_citations=1).start_ahead(parsed, bibliography, style, None)
+    assert _resolved_json(changed, bibliography, tmp_path) == expected
+    assert "12" in expected and ", 99)" not in expected
+    discard_runs_ahead()
+
+
+def test_a_run_started_ahead_serves_the_same_citations_and_is_cached(tmp_path: Path) -> None:
+    bibliography = read_bibliography(PROJECT / "refs.bib")
+    (tmp_path / "varied.md").write_text(VARIED)
+    manuscript = read_manuscript(tmp_path / "varied.md")
+    expected = _resolved_json(manuscript, bibliography, tmp_path)
+    style = resolve_style("chicago-author-date", PROJECT)
+    cache = BuildCache(tmp_path / "cache")
+    PandocCiteproc(extract_from_citations=1).start_ahead(manuscript, bibliography, style, cache)
+    assert _resolved_json(manuscript, bibliography, tmp_path) == expected
+    # kept by its exact input: the next build with these citations runs no pandoc
+    assert len(list((tmp_path / "cache" / CACHE_KIND).glob("*.entry"))) == 1
+    PandocCiteproc(extract_from_citations=1).start_ahead(manuscript, bibliography, style, cache)
+    assert _resolved_json(manuscript, bibliography, tmp_path) == expected

@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -84,19 +85,22 @@ def run_pandoc(
     cwd: Path | None = None,
     environment: dict[str, str] | None = None,
     source: WarningSource | Path | None = None,
+    runtime_options: Sequence[str] = (),
 ) -> bytes:
     """Run pandoc with `args`, feeding `stdin`; return stdout or raise PandocFailure.
 
     `environment` adds variables to this process's environment for the run (the BibTeX
     reader takes its default language from LANG). `source` is the input being converted:
     a limit hit blames its file, and pandoc's warnings are logged naming its file and,
-    for a text source, the line where the message leads back to one.
+    for a text source, the line where the message leads back to one. `runtime_options`
+    go to pandoc's GHC runtime (the heap's, say), after its memory cap.
     """
     command = [
         *capped_command_prefix(PANDOC_MEMORY_BYTES, PANDOC_CPU_SECONDS),
         pandoc_path(),
         "+RTS",
         PANDOC_HEAP,
+        *runtime_options,
         "-RTS",
         *args,
     ]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from typeset import ast
+from typeset.cache import BuildCache
 from typeset.errors import CitationError
 from typeset.manuscript import Manuscript
 from typeset.names import CONFIG_NAME
@@ -120,6 +121,18 @@ class CitationEngine(Protocol):
         workdir: Path,
     ) -> ResolvedDocument:
         """Format the manuscript's citations and bibliography in `style`."""
+        ...
+
+    def start_ahead(
+        self,
+        manuscript: Manuscript,
+        bibliography: Bibliography,
+        style: CslStyle,
+        cache: BuildCache | None,
+    ) -> None:
+        """Start in the background what `resolve` will likely need for this manuscript
+        once the passes after the parse have run on it (or nothing): a guess that `resolve`
+        uses only when it holds exactly."""
         ...
 
 

@@ -39,6 +39,7 @@ from typeset.citations.base import (
     unlink_missing_entries,
     without_processing_fields,
 )
+from typeset.citations.pandoc_citeproc import discard_runs_ahead
 from typeset.citethis import (
     DEFAULT_CITE_STYLES,
     CiteThisWork,
@@ -63,7 +64,14 @@ from typeset.formats import (
 )
 from typeset.formats.base import FormatWriter, structure_arguments
 from typeset.formats.cache_inputs import files_read
-from typeset.inputs import Inputs, SourceReads, check_citation_keys, read_inputs
+from typeset.inputs import (
+    Inputs,
+    SourceReads,
+    check_citation_keys,
+    configured_style,
+    read_inputs,
+    read_sources,
+)
 from typeset.limits import (
     WRITER_CPU_SECONDS,
     WRITER_MEMORY_BYTES,
@@ -120,6 +128,7 @@ def build(
             return _build(config, progress=progress, sources=sources)
         finally:
             discard_warm()  # a node started for math that no equation needed
+            discard_runs_ahead()  # a citeproc run whose guess did not hold
 
 
 def _build(
@@ -133,6 +142,14 @@ def _build(
     start_before_reading(config.formats, config)
     writers = _import_writers_meanwhile(config.formats)
     with stage("parse"):
+        style = configured_style(config)  # a bad style is reported before the manuscript
+        if sources is None:
+            sources = read_sources(config, cache=cache)
+        # citeproc's pandoc run starts on the citations as parsed, on the other core, while
+        # the passes below run; `_resolved` keeps it only if they left the citations alone.
+        engine_named(config.engine).start_ahead(
+            sources.manuscript, sources.bibliography, style, cache
+        )
         inputs = read_inputs(config, cache=cache, sources=sources)
     # Work a writer needs done early (the PDF's equations) runs while citations are formatted.
     start_after_parsing(config.formats, inputs.manuscript.document, config)

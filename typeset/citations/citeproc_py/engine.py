@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from typeset import ast
 from typeset.bibtex import has_math, math_from_citations
+from typeset.cache import BuildCache
 from typeset.citations.base import (
     ResolvedDocument,
     has_own_bibliography_heading,
@@ -39,6 +40,15 @@ class CiteprocPy:
     def version_fingerprint(self) -> str:
         # pandoc parses citeproc-py's HTML back into the document
         return f"citeproc-py {importlib.metadata.version('citeproc-py')}; {pandoc_fingerprint()}"
+
+    def start_ahead(
+        self,
+        manuscript: Manuscript,
+        bibliography: Bibliography,
+        style: CslStyle,
+        cache: BuildCache | None,
+    ) -> None:
+        """Nothing: citeproc-py runs in this process, which is busy with the passes."""
 
     def resolve(
         self,
