@@ -100,17 +100,14 @@ def read_sources(config: Config, *, cache: BuildCache | None = None) -> SourceRe
     return SourceReads(manuscript, bibliography)
 
 
-def read_inputs(
+def read_style_and_sources(
     config: Config, *, cache: BuildCache | None = None, sources: SourceReads | None = None
-) -> Inputs:
-    """Read and check the config's style, manuscript and bibliography.
+) -> tuple[CslStyle, SourceReads]:
+    """The configured style and the sources (`sources` when already read).
 
-    The manuscript is anonymised when the config says so, and kept inside its folder
-    and off the network (typeset/sanitize.py). `sources` are reads already made for this
-    config's manuscript and bibliography. Raises a TypesetError on bad input.
+    The style is read and checked (its XML parsed, its macros walked) while pandoc
+    parses the manuscript; an unknown or broken style is still the error reported first.
     """
-    # The style is read and checked (its XML parsed, its macros walked) while pandoc
-    # parses the manuscript; an unknown or broken style is still the error reported first.
     with concurrent.futures.ThreadPoolExecutor(1) as meanwhile:
         style_read = meanwhile.submit(configured_style, config)
         try:
@@ -119,7 +116,24 @@ def read_inputs(
         except BaseException:
             style_read.result()
             raise
-        style = style_read.result()
+        return style_read.result(), sources
+
+
+def read_inputs(
+    config: Config,
+    *,
+    cache: BuildCache | None = None,
+    sources: SourceReads | None = None,
+    style: CslStyle | None = None,
+) -> Inputs:
+    """Read and check the config's style, manuscript and bibliography.
+
+    The manuscript is anonymised when the config says so, and kept inside its folder
+    and off the network (typeset/sanitize.py). `sources` and `style` are reads already
+    made for this config (`read_style_and_sources`). Raises a TypesetError on bad input.
+    """
+    if style is None or sources is None:
+        style, sources = read_style_and_sources(config, cache=cache, sources=sources)
     # Raw LaTeX made the document's own (links, images, references) before the sanitiser
     # and the cross-references see it, so both treat it like its Markdown spelling.
     latex = translated_latex(sources.manuscript, formats=config.formats, cache=cache)

@@ -68,9 +68,8 @@ from typeset.inputs import (
     Inputs,
     SourceReads,
     check_citation_keys,
-    configured_style,
     read_inputs,
-    read_sources,
+    read_style_and_sources,
 )
 from typeset.limits import (
     WRITER_CPU_SECONDS,
@@ -142,15 +141,13 @@ def _build(
     start_before_reading(config.formats, config)
     writers = _import_writers_meanwhile(config.formats)
     with stage("parse"):
-        style = configured_style(config)  # a bad style is reported before the manuscript
-        if sources is None:
-            sources = read_sources(config, cache=cache)
+        style, sources = read_style_and_sources(config, cache=cache, sources=sources)
         # citeproc's pandoc run starts on the citations as parsed, on the other core, while
         # the passes below run; `_resolved` keeps it only if they left the citations alone.
         engine_named(config.engine).start_ahead(
             sources.manuscript, sources.bibliography, style, cache
         )
-        inputs = read_inputs(config, cache=cache, sources=sources)
+        inputs = read_inputs(config, cache=cache, sources=sources, style=style)
     # Work a writer needs done early (the PDF's equations) runs while citations are formatted.
     start_after_parsing(config.formats, inputs.manuscript.document, config)
     check_citation_keys(inputs)
