@@ -464,16 +464,15 @@ def _write_formats(
     config: Config,
     report: ProgressCallback,
 ) -> dict[str, float]:
-    """Write each format to its staged path, each in a forked process of its own, in
-    parallel when there are several formats and cores.
-
-    A process of its own even for one format: its memory and CPU caps are then the
-    process's, and a writer that hits one (a C library failing an allocation leaves its
-    state broken) ends with its process, not in the build's, which would go on to crash
-    at exit after reporting the error.
-    """
+    """Write each format to its staged path, in parallel processes when there are several."""
     for name in names:
         report(name, "start", 0.0)
+    if len(names) == 1 or (os.cpu_count() or 1) == 1:
+        timings = {}
+        for name in names:
+            timings[name] = _write_format(name, documents[name], staged[name], config)
+            report(name, "done", timings[name])
+        return timings
     # Forked: each writer inherits the imported modules and its document, instead of
     # having a book-sized AST pickled to it.
     tasks = {
