@@ -7,6 +7,7 @@ citations formatted once, the formats in parallel, everything renamed into place
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -15,6 +16,7 @@ import importlib.util
 import logging
 import os
 import resource
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -512,12 +514,16 @@ def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config
         if error.path is None:  # say which manuscript, whatever the writer's own words
             error.path = resolved.source.path
         raise
-    except (MemoryError, WorkerDied):  # WorkerDied: a part of a PDF laid out in parallel
+    except WorkerDied:  # a part of a PDF laid out in parallel, in a process of its own
+        raise _writer_died(name, config) from None
+    except MemoryError:
+        _end_without_finalising()
         raise _writer_died(name, config) from None
     except OSError as error:  # a full temporary disk, say
         raise from_os_error(error, manuscript=resolved.source.path) from None
     except Exception as error:  # a library failure must not reach the user as a traceback
         if near_memory_cap(WRITER_MEMORY_BYTES):  # C code failing an allocation its own way
+            _end_without_finalising()
             raise _writer_died(name, config) from None
         raise ToolError(
             f"the {name.upper()} writer failed: {type(error).__name__}: {str(error)[:300]}",
@@ -525,6 +531,23 @@ def _write_format(name: str, resolved: ResolvedDocument, temporary: Path, config
             hint="run again with --verbose for details; report it if the input looks fine",
         ) from error
     return time.perf_counter() - started
+
+
+def _end_without_finalising() -> None:
+    """After a writer failed at its memory cap in this process (one format is written in
+    the build's own process): a C library that failed an allocation may have left its
+    state broken, and Python's finalisation would run destructors over it, a crash at exit
+    after the error was reported. The process then ends at exit, streams flushed, with the
+    error's status and without them. (In a forked writer this is never reached: the child
+    ends with os._exit.)"""
+
+    def end_now() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(1)
+
+    atexit.register(end_now)
 
 
 def _writer_died(name: str, config: Config) -> ToolError:
